@@ -10,6 +10,7 @@ PKGS=(
   python3-libtorrent # libtorrent seeders/leechers
   transmission-cli   # transmission-show / transmission-create / transmission-cli
   aria2              # another real client
+  chromium           # headless browser mermaid-cli renders diagrams/*.svg with (npm run diagrams)
   time procps iproute2 curl
 )
 missing=()
@@ -27,6 +28,8 @@ for svc in transmission-daemon opentracker; do
   fi
 done
 
+# Puppeteer must not download its own browser (no network for that); diagrams use Debian's chromium.
+export PUPPETEER_SKIP_DOWNLOAD=1
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
