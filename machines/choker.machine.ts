@@ -1,0 +1,125 @@
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import {
+  chokeChanges,
+  defaultChokeOptions,
+  pickOptimistic,
+  selectUnchoked,
+  type ChokeCandidate,
+  type ChokeOptions,
+} from '../src/choking/chokeDecision.js';
+
+/**
+ * The choker (BEP 3, "Choking and optimistic unchoking"): every 10 s it re-ranks interested
+ * peers and keeps the best few unchoked; every 30 s it rotates one optimistic unchoke.
+ *
+ * Contract:
+ * - input `readPeers()` returns a snapshot of the candidates (rates are measured by the stream
+ *   layer; the choker only decides). `random()` and the clock are injected for replay.
+ * - decisions go out as `UNCHOKE` / `CHOKE` events sent to the peer actors found in the actor
+ *   system under their ids (the torrent machine spawns them with `systemId` = peer id), so they
+ *   show in traces, and as one emitted `rechoked` summary.
+ * - `PEERS_CHANGED` asks for an early decision (a peer joined, left or became interested).
+ * - `SET_MODE` switches the ranking between downloading (what peers give us) and seeding (what
+ *   they take); the rate in the snapshot must follow the mode.
+ */
+export interface ChokerInput {
+  readonly readPeers: () => readonly ChokeCandidate[];
+  readonly random: () => number;
+  readonly now: () => number;
+  readonly options?: ChokeOptions;
+}
+
+interface ChokerContext {
+  readonly readPeers: () => readonly ChokeCandidate[];
+  readonly random: () => number;
+  readonly now: () => number;
+  readonly options: ChokeOptions;
+  readonly unchoked: ReadonlySet<string>;
+  readonly optimistic: string | undefined;
+}
+
+export type ChokerEvent = { type: 'PEERS_CHANGED' } | { type: 'PAUSE' } | { type: 'RESUME' };
+
+export type ChokerEmitted = { type: 'rechoked'; unchoked: readonly string[]; optimistic: string | undefined };
+
+export const chokerMachine = setup({
+  types: {
+    input: {} as ChokerInput,
+    context: {} as ChokerContext,
+    events: {} as ChokerEvent,
+    emitted: {} as ChokerEmitted,
+  },
+  delays: {
+    rechokeInterval: 10_000,
+    optimisticInterval: 30_000,
+  },
+  actions: {
+    rotateOptimistic: assign({
+      optimistic: ({ context }) =>
+        pickOptimistic(context.readPeers(), context.optimistic, context.now(), context.random, context.options),
+    }),
+    rechoke: enqueueActions(({ context, enqueue, system }) => {
+      const peers = context.readPeers();
+      const present = new Set(peers.map((p) => p.id));
+      const optimistic = context.optimistic !== undefined && present.has(context.optimistic) ? context.optimistic : undefined;
+      const unchoked = selectUnchoked(peers, optimistic, context.options);
+      const { unchoke, choke } = chokeChanges(context.unchoked, unchoked);
+      for (const id of unchoke) {
+        const ref = system.get(id);
+        if (ref) enqueue.sendTo(ref, { type: 'UNCHOKE' });
+      }
+      for (const id of choke) {
+        const ref = system.get(id);
+        if (ref && present.has(id)) enqueue.sendTo(ref, { type: 'CHOKE' });
+      }
+      enqueue.assign({ unchoked: new Set(unchoked), optimistic });
+      enqueue(emit({ type: 'rechoked' as const, unchoked, optimistic }));
+    }),
+    chokeAll: enqueueActions(({ context, enqueue, system }) => {
+      for (const id of context.unchoked) {
+        const ref = system.get(id);
+        if (ref) enqueue.sendTo(ref, { type: 'CHOKE' });
+      }
+      enqueue.assign({ unchoked: new Set<string>() });
+    }),
+  },
+}).createMachine({
+  id: 'choker',
+  description: 'Tit-for-tat upload slots (BEP 3): regular rechoke every 10 s, optimistic rotation every 30 s.',
+  context: ({ input }) => ({
+    readPeers: input.readPeers,
+    random: input.random,
+    now: input.now,
+    options: input.options ?? defaultChokeOptions,
+    unchoked: new Set<string>(),
+    optimistic: undefined,
+  }),
+  initial: 'running',
+  states: {
+    running: {
+      description: 'Ranking peers on a fixed period; new decisions also when the peer set changes.',
+      entry: ['rotateOptimistic', 'rechoke'],
+      initial: 'waiting',
+      states: {
+        waiting: {
+          description: 'Between rechokes.',
+          after: {
+            rechokeInterval: { target: 'waiting', reenter: true, actions: 'rechoke' },
+          },
+        },
+      },
+      after: {
+        optimisticInterval: { target: 'running', reenter: true, description: 'Rotate the optimistic unchoke (BEP 3).' },
+      },
+      on: {
+        PEERS_CHANGED: { actions: 'rechoke', description: 'A peer joined, left, or changed interest.' },
+        PAUSE: { target: 'paused' },
+      },
+    },
+    paused: {
+      description: 'Torrent paused: every upload slot is closed.',
+      entry: 'chokeAll',
+      on: { RESUME: { target: 'running' } },
+    },
+  },
+});
