@@ -119,3 +119,28 @@ export class PeerPool {
     return this.candidates.size;
   }
 }
+
+/** Hash-failure strikes before a peer that shared blame for bad pieces is banned. */
+export const STRIKES_TO_BAN = 3;
+
+/**
+ * Trust bookkeeping for hash failures (BEP 3 gives no rule; this follows common practice):
+ * a peer that alone sent a bad piece is banned at once; one of several contributors gets a
+ * strike, and {@link STRIKES_TO_BAN} strikes ban it.
+ */
+export class TrustLedger {
+  private readonly strikes = new Map<string, number>();
+
+  /** Records a failed piece; returns the IPs to ban now. */
+  blame(contributorIps: readonly string[]): string[] {
+    const unique = [...new Set(contributorIps)];
+    if (unique.length === 1) return unique;
+    const ban: string[] = [];
+    for (const ip of unique) {
+      const n = (this.strikes.get(ip) ?? 0) + 1;
+      this.strikes.set(ip, n);
+      if (n >= STRIKES_TO_BAN) ban.push(ip);
+    }
+    return ban;
+  }
+}

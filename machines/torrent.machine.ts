@@ -1,0 +1,280 @@
+import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorLogic, type EventObject } from 'xstate';
+import { endpointKey, PeerPool, TrustLedger, type PeerEndpoint } from '../src/peers/peerPool.js';
+
+/**
+ * One torrent's lifecycle and peer set (BEP 3): checking → active (downloading | seeding),
+ * with paused, stopping, stopped and error.
+ *
+ * Decisions live here; data lives in small classes the actions call (PeerPool, TrustLedger),
+ * and bytes never come through (pieces arrive one event each; blocks not at all).
+ *
+ * Contract with the session that composes it:
+ * - actors to provide: `checkPieces` (resume check; resolves to the number of verified pieces),
+ *   `peer` (the peer machine, spawned once per connection with `systemId` = endpoint key),
+ *   `announcer` (the tracker announce machine, invoked for the whole life of the torrent, id
+ *   `announce`; it must accept `START`, `COMPLETED`, `STOP` and finish after `STOP`), and
+ *   `choker` (invoked while active, id `choker`).
+ * - events in: `PEERS_DISCOVERED` (from trackers), `INCOMING_PEER` (an accepted connection
+ *   whose handshake named this torrent), `PEER_CLOSED`, `PIECE_VERIFIED`, `PIECE_FAILED`
+ *   (with the IPs that contributed blocks), `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
+ * - emitted: `dial` (connect to this endpoint; the peer actor is already spawned under `id`),
+ *   `rejectIncoming` (no room; close the socket), `ban`, `completed`, `stopped`, `failed`.
+ */
+export interface TorrentInput {
+  readonly pieceCount: number;
+  /** Most simultaneous peer connections (incoming + outgoing). */
+  readonly maxPeers: number;
+  /** Input handed to every spawned peer actor besides its endpoint. */
+  readonly peerInput: (endpoint: PeerEndpoint, outgoing: boolean) => unknown;
+  /** Our own listen address(es), so trackers returning us are not dialled. */
+  readonly self?: readonly PeerEndpoint[];
+  /** Clock for dial back-off; the session passes the actor clock's `now`. */
+  readonly now: () => number;
+}
+
+interface TorrentContext {
+  readonly pieceCount: number;
+  readonly maxPeers: number;
+  readonly peerInput: TorrentInput['peerInput'];
+  readonly now: () => number;
+  readonly pool: PeerPool;
+  readonly trust: TrustLedger;
+  readonly verified: number;
+  /** Endpoint keys of spawned peer actors. */
+  readonly peers: ReadonlySet<string>;
+  readonly error: string | undefined;
+}
+
+export type TorrentEvent =
+  | { type: 'PEERS_DISCOVERED'; peers: readonly PeerEndpoint[] }
+  | { type: 'INCOMING_PEER'; endpoint: PeerEndpoint }
+  | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
+  | { type: 'PIECE_VERIFIED'; index: number }
+  | { type: 'PIECE_FAILED'; index: number; contributorIps: readonly string[] }
+  | { type: 'STORAGE_ERROR'; message: string }
+  | { type: 'PAUSE' }
+  | { type: 'RESUME' }
+  | { type: 'STOP' };
+
+export type TorrentEmitted =
+  | { type: 'dial'; id: string; endpoint: PeerEndpoint }
+  | { type: 'rejectIncoming'; endpoint: PeerEndpoint }
+  | { type: 'ban'; ip: string; peerIds: readonly string[] }
+  | { type: 'completed' }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
+
+/** The command that makes a peer actor close its connection. */
+const closeEvent = (reason: string): EventObject => ({ type: 'CLOSE', reason } as EventObject);
+
+/** Placeholder logic: the session provides the real actors (see the contract above). */
+const unprovided = fromPromise<never, unknown>(() => Promise.reject(new Error('actor not provided by the session')));
+
+export const torrentMachine = setup({
+  types: {
+    input: {} as TorrentInput,
+    context: {} as TorrentContext,
+    events: {} as TorrentEvent,
+    emitted: {} as TorrentEmitted,
+  },
+  actors: {
+    checkPieces: fromPromise<number, void>(() => Promise.reject(new Error('checkPieces not provided'))),
+    peer: unprovided as AnyActorLogic,
+    announcer: unprovided as AnyActorLogic,
+    choker: unprovided as AnyActorLogic,
+  },
+  delays: {
+    /** Candidates in back-off become dialable over time; look again this often. */
+    redialInterval: 5_000,
+    /** How long a final `stopped` announce may take before we stop anyway. */
+    stopGrace: 3_000,
+  },
+  guards: {
+    allVerified: ({ context }) => context.verified >= context.pieceCount,
+    hasRoom: ({ context }) => context.peers.size < context.maxPeers,
+    isKnownPeer: ({ context, event }) => event.type === 'PEER_CLOSED' && context.peers.has(event.id),
+  },
+  actions: {
+    addCandidates: ({ context, event }) => {
+      if (event.type === 'PEERS_DISCOVERED') context.pool.add(event.peers);
+    },
+    dialMore: enqueueActions(({ context, enqueue }) => {
+      const room = context.maxPeers - context.peers.size;
+      const endpoints = context.pool.takeForDial(room, context.now());
+      if (endpoints.length === 0) return;
+      const peers = new Set(context.peers);
+      for (const endpoint of endpoints) {
+        const id = endpointKey(endpoint);
+        if (peers.has(id)) continue;
+        peers.add(id);
+        enqueue.spawnChild('peer', { id, systemId: id, input: context.peerInput(endpoint, true) });
+        enqueue(emit({ type: 'dial' as const, id, endpoint }));
+      }
+      enqueue.assign({ peers });
+    }),
+    acceptIncoming: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'INCOMING_PEER') return;
+      const id = endpointKey(event.endpoint);
+      if (context.peers.has(id) || context.pool.isBanned(event.endpoint.ip)) {
+        enqueue(emit({ type: 'rejectIncoming' as const, endpoint: event.endpoint }));
+        return;
+      }
+      context.pool.markConnected(event.endpoint);
+      enqueue.spawnChild('peer', { id, systemId: id, input: context.peerInput(event.endpoint, false) });
+      enqueue.assign({ peers: new Set([...context.peers, id]) });
+    }),
+    rejectIncoming: emit(({ event }) => ({
+      type: 'rejectIncoming' as const,
+      endpoint: event.type === 'INCOMING_PEER' ? event.endpoint : { ip: '', port: 0 },
+    })),
+    forgetPeer: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'PEER_CLOSED') return;
+      context.pool.markClosed(event.endpoint, event.failed, context.now());
+      const peers = new Set(context.peers);
+      peers.delete(event.id);
+      enqueue.stopChild(event.id);
+      enqueue.assign({ peers });
+    }),
+    countVerified: assign({ verified: ({ context }) => context.verified + 1 }),
+    blameContributors: enqueueActions(({ context, event, enqueue, system }) => {
+      if (event.type !== 'PIECE_FAILED') return;
+      for (const ip of context.trust.blame(event.contributorIps)) {
+        context.pool.ban(ip);
+        const peerIds = [...context.peers].filter((id) => id.startsWith(ip.includes(':') ? `[${ip}]:` : `${ip}:`));
+        for (const id of peerIds) {
+          const ref = system.get(id);
+          if (ref) enqueue.sendTo(ref, closeEvent('banned: sent data that failed the hash check'));
+        }
+        enqueue(emit({ type: 'ban' as const, ip, peerIds }));
+      }
+    }),
+    announceStart: enqueueActions(({ enqueue, system }) => {
+      const ref = system.get('announce');
+      if (ref) enqueue.sendTo(ref, { type: 'START' });
+    }),
+    announceCompleted: enqueueActions(({ enqueue, system }) => {
+      const ref = system.get('announce');
+      if (ref) enqueue.sendTo(ref, { type: 'COMPLETED' });
+    }),
+    announceStop: enqueueActions(({ enqueue, system }) => {
+      const ref = system.get('announce');
+      if (ref) enqueue.sendTo(ref, { type: 'STOP' });
+    }),
+    closeAllPeers: enqueueActions(({ context, enqueue, system }) => {
+      for (const id of context.peers) {
+        const ref = system.get(id);
+        if (ref) enqueue.sendTo(ref, closeEvent('torrent stopped'));
+      }
+    }),
+    recordError: assign({ error: ({ event }) => (event.type === 'STORAGE_ERROR' ? event.message : 'unknown error') }),
+    emitCompleted: emit({ type: 'completed' as const }),
+    emitStopped: emit({ type: 'stopped' as const }),
+    emitFailed: emit(({ context }) => ({ type: 'failed' as const, message: context.error ?? 'unknown error' })),
+    setVerified: assign({ verified: ({ event }) => (event as unknown as { output: number }).output }),
+  },
+}).createMachine({
+  id: 'torrent',
+  description: 'One torrent: verify what is on disk, then download and/or seed (BEP 3).',
+  context: ({ input }) => ({
+    pieceCount: input.pieceCount,
+    maxPeers: input.maxPeers,
+    peerInput: input.peerInput,
+    now: input.now,
+    pool: new PeerPool(input.self ?? []),
+    trust: new TrustLedger(),
+    verified: 0,
+    peers: new Set<string>(),
+    error: undefined,
+  }),
+  invoke: { id: 'announce', systemId: 'announce', src: 'announcer', onDone: { target: '.stopped' } },
+  initial: 'checking',
+  on: {
+    PEERS_DISCOVERED: { actions: 'addCandidates' },
+    PEER_CLOSED: { guard: 'isKnownPeer', actions: 'forgetPeer' },
+    INCOMING_PEER: { actions: 'rejectIncoming' },
+    STOP: { target: '.stopping' },
+  },
+  states: {
+    checking: {
+      description: 'Hash-checking pieces already on disk, so only missing pieces are fetched (resume).',
+      invoke: {
+        src: 'checkPieces',
+        onDone: { target: 'active', actions: 'setVerified' },
+        onError: { target: 'error', actions: assign({ error: ({ event }) => String((event.error as Error)?.message ?? event.error) }) },
+      },
+    },
+    active: {
+      description: 'Connected to the swarm: trading pieces, announcing, choking by tit-for-tat.',
+      type: 'parallel',
+      entry: ['announceStart', 'dialMore'],
+      invoke: { id: 'choker', systemId: 'choker', src: 'choker' },
+      on: {
+        PEERS_DISCOVERED: { actions: ['addCandidates', 'dialMore'] },
+        INCOMING_PEER: [{ guard: 'hasRoom', actions: 'acceptIncoming' }, { actions: 'rejectIncoming' }],
+        PEER_CLOSED: { guard: 'isKnownPeer', actions: ['forgetPeer', 'dialMore'] },
+        PIECE_FAILED: { actions: 'blameContributors' },
+        STORAGE_ERROR: { target: 'error', actions: 'recordError' },
+        PAUSE: { target: 'paused' },
+      },
+      states: {
+        transfer: {
+          description: 'What we do with pieces.',
+          initial: 'routing',
+          states: {
+            routing: {
+              description: 'Decide between downloading and seeding from what is verified.',
+              always: [{ guard: 'allVerified', target: 'seeding' }, { target: 'downloading' }],
+            },
+            downloading: {
+              description: 'Requesting missing pieces, rarest first, from peers that unchoke us.',
+              on: { PIECE_VERIFIED: { actions: 'countVerified' } },
+              always: { guard: 'allVerified', target: 'seeding', actions: ['announceCompleted', 'emitCompleted'] },
+            },
+            seeding: {
+              description: 'Every piece verified: uploading only.',
+            },
+          },
+        },
+        dialer: {
+          description: 'Keeps the peer set full from the candidate pool.',
+          initial: 'waiting',
+          states: {
+            waiting: {
+              description: 'Between dial rounds.',
+              after: {
+                redialInterval: { target: 'waiting', reenter: true, actions: 'dialMore', description: 'Retry candidates whose back-off has passed.' },
+              },
+            },
+          },
+        },
+      },
+    },
+    paused: {
+      description: 'No peer traffic; trackers keep the torrent listed.',
+      entry: 'closeAllPeers',
+      on: {
+        RESUME: { target: 'active' },
+        PIECE_VERIFIED: { actions: 'countVerified' },
+      },
+    },
+    stopping: {
+      description: 'Closing connections and telling trackers we left (event=stopped).',
+      entry: ['closeAllPeers', 'announceStop'],
+      on: { PEER_CLOSED: { actions: 'forgetPeer' }, STOP: {} },
+      after: { stopGrace: { target: 'stopped', description: 'Tracker did not answer the stopped announce in time.' } },
+    },
+    stopped: {
+      description: 'Finished; every peer closed.',
+      type: 'final',
+      entry: 'emitStopped',
+    },
+    error: {
+      description: 'Unrecoverable local failure (e.g. disk full); verified data stays on disk.',
+      entry: ['closeAllPeers', 'emitFailed'],
+      on: { STOP: { target: 'stopped' } },
+    },
+  },
+});
+
+/** An actor running the torrent machine. */
+export type TorrentActor = ActorRefFrom<typeof torrentMachine>;

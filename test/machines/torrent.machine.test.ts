@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { assign, createActor, fromPromise, setup, SimulatedClock, waitFor, type AnyActorRef } from 'xstate';
+import { torrentMachine, type TorrentEmitted } from '../../machines/torrent.machine.js';
+
+/** Stand-in child that records what it is told; finishes on STOP (like the announce machine). */
+const recorder = setup({ types: { context: {} as { got: string[] }, events: {} as { type: string } } }).createMachine({
+  context: { got: [] },
+  initial: 'live',
+  states: {
+    live: {
+      on: {
+        STOP: { target: 'done', actions: assign({ got: ({ context, event }) => [...context.got, event.type] }) },
+        '*': { actions: assign({ got: ({ context, event }) => [...context.got, event.type] }) },
+      },
+    },
+    done: { type: 'final' },
+  },
+});
+const idle = setup({}).createMachine({});
+
+function start(opts: { pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean } = {}) {
+  const clock = new SimulatedClock();
+  const machine = torrentMachine.provide({
+    actors: {
+      checkPieces: fromPromise(async () => opts.verified ?? 0),
+      peer: recorder,
+      announcer: opts.announcerFinishes === false ? idle : recorder,
+      choker: idle,
+    },
+  });
+  const actor = createActor(machine, {
+    clock,
+    input: { pieceCount: opts.pieceCount ?? 3, maxPeers: opts.maxPeers ?? 2, peerInput: () => ({}), now: () => clock.now() },
+  });
+  const emitted: TorrentEmitted[] = [];
+  actor.on('*', (e) => emitted.push(e));
+  actor.start();
+  const got = (id: string): string[] => ((actor.system.get(id) as AnyActorRef).getSnapshot().context as { got: string[] }).got;
+  return { clock, actor, emitted, got };
+}
+
+const ep = (n: number) => ({ ip: `127.0.0.${n}`, port: 6881 });
+
+describe('torrent machine', () => {
+  it('checks, then downloads and announces started', async () => {
+    const t = start({ verified: 1 });
+    expect(t.actor.getSnapshot().matches('checking')).toBe(true);
+    await waitFor(t.actor, (s) => s.matches('active'));
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
+    expect(t.got('announce')).toEqual(['START']);
+  });
+
+  it('goes straight to seeding when the check finds everything, without a completed announce', async () => {
+    const t = start({ verified: 3 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'seeding' } })).toBe(true);
+    expect(t.emitted.map((e) => e.type)).not.toContain('completed');
+    expect(t.got('announce')).toEqual(['START']);
+  });
+
+  it('dials discovered peers up to the connection limit, and the next one when a peer closes', async () => {
+    const t = start({ maxPeers: 2 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2), ep(3), ep(4)] });
+    expect(t.emitted.filter((e) => e.type === 'dial').map((e) => (e as { id: string }).id)).toEqual(['127.0.0.2:6881', '127.0.0.3:6881']);
+    expect(t.actor.system.get('127.0.0.2:6881')).toBeDefined();
+    t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.2:6881', endpoint: ep(2), failed: true });
+    expect(t.actor.system.get('127.0.0.2:6881')).toBeUndefined();
+    expect(t.emitted.filter((e) => e.type === 'dial').map((e) => (e as { id: string }).id)).toEqual([
+      '127.0.0.2:6881',
+      '127.0.0.3:6881',
+      '127.0.0.4:6881',
+    ]);
+  });
+
+  it('redials a failed candidate once its back-off has passed', async () => {
+    const t = start({ maxPeers: 1 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
+    t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.2:6881', endpoint: ep(2), failed: true });
+    const dials = () => t.emitted.filter((e) => e.type === 'dial').length;
+    expect(dials()).toBe(1);
+    t.clock.increment(10_000); // two redial rounds, back-off is 15 s
+    expect(dials()).toBe(1);
+    t.clock.increment(5_000);
+    expect(dials()).toBe(2);
+  });
+
+  it('accepts incoming peers while there is room and rejects the rest', async () => {
+    const t = start({ maxPeers: 1 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: ep(7) });
+    expect(t.actor.system.get('127.0.0.7:6881')).toBeDefined();
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: ep(8) });
+    expect(t.emitted.at(-1)).toEqual({ type: 'rejectIncoming', endpoint: ep(8) });
+  });
+
+  it('moves to seeding when the last piece verifies, announcing completed', async () => {
+    const t = start({ pieceCount: 2 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
+    t.actor.send({ type: 'PIECE_VERIFIED', index: 1 });
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'seeding' } })).toBe(true);
+    expect(t.emitted.map((e) => e.type)).toContain('completed');
+    expect(t.got('announce')).toEqual(['START', 'COMPLETED']);
+  });
+
+  it('bans the sole contributor of a bad piece and closes its connection', async () => {
+    const t = start();
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
+    t.actor.send({ type: 'PIECE_FAILED', index: 0, contributorIps: ['127.0.0.2'] });
+    expect(t.emitted.at(-1)).toEqual({ type: 'ban', ip: '127.0.0.2', peerIds: ['127.0.0.2:6881'] });
+    expect(t.got('127.0.0.2:6881')).toEqual(['CLOSE']);
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: ep(2) });
+    expect(t.emitted.at(-1)).toEqual({ type: 'rejectIncoming', endpoint: ep(2) });
+  });
+
+  it('gives shared blame strikes and bans on the third', async () => {
+    const t = start();
+    await waitFor(t.actor, (s) => s.matches('active'));
+    for (let i = 0; i < 2; i++) t.actor.send({ type: 'PIECE_FAILED', index: i, contributorIps: ['127.0.0.2', '127.0.0.3'] });
+    expect(t.emitted.filter((e) => e.type === 'ban')).toEqual([]);
+    t.actor.send({ type: 'PIECE_FAILED', index: 2, contributorIps: ['127.0.0.2', '127.0.0.4'] });
+    expect(t.emitted.filter((e) => e.type === 'ban').map((e) => (e as { ip: string }).ip)).toEqual(['127.0.0.2']);
+  });
+
+  it('stops: closes peers, announces stopped, finishes when the announcer is done', async () => {
+    const t = start();
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
+    const peer = t.actor.system.get('127.0.0.2:6881') as AnyActorRef;
+    t.actor.send({ type: 'STOP' });
+    expect((peer.getSnapshot().context as { got: string[] }).got).toEqual(['CLOSE']);
+    expect(t.actor.getSnapshot().status).toBe('done');
+    expect(t.emitted.at(-1)).toEqual({ type: 'stopped' });
+  });
+
+  it('stops after a grace period when the tracker never answers', async () => {
+    const t = start({ announcerFinishes: false });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'STOP' });
+    expect(t.actor.getSnapshot().matches('stopping')).toBe(true);
+    t.clock.increment(3_000);
+    expect(t.actor.getSnapshot().status).toBe('done');
+  });
+
+  it('turns a storage failure into the error state, then stops on request', async () => {
+    const t = start();
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: ENOSPC' });
+    expect(t.actor.getSnapshot().matches('error')).toBe(true);
+    expect(t.emitted.at(-1)).toEqual({ type: 'failed', message: 'cannot write /x: ENOSPC' });
+    t.actor.send({ type: 'STOP' });
+    expect(t.actor.getSnapshot().status).toBe('done');
+  });
+
+  it('fails when the resume check fails', async () => {
+    const clock = new SimulatedClock();
+    const actor = createActor(
+      torrentMachine.provide({ actors: { checkPieces: fromPromise(async () => { throw new Error('cannot read /x: EACCES'); }), peer: recorder, announcer: recorder, choker: idle } }),
+      { clock, input: { pieceCount: 1, maxPeers: 1, peerInput: () => ({}), now: () => clock.now() } },
+    );
+    actor.start();
+    await waitFor(actor, (s) => s.matches('error'));
+    expect(actor.getSnapshot().context.error).toBe('cannot read /x: EACCES');
+  });
+
+  it('pauses (closing peers) and resumes', async () => {
+    const t = start();
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
+    t.actor.send({ type: 'PAUSE' });
+    expect(t.actor.getSnapshot().matches('paused')).toBe(true);
+    expect(t.got('127.0.0.2:6881')).toEqual(['CLOSE']);
+    t.actor.send({ type: 'RESUME' });
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
+  });
+});
