@@ -1,0 +1,99 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as D from 'io-ts/lib/Decoder.js';
+import type { BValue } from '../../bencode/index.js';
+import type { AnnounceResponse, PeerAddress } from '../types.js';
+import { parseCompactPeers4, parseCompactPeers6 } from './compactPeers.js';
+import { clampInterval } from './intervals.js';
+import {
+  bdictRecord, blist, bytes, bytesOfLength, drawOneLine, ipLiteral, nonNegativeInt, port, text,
+} from './replyDecoders.js';
+
+/** What an HTTP announce reply means: refused (`failure reason`) or answered. */
+export type HttpAnnounceReply =
+  | { readonly _tag: 'failure'; readonly reason: string }
+  | { readonly _tag: 'success'; readonly response: AnnounceResponse };
+
+/** One entry of a non-compact peer list (BEP 3): `{ip, port, peer id?}`. */
+const dictPeer: D.Decoder<unknown, PeerAddress> = pipe(
+  bdictRecord,
+  D.compose(
+    pipe(
+      D.struct({ ip: ipLiteral, port }),
+      D.intersect(D.partial({ 'peer id': bytesOfLength(20) })),
+    ),
+  ),
+  D.map((p): PeerAddress => (p['peer id'] ? { ip: p.ip, port: p.port, peerId: p['peer id'] } : { ip: p.ip, port: p.port })),
+);
+
+/**
+ * Non-compact peer lists are decoded entry by entry and bad entries are skipped (one tracker
+ * sending one host name must not cost us the rest of the swarm).
+ */
+const dictPeerList: D.Decoder<unknown, PeerAddress[]> = D.parse((list: BValue[]) => {
+  const peers: PeerAddress[] = [];
+  for (const item of list) {
+    const r = dictPeer.decode(item);
+    if (E.isRight(r)) peers.push(r.right);
+  }
+  return D.success(peers);
+})(blist);
+
+const compactPeers4: D.Decoder<unknown, PeerAddress[]> = D.parse((b: Uint8Array) =>
+  pipe(parseCompactPeers4(b), E.match((m) => D.failure<PeerAddress[]>(b, m), D.success)),
+)(bytes);
+
+const compactPeers6: D.Decoder<unknown, PeerAddress[]> = D.parse((b: Uint8Array) =>
+  pipe(parseCompactPeers6(b), E.match((m) => D.failure<PeerAddress[]>(b, m), D.success)),
+)(bytes);
+
+const failureReply = D.struct({ 'failure reason': text(4096) });
+
+const successReply = pipe(
+  D.struct({ interval: nonNegativeInt }),
+  D.intersect(
+    D.partial({
+      'min interval': nonNegativeInt,
+      peers: D.union(compactPeers4, dictPeerList),
+      peers6: compactPeers6,
+      complete: nonNegativeInt,
+      incomplete: nonNegativeInt,
+      'tracker id': text(1024),
+      'warning message': text(4096),
+    }),
+  ),
+);
+
+/**
+ * Decodes a bencoded HTTP announce reply (BEP 3 "Tracker Response", BEP 23 compact `peers`,
+ * BEP 7 `peers6`). Intervals are clamped (see `intervals.ts`); IPv4 and IPv6 peers are merged.
+ * The error is a one-line description of what was wrong.
+ */
+export function decodeHttpAnnounceReply(value: BValue): E.Either<string, HttpAnnounceReply> {
+  const asRecord = bdictRecord.decode(value);
+  if (E.isLeft(asRecord)) return E.left('reply is not a bencoded dictionary');
+  const rec = asRecord.right;
+  if (rec['failure reason'] !== undefined) {
+    return pipe(
+      failureReply.decode(rec),
+      E.bimap(drawOneLine, (f): HttpAnnounceReply => ({ _tag: 'failure', reason: f['failure reason'] })),
+    );
+  }
+  return pipe(
+    successReply.decode(rec),
+    E.bimap(drawOneLine, (r): HttpAnnounceReply => {
+      const response: {
+        -readonly [K in keyof AnnounceResponse]: AnnounceResponse[K];
+      } = {
+        interval: clampInterval(r.interval),
+        peers: [...(r.peers ?? []), ...(r.peers6 ?? [])],
+      };
+      if (r['min interval'] !== undefined) response.minInterval = Math.min(clampInterval(r['min interval']), response.interval);
+      if (r.complete !== undefined) response.complete = r.complete;
+      if (r.incomplete !== undefined) response.incomplete = r.incomplete;
+      if (r['tracker id'] !== undefined) response.trackerId = r['tracker id'];
+      if (r['warning message'] !== undefined) response.warning = r['warning message'];
+      return { _tag: 'success', response };
+    }),
+  );
+}
