@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
+import { parseRawQuery, percentDecode } from '../../../src/tracker/server/rawQuery.js';
+import { pct } from './support/rawTrackerRequests.js';
+
+describe('parseRawQuery', () => {
+  it('decodes percent-encoded binary values byte for byte (UTF-8 decoding would corrupt them)', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 40 }), (bytes) => {
+      const q = parseRawQuery(`/announce?info_hash=${pct(bytes)}&port=1`);
+      expect(E.isRight(q)).toBe(true);
+      if (E.isRight(q)) expect(Array.from(q.right.get('info_hash')?.[0] ?? [])).toEqual(Array.from(bytes));
+    }));
+  });
+
+  it('keeps unescaped safe characters and repeated keys in order', () => {
+    const q = parseRawQuery('/scrape?info_hash=ab%ffc&info_hash=x+y&flag');
+    expect(E.isRight(q)).toBe(true);
+    if (E.isLeft(q)) return;
+    expect(q.right.get('info_hash')?.map((b) => Buffer.from(b).toString('latin1'))).toEqual(['ab\xffc', 'x+y']);
+    expect(q.right.get('flag')?.[0]?.length).toBe(0);
+  });
+
+  it('refuses malformed escapes and floods of parameters', () => {
+    expect(percentDecode('%g1')).toBeUndefined();
+    expect(percentDecode('%1')).toBeUndefined();
+    expect(E.isLeft(parseRawQuery('/a?x=%zz'))).toBe(true);
+    expect(E.isLeft(parseRawQuery(`/a?${'a=1&'.repeat(300)}`))).toBe(true);
+  });
+
+  it('never throws on arbitrary targets', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+      parseRawQuery(`/announce?${s}`);
+    }));
+  });
+});
