@@ -1,0 +1,32 @@
+/**
+ * The committed diagrams/ must match the machines: every .mmd parses with Mermaid's real parser,
+ * every .mmd has an SVG drawn from exactly that source, and nothing is stale (the same comparison
+ * `npm run diagrams:check` makes, here on the TypeScript machines vitest loads).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { diagramSet, staleDiagramFiles } from '../../scripts/diagramFiles.js';
+import { loadMachines } from '../../scripts/loadMachines.js';
+import { svgIsCurrent } from '../../scripts/renderMermaidSvg.js';
+import { parseMermaid } from './mermaidParser.js';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+const diagramsDir = join(repoRoot, 'diagrams');
+const mmdFiles = (await readdir(diagramsDir).catch(() => [])).filter((f) => f.endsWith('.mmd')).sort();
+
+describe('committed diagrams', () => {
+  it('exist for every machine and are current', async () => {
+    const machines = await loadMachines(repoRoot, join(repoRoot, 'machines'), 'ts');
+    const stale = await staleDiagramFiles(diagramsDir, diagramSet(machines));
+    expect(stale, 'run `npm run diagrams` and commit diagrams/').toEqual([]);
+    expect(mmdFiles.length).toBe(machines.length);
+  });
+
+  it.each(mmdFiles)('%s parses with Mermaid and its SVG is current', async (file) => {
+    const source = await readFile(join(diagramsDir, file), 'utf8');
+    await expect(parseMermaid(source)).resolves.toMatchObject({ diagramType: 'stateDiagram' });
+    const svg = await readFile(join(diagramsDir, file.replace(/\.mmd$/, '.svg')), 'utf8');
+    expect(svgIsCurrent(svg, source)).toBe(true);
+  });
+});
