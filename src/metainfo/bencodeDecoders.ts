@@ -1,0 +1,75 @@
+import * as D from 'io-ts/lib/Decoder.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { isBytes, isDict, type BDict, type BValue } from '../bencode/index.js';
+
+/**
+ * io-ts decoders over the bencode data model ({@link BValue}). Dictionaries are turned into
+ * null-prototype records so `D.struct` can read them; keys stay latin1 strings of the raw bytes.
+ */
+
+/** A bencoded dictionary as a record (null prototype: a `__proto__` key is just data). */
+export const bdict: D.Decoder<unknown, Record<string, BValue>> = {
+  decode: (u) => {
+    if (!isDict(u as BValue)) return D.failure(u, 'a dictionary');
+    const rec = Object.create(null) as Record<string, BValue>;
+    for (const [k, v] of u as Map<string, BValue>) rec[k] = v;
+    return D.success(rec);
+  },
+};
+
+/** A bencoded dictionary kept as the decoded `Map` (its identity is the key to its byte span). */
+export const bmap: D.Decoder<unknown, BDict> = D.fromRefinement((u: unknown): u is BDict => isDict(u as BValue), 'a dictionary');
+
+/** A dictionary with the given required keys. */
+export const dictOf = <A>(props: { [K in keyof A]: D.Decoder<unknown, A[K]> }): D.Decoder<unknown, A> =>
+  pipe(bdict, D.compose(D.struct(props) as unknown as D.Decoder<Record<string, BValue>, A>));
+
+/** A dictionary with the given optional keys. */
+export const partialDictOf = <A>(props: { [K in keyof A]: D.Decoder<unknown, A[K]> }): D.Decoder<unknown, Partial<A>> =>
+  pipe(bdict, D.compose(D.partial(props) as unknown as D.Decoder<Record<string, BValue>, Partial<A>>));
+
+/** A byte string. */
+export const bytes: D.Decoder<unknown, Uint8Array> = D.fromRefinement(
+  (u: unknown): u is Uint8Array => isBytes(u as BValue),
+  'a byte string',
+);
+
+const lenientUtf8 = new TextDecoder('utf-8');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A byte string read as UTF-8; invalid sequences become U+FFFD (replaced, never rejected). */
+export const text: D.Decoder<unknown, string> = pipe(bytes, D.map((b) => lenientUtf8.decode(b)));
+
+/** Reads bytes as UTF-8, or `undefined` when they are not valid UTF-8. */
+export const strictText = (b: Uint8Array): string | undefined => {
+  try {
+    return strictUtf8.decode(b);
+  } catch {
+    return undefined;
+  }
+};
+
+/** An integer that fits a JS number exactly; a bigint (beyond 2^53) is rejected. */
+export const safeInt: D.Decoder<unknown, number> = D.fromRefinement(
+  (u: unknown): u is number => typeof u === 'number' && Number.isSafeInteger(u),
+  'an integer below 2^53',
+);
+
+/** A safe integer >= 0. */
+export const nonNegativeInt: D.Decoder<unknown, number> = pipe(
+  safeInt,
+  D.refine((n): n is number => n >= 0, 'a non-negative integer'),
+);
+
+/** A safe integer >= 1. */
+export const positiveInt: D.Decoder<unknown, number> = pipe(
+  safeInt,
+  D.refine((n): n is number => n >= 1, 'a positive integer'),
+);
+
+/** A list of values each decoded by `item`. */
+export const listOf = <A>(item: D.Decoder<unknown, A>): D.Decoder<unknown, A[]> =>
+  pipe(
+    D.fromRefinement((u: unknown): u is unknown[] => Array.isArray(u), 'a list'),
+    D.compose(D.fromArray(item)),
+  );

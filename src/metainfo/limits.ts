@@ -1,0 +1,26 @@
+/**
+ * Bounds applied to every torrent we read or write. A torrent is untrusted input: each bound keeps
+ * a hostile file from exhausting memory or producing absurd work, while staying well above what
+ * real torrents use.
+ */
+
+/**
+ * Largest accepted `piece length`: 256 MiB. A piece may be assembled in memory before its SHA-1
+ * is checked, so this bounds per-piece memory; it is 16x the largest size our own creator picks.
+ */
+export const MAX_PIECE_LENGTH = 256 * 1024 * 1024;
+
+/** Most pieces in one torrent (2^22, an 80 MiB `pieces` string). */
+export const MAX_PIECE_COUNT = 4 * 1024 * 1024;
+
+/** Most files in one torrent, padding files included. */
+export const MAX_FILES = 1_000_000;
+
+/** Largest .torrent file we read from disk or a URL: 64 MiB. */
+export const MAX_TORRENT_BYTES = 64 * 1024 * 1024;
+
+/** Longest sanitized path component in UTF-8 bytes (the NAME_MAX of common file systems). */
+export const MAX_COMPONENT_BYTES = 255;
+
+/** Block size of the wire protocol; created piece lengths must be a multiple of it. */
+export const BLOCK_SIZE = 16 * 1024;

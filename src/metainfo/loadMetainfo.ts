@@ -1,0 +1,61 @@
+import { open } from 'node:fs/promises';
+import * as E from 'fp-ts/lib/Either.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import { sourceError, type LoadError, type SourceError } from './errors.js';
+import { fetchTorrentBytes, type FetchLimits } from './fetchTorrentBytes.js';
+import { MAX_TORRENT_BYTES } from './limits.js';
+import { parseMetainfo } from './parseMetainfo.js';
+import type { Metainfo } from './types.js';
+
+/** True for sources {@link loadMetainfo} fetches over the network. */
+export const isUrl = (source: string): boolean => /^https?:\/\//i.test(source);
+
+/**
+ * Reads a local .torrent file, refusing anything over `maxBytes` before reading it whole
+ * (a .torrent path could name a huge file or a device).
+ */
+export function readTorrentFile(path: string, maxBytes = MAX_TORRENT_BYTES): TE.TaskEither<SourceError, Uint8Array> {
+  return async () => {
+    let fh;
+    try {
+      fh = await open(path, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return E.left(sourceError('not-found', `${path}: no such file`));
+      return E.left(sourceError('read-failed', `${path}: ${(e as Error).message}`));
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) return E.left(sourceError('read-failed', `${path}: not a regular file`));
+      if (st.size > maxBytes) return E.left(sourceError('too-large', `${path}: ${st.size} bytes is more than the ${maxBytes}-byte limit for a .torrent`));
+      const buf = Buffer.alloc(st.size);
+      let off = 0;
+      while (off < buf.length) {
+        const { bytesRead } = await fh.read(buf, off, buf.length - off, off);
+        if (bytesRead === 0) break;
+        off += bytesRead;
+      }
+      return E.right(new Uint8Array(buf.buffer, buf.byteOffset, off));
+    } catch (e) {
+      return E.left(sourceError('read-failed', `${path}: ${(e as Error).message}`));
+    } finally {
+      await fh.close();
+    }
+  };
+}
+
+/**
+ * Loads a torrent from a local path or an http(s):// URL and parses it.
+ * Fails with a {@link LoadError}: a {@link SourceError} when the bytes cannot be had, a
+ * MetainfoError when they are not a valid torrent.
+ */
+export function loadMetainfo(source: string, limits: FetchLimits = {}): TE.TaskEither<LoadError, Metainfo> {
+  const bytes: TE.TaskEither<LoadError, Uint8Array> = isUrl(source)
+    ? fetchTorrentBytes(source, limits)
+    : readTorrentFile(source, limits.maxBytes);
+  return pipe(
+    bytes,
+    TE.chainEitherKW((b) => parseMetainfo(b)),
+  );
+}

@@ -1,0 +1,103 @@
+import { MAX_COMPONENT_BYTES } from './limits.js';
+
+/**
+ * Turns untrusted path components from a torrent into ones that are safe to join under a
+ * download folder. Like libtorrent, offending parts are dropped or replaced, never escaped:
+ *
+ * - `.` and `..` components and components that end up empty are dropped;
+ * - control characters (U+0000–U+001F, U+007F–U+009F) are dropped;
+ * - path separators and characters Windows reserves (`/ \ : * ? " < > |`) become `_`, so a
+ *   component can never be absolute, carry a drive letter (`C:` → `C_`) or split into more;
+ * - Windows device names (`CON`, `nul.txt`, `COM1`, …) get a `_` after the device part;
+ * - a component longer than 255 UTF-8 bytes is cut (on a character boundary).
+ *
+ * The result of {@link sanitizePath} joined under a folder always stays inside that folder.
+ */
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const RESERVED = /[/\\:*?"<>|]/g;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(?=\.|$)/i;
+
+const utf8 = new TextEncoder();
+
+/** Cuts a string to at most `max` UTF-8 bytes without splitting a character. */
+function truncateUtf8(s: string, max: number): string {
+  if (utf8.encode(s).length <= max) return s;
+  let out = '';
+  let size = 0;
+  for (const ch of s) {
+    const n = utf8.encode(ch).length;
+    if (size + n > max) break;
+    out += ch;
+    size += n;
+  }
+  return out;
+}
+
+/** Sanitizes one component; returns `''` when nothing usable is left (the caller drops it). */
+export function sanitizeComponent(raw: string): string {
+  let s = raw.replace(CONTROL, '').replace(RESERVED, '_');
+  if (s === '.' || s === '..') return '';
+  s = s.replace(WINDOWS_DEVICE, '$1_');
+  s = truncateUtf8(s, MAX_COMPONENT_BYTES);
+  // Truncation can leave a bare "." or ".." (e.g. a long run of dots).
+  return s === '.' || s === '..' ? '' : s;
+}
+
+/** Placeholder for a file path with no usable component left. */
+export const EMPTY_PATH_PLACEHOLDER = '_';
+
+/**
+ * Sanitizes a path given as components: each is cleaned with {@link sanitizeComponent}, empty
+ * results are dropped, and an entirely empty path becomes `[placeholder]`.
+ */
+export function sanitizePath(components: readonly string[], placeholder = EMPTY_PATH_PLACEHOLDER): string[] {
+  const out: string[] = [];
+  for (const c of components) {
+    const s = sanitizeComponent(c);
+    if (s !== '') out.push(s);
+  }
+  return out.length > 0 ? out : [placeholder];
+}
+
+/**
+ * Makes sanitized file paths distinct and free of file/folder clashes (two files that became the
+ * same path, or a file whose path is another file's folder). Works in torrent order, so the first
+ * file keeps its name; later ones get ` (1)`, ` (2)`… before their extension. Paths marked `skip`
+ * (padding files, never written) are returned unchanged and reserve nothing.
+ */
+export function makePathsUnique(paths: readonly (readonly string[])[], skip: (index: number) => boolean = () => false): string[][] {
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  const key = (parts: readonly string[]): string => parts.join('\u0000');
+  return paths.map((original, index) => {
+    const parts = [...original];
+    if (skip(index)) return parts;
+    // Folders: a component that names an existing file is renamed (consistently: the same
+    // folder name always maps to the first free variant).
+    for (let i = 0; i < parts.length - 1; i++) {
+      const prefix = parts.slice(0, i + 1);
+      if (files.has(key(prefix))) parts[i] = firstFree(parts.slice(0, i), parts[i]!, (cand) => !files.has(key(cand)));
+      dirs.add(key(parts.slice(0, i + 1)));
+    }
+    const last = parts.length - 1;
+    const dir = parts.slice(0, last);
+    parts[last] = firstFree(dir, parts[last]!, (cand) => !files.has(key(cand)) && !dirs.has(key(cand)));
+    files.add(key(parts));
+    return parts;
+  });
+}
+
+function firstFree(dir: readonly string[], name: string, free: (candidate: string[]) => boolean): string {
+  if (free([...dir, name])) return name;
+  const dot = name.lastIndexOf('.');
+  let [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  if (utf8.encode(ext).length > MAX_COMPONENT_BYTES / 2) [stem, ext] = [name, ''];
+  for (let n = 1; ; n++) {
+    const suffix = ` (${n})`;
+    // Leave room for the suffix so the 255-byte cut can never remove it.
+    const room = MAX_COMPONENT_BYTES - utf8.encode(suffix).length - utf8.encode(ext).length;
+    const candidate = `${truncateUtf8(stem, room)}${suffix}${ext}`;
+    if (free([...dir, candidate])) return candidate;
+  }
+}
