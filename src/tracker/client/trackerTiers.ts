@@ -54,7 +54,9 @@ export class TrackerTiers {
 /** Fisher-Yates, in place. */
 function shuffle<T>(a: T[], random: () => number): void {
   for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.min(i, Math.floor(random() * (i + 1)));
+    const r = random();
+    // A bad random source must not lose entries: anything outside [0, 1) keeps the order.
+    const j = r >= 0 && r < 1 ? Math.floor(r * (i + 1)) : i;
     [a[i], a[j]] = [a[j]!, a[i]!];
   }
 }
