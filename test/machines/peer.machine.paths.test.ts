@@ -1,0 +1,107 @@
+import { adjacencyMapToArray, getAdjacencyMap, getShortestPaths } from '@xstate/graph';
+import { describe, expect, it } from 'vitest';
+import { createActor, getStateNodes, SimulatedClock, type AnyStateNode, type SnapshotFrom, type StateValue } from 'xstate';
+import { peerMachine, type PeerEvent } from '../../machines/peer.machine.js';
+import { input, ourId, theirHandshake } from './peerMachineFixtures.js';
+
+type Snap = SnapshotFrom<typeof peerMachine>;
+
+// Delayed transitions appear to the graph as XState's internal `xstate.after.<delay>.<node>` events.
+const AFTER = {
+  connectTimeout: 'xstate.after.handshakeTimeout.peer.connecting',
+  handshakeTimeout: 'xstate.after.handshakeTimeout.peer.handshaking',
+  requestTimeout: 'xstate.after.requestTimeout.peer.active.peerChoking.unchoked.receiving',
+} as const;
+const DELAY_OF: Record<string, number> = {
+  [AFTER.connectTimeout]: 20_000,
+  [AFTER.handshakeTimeout]: 20_000,
+  [AFTER.requestTimeout]: 60_000,
+};
+
+const events = [
+  { type: 'CONNECTED' },
+  { type: 'CONNECT_FAILED', message: 'refused' },
+  { type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() },
+  { type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake({ peerId: ourId }) },
+  { type: 'PEER_CHOKE' },
+  { type: 'PEER_UNCHOKE' },
+  { type: 'PEER_INTERESTED' },
+  { type: 'PEER_NOT_INTERESTED' },
+  { type: 'PEER_HAVE', index: 1 },
+  { type: 'PEER_HAVE', index: 99 },
+  { type: 'PEER_BITFIELD', bitfield: new Uint8Array(2) },
+  { type: 'PEER_HAVE_ALL' },
+  { type: 'PEER_HAVE_NONE' },
+  { type: 'ACTIVITY' },
+  { type: 'DATA_RECEIVED' },
+  { type: 'CHOKE' },
+  { type: 'UNCHOKE' },
+  { type: 'INTERESTED' },
+  { type: 'NOT_INTERESTED' },
+  { type: 'REQUESTS_PENDING' },
+  { type: 'REQUESTS_DRAINED' },
+  { type: 'KEEPALIVE_DUE' },
+  { type: 'IDLE_TIMEOUT' },
+  { type: 'PROTOCOL_ERROR', error: { tag: 'bitfieldSpareBits' } },
+  { type: 'SOCKET_CLOSED', reason: { code: 'remoteClosed', message: 'bye' } },
+  { type: 'CLOSE', message: 'done' },
+  ...Object.values(AFTER).map((type) => ({ type })),
+] as PeerEvent[];
+
+const allStateNodeIds = (node: AnyStateNode): string[] => [node.id, ...Object.values(node.states).flatMap(allStateNodeIds)];
+const activeIds = (s: Snap): string[] => getStateNodes(peerMachine.root, s.value).map((n) => n.id);
+const regionValue = (v: StateValue, region: string): unknown =>
+  typeof v === 'object' && 'active' in v ? (v.active as Record<string, unknown>)[region] : undefined;
+
+const REGIONS = ['amChoking', 'amInterested', 'peerChoking', 'peerInterested'] as const;
+
+describe('peer machine model (@xstate/graph)', () => {
+  for (const outgoing of [true, false]) {
+    const options = { events, input: input(outgoing) };
+
+    it(`reaches every state node (${outgoing ? 'outgoing' : 'incoming'})`, () => {
+      const paths = getShortestPaths(peerMachine, options);
+      const reached = new Set(paths.flatMap((p) => activeIds(p.state)));
+      const expected = allStateNodeIds(peerMachine.root).filter((id) => outgoing || id !== 'peer.connecting');
+      expect([...expected].filter((id) => !reached.has(id))).toEqual([]);
+    });
+  }
+
+  it('changes each region with each of its events somewhere in the graph', () => {
+    const edges = adjacencyMapToArray(getAdjacencyMap(peerMachine, { events, input: input(true) }));
+    const moved = new Map<string, Set<string>>(REGIONS.map((r) => [r, new Set()]));
+    for (const { state, event, nextState } of edges) {
+      for (const r of REGIONS) {
+        const before = regionValue(state.value, r);
+        const after = regionValue(nextState.value, r);
+        if (before !== undefined && after !== undefined && JSON.stringify(before) !== JSON.stringify(after)) {
+          moved.get(r)!.add(event.type);
+        }
+      }
+    }
+    expect([...moved.get('amChoking')!].sort()).toEqual(['CHOKE', 'UNCHOKE']);
+    expect([...moved.get('amInterested')!].sort()).toEqual(['INTERESTED', 'NOT_INTERESTED']);
+    expect([...moved.get('peerChoking')!].sort()).toEqual(['DATA_RECEIVED', 'PEER_CHOKE', 'PEER_UNCHOKE', AFTER.requestTimeout].sort());
+    expect([...moved.get('peerInterested')!].sort()).toEqual(['PEER_INTERESTED', 'PEER_NOT_INTERESTED']);
+  });
+
+  it('a live actor on a simulated clock follows every shortest path to the same state', () => {
+    const paths = getShortestPaths(peerMachine, { events, input: input(true) });
+    expect(paths.length).toBeGreaterThan(40);
+    for (const path of paths) {
+      const clock = new SimulatedClock();
+      const actor = createActor(peerMachine, { input: input(true), clock });
+      actor.start();
+      for (const step of path.steps) {
+        const delay = DELAY_OF[step.event.type];
+        if (delay !== undefined) clock.increment(delay);
+        else if (!step.event.type.startsWith('xstate.')) actor.send(step.event);
+      }
+      const snap = actor.getSnapshot();
+      expect(snap.value).toEqual(path.state.value);
+      expect(snap.context.closeReason?.code).toEqual(path.state.context.closeReason?.code);
+      expect(snap.context.requestsPending).toBe(path.state.context.requestsPending);
+      actor.stop();
+    }
+  });
+});
