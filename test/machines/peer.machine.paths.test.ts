@@ -1,6 +1,6 @@
 import { adjacencyMapToArray, getAdjacencyMap, getShortestPaths } from '@xstate/graph';
 import { describe, expect, it } from 'vitest';
-import { createActor, getStateNodes, SimulatedClock, type AnyStateNode, type SnapshotFrom, type StateValue } from 'xstate';
+import { createActor, getStateNodes, SimulatedClock, type AnyStateMachine, type AnyStateNode, type SnapshotFrom, type StateValue } from 'xstate';
 import { peerMachine, type PeerEvent } from '../../machines/peer.machine.js';
 import { input, ourId, theirHandshake } from './peerMachineFixtures.js';
 
@@ -68,7 +68,7 @@ describe('peer machine model (@xstate/graph)', () => {
   }
 
   it('changes each region with each of its events somewhere in the graph', () => {
-    const edges = adjacencyMapToArray(getAdjacencyMap(peerMachine, { events, input: input(true) }));
+    const edges = adjacencyMapToArray(getAdjacencyMap(peerMachine as AnyStateMachine, { events, input: input(true) }));
     const moved = new Map<string, Set<string>>(REGIONS.map((r) => [r, new Set()]));
     for (const { state, event, nextState } of edges) {
       for (const r of REGIONS) {

@@ -1,4 +1,3 @@
-import type { AnyEventObject } from 'xstate';
 import type { Handshake } from '../../src/wire/index.js';
 import { ourReserved } from '../../src/wire/index.js';
 import type { PeerEmitted, PeerMachineInput } from '../../machines/peer.machine.js';
@@ -24,4 +23,4 @@ export const emittedBy = (actions: readonly { type: string; params?: unknown }[]
 
 /** Type tags only, for compact assertions. */
 export const emittedTypes = (actions: readonly { type: string; params?: unknown }[]): string[] =>
-  emittedBy(actions).map((e: AnyEventObject) => (e.type === 'send' ? `send:${(e as { message: { type: string } }).message.type}` : e.type));
+  emittedBy(actions).map((e) => (e.type === 'send' ? `send:${e.message.type}` : e.type));
