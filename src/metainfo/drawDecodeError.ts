@@ -60,9 +60,9 @@ function toTree(e: DE.DecodeError<string>): Tree<string> {
   }
 }
 
-/** Every problem as an indented tree, one node per key or list item. */
-export function drawDecodeError(e: D.DecodeError): string {
-  return toForest(e).map(drawTree).join('\n');
+/** Every problem as an indented tree, one node per key or list item, optionally under `root`. */
+export function drawDecodeError(e: D.DecodeError, root?: string): string {
+  return root === undefined ? toForest(e).map(drawTree).join('\n') : drawTree(make(root, toForest(e)));
 }
 
 /** The problems as one-line paths, e.g. `info > files[3] > length: expected ...`. */

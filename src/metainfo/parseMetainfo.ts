@@ -45,7 +45,7 @@ export function parseMetainfo(input: Uint8Array): E.Either<MetainfoError, Metain
   }
   const info = rawInfoDecoder.decode(infoMap);
   if (E.isLeft(info)) {
-    const tree = `required key "info"\n${drawDecodeError(info.left).replace(/^/gm, '  ')}`;
+    const tree = drawDecodeError(info.left, 'required key "info"');
     return E.left(metainfoError('structure', summarizeDecodeError(info.left, 'info > '), { tree }));
   }
   const span = spans.get(infoMap);

@@ -1,0 +1,48 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { loadMetainfo } from '../metainfo/index.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import type { Command } from './command.js';
+import { parseCommandArgs } from './commandArgs.js';
+import { metainfoJson, metainfoText } from './metainfoReport.js';
+
+const USAGE = `usage: statorrent info <file.torrent | http(s)://url> [--json] [--verbose]
+  Shows what a torrent holds: name, info hash, trackers, pieces, size, files.
+  --json       print one JSON document (fields: name, infoHash, private, multiFile,
+               pieceLength, pieceCount, totalLength, announceList, urlList, comment,
+               createdBy, creationDate, files[{path, length, offset, padding}])
+  --verbose    on a malformed torrent, also print every problem as a tree
+`;
+
+/** `statorrent info`: prints a torrent's metainfo as text or JSON. */
+export async function runInfoCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(argv, {
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (E.isLeft(parsed)) return usage(io, parsed.left);
+  const { values, positionals } = parsed.right;
+  if (values.help === true) {
+    io.out.write(USAGE);
+    return EXIT_OK;
+  }
+  if (positionals.length !== 1) return usage(io, positionals.length === 0 ? 'which torrent? give a file or URL' : 'give exactly one torrent');
+  const source = positionals[0]!;
+  const loaded = await loadMetainfo(source)();
+  if (E.isLeft(loaded)) {
+    const err = loaded.left;
+    io.err.write(`statorrent info: ${err.message}\n`);
+    if (values.verbose === true && err._tag === 'MetainfoError' && err.tree !== undefined) io.err.write(`${err.tree}\n`);
+    return EXIT_FAILURE;
+  }
+  io.out.write(values.json === true ? `${JSON.stringify(metainfoJson(loaded.right), null, 2)}\n` : metainfoText(loaded.right));
+  return EXIT_OK;
+}
+
+function usage(io: CliIo, message: string): number {
+  io.err.write(`statorrent info: ${message} (see statorrent info --help)\n`);
+  return EXIT_USAGE;
+}
+
+/** Command-table entry. */
+export const infoCommand: Command = { name: 'info', summary: 'show what a .torrent file or URL holds', run: runInfoCommand };
