@@ -1,0 +1,148 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { connect } from 'node:net';
+import type { Subscription } from 'rxjs';
+import {
+  clientNameFromPeerId,
+  describeWireError,
+  fastNegotiated,
+  ourReserved,
+  supportsDht,
+  supportsExtensionProtocol,
+  supportsFastExtension,
+  type WireMessage,
+} from '../src/wire/index.js';
+import { wrapWireSocket } from './wireSocket.js';
+
+/** Where to dial and for which torrent. */
+export interface ConnectPeerOptions {
+  readonly ip: string;
+  readonly port: number;
+  readonly infoHash: Uint8Array;
+  /** Our peer id. */
+  readonly peerId: Uint8Array;
+  readonly pieceCount: number;
+  /** Whole probe budget: connect, handshake and first availability message. */
+  readonly timeoutMs: number;
+  readonly reserved?: Uint8Array;
+}
+
+/** What the peer has, as its first availability message said. */
+export type PeerAvailability =
+  | { readonly kind: 'bitfield'; readonly bitfield: Uint8Array }
+  | { readonly kind: 'all' }
+  | { readonly kind: 'none' }
+  /** Handshake done but no bitfield before the timeout: BEP 3 lets a peer with nothing skip it. */
+  | { readonly kind: 'unknown' };
+
+/** A successful probe. */
+export interface PeerProbe {
+  readonly peerId: Uint8Array;
+  readonly client: string;
+  readonly reserved: Uint8Array;
+  readonly extensions: { readonly extensionProtocol: boolean; readonly fast: boolean; readonly dht: boolean };
+  readonly availability: PeerAvailability;
+  /** Pieces the peer has (pieceCount for have-all, counted bits for a bitfield). */
+  readonly piecesHave: number | undefined;
+  /** Messages seen before the availability message, e.g. BEP 10 extended handshake. */
+  readonly firstMessages: readonly WireMessage[];
+}
+
+/** Why a probe failed; `message` is one line. */
+export interface ProbeError {
+  readonly code: 'connectFailed' | 'timeout' | 'closed' | 'protocol';
+  readonly message: string;
+}
+
+const popcount = (bytes: Uint8Array): number => {
+  let n = 0;
+  for (const b of bytes) {
+    let v = b;
+    while (v) {
+      n += v & 1;
+      v >>= 1;
+    }
+  }
+  return n;
+};
+
+/**
+ * Dials a peer, exchanges handshakes and waits for its bitfield / have-all / have-none, then
+ * closes. For `statorrent peers`. Resolves (never rejects) with a value or a typed error.
+ */
+export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError, PeerProbe>> {
+  const reserved = o.reserved ?? ourReserved();
+  return new Promise((resolve) => {
+    const socket = connect({ host: o.ip, port: o.port });
+    const wire = wrapWireSocket(socket, {
+      frames: { pieceCount: o.pieceCount, ourReserved: reserved, expect: { infoHash: o.infoHash, ourPeerId: o.peerId } },
+    });
+    let handshake: { peerId: Uint8Array; reserved: Uint8Array } | undefined;
+    const firstMessages: WireMessage[] = [];
+    let done = false;
+    let sub: Subscription | undefined;
+
+    const finish = (result: E.Either<ProbeError, PeerProbe>): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sub?.unsubscribe();
+      wire.close('probe finished');
+      resolve(result);
+    };
+    const probe = (availability: PeerAvailability, piecesHave: number | undefined): E.Either<ProbeError, PeerProbe> => {
+      const h = handshake!;
+      return E.right({
+        peerId: h.peerId,
+        client: clientNameFromPeerId(h.peerId),
+        reserved: h.reserved,
+        extensions: {
+          extensionProtocol: supportsExtensionProtocol(h.reserved),
+          fast: supportsFastExtension(h.reserved),
+          dht: supportsDht(h.reserved),
+        },
+        availability,
+        piecesHave,
+        firstMessages,
+      });
+    };
+
+    const timer = setTimeout(() => {
+      finish(
+        handshake === undefined
+          ? E.left({ code: 'timeout', message: `no handshake from ${o.ip}:${o.port} within ${o.timeoutMs} ms` })
+          : probe({ kind: 'unknown' }, undefined),
+      );
+    }, o.timeoutMs);
+
+    socket.once('connect', () => {
+      wire.sendHandshake({ reserved, infoHash: o.infoHash, peerId: o.peerId });
+    });
+
+    sub = wire.incoming$.subscribe((e) => {
+      switch (e.kind) {
+        case 'handshake':
+          handshake = e.handshake;
+          // tell the peer we have nothing, so it does not wait on our bitfield (BEP 6 / BEP 3)
+          if (fastNegotiated(reserved, e.handshake.reserved)) wire.send({ type: 'haveNone' });
+          return;
+        case 'message': {
+          const m = e.message;
+          if (m.type === 'bitfield') return finish(probe({ kind: 'bitfield', bitfield: m.bitfield.slice() }, popcount(m.bitfield)));
+          if (m.type === 'haveAll') return finish(probe({ kind: 'all' }, o.pieceCount));
+          if (m.type === 'haveNone') return finish(probe({ kind: 'none' }, 0));
+          if (firstMessages.length < 16) firstMessages.push(m.type === 'piece' ? { ...m, block: m.block.slice() } : m);
+          return;
+        }
+        case 'protocolError':
+          return finish(E.left({ code: 'protocol', message: describeWireError(e.error) }));
+        case 'end':
+          return finish(
+            E.left({
+              code: handshake === undefined && e.end.code === 'socketError' ? 'connectFailed' : 'closed',
+              message: e.end.message,
+            }),
+          );
+      }
+    });
+  });
+}

@@ -1,0 +1,116 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import {
+  HANDSHAKE_LENGTH,
+  checkHandshake,
+  checkProtocolLength,
+  decodeHandshake,
+  decodeMessage,
+  fastNegotiated,
+  maxFrameLength,
+  ourReserved,
+  validateMessage,
+  type Handshake,
+  type WireError,
+  type WireMessage,
+} from '../src/wire/index.js';
+import { ReceiveBuffer } from './receiveBuffer.js';
+
+/** What the framing operator emits: one handshake, then messages, or a final protocol error. */
+export type FrameEvent =
+  | { readonly kind: 'handshake'; readonly handshake: Handshake }
+  | { readonly kind: 'message'; readonly message: WireMessage }
+  | { readonly kind: 'protocolError'; readonly error: WireError };
+
+/** How to frame and check one connection. */
+export interface FrameOptions {
+  /** Pieces in the torrent: bounds the length prefix and validates have/bitfield/request. */
+  readonly pieceCount: number;
+  /** The reserved bytes we send; with the peer's, decides whether BEP 6 messages are legal. */
+  readonly ourReserved?: Uint8Array;
+  /** When given, a handshake for another torrent or with our own peer id is a protocol error. */
+  readonly expect?: { readonly infoHash: Uint8Array; readonly ourPeerId: Uint8Array };
+}
+
+/**
+ * Turns raw socket chunks (any fragmentation or coalescing) into a handshake followed by
+ * validated wire messages. On the first offending byte it emits one `protocolError`, completes,
+ * unsubscribes from the source and drops its buffer, so memory cannot grow with whatever the
+ * peer sends afterwards. A `piece` block is a view into the received chunk when the frame lies
+ * inside one chunk, otherwise one copy.
+ */
+export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, FrameEvent> {
+  const cap = maxFrameLength(options.pieceCount);
+  const mine = options.ourReserved ?? ourReserved();
+  return (source) =>
+    new Observable<FrameEvent>((subscriber) => {
+      const buffer = new ReceiveBuffer();
+      let handshake: Handshake | undefined;
+      let fast = false;
+      let failed = false;
+      let upstream: Subscription | undefined;
+
+      /** Ends the stream on a protocol error; returns false so readers can `return fail(...)`. */
+      const fail = (error: WireError): false => {
+        failed = true;
+        buffer.clear();
+        subscriber.next({ kind: 'protocolError', error });
+        subscriber.complete();
+        upstream?.unsubscribe();
+        return false;
+      };
+
+      const readHandshake = (): boolean => {
+        if (buffer.length < 1) return false;
+        const len = checkProtocolLength(buffer.byteAt(0));
+        if (E.isLeft(len)) return fail(len.left);
+        if (buffer.length < HANDSHAKE_LENGTH) return false;
+        const decoded = decodeHandshake(buffer.take(HANDSHAKE_LENGTH));
+        const checked =
+          options.expect === undefined ? decoded : E.flatMap((h: Handshake) => checkHandshake(h, options.expect!))(decoded);
+        if (E.isLeft(checked)) return fail(checked.left);
+        handshake = checked.right;
+        fast = fastNegotiated(mine, handshake.reserved);
+        subscriber.next({ kind: 'handshake', handshake });
+        return true;
+      };
+
+      const readMessage = (): boolean => {
+        if (buffer.length < 4) return false;
+        const length = buffer.peekUint32();
+        if (length > cap) return fail({ tag: 'frameTooLong', length, max: cap });
+        if (buffer.length < 4 + length) return false;
+        buffer.skip(4);
+        const body = buffer.take(length);
+        const result = E.flatMap((m: WireMessage) => validateMessage(m, { pieceCount: options.pieceCount, fastExtension: fast }))(
+          decodeMessage(body),
+        );
+        if (E.isLeft(result)) return fail(result.left);
+        subscriber.next({ kind: 'message', message: result.right });
+        return true;
+      };
+
+      const drain = (): void => {
+        // stop as soon as downstream unsubscribes (e.g. the connection was closed by an emit)
+        while (!failed && !subscriber.closed) {
+          const progressed = handshake === undefined ? readHandshake() : readMessage();
+          if (!progressed) break;
+        }
+      };
+
+      upstream = source.subscribe({
+        next: (chunk) => {
+          if (failed) return;
+          buffer.push(chunk);
+          drain();
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      if (failed) upstream.unsubscribe(); // failed synchronously during subscribe
+      return () => {
+        upstream?.unsubscribe();
+        buffer.clear();
+      };
+    });
+}

@@ -1,0 +1,68 @@
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import type { PeerEvent } from '../../machines/peer.machine.js';
+import { ourReserved, type WireMessage } from '../../src/wire/index.js';
+import type { FrameEvent } from '../../streams/frames.js';
+import { toPeerEvents } from '../../streams/peerEvents.js';
+
+const msg = (message: WireMessage): FrameEvent => ({ kind: 'message', message });
+const block = new Uint8Array(16384);
+const handshake: FrameEvent = {
+  kind: 'handshake',
+  handshake: { reserved: ourReserved(), infoHash: new Uint8Array(20), peerId: new Uint8Array(20) },
+};
+
+const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+describe('toPeerEvents', () => {
+  it('passes control messages one by one and coalesces piece traffic to one DATA_RECEIVED per second', () => {
+    const ts = scheduler();
+    const got: string[] = [];
+    ts.run(({ cold, flush }) => {
+      // h@0 u@1 p@2 p@3 p@999 p@1999 (marble spaces are ignored; one character = 1 ms)
+      const frames = cold<FrameEvent>('hupp 995ms p 999ms p', {
+        h: handshake,
+        u: msg({ type: 'unchoke' }),
+        p: msg({ type: 'piece', index: 0, begin: 0, block }),
+      });
+      frames.pipe(toPeerEvents({ activityEvery: 1000 })).subscribe((e) => got.push(`${ts.now()}:${e.type}`));
+      flush();
+    });
+    expect(got).toEqual(['0:HANDSHAKE_RECEIVED', '1:PEER_UNCHOKE', '1:ACTIVITY', '2:DATA_RECEIVED', '1999:DATA_RECEIVED']);
+  });
+
+  it('reports other traffic as at most one ACTIVITY per second, without payloads', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const frames = cold<FrameEvent>('k r x 997ms k', {
+        k: msg({ type: 'keepAlive' }),
+        r: msg({ type: 'request', index: 0, begin: 0, length: 16384 }),
+        x: msg({ type: 'extended', extendedId: 0, payload: new Uint8Array(3) }),
+      });
+      expectObservable(frames.pipe(toPeerEvents())).toBe('a - - 997ms a', { a: { type: 'ACTIVITY' } });
+    });
+  });
+
+  it('maps have/bitfield/have-all/have-none/interest and protocol errors', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const frames = cold<FrameEvent>('(abcdefg)', {
+        a: msg({ type: 'have', index: 3 }),
+        b: msg({ type: 'bitfield', bitfield: Uint8Array.of(0x80) }),
+        c: msg({ type: 'haveAll' }),
+        d: msg({ type: 'haveNone' }),
+        e: msg({ type: 'interested' }),
+        f: msg({ type: 'notInterested' }),
+        g: { kind: 'protocolError', error: { tag: 'bitfieldSpareBits' } },
+      });
+      expectObservable(frames.pipe(toPeerEvents())).toBe('(AzBCDEFG)', {
+        A: { type: 'PEER_HAVE', index: 3 },
+        z: { type: 'ACTIVITY' },
+        B: { type: 'PEER_BITFIELD', bitfield: Uint8Array.of(0x80) },
+        C: { type: 'PEER_HAVE_ALL' },
+        D: { type: 'PEER_HAVE_NONE' },
+        E: { type: 'PEER_INTERESTED' },
+        F: { type: 'PEER_NOT_INTERESTED' },
+        G: { type: 'PROTOCOL_ERROR', error: { tag: 'bitfieldSpareBits' } },
+      });
+    });
+  });
+});

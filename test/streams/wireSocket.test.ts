@@ -1,0 +1,123 @@
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { firstValueFrom, filter, lastValueFrom, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeHandshake, encodeMessage, ourReserved } from '../../src/wire/index.js';
+import { wrapWireSocket, type IncomingEvent } from '../../streams/wireSocket.js';
+
+const frames = { pieceCount: 4 };
+const hs = { reserved: ourReserved(), infoHash: new Uint8Array(20).fill(3), peerId: new Uint8Array(20).fill(4) };
+
+let server: Server;
+let port = 0;
+const accepted: Socket[] = [];
+const nextAccepted = async (): Promise<Socket> => {
+  while (accepted.length === 0) await once(server, 'connection');
+  return accepted.shift()!;
+};
+
+beforeAll(async () => {
+  server = createServer((s) => accepted.push(s));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const a = server.address();
+  port = typeof a === 'object' && a !== null ? a.port : 0;
+});
+afterAll(() => {
+  server.close();
+});
+
+const pair = async (): Promise<{ client: Socket; remote: Socket }> => {
+  const client = connect({ host: '127.0.0.1', port });
+  const remoteP = nextAccepted();
+  await once(client, 'connect');
+  return { client, remote: await remoteP };
+};
+
+describe('wrapWireSocket', () => {
+  it('parses what arrives, counts bytes both ways, and ends with a remoteClosed value', async () => {
+    const { client, remote } = await pair();
+    const wire = wrapWireSocket(client, { frames });
+    const all = lastValueFrom(wire.incoming$.pipe(toArray()));
+    const out = encodeHandshake(hs);
+    expect(wire.sendHandshake(hs)).toBe('written');
+    remote.write(encodeHandshake(hs));
+    remote.write(encodeMessage({ type: 'have', index: 2 }));
+    remote.end();
+    const events = await all;
+    expect(events.map((e) => e.kind)).toEqual(['handshake', 'message', 'end']);
+    expect(events.at(-1)).toEqual({ kind: 'end', end: { code: 'remoteClosed', message: 'peer closed the connection' } });
+    expect(wire.bytesIn).toBe(68 + 9);
+    expect(wire.bytesOut).toBe(out.length);
+  });
+
+  it('queues when the socket is full, reports writable=false, and flushes everything in order on drain', async () => {
+    const { client, remote } = await pair();
+    remote.pause(); // the other side stops reading: kernel buffers fill, write() returns false
+    const wire = wrapWireSocket(client, { frames, maxQueuedBytes: 64 * 1024 * 1024 });
+    const states: boolean[] = [];
+    wire.writable$.subscribe((w) => states.push(w));
+    const block = new Uint8Array(16384).fill(9);
+    const results: string[] = [];
+    let sent = 0;
+    while (!results.includes('queued') || results.filter((r) => r === 'queued').length < 50) {
+      results.push(wire.send({ type: 'piece', index: 1, begin: sent * 16384, block }));
+      sent++;
+      if (sent > 20_000) throw new Error('socket never reported backpressure');
+    }
+    expect(states).toEqual([true, false]);
+    expect(wire.queuedBytes).toBeGreaterThan(0);
+    const total = sent * (13 + 16384);
+    let received = 0;
+    const drained = firstValueFrom(wire.writable$.pipe(filter((w) => w)));
+    remote.on('data', (c: Buffer) => (received += c.length));
+    remote.resume();
+    await drained;
+    while (received < total) await once(remote, 'data');
+    expect(received).toBe(total);
+    expect(wire.queuedBytes).toBe(0);
+    expect(wire.bytesOut).toBe(total);
+    client.destroy();
+    remote.destroy();
+  });
+
+  it('closes a peer that never reads once the queue limit is passed', async () => {
+    const { client, remote } = await pair();
+    remote.pause();
+    const wire = wrapWireSocket(client, { frames, maxQueuedBytes: 256 * 1024 });
+    const end = lastValueFrom(wire.incoming$);
+    const block = new Uint8Array(16384);
+    let result = '';
+    for (let i = 0; i < 100_000 && result !== 'closed'; i++) result = wire.send({ type: 'piece', index: 0, begin: 0, block });
+    expect(result).toBe('closed');
+    expect(await end).toMatchObject({ kind: 'end', end: { code: 'local', message: expect.stringMatching(/not reading/) } });
+    remote.destroy();
+  });
+
+  it('turns a refused connection into an end value, not an exception', async () => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const a = probe.address();
+    const closedPort = typeof a === 'object' && a !== null ? a.port : 0;
+    probe.close();
+    await once(probe, 'close');
+    const wire = wrapWireSocket(connect({ host: '127.0.0.1', port: closedPort }), { frames });
+    const events: IncomingEvent[] = await lastValueFrom(wire.incoming$.pipe(toArray()));
+    expect(events).toEqual([{ kind: 'end', end: { code: 'socketError', message: expect.stringMatching(/ECONNREFUSED/) } }]);
+    expect(wire.send({ type: 'choke' })).toBe('closed');
+  });
+
+  it('ends with the protocol error and destroys the socket on bad input', async () => {
+    const { client, remote } = await pair();
+    const wire = wrapWireSocket(client, { frames });
+    const all = lastValueFrom(wire.incoming$.pipe(toArray()));
+    remote.on('error', () => undefined);
+    remote.write(new TextEncoder().encode('SSH-2.0-OpenSSH\r\n'));
+    const events = await all;
+    expect(events.map((e) => e.kind)).toEqual(['protocolError', 'end']);
+    expect(events[1]).toMatchObject({ end: { code: 'protocol', error: { tag: 'badProtocol' } } });
+    expect(client.destroyed).toBe(true);
+    remote.destroy();
+  });
+});
