@@ -62,6 +62,9 @@ export type UdpReply =
   /** Ours, but malformed: the tracker is broken. */
   | { readonly _tag: 'invalid'; readonly reason: string };
 
+/** The reason given for a header-only announce reply. */
+export const REFUSED_HEADER_ONLY = 'announce refused (header-only reply: the tracker does not serve this torrent)';
+
 /** Longest error message we keep from a tracker, bytes. */
 const MAX_ERROR_MESSAGE = 1024;
 
@@ -79,6 +82,9 @@ export function decodeUdpReply(packet: Uint8Array, transactionId: number, peerFa
       if (packet.length < 16) return { _tag: 'invalid', reason: `connect reply of ${packet.length} bytes (need 16)` };
       return { _tag: 'connect', connectionId: packet.slice(8, 16) };
     case UdpAction.announce: {
+      // opentracker answers an announce for a torrent it does not serve (whitelist mode) with
+      // just the 8-byte header: no interval, so no success; read it as a refusal.
+      if (packet.length === 8) return { _tag: 'error', message: REFUSED_HEADER_ONLY };
       if (packet.length < 20) return { _tag: 'invalid', reason: `announce reply of ${packet.length} bytes (need at least 20)` };
       const list = packet.subarray(20);
       const parsed = peerFamily === 6 ? parseCompactPeers6(list) : parseCompactPeers4(list);

@@ -118,6 +118,14 @@ describe('udpAnnounce (BEP 15)', () => {
     }
   });
 
+  it('reads a header-only announce reply (opentracker refusing a torrent) as a refusal', async () => {
+    t.onPacket(({ packet }, send) => {
+      if (actionOf(packet) === 0) send(udpReply.connect(tidOf(packet), CONN));
+      else send(udpReply.announce(tidOf(packet), 0, 0, 0, new Uint8Array(0)).subarray(0, 8));
+    });
+    expect(left(await udpAnnounce(t.url, req)())).toMatchObject({ _tag: 'failure-reason', reason: expect.stringContaining('refused') });
+  });
+
   it('retransmits after base * 2^n and resets n for the next request', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     t.onPacket(({ packet }, send) => {
