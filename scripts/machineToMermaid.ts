@@ -16,12 +16,17 @@ export function machineToMermaid(model: MachineModel): string {
   };
   const lines: string[] = ['stateDiagram-v2'];
   emitState(model.root, 1, lines, idOf);
+  // Targetless transitions run actions without leaving the state: one self-loop per state lists
+  // them all (separate loops on a composite state pile up unreadably).
+  const actionsOnly = new Map<string, string[]>();
   for (const t of model.transitions) {
-    const label = transitionLabel(t);
-    // A targetless transition runs actions without leaving the state: drawn as a self-loop.
-    const targets = t.targets.length > 0 ? t.targets : [t.source];
-    for (const target of targets) lines.push(`  ${idOf(t.source)} --> ${idOf(target)} : ${label}`);
+    if (t.targets.length === 0) {
+      actionsOnly.set(t.source, [...(actionsOnly.get(t.source) ?? []), transitionLabel(t)]);
+      continue;
+    }
+    for (const target of t.targets) lines.push(`  ${idOf(t.source)} --> ${idOf(target)} : ${transitionLabel(t)}`);
   }
+  for (const [source, labels] of actionsOnly) lines.push(`  ${idOf(source)} --> ${idOf(source)} : ${labels.join('<br/>')}`);
   return `${lines.join('\n')}\n`;
 }
 

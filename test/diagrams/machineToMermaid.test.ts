@@ -17,7 +17,7 @@ describe('machineToMermaid', () => {
 
   it('labels guarded, delayed, eventless and invoke transitions by name', () => {
     expect(lines).toContain('s_handshaking --> s_checking : HANDSHAKE [validHandshake]');
-    expect(lines).toContain('s_handshaking --> s_handshaking : HANDSHAKE [canRetry && !validHandshake]');
+    expect(lines).toContain('s_handshaking --> s_handshaking : HANDSHAKE [canRetry && !validHandshake]<br/>RETRY');
     expect(lines).toContain('s_handshaking --> s_stopped : after handshakeTimeout');
     expect(lines).toContain('s_handshaking --> s_stopped : after 5000ms');
     expect(lines).toContain('s_checking --> s_connected : always [isOk]');

@@ -9,7 +9,7 @@ import { and, assign, fromPromise, not, setup } from 'xstate';
 export const sampleMachine = setup({
   types: {
     context: {} as { retries: number; ok: boolean },
-    events: {} as { type: 'CONNECT' } | { type: 'HANDSHAKE'; valid: boolean } | { type: 'CHOKE' } | { type: 'UNCHOKE' } | { type: 'INTERESTED' } | { type: 'DONE' } | { type: 'STOP' },
+    events: {} as { type: 'CONNECT' } | { type: 'HANDSHAKE'; valid: boolean } | { type: 'CHOKE' } | { type: 'UNCHOKE' } | { type: 'INTERESTED' } | { type: 'DONE' } | { type: 'STOP' } | { type: 'RETRY' },
   },
   guards: {
     validHandshake: ({ event }) => event.type === 'HANDSHAKE' && event.valid,
@@ -42,6 +42,7 @@ export const sampleMachine = setup({
           { guard: 'validHandshake', target: 'checking', actions: 'markOk', description: 'Handshake matches.' },
           { guard: and(['canRetry', not('validHandshake')]), actions: 'countRetry' },
         ],
+        RETRY: { actions: 'markOk' },
       },
       after: { handshakeTimeout: 'stopped', 5000: 'stopped' },
     },
