@@ -40,11 +40,11 @@ const dictPeerList: D.Decoder<unknown, PeerAddress[]> = D.parse((list: BValue[])
 })(blist);
 
 const compactPeers4: D.Decoder<unknown, PeerAddress[]> = D.parse((b: Uint8Array) =>
-  pipe(parseCompactPeers4(b), E.match((m) => D.failure<PeerAddress[]>(b, m), D.success)),
+  pipe(parseCompactPeers4(b), E.match(() => D.failure<PeerAddress[]>(b, 'compact peer list (a multiple of 6 bytes)'), D.success)),
 )(bytes);
 
 const compactPeers6: D.Decoder<unknown, PeerAddress[]> = D.parse((b: Uint8Array) =>
-  pipe(parseCompactPeers6(b), E.match((m) => D.failure<PeerAddress[]>(b, m), D.success)),
+  pipe(parseCompactPeers6(b), E.match(() => D.failure<PeerAddress[]>(b, 'compact peers6 list (a multiple of 18 bytes)'), D.success)),
 )(bytes);
 
 const failureReply = D.struct({ 'failure reason': text(4096) });

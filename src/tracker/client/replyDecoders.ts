@@ -3,7 +3,9 @@
  * carry. Dictionaries arrive as `Map`s keyed by latin1 strings; {@link bdictRecord} turns one
  * into a prototype-less record so `D.struct`/`D.partial` can check the fields.
  */
+import type * as DE from 'io-ts/lib/DecodeError.js';
 import * as D from 'io-ts/lib/Decoder.js';
+import type * as FS from 'io-ts/lib/FreeSemigroup.js';
 import { isIP } from 'node:net';
 import type { BValue } from '../../bencode/index.js';
 
@@ -59,10 +61,59 @@ export const blist: D.Decoder<unknown, BValue[]> = D.fromRefinement(
   'list',
 );
 
-/** Flattens an io-ts error tree to one line a user can read. */
-export const drawOneLine = (e: D.DecodeError): string =>
-  D.draw(e)
-    .split('\n')
-    .map((l) => l.replace(/^[\s│├└─]+/u, '').trim())
-    .filter((l) => l.length > 0)
-    .join('; ');
+/**
+ * Flattens an io-ts error tree to one line a user can read: `field: expected X, got Y` for
+ * the first few problems. Never prints the offending value itself (io-ts' own `draw` would
+ * JSON-encode it: huge for byte strings, and it throws on big integers).
+ */
+export function drawOneLine(e: D.DecodeError): string {
+  const lines: string[] = [];
+  const walk = (fs: FS.FreeSemigroup<DE.DecodeError<string>>, path: string): void => {
+    if (lines.length >= 3) return;
+    if (fs._tag === 'Concat') {
+      walk(fs.left, path);
+      walk(fs.right, path);
+      return;
+    }
+    const de = fs.value;
+    switch (de._tag) {
+      case 'Leaf':
+        lines.push(`${path || 'reply'}: expected ${de.error}, got ${describe(de.actual)}`);
+        return;
+      case 'Key':
+        if (de.errors._tag === 'Of' && de.errors.value._tag === 'Leaf' && de.errors.value.actual === undefined) {
+          lines.push(`missing ${path ? `${path}.` : ''}${printableKey(de.key)}`);
+          return;
+        }
+        walk(de.errors, path ? `${path}.${printableKey(de.key)}` : printableKey(de.key));
+        return;
+      case 'Index':
+        walk(de.errors, `${path}[${de.index}]`);
+        return;
+      case 'Member':
+      case 'Lazy':
+        walk(de.errors, path);
+        return;
+      case 'Wrap':
+        lines.push(`${path || 'reply'}: ${de.error}`);
+        return;
+    }
+  };
+  walk(e, '');
+  return lines.join('; ');
+}
+
+/** A short description of a decoded bencode value, without its content. */
+function describe(v: unknown): string {
+  if (v instanceof Uint8Array) return `a ${v.length}-byte string`;
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    const text = v.toString();
+    return `integer ${text.length > 20 ? `${text.slice(0, 20)}…` : text}`;
+  }
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (v instanceof Map) return 'a dictionary';
+  if (v === undefined) return 'nothing';
+  return typeof v;
+}
+
+const printableKey = (k: string): string => (k.length > 40 ? `${k.slice(0, 40)}…` : k).replace(/[^\x20-\x7e]/g, '?');

@@ -116,6 +116,15 @@ describe('httpAnnounce', () => {
     }
   });
 
+  it('says what was wrong in one line, without dumping the value', async () => {
+    replyWith(encode({ peers: compact4 }));
+    expect(left(await httpAnnounce(`${t.base}/announce`, req)()).message).toMatch(/missing interval$/);
+    replyWith(encode({ interval: 60, peers: new Uint8Array(6001) }));
+    const e = left(await httpAnnounce(`${t.base}/announce`, req)());
+    expect(e.message).toContain('peers: expected compact peer list (a multiple of 6 bytes), got a 6001-byte string');
+    expect(e.message.length).toBeLessThan(400);
+  });
+
   it('reports a non-200 status', async () => {
     replyWith('nope', 404);
     expect(left(await httpAnnounce(`${t.base}/announce`, req)())).toMatchObject({ _tag: 'http-status', status: 404 });
