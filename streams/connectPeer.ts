@@ -24,6 +24,8 @@ export interface ConnectPeerOptions {
   /** Whole probe budget: connect, handshake and first availability message. */
   readonly timeoutMs: number;
   readonly reserved?: Uint8Array;
+  /** Source address to dial from, e.g. another 127.x address (clients that keep one peer per IP). */
+  readonly localAddress?: string;
 }
 
 /** What the peer has, as its first availability message said. */
@@ -72,7 +74,7 @@ const popcount = (bytes: Uint8Array): number => {
 export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError, PeerProbe>> {
   const reserved = o.reserved ?? ourReserved();
   return new Promise((resolve) => {
-    const socket = connect({ host: o.ip, port: o.port });
+    const socket = connect({ host: o.ip, port: o.port, ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) });
     const wire = wrapWireSocket(socket, {
       frames: { pieceCount: o.pieceCount, ourReserved: reserved, expect: { infoHash: o.infoHash, ourPeerId: o.peerId } },
     });
