@@ -20,13 +20,15 @@ export const bdict: D.Decoder<unknown, Record<string, BValue>> = {
 /** A bencoded dictionary kept as the decoded `Map` (its identity is the key to its byte span). */
 export const bmap: D.Decoder<unknown, BDict> = D.fromRefinement((u: unknown): u is BDict => isDict(u as BValue), 'a dictionary');
 
-/** A dictionary with the given required keys. */
-export const dictOf = <A>(props: { [K in keyof A]: D.Decoder<unknown, A[K]> }): D.Decoder<unknown, A> =>
-  pipe(bdict, D.compose(D.struct(props) as unknown as D.Decoder<Record<string, BValue>, A>));
-
-/** A dictionary with the given optional keys. */
-export const partialDictOf = <A>(props: { [K in keyof A]: D.Decoder<unknown, A[K]> }): D.Decoder<unknown, Partial<A>> =>
-  pipe(bdict, D.compose(D.partial(props) as unknown as D.Decoder<Record<string, BValue>, Partial<A>>));
+/**
+ * A dictionary with `required` and `optional` keys (others are ignored). The dictionary is
+ * converted to a record once, then checked by `D.struct` and `D.partial`.
+ */
+export const dictWith = <R, O>(
+  required: { [K in keyof R]: D.Decoder<unknown, R[K]> },
+  optional: { [K in keyof O]: D.Decoder<unknown, O[K]> },
+): D.Decoder<unknown, R & Partial<O>> =>
+  pipe(bdict, D.compose(pipe(D.struct(required), D.intersect(D.partial(optional))) as unknown as D.Decoder<Record<string, BValue>, R & Partial<O>>));
 
 /** A byte string. */
 export const bytes: D.Decoder<unknown, Uint8Array> = D.fromRefinement(

@@ -16,13 +16,16 @@ import { MAX_COMPONENT_BYTES } from './limits.js';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const RESERVED = /[/\\:*?"<>|]/g;
+/** Anything the two replacements below would change (non-global: `test` keeps no state). */
+const NEEDS_CLEANING = /[\u0000-\u001f\u007f-\u009f/\\:*?"<>|]/;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(?=\.|$)/i;
 
 const utf8 = new TextEncoder();
 
 /** Cuts a string to at most `max` UTF-8 bytes without splitting a character. */
 function truncateUtf8(s: string, max: number): string {
-  if (utf8.encode(s).length <= max) return s;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no encoding to know they fit.
+  if (s.length * 3 <= max || utf8.encode(s).length <= max) return s;
   let out = '';
   let size = 0;
   for (const ch of s) {
@@ -36,7 +39,7 @@ function truncateUtf8(s: string, max: number): string {
 
 /** Sanitizes one component; returns `''` when nothing usable is left (the caller drops it). */
 export function sanitizeComponent(raw: string): string {
-  let s = raw.replace(CONTROL, '').replace(RESERVED, '_');
+  let s = NEEDS_CLEANING.test(raw) ? raw.replace(CONTROL, '').replace(RESERVED, '_') : raw;
   if (s === '.' || s === '..') return '';
   s = s.replace(WINDOWS_DEVICE, '$1_');
   s = truncateUtf8(s, MAX_COMPONENT_BYTES);
@@ -67,29 +70,35 @@ export function sanitizePath(components: readonly string[], placeholder = EMPTY_
  * (padding files, never written) are returned unchanged and reserve nothing.
  */
 export function makePathsUnique(paths: readonly (readonly string[])[], skip: (index: number) => boolean = () => false): string[][] {
+  // Paths are keyed as components joined by NUL, which no sanitized component contains.
   const files = new Set<string>();
   const dirs = new Set<string>();
-  const key = (parts: readonly string[]): string => parts.join('\u0000');
   return paths.map((original, index) => {
     const parts = [...original];
     if (skip(index)) return parts;
+    let prefix = '';
     // Folders: a component that names an existing file is renamed (consistently: the same
     // folder name always maps to the first free variant).
     for (let i = 0; i < parts.length - 1; i++) {
-      const prefix = parts.slice(0, i + 1);
-      if (files.has(key(prefix))) parts[i] = firstFree(parts.slice(0, i), parts[i]!, (cand) => !files.has(key(cand)));
-      dirs.add(key(parts.slice(0, i + 1)));
+      const base = prefix;
+      let key = base === '' ? parts[i]! : `${base}\u0000${parts[i]!}`;
+      if (files.has(key)) {
+        parts[i] = firstFree(base, parts[i]!, (k) => !files.has(k));
+        key = base === '' ? parts[i]! : `${base}\u0000${parts[i]!}`;
+      }
+      dirs.add(key);
+      prefix = key;
     }
     const last = parts.length - 1;
-    const dir = parts.slice(0, last);
-    parts[last] = firstFree(dir, parts[last]!, (cand) => !files.has(key(cand)) && !dirs.has(key(cand)));
-    files.add(key(parts));
+    parts[last] = firstFree(prefix, parts[last]!, (k) => !files.has(k) && !dirs.has(k));
+    files.add(prefix === '' ? parts[last]! : `${prefix}\u0000${parts[last]!}`);
     return parts;
   });
 }
 
-function firstFree(dir: readonly string[], name: string, free: (candidate: string[]) => boolean): string {
-  if (free([...dir, name])) return name;
+function firstFree(dirKey: string, name: string, free: (key: string) => boolean): string {
+  const keyOf = (n: string): string => (dirKey === '' ? n : `${dirKey}\u0000${n}`);
+  if (free(keyOf(name))) return name;
   const dot = name.lastIndexOf('.');
   let [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
   if (utf8.encode(ext).length > MAX_COMPONENT_BYTES / 2) [stem, ext] = [name, ''];
@@ -98,6 +107,6 @@ function firstFree(dir: readonly string[], name: string, free: (candidate: strin
     // Leave room for the suffix so the 255-byte cut can never remove it.
     const room = MAX_COMPONENT_BYTES - utf8.encode(suffix).length - utf8.encode(ext).length;
     const candidate = `${truncateUtf8(stem, room)}${suffix}${ext}`;
-    if (free([...dir, candidate])) return candidate;
+    if (free(keyOf(candidate))) return candidate;
   }
 }

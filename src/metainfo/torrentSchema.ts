@@ -1,6 +1,6 @@
 import * as D from 'io-ts/lib/Decoder.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { bmap, bytes, dictOf, listOf, nonNegativeInt, partialDictOf, positiveInt, safeInt, text } from './bencodeDecoders.js';
+import { bmap, bytes, dictWith, listOf, nonNegativeInt, positiveInt, safeInt, text } from './bencodeDecoders.js';
 
 /**
  * The shape of a v1 .torrent file (BEP 3), as io-ts decoders over decoded bencode. Only shape is
@@ -8,23 +8,13 @@ import { bmap, bytes, dictOf, listOf, nonNegativeInt, partialDictOf, positiveInt
  */
 
 /** One entry of `info.files` (BEP 3), with BEP 47 `attr` and the common `path.utf-8`. */
-export const rawFileDecoder = pipe(
-  dictOf({ length: nonNegativeInt, path: listOf(bytes) }),
-  D.intersect(partialDictOf({ 'path.utf-8': listOf(bytes), attr: bytes })),
-);
+export const rawFileDecoder = dictWith({ length: nonNegativeInt, path: listOf(bytes) }, { 'path.utf-8': listOf(bytes), attr: bytes });
 export type RawFile = D.TypeOf<typeof rawFileDecoder>;
 
 /** The `info` dictionary. `length` xor `files` is checked later, to give a specific error. */
-export const rawInfoDecoder = pipe(
-  dictOf({ name: bytes, 'piece length': positiveInt, pieces: bytes }),
-  D.intersect(
-    partialDictOf({
-      'name.utf-8': bytes,
-      length: nonNegativeInt,
-      files: listOf(rawFileDecoder),
-      private: safeInt,
-    }),
-  ),
+export const rawInfoDecoder = dictWith(
+  { name: bytes, 'piece length': positiveInt, pieces: bytes },
+  { 'name.utf-8': bytes, length: nonNegativeInt, files: listOf(rawFileDecoder), private: safeInt },
 );
 export type RawInfo = D.TypeOf<typeof rawInfoDecoder>;
 
@@ -38,15 +28,9 @@ const urlList: D.Decoder<unknown, string[]> = pipe(
  * Top level. `info` is kept undecoded here: its decoder runs separately so the byte span of the
  * original dictionary can be looked up for the info hash.
  */
-export const rawTorrentDecoder = pipe(
-  dictOf({ info: bmap }),
-  D.intersect(
-    partialDictOf({
-      announce: text,
-      'announce-list': listOf(listOf(text)),
-      'url-list': urlList,
-    }),
-  ),
+export const rawTorrentDecoder = dictWith(
+  { info: bmap },
+  { announce: text, 'announce-list': listOf(listOf(text)), 'url-list': urlList },
 );
 export type RawTorrent = D.TypeOf<typeof rawTorrentDecoder>;
 
