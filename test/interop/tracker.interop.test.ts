@@ -1,8 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActor, fromPromise, toPromise } from 'xstate';
+import { announceMachine, type AnnounceIntent } from '../../machines/announce.machine.js';
 import {
-  announce, httpScrape, UdpConnectionCache, type AnnounceRequest, type AnnounceResponse, type TrackerError,
+  announce, createTieredAnnouncer, httpScrape, TrackerTiers, UdpConnectionCache,
+  type AnnounceRequest, type AnnounceResponse, type PeerAddress, type TrackerError,
 } from '../../src/tracker/client/index.js';
 import { startOpenTracker, type OpenTracker } from '../support/opentracker.js';
 
@@ -55,5 +58,37 @@ describe('tracker clients against opentracker', () => {
     right(await announce(tracker.httpUrl, { ...request(infoHash, peerId('S'), 41004), left: 0 })());
     const r = await httpScrape(tracker.httpUrl, [infoHash])();
     expect(r).toEqual(E.right(new Map([[infoHash.toString('hex'), { complete: 1, incomplete: 0, downloaded: expect.any(Number) }]])));
+  });
+
+  it('announce machine + tiers: falls through a dead tier to opentracker over UDP, then leaves on STOP', async () => {
+    const infoHash = randomBytes(20);
+    await tracker.allow(infoHash.toString('hex'));
+    // Nothing listens on port 1 of loopback: the first tier fails at once.
+    const tiers = new TrackerTiers([['http://127.0.0.1:1/announce'], [tracker.udpUrl]]);
+    const announcer = createTieredAnnouncer(
+      tiers,
+      { infoHash, peerId: peerId('M'), port: 42001 },
+      () => ({ uploaded: 0, downloaded: 0, left: 100 }),
+      { udp: { retransmitBaseMs: 1000, maxRetransmits: 1 } },
+    );
+    const machine = announceMachine.provide({
+      actors: { announce: fromPromise<AnnounceResponse, AnnounceIntent>(({ input, signal }) => announcer(input.event, signal)) },
+    });
+    const actor = createActor(machine, { input: {} });
+    const firstPeers = new Promise<readonly PeerAddress[]>((ok) => actor.on('peers', (e) => ok(e.peers)));
+    const errors: TrackerError[] = [];
+    actor.on('trackerError', (e) => errors.push(e.error));
+    actor.start();
+    actor.send({ type: 'START' });
+    expect(await firstPeers).toContainEqual({ ip: '127.0.0.1', port: 42001 });
+    expect(errors).toEqual([]);
+
+    const other = (): Promise<AnnounceResponse> =>
+      announce(tracker.httpUrl, request(infoHash, peerId('N'), 42002))().then(right);
+    expect((await other()).peers).toContainEqual({ ip: '127.0.0.1', port: 42001 });
+
+    actor.send({ type: 'STOP' });
+    await toPromise(actor);
+    expect((await other()).peers).not.toContainEqual({ ip: '127.0.0.1', port: 42001 });
   });
 });

@@ -23,3 +23,6 @@ export {
 } from './udpAnnounce.js';
 export { UdpConnectionCache } from './udpConnectionCache.js';
 export { decodeUdpReply, encodeAnnounceRequest, encodeConnectRequest, UDP_PROTOCOL_ID, type UdpReply } from './udpPackets.js';
+export {
+  createTieredAnnouncer, type AnnounceIdentity, type TieredAnnouncer, type TransferStats,
+} from './tieredAnnouncer.js';
