@@ -26,6 +26,12 @@ export function machineReadme(machines: readonly NamedMachine[]): string {
     'Text comes from the machines: `description` on states and transitions, `meta.bep` for the',
     'BEP reference, and the root\'s `meta.events` for events.',
     '',
+    'Reading the diagrams: each machine is one outer box; dashed boxes inside a state are parallel',
+    'regions. Arrow labels are `EVENT [guard]`, `after delayName` (a named XState delay),',
+    '`always [guard]` (taken as soon as the guard holds), `done(actor)` / `error(actor)` (an invoked',
+    'actor finished or failed) and `onDone` (a child reached its final state). A self-loop lists',
+    'the events a state handles by running actions without changing state.',
+    '',
   ];
   if (machines.length === 0) out.push('No machines yet.', '');
   for (const m of machines) out.push(...machineSection(m));
