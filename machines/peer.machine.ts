@@ -318,6 +318,8 @@ export const peerMachine = setup({
                   on: {
                     DATA_RECEIVED: { target: 'receiving', reenter: true, actions: ['cancelIdleTimer', 'armIdleTimer'] },
                     REQUESTS_PENDING: { target: 'receiving', reenter: true, actions: 'markRequestsPending' },
+                    // becoming interested re-arms the timer (amInterested takes its own transition too)
+                    INTERESTED: { target: 'receiving', reenter: true },
                   },
                 },
                 snubbed: {

@@ -10,7 +10,9 @@ import {
   maxFrameLength,
   ourReserved,
   validateMessage,
+  toHex,
   type Handshake,
+  type HandshakeExpectation,
   type WireError,
   type WireMessage,
 } from '../src/wire/index.js';
@@ -24,12 +26,16 @@ export type FrameEvent =
 
 /** How to frame and check one connection. */
 export interface FrameOptions {
-  /** Pieces in the torrent: bounds the length prefix and validates have/bitfield/request. */
-  readonly pieceCount: number;
+  /**
+   * Pieces in the torrent: bounds the length prefix and validates have/bitfield/request. A
+   * listener serving several torrents passes a lookup by the handshake's info hash instead
+   * (`undefined`: not ours, an `unknownInfoHash` error).
+   */
+  readonly pieceCount: number | ((infoHash: Uint8Array) => number | undefined);
   /** The reserved bytes we send; with the peer's, decides whether BEP 6 messages are legal. */
   readonly ourReserved?: Uint8Array;
   /** When given, a handshake for another torrent or with our own peer id is a protocol error. */
-  readonly expect?: { readonly infoHash: Uint8Array; readonly ourPeerId: Uint8Array };
+  readonly expect?: HandshakeExpectation;
 }
 
 /**
@@ -40,13 +46,14 @@ export interface FrameOptions {
  * inside one chunk, otherwise one copy.
  */
 export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, FrameEvent> {
-  const cap = maxFrameLength(options.pieceCount);
   const mine = options.ourReserved ?? ourReserved();
   return (source) =>
     new Observable<FrameEvent>((subscriber) => {
       const buffer = new ReceiveBuffer();
       let handshake: Handshake | undefined;
       let fast = false;
+      let pieceCount = 0; // known once the handshake names the torrent
+      let cap = 0;
       let failed = false;
       let upstream: Subscription | undefined;
 
@@ -66,10 +73,17 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         if (E.isLeft(len)) return fail(len.left);
         if (buffer.length < HANDSHAKE_LENGTH) return false;
         const decoded = decodeHandshake(buffer.take(HANDSHAKE_LENGTH));
-        const checked =
-          options.expect === undefined ? decoded : E.flatMap((h: Handshake) => checkHandshake(h, options.expect!))(decoded);
-        if (E.isLeft(checked)) return fail(checked.left);
-        handshake = checked.right;
+        if (E.isLeft(decoded)) return fail(decoded.left);
+        const h = decoded.right;
+        const count = typeof options.pieceCount === 'number' ? options.pieceCount : options.pieceCount(h.infoHash);
+        if (count === undefined) return fail({ tag: 'unknownInfoHash', got: toHex(h.infoHash) });
+        if (options.expect !== undefined) {
+          const checked = checkHandshake(h, options.expect);
+          if (E.isLeft(checked)) return fail(checked.left);
+        }
+        pieceCount = count;
+        cap = maxFrameLength(count);
+        handshake = h;
         fast = fastNegotiated(mine, handshake.reserved);
         subscriber.next({ kind: 'handshake', handshake });
         return true;
@@ -82,7 +96,7 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         if (buffer.length < 4 + length) return false;
         buffer.skip(4);
         const body = buffer.take(length);
-        const result = E.flatMap((m: WireMessage) => validateMessage(m, { pieceCount: options.pieceCount, fastExtension: fast }))(
+        const result = E.flatMap((m: WireMessage) => validateMessage(m, { pieceCount, fastExtension: fast }))(
           decodeMessage(body),
         );
         if (E.isLeft(result)) return fail(result.left);

@@ -9,6 +9,7 @@ export type WireError =
   | { readonly tag: 'trailingBytes'; readonly extra: number }
   | { readonly tag: 'badProtocol'; readonly pstrlen: number; readonly pstr?: string }
   | { readonly tag: 'wrongInfoHash'; readonly got: string; readonly expected: string }
+  | { readonly tag: 'unknownInfoHash'; readonly got: string }
   | { readonly tag: 'selfConnection' }
   | { readonly tag: 'frameTooLong'; readonly length: number; readonly max: number }
   | {
@@ -42,6 +43,8 @@ export function describeWireError(e: WireError): string {
       return `peer does not speak BitTorrent: protocol string length ${e.pstrlen}${e.pstr === undefined ? '' : ` "${e.pstr}"`}`;
     case 'wrongInfoHash':
       return `peer is on another torrent: info hash ${e.got}, expected ${e.expected}`;
+    case 'unknownInfoHash':
+      return `peer asked for torrent ${e.got}, which we do not serve`;
     case 'selfConnection':
       return 'connected to ourselves (the peer id is our own)';
     case 'frameTooLong':

@@ -61,7 +61,8 @@ export function decodeHandshake(bytes: Uint8Array): E.Either<WireError, Handshak
 
 /** What the other side must match: our torrent and (to spot self-connections) our own peer id. */
 export interface HandshakeExpectation {
-  readonly infoHash: Uint8Array;
+  /** Omitted by a listener that looked the torrent up by the handshake's own info hash. */
+  readonly infoHash?: Uint8Array;
   readonly ourPeerId: Uint8Array;
 }
 
@@ -72,7 +73,7 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
  * ours means we dialled our own listener (e.g. via a tracker listing us), which BEP 3 clients drop.
  */
 export function checkHandshake(h: Handshake, expect: HandshakeExpectation): E.Either<WireError, Handshake> {
-  if (!sameBytes(h.infoHash, expect.infoHash)) {
+  if (expect.infoHash !== undefined && !sameBytes(h.infoHash, expect.infoHash)) {
     return E.left({ tag: 'wrongInfoHash', got: toHex(h.infoHash), expected: toHex(expect.infoHash) });
   }
   if (sameBytes(h.peerId, expect.ourPeerId)) return E.left({ tag: 'selfConnection' });

@@ -189,6 +189,19 @@ describe('peer machine timers (simulated clock)', () => {
     expect(actor.getSnapshot().status).toBe('active');
   });
 
+  it('arms the snub timer when we become interested with requests already pending', () => {
+    const { clock, actor, emitted } = start();
+    handshake(actor);
+    actor.send({ type: 'PEER_UNCHOKE' });
+    actor.send({ type: 'REQUESTS_PENDING' });
+    clock.increment(61_000); // not interested: no snub
+    expect(emitted).not.toContain('snubbed');
+    actor.send({ type: 'INTERESTED' });
+    expect(emitted.at(-1)).toBe('send:interested');
+    clock.increment(60_000);
+    expect(emitted).toContain('snubbed');
+  });
+
   it('takes its timer lengths from provide({ delays })', () => {
     const fast = peerMachine.provide({ delays: { handshakeTimeout: 50, keepAliveInterval: 10, idleTimeout: 25, requestTimeout: 5 } });
     const { clock, actor, emitted } = start(fast);

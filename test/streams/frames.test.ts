@@ -125,6 +125,18 @@ describe('wireFrames', () => {
     expect(self.map((e) => e.kind === 'protocolError' && e.error.tag)).toEqual(['selfConnection']);
   });
 
+  it('looks the torrent up by info hash for a listener serving several torrents', async () => {
+    const other = new Uint8Array(20).fill(0xbb);
+    const lookup = (h: Uint8Array): number | undefined => (h[0] === 0xaa ? 3 : undefined);
+    const opts = { pieceCount: lookup, expect: { ourPeerId: ourId } };
+    const ok = await run([encodeHandshake(hs), encodeMessage({ type: 'have', index: 2 }), encodeMessage({ type: 'have', index: 3 })], opts);
+    expect(ok.map((e) => (e.kind === 'protocolError' ? e.error.tag : e.kind))).toEqual(['handshake', 'message', 'pieceIndexOutOfRange']);
+    const unknown = await run([encodeHandshake({ ...hs, infoHash: other })], opts);
+    expect(unknown).toEqual([{ kind: 'protocolError', error: { tag: 'unknownInfoHash', got: 'bb'.repeat(20) } }]);
+    const self = await run([encodeHandshake({ ...hs, peerId: ourId })], opts);
+    expect(self.map((e) => e.kind === 'protocolError' && e.error.tag)).toEqual(['selfConnection']);
+  });
+
   it.each<[string, WireMessage | Uint8Array, string]>([
     ['have out of range', { type: 'have', index: 10 }, 'pieceIndexOutOfRange'],
     ['short bitfield', { type: 'bitfield', bitfield: new Uint8Array(1) }, 'bitfieldSize'],
