@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from '../../../src/bencode/index.js';
-import { httpAnnounce, type AnnounceRequest, type TrackerError } from '../../../src/tracker/client/index.js';
+import { announce, httpAnnounce, type AnnounceRequest, type TrackerError } from '../../../src/tracker/client/index.js';
 import { percentDecodeBytes } from '../../../src/tracker/client/percentEncoding.js';
 import { startScriptedHttpTracker, type ScriptedHttpTracker } from './scriptedHttpTracker.js';
 
@@ -180,6 +180,9 @@ describe('httpAnnounce', () => {
     await closed.close();
     expect(left(await httpAnnounce(`${closed.base}/announce`, req)())._tag).toBe('network');
     expect(left(await httpAnnounce('ftp://127.0.0.1/announce', req)())._tag).toBe('unsupported-scheme');
+    expect(left(await announce('wss://127.0.0.1/announce', req)())._tag).toBe('unsupported-scheme');
+    replyWith(encode({ interval: 600, peers: compact4 }));
+    expect(E.isRight(await announce(`${t.base}/announce`, req)())).toBe(true);
   });
 
   it('stops when the caller aborts', async () => {
