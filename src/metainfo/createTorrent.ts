@@ -59,6 +59,8 @@ export function createTorrent(options: CreateTorrentOptions): Observable<CreateT
       if (badTracker !== undefined) {
         return throwError(() => createError('bad-option', `tracker "${badTracker}" is not an http://, https:// or udp:// URL`));
       }
+      const badSeed = (options.webSeeds ?? []).find((u) => !/^https?:\/\/./i.test(u));
+      if (badSeed !== undefined) return throwError(() => createError('bad-option', `web seed "${badSeed}" is not an http:// or https:// URL`));
       return hashPieces(content.files, pieceLength).pipe(
         mergeMap((ev): Observable<CreateTorrentEvent> => {
           if (ev.type === 'progress') return of(ev);

@@ -125,6 +125,7 @@ describe('createTorrent', () => {
     await failsWith({ path: join(dir, 'nope') }, 'not-found', /nope: no such file or folder/);
     await failsWith({ path: join(dir, 'single.bin'), pieceLength: 1000 }, 'bad-option', /multiple of 16384/);
     await failsWith({ path: join(dir, 'single.bin'), trackers: [['ftp://x']] }, 'bad-option', /tracker "ftp:\/\/x"/);
+    await failsWith({ path: join(dir, 'single.bin'), webSeeds: ['file:///etc'] }, 'bad-option', /web seed "file:\/\/\/etc"/);
     await mkdir(join(dir, 'emptydir', 'inner'), { recursive: true });
     await failsWith({ path: join(dir, 'emptydir') }, 'empty', /holds no files/);
     await writeFile(join(dir, 'emptydir', 'inner', 'zero'), '');

@@ -147,3 +147,20 @@ describe('hostile file paths are sanitized and stay inside the download folder',
     expect(new Set(paths).size).toBe(paths.length);
   });
 });
+
+describe('parseMetainfo never throws', () => {
+  it('on random mutations of a valid torrent', async () => {
+    const fc = (await import('fast-check')).default;
+    const base = torrent(multiInfo([['a', 'b'], ['c']], [30000, 10000]));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), fc.nat(base.length), (edits, cut) => {
+        const bytes = base.slice(0, Math.max(cut, base.length - 3));
+        for (const [at, v] of edits) if (at < bytes.length) bytes[at] = v;
+        const r = parseMetainfo(bytes);
+        if (E.isLeft(r)) expect(r.left.message).not.toContain('\n');
+        else for (const f of r.right.files) expect(inside(f.path)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
