@@ -44,6 +44,24 @@ describe('machineToMermaid', () => {
     expect(lines).toContain('state "H*" as s_connected__interest__hist');
   });
 
+  it('draws a parallel root, onDone of a compound state and wildcard events', async () => {
+    const m = setup({}).createMachine({
+      id: 'par',
+      type: 'parallel',
+      states: {
+        left: { initial: 'a', states: { a: { on: { GO: 'b' } }, b: { type: 'final' } }, onDone: { target: '.a', description: 'restart' } },
+        right: { initial: 'x', states: { x: { on: { '*': 'y' } }, y: {} } },
+      },
+    });
+    const source = machineToMermaid(machineModel(m));
+    const ls = source.split('\n').map((l) => l.trim());
+    expect(ls.slice(1, 4)).toEqual(['state "par" as s_root {', 'state "left" as s_left {', '[*] --> s_left__a']);
+    expect(ls).toContain('--');
+    expect(ls).toContain('s_left --> s_left__a : onDone');
+    expect(ls).toContain('s_right__x --> s_right__y : *');
+    await expect(parseMermaid(source)).resolves.toMatchObject({ diagramType: 'stateDiagram' });
+  });
+
   it('is deterministic', () => {
     expect(machineToMermaid(machineModel(sampleMachine))).toBe(mmd);
   });

@@ -62,6 +62,11 @@ describe('machineCoverage', () => {
     expect(coverageGaps(c)).toEqual(['state orphan never entered']);
   });
 
+  it('exercises wildcard transitions', () => {
+    const any = setup({}).createMachine({ id: 'any', initial: 'a', states: { a: { on: { '*': 'b' } }, b: {} } });
+    expect(coverageGaps(machineCoverage(any))).toEqual([]);
+  });
+
   it('unions coverage over several inputs', () => {
     const door = setup({ types: { input: {} as { locked: boolean } } }).createMachine({
       id: 'door',

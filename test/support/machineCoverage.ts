@@ -60,7 +60,9 @@ export function machineCoverage(machine: AnyStateMachine, samples: CoverageSampl
     .filter((e) => e !== '' && e !== '*' && !e.startsWith('xstate.') && !sampleTypes.has(e))
     .sort()
     .map((type) => ({ type }));
-  const externalEvents: AnyEventObject[] = [...(samples.events ?? []), ...bareEvents];
+  // A wildcard ('*') transition takes any event: one the machine names nowhere else exercises it.
+  const wildcard = model.transitions.some((t) => t.eventType === '*') ? [{ type: 'coverage.unnamedEvent' }] : [];
+  const externalEvents: AnyEventObject[] = [...(samples.events ?? []), ...bareEvents, ...wildcard];
 
   const inputs: readonly unknown[] = samples.inputs ?? [samples.input];
   let snapshots = 0;
