@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { filter, map, merge, type Observable, type Subscription } from 'rxjs';
-import { createActor, type Actor } from 'xstate';
+import { createActor, type ActorRefFrom } from 'xstate';
 import { peerMachine, type CloseReason, type PeerEvent, type PeerMachine, type PeerMachineInput } from '../machines/peer.machine.js';
 import { ourReserved } from '../src/wire/index.js';
 import type { FrameEvent } from './frames.js';
@@ -9,7 +9,7 @@ import { wrapWireSocket, type IncomingEvent, type WireSocket } from './wireSocke
 
 /** One connection's socket, peer machine and the wiring between them. */
 export interface PeerLink {
-  readonly actor: Actor<PeerMachine>;
+  readonly actor: ActorRefFrom<PeerMachine>;
   readonly wire: WireSocket;
   /** Every frame (including `piece` and `request`) for the session's block store and uploader. */
   readonly frames$: Observable<FrameEvent>;
@@ -26,6 +26,12 @@ export interface PeerLinkOptions extends PeerEventOptions {
   readonly reserved?: Uint8Array;
   /** The machine with its delays, e.g. `peerMachine.provide({ delays })`. */
   readonly machine?: PeerMachine;
+  /**
+   * An already running peer actor to drive instead of creating one, e.g. one the torrent
+   * machine spawned (so every peer lives in the torrent's actor system, where the choker and
+   * the trace recorder find it).
+   */
+  readonly actor?: ActorRefFrom<PeerMachine>;
 }
 
 const isFrame = (e: IncomingEvent): e is FrameEvent => e.kind !== 'end';
@@ -41,7 +47,8 @@ export function startPeerLink(options: PeerLinkOptions): PeerLink {
   const wire = wrapWireSocket(socket, {
     frames: { pieceCount: input.pieceCount, ourReserved: reserved, expect: { infoHash: input.infoHash, ourPeerId: input.peerId } },
   });
-  const actor = createActor(options.machine ?? peerMachine, { input });
+  const owned = options.actor === undefined;
+  const actor = options.actor ?? createActor(options.machine ?? peerMachine, { input });
   const deliver = (event: PeerEvent): void => {
     if (actor.getSnapshot().status === 'active') actor.send(event);
   };
@@ -70,7 +77,7 @@ export function startPeerLink(options: PeerLinkOptions): PeerLink {
       map((e): PeerEvent => ({ type: 'SOCKET_CLOSED', reason: e.end })),
     ),
   );
-  actor.start();
+  if (owned) (actor as ReturnType<typeof createActor<PeerMachine>>).start();
   wiring = events$.subscribe(deliver);
   if (input.outgoing) {
     if (socket.connecting) socket.once('connect', () => deliver({ type: 'CONNECTED' }));
