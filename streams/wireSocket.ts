@@ -69,6 +69,8 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   let queue: Uint8Array[] = [];
   let queuedBytes = 0;
 
+  // requests and control messages are tiny and latency-bound; multi-part messages are corked
+  if (!socket.destroyed) socket.setNoDelay(true);
   const settle = (e: ConnectionEnd): void => {
     end ??= e;
   };

@@ -67,6 +67,19 @@ describe('wireFrames', () => {
     );
   });
 
+  it('turns random bytes after a handshake into messages and at most one final protocol error', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.array(fc.nat(), { maxLength: 20 }), async (noise, offsets) => {
+        const events = await run(cut(concat([encodeHandshake(hs), noise]), offsets), { pieceCount: 40 });
+        expect(events[0]?.kind).toBe('handshake');
+        const errors = events.filter((e) => e.kind === 'protocolError');
+        expect(errors.length).toBeLessThanOrEqual(1);
+        if (errors.length === 1) expect(events.at(-1)?.kind).toBe('protocolError');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('decodes a stream fed one byte at a time in linear time', async () => {
     const block = new Uint8Array(256 * 1024).map((_, i) => i & 0xff);
     const bytes = concat([encodeHandshake(hs), encodeMessage({ type: 'piece', index: 0, begin: 0, block })]);
