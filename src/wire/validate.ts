@@ -28,7 +28,10 @@ const indexError = (m: WireMessage & { index: number }, pieceCount: number): E.E
  * Checks what needs the torrent's piece count or the negotiated extensions: piece indexes in
  * range, bitfield size and spare bits (BEP 3 says drop such peers), block lengths, and BEP 6
  * messages only after both sides announced the fast extension (BEP 6 says close otherwise).
- * Unknown ids, `port` and `extended` pass: they carry no piece state.
+ * Unknown ids, `port` and `extended` pass: they carry no piece state. Deliberately lenient:
+ * a bitfield/have-all/have-none that is not the first message is not an error here (BEP 3 only
+ * says it is sent first; the session may simply apply it), since dropping such peers buys no
+ * safety while every size and index is already bounded.
  */
 export function validateMessage(m: WireMessage, rules: MessageRules): E.Either<WireError, WireMessage> {
   if (FAST_MESSAGE_TYPES.has(m.type) && !rules.fastExtension) {
