@@ -4,7 +4,6 @@ import * as E from 'fp-ts/lib/Either.js';
 import { lastValueFrom, tap } from 'rxjs';
 import { createTorrent, isCreateError, type CreatedTorrent, type CreateTorrentOptions } from '../metainfo/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
-import type { Command } from './command.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { formatBytes, parseSize } from './formatBytes.js';
 import { ProgressReporter } from './progressBar.js';
@@ -95,5 +94,3 @@ export async function runCreateCommand(argv: string[], io: CliIo): Promise<numbe
   return EXIT_OK;
 }
 
-/** Command-table entry. */
-export const createCommand: Command = { name: 'create', summary: 'make a .torrent from a file or folder', run: runCreateCommand };

@@ -5,7 +5,6 @@ import * as E from 'fp-ts/lib/Either.js';
 import { lastValueFrom, tap } from 'rxjs';
 import { createTorrent, isCreateError, loadMetainfo } from '../metainfo/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
-import type { Command } from './command.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { writeDemoContent } from './demoContent.js';
 import { formatBytes } from './formatBytes.js';
@@ -65,5 +64,3 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Command-table entry. */
-export const demoCommand: Command = { name: 'demo', summary: 'make sample content, create a torrent of it, show its info', run: runDemo };

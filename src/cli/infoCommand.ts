@@ -1,7 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { loadMetainfo } from '../metainfo/index.js';
+import { loadMetainfo } from '../metainfo/loadMetainfo.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
-import type { Command } from './command.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { metainfoJson, metainfoText } from './metainfoReport.js';
 
@@ -44,5 +43,3 @@ function usage(io: CliIo, message: string): number {
   return EXIT_USAGE;
 }
 
-/** Command-table entry. */
-export const infoCommand: Command = { name: 'info', summary: 'show what a .torrent file or URL holds', run: runInfoCommand };

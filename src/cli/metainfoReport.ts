@@ -1,4 +1,4 @@
-import type { Metainfo } from '../metainfo/index.js';
+import type { Metainfo } from '../metainfo/types.js';
 import { formatBytes } from './formatBytes.js';
 import { terminalText } from './terminalText.js';
 

@@ -1,4 +1,4 @@
-import { packageVersion } from '../metainfo/index.js';
+import { packageVersion } from '../metainfo/packageVersion.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
 import type { Command } from './command.js';
 import { commands as defaultCommands } from './commandTable.js';

@@ -54,13 +54,6 @@ describe('statorrent (general)', () => {
     expect(oneLine(r.stderr, 'statorrent:')).toContain("unknown command 'frobnicate'");
   });
 
-  it('per-command help, both spellings', async () => {
-    for (const args of [['info', '--help'], ['help', 'create']]) {
-      const r = await runStatorrent(args);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^usage: statorrent (info|create) /);
-    }
-  });
 });
 
 describe('statorrent info', () => {
@@ -86,16 +79,6 @@ describe('statorrent info', () => {
     expect(v.stderr).toMatch(/required key "info"\n(.*\n)*└─ optional key "length"\n\s+└─ expected a non-negative integer, got -1/);
   });
 
-  it('bad arguments: exit 2, one line', async () => {
-    const unknown = await runStatorrent(['info', '--bogus', 'x.torrent']);
-    expect(unknown.code).toBe(2);
-    expect(oneLine(unknown.stderr, 'statorrent info:')).toMatch(/--bogus/);
-    const none = await runStatorrent(['info']);
-    expect(none.code).toBe(2);
-    oneLine(none.stderr, 'statorrent info:');
-    const two = await runStatorrent(['info', 'a', 'b']);
-    expect(two.code).toBe(2);
-  });
 });
 
 describe('statorrent create + info --json', () => {
@@ -143,22 +126,6 @@ describe('statorrent create + info --json', () => {
     expect(text.stdout).toContain('tier 2: udp://127.0.0.1:3');
     expect(text.stdout).toContain('total size:    97.7 KiB (100000 bytes)');
 
-    const again = await runStatorrent(['create', join(dir, 'content'), '-o', out]);
-    expect(again.code).toBe(1);
-    expect(oneLine(again.stderr.replace(/^hashing.*\n/gm, ''), 'statorrent create:')).toContain('already exists (use --force to overwrite)');
-    expect((await runStatorrent(['create', join(dir, 'content'), '-o', out, '--force'])).code).toBe(0);
-  });
-
-  it('create errors: usage (exit 2) and runtime (exit 1), one line each', async () => {
-    const badSize = await runStatorrent(['create', join(dir, 'content'), '--piece-length', 'huge']);
-    expect(badSize.code).toBe(2);
-    oneLine(badSize.stderr, 'statorrent create:');
-    const notMultiple = await runStatorrent(['create', join(dir, 'content'), '--piece-length', '1000', '-o', join(dir, 'x.torrent')]);
-    expect(notMultiple.code).toBe(1);
-    expect(oneLine(notMultiple.stderr, 'statorrent create:')).toContain('multiple of 16384');
-    const missing = await runStatorrent(['create', join(dir, 'nope'), '-o', join(dir, 'y.torrent')]);
-    expect(missing.code).toBe(1);
-    expect(oneLine(missing.stderr, 'statorrent create:')).toContain('no such file or folder');
   });
 
   it('demo creates sample content and shows its info', async () => {
