@@ -1,0 +1,79 @@
+import { constants, type FileHandle, open } from 'node:fs/promises';
+
+interface Entry {
+  readonly handle: Promise<FileHandle>;
+  users: number;
+  written: boolean;
+}
+
+/**
+ * Open file handles, least recently used closed first once more than `limit` are open, so a
+ * torrent of 10 000 files never exhausts the process's descriptors. A handle in use by an
+ * in-flight read or write is never closed under it (the cache may briefly exceed its limit).
+ */
+export class FileHandleCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly limit = 64) {}
+
+  /**
+   * Runs `fn` with an open handle for `path` (read-write; created when `create` is set, else a
+   * missing file fails with ENOENT). Rejects with the system error.
+   */
+  async use<T>(path: string, create: boolean, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    let e = this.entries.get(path);
+    if (e === undefined) {
+      const flags = constants.O_RDWR | (create ? constants.O_CREAT : 0);
+      e = { handle: open(path, flags, 0o644), users: 0, written: false };
+      const fresh = e;
+      // Forget a failed open so the next call retries instead of caching the error.
+      fresh.handle.catch(() => {
+        if (this.entries.get(path) === fresh) this.entries.delete(path);
+      });
+    } else {
+      this.entries.delete(path); // re-inserted below: Map order is our LRU order
+    }
+    this.entries.set(path, e);
+    e.users++;
+    if (create) e.written = true;
+    try {
+      const fh = await e.handle;
+      return await fn(fh);
+    } finally {
+      e.users--;
+      this.evict();
+    }
+  }
+
+  /** Number of cached handles (open or opening). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Closes every handle, first flushing those written to (fdatasync), so data survives a crash after close. */
+  async closeAll(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(
+      all.map(async (e) => {
+        const fh = await e.handle.catch(() => undefined);
+        if (fh === undefined) return;
+        try {
+          if (e.written) await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+      }),
+    );
+  }
+
+  private evict(): void {
+    if (this.entries.size <= this.limit) return;
+    for (const [path, e] of this.entries) {
+      if (this.entries.size <= this.limit) break;
+      if (e.users > 0) continue;
+      this.entries.delete(path);
+      void e.handle.then((fh) => fh.close()).catch(() => undefined);
+    }
+  }
+}

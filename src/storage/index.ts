@@ -1,0 +1,8 @@
+/**
+ * Storage: the torrent's files on disk, addressed by piece and block.
+ * @packageDocumentation
+ */
+export { FileLayout, type FileSegment } from './fileLayout.js';
+export { TorrentStorage, type TorrentStorageOptions } from './torrentStorage.js';
+export { resumeCheck, type ResumeCheckOptions } from './resumeCheck.js';
+export { storageError, type StorageError, type StorageErrorCode } from './storageError.js';

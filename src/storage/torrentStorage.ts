@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import type { Metainfo } from '../metainfo/types.js';
+import { Bitfield } from '../pieces/bitfield.js';
+import { FileHandleCache } from './fileHandleCache.js';
+import { FileLayout } from './fileLayout.js';
+import { ioError, storageError, type StorageError } from './storageError.js';
+
+/** Options of {@link TorrentStorage.open}. */
+export interface TorrentStorageOptions {
+  /** Most file handles kept open at once (LRU). Default 64. */
+  readonly maxOpenFiles?: number;
+}
+
+/** Hash chunk size: big enough for throughput, small enough that one chunk never stalls the loop. */
+const VERIFY_CHUNK = 1024 * 1024;
+const OK: E.Either<StorageError, void> = E.right(undefined);
+
+/**
+ * The torrent's files on disk, addressed by piece: `writeBlock` for downloading, `readBlock` for
+ * seeding, `verifyPiece` for the SHA-1 check (BEP 3). Files are created lazily on first write
+ * (so they grow sparse-free only where data landed, and a resume check can skip pieces past a
+ * file's end without reading); zero-length files are created at open; BEP 47 padding files
+ * are never touched and read as zeros.
+ */
+export class TorrentStorage {
+  readonly metainfo: Metainfo;
+  readonly layout: FileLayout;
+  /** Absolute path of each file (padding files included, though never created). */
+  readonly paths: readonly string[];
+  private readonly verified: Bitfield;
+  private readonly cache: FileHandleCache;
+  private readonly pending: Uint32Array;
+  private readonly pieceWaiters = new Map<number, (() => void)[]>();
+  private pendingTotal = 0;
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  private constructor(metainfo: Metainfo, paths: readonly string[], options: TorrentStorageOptions) {
+    this.metainfo = metainfo;
+    this.paths = paths;
+    this.layout = new FileLayout(metainfo.files, metainfo.pieceLength);
+    this.verified = new Bitfield(metainfo.pieceCount);
+    this.cache = new FileHandleCache(options.maxOpenFiles ?? 64);
+    this.pending = new Uint32Array(metainfo.pieceCount);
+  }
+
+  /**
+   * Prepares storage under `downloadDir`: refuses any file path resolving outside it, creates
+   * parent directories and zero-length files. Existing files are left as they are (resume).
+   */
+  static async open(downloadDir: string, metainfo: Metainfo, options: TorrentStorageOptions = {}): Promise<E.Either<StorageError, TorrentStorage>> {
+    const root = resolve(downloadDir);
+    const paths: string[] = [];
+    for (const f of metainfo.files) {
+      const p = resolve(root, ...f.path);
+      const rel = relative(root, p);
+      if (f.path.length === 0 || rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+        return E.left(storageError('path-escape', `refusing file path ${JSON.stringify(f.path.join('/'))}: it resolves outside ${root}`));
+      }
+      paths.push(p);
+    }
+    for (let i = 0; i < paths.length; i++) {
+      const f = metainfo.files[i]!;
+      const p = paths[i]!;
+      if (f.padding) continue;
+      try {
+        await mkdir(dirname(p), { recursive: true });
+      } catch (e) {
+        return E.left(ioError('create folder', dirname(p), e));
+      }
+      if (f.length === 0) {
+        try {
+          // 'a' creates without truncating an existing file.
+          await (await open(p, 'a')).close();
+        } catch (e) {
+          return E.left(ioError('create', p, e));
+        }
+      }
+    }
+    return E.right(new TorrentStorage(metainfo, paths, options));
+  }
+
+  /** Byte length of piece `index` (0 when out of range). */
+  pieceSize(index: number): number {
+    const m = this.metainfo;
+    if (!(Number.isInteger(index) && index >= 0 && index < m.pieceCount)) return 0;
+    return index === m.pieceCount - 1 ? m.totalLength - index * m.pieceLength : m.pieceLength;
+  }
+
+  /** True when piece `index` passed {@link verifyPiece} or was {@link markVerified}. */
+  isVerified(index: number): boolean {
+    return this.verified.has(index);
+  }
+
+  /** Records that piece `index` is known good (e.g. checked elsewhere); later writes to it are refused. */
+  markVerified(index: number): void {
+    if (index >= 0 && index < this.verified.length) this.verified.set(index);
+  }
+
+  /** A copy of the verified pieces. */
+  verifiedPieces(): Bitfield {
+    return this.verified.copy();
+  }
+
+  /**
+   * Writes `data` at `begin` in piece `index`. Concurrent writes are fine (each targets its own
+   * range); {@link verifyPiece} waits for those in flight for its piece.
+   */
+  async writeBlock(index: number, begin: number, data: Uint8Array): Promise<E.Either<StorageError, void>> {
+    const bad = this.checkRange(index, begin, data.length);
+    if (bad !== undefined) return E.left(bad);
+    if (this.verified.has(index)) return E.left(storageError('piece-verified', `refusing to write piece ${index}: it is already verified`));
+    this.pending[index]!++;
+    this.pendingTotal++;
+    let path = '';
+    try {
+      let at = 0;
+      for (const seg of this.layout.pieceSegments(index, begin, data.length)) {
+        if (!seg.padding) {
+          path = this.paths[seg.fileIndex]!;
+          const from = at;
+          await this.cache.use(path, true, (fh) => writeFully(fh, data, from, seg.length, seg.fileOffset));
+        }
+        at += seg.length;
+      }
+      return OK;
+    } catch (e) {
+      return E.left(ioError('write', path, e));
+    } finally {
+      this.writeDone(index);
+    }
+  }
+
+  /** Reads `length` bytes at `begin` in piece `index` (for seeding); padding reads as zeros. */
+  async readBlock(index: number, begin: number, length: number): Promise<E.Either<StorageError, Uint8Array>> {
+    const bad = this.checkRange(index, begin, length);
+    if (bad !== undefined) return E.left(bad);
+    const out = new Uint8Array(length);
+    const err = await this.readInto(index, begin, out, length);
+    return err === undefined ? E.right(out) : E.left(err);
+  }
+
+  /**
+   * Hashes piece `index` from disk with SHA-1 and compares with the torrent's hash; marks it
+   * verified when it matches. Waits for in-flight writes to the piece first. Reads 1 MiB at a
+   * time so a 16 MiB piece yields to the event loop between chunks. Unreadable data (missing or
+   * short file, I/O error) counts as a mismatch.
+   */
+  async verifyPiece(index: number): Promise<boolean> {
+    const size = this.pieceSize(index);
+    if (size === 0 || this.closed) return false;
+    await this.writesSettled(index);
+    const hash = createHash('sha1');
+    const buf = new Uint8Array(Math.min(VERIFY_CHUNK, size));
+    for (let off = 0; off < size; off += buf.length) {
+      const n = Math.min(buf.length, size - off);
+      const err = await this.readInto(index, off, buf, n);
+      if (err !== undefined) return false;
+      hash.update(n === buf.length ? buf : buf.subarray(0, n));
+    }
+    const digest = hash.digest();
+    const expected = this.metainfo.pieces.subarray(index * 20, index * 20 + 20);
+    if (expected.length !== 20 || !digest.equals(expected)) return false;
+    this.verified.set(index);
+    return true;
+  }
+
+  /** Current size of each file in bytes, -1 when missing (padding files report their length). */
+  async fileSizes(): Promise<Float64Array> {
+    const sizes = new Float64Array(this.paths.length);
+    await Promise.all(
+      this.paths.map(async (p, i) => {
+        const f = this.metainfo.files[i]!;
+        if (f.padding) {
+          sizes[i] = f.length;
+          return;
+        }
+        try {
+          const s = await stat(p);
+          sizes[i] = s.isFile() ? s.size : -1;
+        } catch {
+          sizes[i] = -1;
+        }
+      }),
+    );
+    return sizes;
+  }
+
+  /** Waits for every in-flight write, flushes and closes all files. Later calls fail with `closed`. */
+  async close(): Promise<E.Either<StorageError, void>> {
+    if (this.closed) return OK;
+    this.closed = true;
+    if (this.pendingTotal > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    try {
+      await this.cache.closeAll();
+      return OK;
+    } catch (e) {
+      return E.left(ioError('close files in', dirname(this.paths[0] ?? '.'), e));
+    }
+  }
+
+  private checkRange(index: number, begin: number, length: number): StorageError | undefined {
+    if (this.closed) return storageError('closed', `storage for ${this.metainfo.name} is closed`);
+    const size = this.pieceSize(index);
+    if (size === 0 || !Number.isInteger(begin) || !Number.isInteger(length) || begin < 0 || length <= 0 || begin + length > size) {
+      return storageError('out-of-range', `block (${index}, ${begin}, ${length}) is outside piece ${index} of ${size} bytes`);
+    }
+    return undefined;
+  }
+
+  private async readInto(index: number, begin: number, out: Uint8Array, length: number): Promise<StorageError | undefined> {
+    let at = 0;
+    for (const seg of this.layout.pieceSegments(index, begin, length)) {
+      if (seg.padding) {
+        out.fill(0, at, at + seg.length);
+      } else {
+        const path = this.paths[seg.fileIndex]!;
+        const from = at;
+        try {
+          const got = await this.cache.use(path, false, (fh) => readFully(fh, out, from, seg.length, seg.fileOffset));
+          if (got < seg.length) return storageError('short-read', `cannot read ${path}: file ends before byte ${seg.fileOffset + seg.length}`);
+        } catch (e) {
+          return ioError('read', path, e);
+        }
+      }
+      at += seg.length;
+    }
+    return undefined;
+  }
+
+  private writesSettled(index: number): Promise<void> {
+    if ((this.pending[index] ?? 0) === 0) return Promise.resolve();
+    return new Promise((r) => {
+      const list = this.pieceWaiters.get(index);
+      if (list === undefined) this.pieceWaiters.set(index, [r]);
+      else list.push(r);
+    });
+  }
+
+  private writeDone(index: number): void {
+    const left = --this.pending[index]!;
+    this.pendingTotal--;
+    if (left === 0) {
+      const list = this.pieceWaiters.get(index);
+      if (list !== undefined) {
+        this.pieceWaiters.delete(index);
+        for (const r of list) r();
+      }
+    }
+    if (this.pendingTotal === 0 && this.idleWaiters.length > 0) {
+      const list = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of list) r();
+    }
+  }
+}
+
+/** `pwrite` until all `length` bytes are written (the OS may write fewer per call). */
+const writeFully = async (fh: FileHandle, data: Uint8Array, from: number, length: number, position: number): Promise<void> => {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await fh.write(data, from + done, length - done, position + done);
+    if (bytesWritten <= 0) throw new Error('write made no progress');
+    done += bytesWritten;
+  }
+};
+
+/** `pread` until `length` bytes or end of file; returns the bytes read. */
+const readFully = async (fh: FileHandle, out: Uint8Array, from: number, length: number, position: number): Promise<number> => {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(out, from + done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+};
