@@ -37,12 +37,15 @@ export function announceReply(outcome: AnnounceOutcome, timing: ReplyTiming, com
   const v4 = new Uint8Array(n4 * 6);
   const v6 = new Uint8Array((outcome.peers.length - n4) * 18);
   let o4 = 0, o6 = 0;
+  // Byte loops rather than TypedArray.set: for 4- and 16-byte copies they are several times faster.
   for (const p of outcome.peers) {
     const { ipBytes, port } = p.endpoint;
     if (ipBytes.length === 4) {
-      v4.set(ipBytes, o4); v4[o4 + 4] = port >> 8; v4[o4 + 5] = port & 0xff; o4 += 6;
+      v4[o4] = ipBytes[0] as number; v4[o4 + 1] = ipBytes[1] as number; v4[o4 + 2] = ipBytes[2] as number; v4[o4 + 3] = ipBytes[3] as number;
+      v4[o4 + 4] = port >> 8; v4[o4 + 5] = port & 0xff; o4 += 6;
     } else {
-      v6.set(ipBytes, o6); v6[o6 + 16] = port >> 8; v6[o6 + 17] = port & 0xff; o6 += 18;
+      for (let k = 0; k < 16; k++) v6[o6 + k] = ipBytes[k] as number;
+      v6[o6 + 16] = port >> 8; v6[o6 + 17] = port & 0xff; o6 += 18;
     }
   }
   // `peers` is always present (clients expect it); `peers6` only when there are IPv6 peers.

@@ -12,6 +12,8 @@ export function parseIp(text: string): { ip: string; bytes: Uint8Array } | undef
     return bytes === undefined ? undefined : { ip: text, bytes };
   }
   if (kind !== 6) return undefined;
+  // Fast path for how dual-stack sockets report IPv4 clients.
+  if (text.startsWith('::ffff:') && isIP(text.slice(7)) === 4) return parseIp(text.slice(7));
   const v6 = ipv6Bytes(text);
   if (v6 === undefined) return undefined;
   if (isV4Mapped(v6)) {

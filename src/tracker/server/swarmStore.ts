@@ -216,6 +216,8 @@ function first<V>(m: Map<string, V>): V | undefined {
   return undefined;
 }
 
+let scratch = new Uint32Array(256);
+
 /** Appends up to `k` distinct random members of `list` other than `exclude` to `out`. */
 function sample(list: readonly PeerRecord[], k: number, exclude: PeerRecord, random: () => number, out: PeerView[]): void {
   const n = list.length;
@@ -227,13 +229,14 @@ function sample(list: readonly PeerRecord[], k: number, exclude: PeerRecord, ran
     return;
   }
   if (k * 2 >= n) {
-    // Dense case: partial Fisher-Yates over a copy of the indices.
-    const idx = Array.from({ length: n }, (_, i) => i);
+    // Dense case: partial Fisher-Yates over a reused scratch array of indices.
+    if (scratch.length < n) scratch = new Uint32Array(Math.max(n, scratch.length * 2));
+    for (let i = 0; i < n; i++) scratch[i] = i;
     let taken = 0;
     for (let i = 0; i < n && taken < k; i++) {
       const j = i + Math.floor(random() * (n - i));
-      const t = idx[i] as number; idx[i] = idx[j] as number; idx[j] = t;
-      const r = list[idx[i] as number] as PeerRecord;
+      const t = scratch[i] as number; scratch[i] = scratch[j] as number; scratch[j] = t;
+      const r = list[t] as PeerRecord;
       if (r !== exclude) { push(r); taken++; }
     }
     return;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
-import { parseRawQuery, percentDecode } from '../../../src/tracker/server/rawQuery.js';
+import { parseRawQuery } from '../../../src/tracker/server/rawQuery.js';
 import { pct } from './support/rawTrackerRequests.js';
 
 describe('parseRawQuery', () => {
@@ -10,6 +10,21 @@ describe('parseRawQuery', () => {
       const q = parseRawQuery(`/announce?info_hash=${pct(bytes)}&port=1`);
       expect(E.isRight(q)).toBe(true);
       if (E.isRight(q)) expect(Array.from(q.right.get('info_hash')?.[0] ?? [])).toEqual(Array.from(bytes));
+    }));
+  });
+
+  it('decodes many pairs exactly, whatever bytes keys and values hold (property)', () => {
+    const pair = fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 12 }), fc.uint8Array({ maxLength: 30 }));
+    fc.assert(fc.property(fc.array(pair, { maxLength: 20 }), (pairs) => {
+      const q = parseRawQuery(`/announce?${pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&')}`);
+      expect(E.isRight(q)).toBe(true);
+      if (E.isLeft(q)) return;
+      const expected = new Map<string, number[][]>();
+      for (const [k, v] of pairs) {
+        const key = Buffer.from(k).toString('latin1');
+        expected.set(key, [...(expected.get(key) ?? []), Array.from(v)]);
+      }
+      expect(new Map([...q.right].map(([k, vs]) => [k, vs.map((v) => Array.from(v))]))).toEqual(expected);
     }));
   });
 
@@ -22,8 +37,9 @@ describe('parseRawQuery', () => {
   });
 
   it('refuses malformed escapes and floods of parameters', () => {
-    expect(percentDecode('%g1')).toBeUndefined();
-    expect(percentDecode('%1')).toBeUndefined();
+    expect(E.isLeft(parseRawQuery('/a?x=%g1'))).toBe(true);
+    expect(E.isLeft(parseRawQuery('/a?x=%1'))).toBe(true);
+    expect(E.isLeft(parseRawQuery('/a?x=\u0100'))).toBe(true);
     expect(E.isLeft(parseRawQuery('/a?x=%zz'))).toBe(true);
     expect(E.isLeft(parseRawQuery(`/a?${'a=1&'.repeat(300)}`))).toBe(true);
   });
