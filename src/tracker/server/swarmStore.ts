@@ -235,8 +235,10 @@ function sample(list: readonly PeerRecord[], k: number, exclude: PeerRecord, ran
     let taken = 0;
     for (let i = 0; i < n && taken < k; i++) {
       const j = i + Math.floor(random() * (n - i));
-      const t = scratch[i] as number; scratch[i] = scratch[j] as number; scratch[j] = t;
-      const r = list[t] as PeerRecord;
+      const chosen = scratch[j] as number;
+      scratch[j] = scratch[i] as number;
+      scratch[i] = chosen;
+      const r = list[chosen] as PeerRecord;
       if (r !== exclude) { push(r); taken++; }
     }
     return;

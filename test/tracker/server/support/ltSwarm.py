@@ -19,14 +19,20 @@ def session():
         'outgoing_interfaces': '127.0.0.1',
         'enable_dht': False, 'enable_lsd': False, 'enable_upnp': False, 'enable_natpmp': False,
         'enable_incoming_utp': False, 'enable_outgoing_utp': False,
-        'alert_mask': lt.alert.category_t.status_notification | lt.alert.category_t.tracker_notification | lt.alert.category_t.error_notification,
+        'alert_mask': lt.alert.category_t.status_notification | lt.alert.category_t.tracker_notification
+            | lt.alert.category_t.error_notification | lt.alert.category_t.connect_notification,
     })
     return s
+
+peers_seen = set()
 
 def wait_for(s, kind, deadline):
     while time.time() < deadline:
         s.wait_for_alert(200)
         for a in s.pop_alerts():
+            # Record every peer a session connected to: finished peers may disconnect at once.
+            if isinstance(a, lt.peer_alert):
+                peers_seen.add('%s:%d' % tuple(a.endpoint))
             if isinstance(a, lt.tracker_error_alert):
                 print('tracker-error', a.message(), flush=True)
             if isinstance(a, kind):
@@ -42,12 +48,13 @@ seeder.add_torrent({'ti': ti, 'save_path': seed_dir})
 wait_for(seeder, lt.tracker_reply_alert, deadline)
 print('seeder-announced', flush=True)
 
+peers_seen.clear()
 leecher = session()
 h = leecher.add_torrent({'ti': lt.torrent_info(torrent), 'save_path': leech_dir})
 h.replace_trackers([lt.announce_entry(leech_tracker)])
 h.force_reannounce()
 wait_for(leecher, lt.torrent_finished_alert, deadline)
-peers = ','.join('%s:%d' % p.ip for p in h.get_peer_info())
+peers = ','.join(sorted(peers_seen))
 print('leecher-finished', peers, flush=True)
 
 # Keep both seeding (for other clients) until the test closes our stdin.
