@@ -62,7 +62,14 @@ export class BlockMap {
   private freeCount: number;
   private remainingCount: number;
 
-  constructor(geometry: PieceGeometry) {
+  /**
+   * @param onMissingChange told whenever a piece enters (true) or leaves (false) the Missing
+   *   state, so a rarity index can keep only startable pieces
+   */
+  constructor(
+    geometry: PieceGeometry,
+    private readonly onMissingChange: (index: number, missing: boolean) => void = () => {},
+  ) {
     this.geometry = geometry;
     this.have = new Bitfield(geometry.pieceCount);
     this.states = new Uint8Array(geometry.pieceCount);
@@ -109,6 +116,7 @@ export class BlockMap {
       this.progressByPiece.set(index, p);
       this.states[index] = PieceState.Partial;
       this.addPartial(index);
+      this.onMissingChange(index, false);
     }
     return p;
   }
@@ -137,7 +145,7 @@ export class BlockMap {
       this.freeCount++;
       // A partial piece with nothing received and nothing requested is Missing again; dropping
       // it keeps the partial list short and the piece eligible for rarest-first once more.
-      if (p.received === 0 && p.requested === 0) this.drop(index);
+      if (p.received === 0 && p.requested === 0) this.dropToMissing(index);
     }
   }
 
@@ -176,6 +184,7 @@ export class BlockMap {
     if (p === undefined) {
       this.freeCount -= blocks;
       this.remainingCount -= blocks;
+      this.onMissingChange(index, false);
     } else {
       this.freeCount -= p.free;
       this.remainingCount -= blocks - p.received;
@@ -200,7 +209,7 @@ export class BlockMap {
     // Requests still outstanding (possible only if called on a partial piece) stay counted as
     // requested blocks; the caller releases them, which drops this progress when it reaches zero.
     if (p.requested === 0) {
-      this.drop(index);
+      this.dropToMissing(index);
     } else {
       for (let b = 0; b < p.blocks.length; b++) if (p.blocks[b] === RECEIVED) p.blocks[b] = 0;
       p.received = 0;
@@ -216,10 +225,16 @@ export class BlockMap {
     return this.progressByPiece.get(index)?.contributors ?? [];
   }
 
+  /** Frees the in-flight detail; the caller sets the new state. */
   private drop(index: number): void {
     this.progressByPiece.delete(index);
     this.removePartial(index);
+  }
+
+  private dropToMissing(index: number): void {
+    this.drop(index);
     this.states[index] = PieceState.Missing;
+    this.onMissingChange(index, true);
   }
 
   private addPartial(index: number): void {

@@ -78,8 +78,10 @@ export class PiecePicker {
 
   constructor(pieceLength: number, totalLength: number, options: PiecePickerOptions = {}) {
     this.geometry = new PieceGeometry(pieceLength, totalLength);
-    this.blocks = new BlockMap(this.geometry);
-    this.availability = options.availability ?? new Availability(this.geometry.pieceCount);
+    const availability = options.availability ?? new Availability(this.geometry.pieceCount);
+    this.availability = availability;
+    // The rarity index holds exactly the Missing pieces, the ones a new request may start.
+    this.blocks = new BlockMap(this.geometry, (index, missing) => availability.setWanted(index, missing));
     this.random = options.random ?? Math.random;
     this.randomFirstPieces = options.randomFirstPieces ?? 4;
     this.endgameMaxRequests = Math.max(1, Math.min(options.endgameMaxRequests ?? 2, 254));
@@ -295,28 +297,17 @@ export class PiecePicker {
 
   /**
    * A Missing piece the peer has: uniformly random while fewer than `randomFirstPieces` are
-   * verified, else one of minimum availability, ties broken uniformly (reservoir sampling, so one
-   * pass and no allocation). -1 when the peer has no piece we could start.
+   * verified, else one of minimum availability with random tie-breaking. -1 when the peer has
+   * no piece we could start. Both come from the availability's rarity index, so the cost does
+   * not grow with the torrent's piece count.
    */
   private chooseNewPiece(bf: Bitfield): number {
-    const n = this.geometry.pieceCount;
-    const rarest = this.blocks.verifiedCount >= this.randomFirstPieces;
-    let best = -1;
-    let bestAvail = Infinity;
-    let ties = 0;
-    for (let i = bf.nextSet(0); i !== -1; i = bf.nextSet(i + 1)) {
-      if (i >= n || this.blocks.state(i) !== PieceState.Missing) continue;
-      const a = rarest ? this.availability.of(i) : 0;
-      if (a < bestAvail) {
-        bestAvail = a;
-        best = i;
-        ties = 1;
-      } else if (a === bestAvail) {
-        ties++;
-        if (this.random() * ties < 1) best = i;
-      }
+    const av = this.availability;
+    if (this.blocks.verifiedCount < this.randomFirstPieces) {
+      const i = av.randomWanted(bf, this.random);
+      if (i !== -1) return i;
     }
-    return best;
+    return av.rarestWanted(bf, this.random);
   }
 
   /** Removes every other peer's outstanding request for block `key`, returning cancels for them. */

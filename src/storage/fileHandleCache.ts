@@ -23,8 +23,7 @@ export class FileHandleCache {
   async use<T>(path: string, create: boolean, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
     let e = this.entries.get(path);
     if (e === undefined) {
-      const flags = constants.O_RDWR | (create ? constants.O_CREAT : 0);
-      e = { handle: open(path, flags, 0o644), users: 0, written: false };
+      e = { handle: openHandle(path, create), users: 0, written: false };
       const fresh = e;
       // Forget a failed open so the next call retries instead of caching the error.
       fresh.handle.catch(() => {
@@ -77,3 +76,18 @@ export class FileHandleCache {
     }
   }
 }
+
+/**
+ * Opens read-write (creating when asked). A read of a file we may not write (seeding from
+ * read-only media or files owned by someone else) falls back to read-only; a later write
+ * through that handle then fails with EBADF, reported like any other write error.
+ */
+const openHandle = async (path: string, create: boolean): Promise<FileHandle> => {
+  try {
+    return await open(path, constants.O_RDWR | (create ? constants.O_CREAT : 0), 0o644);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (create || (code !== 'EACCES' && code !== 'EROFS' && code !== 'EPERM')) throw e;
+    return open(path, constants.O_RDONLY);
+  }
+};

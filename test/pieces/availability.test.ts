@@ -51,6 +51,49 @@ describe('Availability', () => {
     );
   });
 
+  it('rarity index: rarestWanted picks a wanted piece of minimum availability the peer has', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.boolean(), { minLength: N, maxLength: N }), { maxLength: 6 }),
+        fc.array(fc.tuple(fc.nat({ max: N - 1 }), fc.boolean()), { maxLength: 40 }),
+        fc.array(fc.boolean(), { minLength: N, maxLength: N }),
+        fc.integer(),
+        (fields, wantOps, peerBits, seed) => {
+          const av = new Availability(N);
+          const wanted = new Set(Array.from({ length: N }, (_, i) => i));
+          // Interleave wanted changes with count changes so pieces move levels while indexed.
+          fields.forEach((bits, k) => {
+            const f = new Bitfield(N);
+            bits.forEach((b, i) => b && f.set(i));
+            av.addPeer(f);
+            for (const [i, w] of wantOps.slice(k * 7, k * 7 + 7)) {
+              av.setWanted(i, w);
+              if (w) wanted.add(i);
+              else wanted.delete(i);
+            }
+          });
+          const peer = new Bitfield(N);
+          peerBits.forEach((b, i) => b && peer.set(i));
+          let x = seed >>> 0;
+          const random = (): number => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+          const candidates = [...wanted].filter((i) => peer.has(i));
+          expect(av.wantedCount).toBe(wanted.size);
+          for (let i = 0; i < N; i++) expect(av.isWanted(i)).toBe(wanted.has(i));
+          const got = av.rarestWanted(peer, random);
+          if (candidates.length === 0) {
+            expect(got).toBe(-1);
+          } else {
+            expect(candidates).toContain(got);
+            expect(av.of(got)).toBe(Math.min(...candidates.map((i) => av.of(i))));
+          }
+          const r = av.randomWanted(peer, random, 1000);
+          if (candidates.length === 0) expect(r).toBe(-1);
+          else expect(candidates).toContain(r);
+        },
+      ),
+    );
+  });
+
   it('never wraps below zero on a bookkeeping mistake', () => {
     const av = new Availability(3);
     av.removeHave(1);

@@ -134,6 +134,9 @@ const simulate = (seed: number, pieceLength: number, totalLength: number, peerCo
       for (const v of prog.blocks) if (v !== 255) counted += v;
     }
     check(counted === requestedSlots, 'counted === requestedSlots');
+    for (let i = 0; i < n; i++) {
+      check(picker.availability.isWanted(i) === (blocks.state(i) === PieceState.Missing), 'rarity index holds exactly the Missing pieces');
+    }
   }
   check(picker.complete, 'picker.complete should be true');
   check(picker.blocks.remainingBlocks === 0, 'picker.blocks.remainingBlocks === 0');

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -143,5 +143,23 @@ describe('TorrentStorage', () => {
       expect(E.isLeft(r) && r.left.code).toBe('path-escape');
     }
     await expect(stat(join(dir, '..', 'evil'))).rejects.toThrow();
+  });
+});
+
+describe('TorrentStorage on read-only files', () => {
+  // Root ignores file modes, so there is nothing to observe when the tests run as root.
+  it.skipIf(process.getuid?.() === 0)('still serves and verifies a file it may not write', async () => {
+    const files: FileSpec[] = [{ path: ['ro', 'f'], length: 20 }];
+    const content = contentFor(files, 5);
+    const m = syntheticTorrent(files, 8, content);
+    const s1 = await openOk(m);
+    for (let i = 0; i < 3; i++) await s1.writeBlock(i, 0, content.subarray(i * 8, Math.min(20, i * 8 + 8)));
+    await s1.close();
+    await chmod(join(dir, 'ro', 'f'), 0o444);
+    const s2 = await openOk(m);
+    expect(await s2.verifyPiece(2)).toBe(true);
+    const r = await s2.readBlock(1, 0, 8);
+    expect(E.isRight(r) && Buffer.from(r.right).equals(content.subarray(8, 16))).toBe(true);
+    await s2.close();
   });
 });
