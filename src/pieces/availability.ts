@@ -5,7 +5,8 @@ import type { Bitfield } from './bitfield.js';
  *
  * Peers that announced BEP 6 `have all` are counted once in {@link Availability.seeds} instead of
  * touching every piece, so a seed joining or leaving is O(1); they add the same amount to every
- * piece, so they never change which piece is rarest.
+ * piece, so they never change which piece is rarest. BEP 6 `have none` needs no call: such a
+ * peer adds nothing until its first `have`.
  *
  * The rarity index keeps the *wanted* pieces (those the picker could start: not verified, not
  * in flight) in one dense list per availability level. A count change moves a piece between

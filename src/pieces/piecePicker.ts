@@ -79,6 +79,9 @@ export class PiecePicker {
   constructor(pieceLength: number, totalLength: number, options: PiecePickerOptions = {}) {
     this.geometry = new PieceGeometry(pieceLength, totalLength);
     const availability = options.availability ?? new Availability(this.geometry.pieceCount);
+    if (availability.pieceCount !== this.geometry.pieceCount) {
+      throw new RangeError(`availability tracks ${availability.pieceCount} pieces, torrent has ${this.geometry.pieceCount}`);
+    }
     this.availability = availability;
     // The rarity index holds exactly the Missing pieces, the ones a new request may start.
     this.blocks = new BlockMap(this.geometry, (index, missing) => availability.setWanted(index, missing));

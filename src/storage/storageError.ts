@@ -1,6 +1,6 @@
 /** Why a storage operation failed. */
 export type StorageErrorCode =
-  /** A file path would resolve outside the download directory. */
+  /** A file path would resolve outside the download directory (or two files share one path). */
   | 'path-escape'
   /** The operating system refused (ENOSPC, EACCES, EIO, ...). */
   | 'io'

@@ -54,12 +54,17 @@ export class TorrentStorage {
   static async open(downloadDir: string, metainfo: Metainfo, options: TorrentStorageOptions = {}): Promise<E.Either<StorageError, TorrentStorage>> {
     const root = resolve(downloadDir);
     const paths: string[] = [];
+    const seen = new Set<string>();
     for (const f of metainfo.files) {
       const p = resolve(root, ...f.path);
       const rel = relative(root, p);
       if (f.path.length === 0 || rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
         return E.left(storageError('path-escape', `refusing file path ${JSON.stringify(f.path.join('/'))}: it resolves outside ${root}`));
       }
+      // Two entries on one file would overwrite each other's pieces (sanitizers can map
+      // different names to one, e.g. after replacing bad characters).
+      if (seen.has(p) && !f.padding) return E.left(storageError('path-escape', `refusing torrent: two files map to ${p}`));
+      if (!f.padding) seen.add(p);
       paths.push(p);
     }
     for (let i = 0; i < paths.length; i++) {

@@ -163,3 +163,14 @@ describe('TorrentStorage on read-only files', () => {
     await s2.close();
   });
 });
+
+describe('TorrentStorage.open', () => {
+  it('refuses two files mapping to the same path', async () => {
+    const files: FileSpec[] = [
+      { path: ['t', 'same'], length: 4 },
+      { path: ['t', 'same'], length: 4 },
+    ];
+    const r = await TorrentStorage.open(dir, syntheticTorrent(files, 4, new Uint8Array(8)));
+    expect(E.isLeft(r) && r.left.message).toMatch(/two files map to/);
+  });
+});
