@@ -64,8 +64,10 @@ interface PeerRequests {
  *    peers (at most `endgameMaxRequests` at once) so one slow peer cannot stall the finish; the
  *    first copy to arrive cancels the others.
  *
- * Never requests a block from a peer that already has that request outstanding. Per-block
- * calls are O(1) outside endgame and do not allocate.
+ * Never requests a block from a peer that already has that request outstanding.
+ * `onBlockReceived` is O(1) and allocation-free outside endgame (it returns shared receipt
+ * objects); `pick` costs O(partial pieces + requests returned) and allocates only the requests
+ * it returns; starting a new piece is O(1) amortized via the availability's rarity index.
  */
 export class PiecePicker {
   readonly geometry: PieceGeometry;

@@ -1,7 +1,11 @@
 import { constants, type FileHandle, open } from 'node:fs/promises';
 
-interface Entry {
+/** A handle held for one operation; see {@link FileHandleCache.lease}. */
+export interface Lease {
   readonly handle: Promise<FileHandle>;
+}
+
+interface Entry extends Lease {
   users: number;
   written: boolean;
 }
@@ -13,6 +17,8 @@ interface Entry {
  */
 export class FileHandleCache {
   private readonly entries = new Map<string, Entry>();
+  /** The most recently used path (last in {@link entries}). */
+  private mru = '';
 
   constructor(private readonly limit = 64) {}
 
@@ -21,6 +27,19 @@ export class FileHandleCache {
    * missing file fails with ENOENT). Rejects with the system error.
    */
   async use<T>(path: string, create: boolean, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    const lease = this.lease(path, create);
+    try {
+      return await fn(await lease.handle);
+    } finally {
+      this.release(lease);
+    }
+  }
+
+  /**
+   * Takes a handle for `path` without a callback (one async layer less on the hot path); the
+   * handle stays open until {@link release}. Await `lease.handle`; it rejects with the system error.
+   */
+  lease(path: string, create: boolean): Lease {
     let e = this.entries.get(path);
     if (e === undefined) {
       e = { handle: openHandle(path, create), users: 0, written: false };
@@ -29,19 +48,23 @@ export class FileHandleCache {
       fresh.handle.catch(() => {
         if (this.entries.get(path) === fresh) this.entries.delete(path);
       });
-    } else {
-      this.entries.delete(path); // re-inserted below: Map order is our LRU order
+      this.entries.set(path, e);
+      this.mru = path;
+    } else if (this.mru !== path) {
+      // Map order is our LRU order; re-insert only when the file is not already the newest.
+      this.entries.delete(path);
+      this.entries.set(path, e);
+      this.mru = path;
     }
-    this.entries.set(path, e);
     e.users++;
     if (create) e.written = true;
-    try {
-      const fh = await e.handle;
-      return await fn(fh);
-    } finally {
-      e.users--;
-      this.evict();
-    }
+    return e;
+  }
+
+  /** Ends a {@link lease}. */
+  release(lease: Lease): void {
+    (lease as Entry).users--;
+    if (this.entries.size > this.limit) this.evict();
   }
 
   /** Number of cached handles (open or opening). */
@@ -53,6 +76,7 @@ export class FileHandleCache {
   async closeAll(): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();
+    this.mru = '';
     await Promise.all(
       all.map(async (e) => {
         const fh = await e.handle.catch(() => undefined);
@@ -72,6 +96,7 @@ export class FileHandleCache {
       if (this.entries.size <= this.limit) break;
       if (e.users > 0) continue;
       this.entries.delete(path);
+      if (path === this.mru) this.mru = '';
       void e.handle.then((fh) => fh.close()).catch(() => undefined);
     }
   }

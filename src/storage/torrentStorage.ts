@@ -126,8 +126,15 @@ export class TorrentStorage {
       for (const seg of this.layout.pieceSegments(index, begin, data.length)) {
         if (!seg.padding) {
           path = this.paths[seg.fileIndex]!;
-          const from = at;
-          await this.cache.use(path, true, (fh) => writeFully(fh, data, from, seg.length, seg.fileOffset));
+          const lease = this.cache.lease(path, true);
+          try {
+            const fh = await lease.handle;
+            // One pwrite nearly always writes everything; loop only for the rare short write.
+            const { bytesWritten } = await fh.write(data, at, seg.length, seg.fileOffset);
+            if (bytesWritten < seg.length) await writeFully(fh, data, at + bytesWritten, seg.length - bytesWritten, seg.fileOffset + bytesWritten);
+          } finally {
+            this.cache.release(lease);
+          }
         }
         at += seg.length;
       }
