@@ -6,12 +6,18 @@ import type { Metainfo } from '../metainfo/types.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { FileHandleCache } from './fileHandleCache.js';
 import { FileLayout } from './fileLayout.js';
+import type { HashWorkers } from './hashWorkers.js';
 import { ioError, storageError, type StorageError } from './storageError.js';
 
 /** Options of {@link TorrentStorage.open}. */
 export interface TorrentStorageOptions {
   /** Most file handles kept open at once (LRU). Default 64. */
   readonly maxOpenFiles?: number;
+  /**
+   * Worker threads to read and hash pieces in {@link TorrentStorage.verifyPiece}; without them
+   * verification runs on the main thread in 1 MiB chunks. The caller owns (and closes) them.
+   */
+  readonly hashWorkers?: HashWorkers;
 }
 
 /** Hash chunk size: big enough for throughput, small enough that one chunk never stalls the loop. */
@@ -32,6 +38,7 @@ export class TorrentStorage {
   readonly paths: readonly string[];
   private readonly verified: Bitfield;
   private readonly cache: FileHandleCache;
+  private readonly hashWorkers: HashWorkers | undefined;
   private readonly pending: Uint32Array;
   private readonly pieceWaiters = new Map<number, (() => void)[]>();
   private pendingTotal = 0;
@@ -44,6 +51,7 @@ export class TorrentStorage {
     this.layout = new FileLayout(metainfo.files, metainfo.pieceLength);
     this.verified = new Bitfield(metainfo.pieceCount);
     this.cache = new FileHandleCache(options.maxOpenFiles ?? 64);
+    this.hashWorkers = options.hashWorkers;
     this.pending = new Uint32Array(metainfo.pieceCount);
   }
 
@@ -157,27 +165,45 @@ export class TorrentStorage {
 
   /**
    * Hashes piece `index` from disk with SHA-1 and compares with the torrent's hash; marks it
-   * verified when it matches. Waits for in-flight writes to the piece first. Reads 1 MiB at a
-   * time so a 16 MiB piece yields to the event loop between chunks. Unreadable data (missing or
-   * short file, I/O error) counts as a mismatch.
+   * verified when it matches. Waits for in-flight writes to the piece first. With
+   * `hashWorkers` the reading and hashing run in a worker thread; otherwise here, 1 MiB at a
+   * time, so a 16 MiB piece yields to the event loop between chunks. Unreadable data (missing
+   * or short file, I/O error) counts as a mismatch.
    */
   async verifyPiece(index: number): Promise<boolean> {
     const size = this.pieceSize(index);
     if (size === 0 || this.closed) return false;
     await this.writesSettled(index);
+    const expected = this.metainfo.pieces.subarray(index * 20, index * 20 + 20);
+    if (expected.length !== 20) return false;
+    const digest = this.hashWorkers === undefined ? await this.hashHere(index, size) : await this.hashInWorker(index, size);
+    if (digest === undefined || !Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).equals(expected)) return false;
+    this.verified.set(index);
+    return true;
+  }
+
+  /** SHA-1 of piece `index` read and hashed here, 1 MiB at a time; undefined when unreadable. */
+  private async hashHere(index: number, size: number): Promise<Uint8Array | undefined> {
     const hash = createHash('sha1');
     const buf = new Uint8Array(Math.min(VERIFY_CHUNK, size));
     for (let off = 0; off < size; off += buf.length) {
       const n = Math.min(buf.length, size - off);
       const err = await this.readInto(index, off, buf, n);
-      if (err !== undefined) return false;
+      if (err !== undefined) return undefined;
       hash.update(n === buf.length ? buf : buf.subarray(0, n));
     }
-    const digest = hash.digest();
-    const expected = this.metainfo.pieces.subarray(index * 20, index * 20 + 20);
-    if (expected.length !== 20 || !digest.equals(expected)) return false;
-    this.verified.set(index);
-    return true;
+    return hash.digest();
+  }
+
+  /** SHA-1 of piece `index` computed by a worker thread reading the files itself. */
+  private async hashInWorker(index: number, size: number): Promise<Uint8Array | undefined> {
+    const ranges = this.layout.pieceSegments(index, 0, size).map((seg) => ({
+      path: seg.padding ? null : this.paths[seg.fileIndex]!,
+      offset: seg.fileOffset,
+      length: seg.length,
+    }));
+    const r = await this.hashWorkers!.hash(ranges);
+    return E.isRight(r) ? r.right : undefined;
   }
 
   /** Current size of each file in bytes, -1 when missing (padding files report their length). */
