@@ -30,6 +30,8 @@ export interface TorrentInput {
   readonly self?: readonly PeerEndpoint[];
   /** Clock for dial back-off; the session passes the actor clock's `now`. */
   readonly now: () => number;
+  /** Input for the invoked `choker` actor (its peer snapshot reader, clock and randomness). */
+  readonly chokerInput?: unknown;
 }
 
 interface TorrentContext {
@@ -37,6 +39,7 @@ interface TorrentContext {
   readonly maxPeers: number;
   readonly peerInput: TorrentInput['peerInput'];
   readonly now: () => number;
+  readonly chokerInput: unknown;
   readonly pool: PeerPool;
   readonly trust: TrustLedger;
   readonly verified: number;
@@ -95,9 +98,11 @@ export const torrentMachine = setup({
     isKnownPeer: ({ context, event }) => event.type === 'PEER_CLOSED' && context.peers.has(event.id),
   },
   actions: {
-    addCandidates: ({ context, event }) => {
+    // enqueueActions (not a plain action) so the pool is filled while the transition resolves,
+    // before `dialMore` reads it; plain actions only run after resolution.
+    addCandidates: enqueueActions(({ context, event }) => {
       if (event.type === 'PEERS_DISCOVERED') context.pool.add(event.peers);
-    },
+    }),
     dialMore: enqueueActions(({ context, enqueue }) => {
       const room = context.maxPeers - context.peers.size;
       const endpoints = context.pool.takeForDial(room, context.now());
@@ -180,6 +185,7 @@ export const torrentMachine = setup({
     maxPeers: input.maxPeers,
     peerInput: input.peerInput,
     now: input.now,
+    chokerInput: input.chokerInput,
     pool: new PeerPool(input.self ?? []),
     trust: new TrustLedger(),
     verified: 0,
@@ -207,7 +213,7 @@ export const torrentMachine = setup({
       description: 'Connected to the swarm: trading pieces, announcing, choking by tit-for-tat.',
       type: 'parallel',
       entry: ['announceStart', 'dialMore'],
-      invoke: { id: 'choker', systemId: 'choker', src: 'choker' },
+      invoke: { id: 'choker', systemId: 'choker', src: 'choker', input: ({ context }: { context: TorrentContext }) => context.chokerInput },
       on: {
         PEERS_DISCOVERED: { actions: ['addCandidates', 'dialMore'] },
         INCOMING_PEER: [{ guard: 'hasRoom', actions: 'acceptIncoming' }, { actions: 'rejectIncoming' }],

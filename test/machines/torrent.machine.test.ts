@@ -159,7 +159,7 @@ describe('torrent machine', () => {
   it('fails when the resume check fails', async () => {
     const clock = new SimulatedClock();
     const actor = createActor(
-      torrentMachine.provide({ actors: { checkPieces: fromPromise(async () => { throw new Error('cannot read /x: EACCES'); }), peer: recorder, announcer: recorder, choker: idle } }),
+      torrentMachine.provide({ actors: { checkPieces: fromPromise<number, void>(async () => { throw new Error('cannot read /x: EACCES'); }), peer: recorder, announcer: recorder, choker: idle } }),
       { clock, input: { pieceCount: 1, maxPeers: 1, peerInput: () => ({}), now: () => clock.now() } },
     );
     actor.start();

@@ -1,0 +1,97 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import * as E from 'fp-ts/lib/Either.js';
+import { generatePeerId } from '../wire/index.js';
+import { readIncomingInfoHash } from './incomingHandshake.js';
+import { TorrentRuntime, type TorrentHandle, type TorrentRunOptions } from './torrentRuntime.js';
+
+/** How a session listens and identifies itself. */
+export interface SessionOptions {
+  /** TCP port for incoming peers; 0 picks a free one (default 6881). */
+  readonly port?: number;
+  /** Address to listen on (default all interfaces, `0.0.0.0`). */
+  readonly host?: string;
+  /** Our 20-byte peer id (default: a fresh `-ST….` id, BEP 20 style). */
+  readonly peerId?: Uint8Array;
+  /** Address outgoing connections bind to (default: the OS's choice). */
+  readonly localAddress?: string;
+  /** How long an accepted connection may take to send its handshake (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/**
+ * A long-running client: one listening socket and one peer id shared by any number of
+ * torrents; incoming connections are routed by the info hash of their handshake.
+ */
+export class Session {
+  private readonly torrents = new Map<string, TorrentRuntime>();
+  private closing = false;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+    readonly peerId: Uint8Array,
+    private readonly options: SessionOptions,
+  ) {
+    server.on('connection', (socket) => void this.onConnection(socket));
+  }
+
+  /** Starts listening; fails with a one-line reason (e.g. the port is taken). */
+  static start(options: SessionOptions = {}): Promise<E.Either<string, Session>> {
+    return new Promise((resolve) => {
+      const server = createServer({ noDelay: true, pauseOnConnect: true });
+      const port = options.port ?? 6881;
+      const host = options.host ?? '0.0.0.0';
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        resolve(E.left(err.code === 'EADDRINUSE' ? `port ${port} is already in use (choose another with --port)` : `cannot listen on ${host}:${port}: ${err.message}`)),
+      );
+      server.listen(port, host, () => {
+        const addr = server.address();
+        const actual = typeof addr === 'object' && addr !== null ? addr.port : port;
+        resolve(E.right(new Session(server, actual, options.peerId ?? generatePeerId(), options)));
+      });
+    });
+  }
+
+  /** Adds a torrent and starts it (checking what is on disk first). */
+  async add(options: TorrentRunOptions): Promise<E.Either<string, TorrentHandle>> {
+    const hex = options.metainfo.infoHashHex;
+    if (this.torrents.has(hex)) return E.left(`torrent ${hex} is already in this session`);
+    const rt = await TorrentRuntime.start(options, {
+      peerId: this.peerId,
+      port: this.port,
+      ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
+    });
+    if (E.isRight(rt)) {
+      this.torrents.set(hex, rt.right);
+      void rt.right.stopped$.then(() => this.torrents.delete(hex));
+    }
+    return rt;
+  }
+
+  /** The torrents running now. */
+  list(): readonly TorrentHandle[] {
+    return [...this.torrents.values()];
+  }
+
+  /** Stops every torrent (announcing `stopped`) and the listener. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.torrents.values()].map((t) => t.stop()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async onConnection(socket: Socket): Promise<void> {
+    socket.on('error', () => undefined); // errors before the wire stack takes over are just closes
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const hash = await readIncomingInfoHash(socket, this.options.handshakeTimeoutMs ?? 10_000);
+    const rt = E.isRight(hash) ? this.torrents.get(hash.right) : undefined;
+    if (rt === undefined) {
+      socket.destroy();
+      return;
+    }
+    rt.acceptIncoming(socket);
+  }
+}

@@ -1,0 +1,39 @@
+/** Lifecycle states a torrent reports (the torrent machine's, flattened for display). */
+export type TorrentState = 'checking' | 'downloading' | 'seeding' | 'paused' | 'stopping' | 'stopped' | 'error';
+
+/** A snapshot of one torrent for progress displays; emitted about once a second. */
+export interface TorrentProgress {
+  readonly infoHashHex: string;
+  readonly name: string;
+  readonly state: TorrentState;
+  readonly pieceCount: number;
+  readonly verifiedPieces: number;
+  /** Pieces hash-checked so far during `checking`. */
+  readonly checkedPieces: number;
+  readonly totalBytes: number;
+  readonly verifiedBytes: number;
+  /** Bytes/s, averaged over a few seconds. */
+  readonly downloadRate: number;
+  readonly uploadRate: number;
+  /** Payload bytes received / sent in this session. */
+  readonly downloaded: number;
+  readonly uploaded: number;
+  readonly peers: number;
+  /** Seconds left at the current rate; undefined when unknown or done. */
+  readonly etaSeconds: number | undefined;
+}
+
+/** Things worth telling a user or a log, one at a time. */
+export type TorrentEvent =
+  | { readonly type: 'checked'; readonly verifiedPieces: number }
+  | { readonly type: 'announced'; readonly peers: number; readonly seeders?: number; readonly leechers?: number }
+  | { readonly type: 'trackerError'; readonly message: string }
+  | { readonly type: 'trackerWarning'; readonly message: string }
+  | { readonly type: 'peerConnected'; readonly id: string; readonly client: string }
+  | { readonly type: 'peerClosed'; readonly id: string; readonly reason: string }
+  | { readonly type: 'pieceVerified'; readonly index: number }
+  | { readonly type: 'pieceFailed'; readonly index: number }
+  | { readonly type: 'banned'; readonly ip: string }
+  | { readonly type: 'completed' }
+  | { readonly type: 'error'; readonly message: string }
+  | { readonly type: 'stopped' };

@@ -1,0 +1,125 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { PiecePicker } from '../src/pieces/piecePicker.js';
+import { pipelineDepth } from '../src/pieces/pipelineDepth.js';
+import type { Bitfield } from '../src/pieces/bitfield.js';
+import type { PeerRecord } from '../src/session/peerRecord.js';
+import type { RateMeter } from '../src/stats/rateMeter.js';
+import type { TorrentStorage } from '../src/storage/torrentStorage.js';
+
+/** Blocks that match no request before a peer is dropped (a few can race with cancels). */
+const MAX_INVALID_BLOCKS = 32;
+
+/** What the download path reports upward: piece-level outcomes only, never per block. */
+export interface DownloadEvents {
+  pieceVerified(index: number): void;
+  pieceFailed(index: number, contributors: readonly string[]): void;
+  storageFailed(message: string): void;
+  peerMisbehaved(peer: PeerRecord, message: string): void;
+}
+
+/**
+ * The receiving half of the data plane (BEP 3 `request`/`piece`/`cancel`): blocks go from the
+ * frame parser straight to the picker's books and to disk; full pieces are hashed; requests are
+ * topped up so each unchoked peer's pipeline stays as deep as its measured rate needs.
+ * No machine sees a block: only piece outcomes and the edges of "requests pending" do.
+ */
+export class DownloadFlow {
+  private readonly verifying = new Set<number>();
+
+  constructor(
+    private readonly picker: PiecePicker,
+    private readonly storage: TorrentStorage,
+    /** Our verified pieces (shared with the uploader). */
+    private readonly have: Bitfield,
+    private readonly peers: ReadonlyMap<string, PeerRecord>,
+    private readonly downTotal: RateMeter,
+    private readonly events: DownloadEvents,
+    private readonly now: () => number,
+  ) {}
+
+  /** A `piece` message arrived from `peer`. */
+  onBlock(peer: PeerRecord, index: number, begin: number, block: Uint8Array): void {
+    const t = this.now();
+    peer.down.add(block.length, t);
+    this.downTotal.add(block.length, t);
+    if (!this.picker.geometry.isBlock(index, begin, block.length)) {
+      this.invalid(peer, `sent a block that is not a 16 KiB block slot (piece ${index}, offset ${begin}, ${block.length} bytes)`);
+      return;
+    }
+    const receipt = this.picker.onBlockReceived(peer.id, index, begin);
+    if (receipt.invalid) {
+      this.invalid(peer, `sent piece ${index} offset ${begin} which was never requested`);
+      return;
+    }
+    for (const c of receipt.cancels) {
+      this.peers.get(c.peerId)?.send({ type: 'cancel', index: c.request.index, begin: c.request.begin, length: c.request.length });
+    }
+    if (!receipt.duplicate) {
+      void this.storage.writeBlock(index, begin, block).then((r) => {
+        if (E.isLeft(r) && r.left.code !== 'piece-verified') this.events.storageFailed(r.left.message);
+      });
+      if (receipt.pieceComplete) void this.verify(index);
+    }
+    this.refill(peer);
+  }
+
+  /** Tops up `peer`'s request pipeline; call when it unchokes us, sends a block or gains pieces. */
+  refill(peer: PeerRecord): void {
+    if (peer.closed || peer.peerChoking || !peer.amInterested || !peer.handshaked) return;
+    const outstanding = this.picker.outstanding(peer.id);
+    const want = pipelineDepth(peer.down.rate(this.now())) - outstanding;
+    if (want > 0) {
+      const requests = this.picker.pick(peer, want);
+      for (const r of requests) peer.send({ type: 'request', index: r.index, begin: r.begin, length: r.length });
+    }
+    this.syncPending(peer);
+  }
+
+  /** Our requests to `peer` are void (it choked us, snubbed us or left): return them to the pool. */
+  release(peer: PeerRecord): void {
+    this.picker.releasePeer(peer.id);
+    this.syncPending(peer);
+    // the released blocks are free again: let the other unchoked peers take them at once
+    for (const other of this.peers.values()) if (other !== peer) this.refill(other);
+  }
+
+  /** A BEP 6 `reject` for one of our requests. */
+  onReject(peer: PeerRecord, index: number, begin: number, length: number): void {
+    this.picker.onRequestRejected(peer.id, { index, begin, length });
+    this.refill(peer);
+  }
+
+  private async verify(index: number): Promise<void> {
+    if (this.verifying.has(index)) return;
+    this.verifying.add(index);
+    try {
+      const ok = await this.storage.verifyPiece(index);
+      if (ok) {
+        this.storage.markVerified(index);
+        this.have.set(index);
+        const cancels = this.picker.onPieceVerified(index);
+        for (const c of cancels) {
+          this.peers.get(c.peerId)?.send({ type: 'cancel', index: c.request.index, begin: c.request.begin, length: c.request.length });
+        }
+        this.events.pieceVerified(index);
+      } else {
+        const contributors = this.picker.onPieceFailed(index);
+        this.events.pieceFailed(index, contributors);
+        for (const p of this.peers.values()) this.refill(p);
+      }
+    } finally {
+      this.verifying.delete(index);
+    }
+  }
+
+  private invalid(peer: PeerRecord, message: string): void {
+    if (++peer.invalidBlocks > MAX_INVALID_BLOCKS) this.events.peerMisbehaved(peer, message);
+  }
+
+  private syncPending(peer: PeerRecord): void {
+    const pending = this.picker.outstanding(peer.id) > 0;
+    if (pending === peer.requestsPending || peer.closed) return;
+    peer.requestsPending = pending;
+    peer.actor.send({ type: pending ? 'REQUESTS_PENDING' : 'REQUESTS_DRAINED' });
+  }
+}

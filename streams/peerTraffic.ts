@@ -1,0 +1,179 @@
+import type { Subscription } from 'rxjs';
+import type { Availability } from '../src/pieces/availability.js';
+import type { Bitfield } from '../src/pieces/bitfield.js';
+import type { PeerRecord } from '../src/session/peerRecord.js';
+import { fastNegotiated, ourReserved } from '../src/wire/index.js';
+import type { CloseReason } from '../machines/peer.machine.js';
+import type { DownloadFlow } from './downloadFlow.js';
+import type { PeerLink } from './peerLink.js';
+import type { UploadFlow } from './uploadFlow.js';
+
+/** Torrent-wide pieces of the data plane one connection plugs into. */
+export interface TrafficDeps {
+  readonly have: Bitfield;
+  readonly availability: Availability;
+  readonly download: DownloadFlow;
+  readonly upload: UploadFlow;
+  /** The peer set or someone's interest changed: the choker may want to decide early. */
+  readonly peersChanged: () => void;
+  /** The connection is over (after this record has been cleaned out of the data plane). */
+  readonly closed: (peer: PeerRecord, reason: CloseReason) => void;
+}
+
+/**
+ * Joins one connection's link to the torrent's data plane. Frames carrying data (`piece`,
+ * `request`, `cancel`, `reject`) go straight to the flows; the peer machine's emitted events
+ * (handshake done, choke/interest changes, have/bitfield, snubbing) update the record and
+ * availability. Returns the subscription that undoes it.
+ */
+export function attachPeerTraffic(link: PeerLink, peer: PeerRecord, deps: TrafficDeps): Subscription {
+  const { have, availability, download, upload } = deps;
+  peer.send = (message) => {
+    link.wire.send(message);
+  };
+  let writable = true;
+  peer.writable = () => writable;
+
+  const updateInterest = (): void => {
+    const want = peer.interesting > 0;
+    if (want === peer.amInterested) return;
+    peer.amInterested = want;
+    peer.actor.send({ type: want ? 'INTERESTED' : 'NOT_INTERESTED' });
+    if (want) download.refill(peer);
+  };
+  const gained = (index: number): void => {
+    availability.addHave(index);
+    if (!have.has(index)) {
+      peer.interesting++;
+      if (peer.amInterested) download.refill(peer);
+      else updateInterest();
+    }
+  };
+  const recount = (): void => {
+    let n = 0;
+    peer.bitfield.forEachSet((i) => {
+      if (!have.has(i)) n++;
+    });
+    peer.interesting = n;
+    updateInterest();
+  };
+
+  const sub = link.frames$.subscribe((f) => {
+    if (f.kind !== 'message') return;
+    const m = f.message;
+    switch (m.type) {
+      case 'piece':
+        download.onBlock(peer, m.index, m.begin, m.block);
+        break;
+      case 'request':
+        upload.onRequest(peer, m);
+        break;
+      case 'cancel':
+        upload.onCancel(peer, m);
+        break;
+      case 'reject':
+        download.onReject(peer, m.index, m.begin, m.length);
+        break;
+      default:
+        break;
+    }
+  });
+  sub.add(
+    link.wire.writable$.subscribe((w) => {
+      writable = w;
+      if (w) upload.onWritable(peer);
+    }),
+  );
+
+  const a = link.actor;
+  const offs = [
+    a.on('handshakeComplete', (e) => {
+      peer.handshaked = true;
+      peer.client = e.client;
+      peer.fast = fastNegotiated(ourReserved(), e.reserved);
+      // BEP 3: the bitfield goes first, and only when we have something; BEP 6 has shorthands.
+      if (peer.fast && have.isComplete) link.wire.send({ type: 'haveAll' });
+      else if (have.count > 0) link.wire.send({ type: 'bitfield', bitfield: have.toBytes() });
+      else if (peer.fast) link.wire.send({ type: 'haveNone' });
+      deps.peersChanged();
+    }),
+    a.on('send', (e) => {
+      if (e.message.type === 'choke') {
+        peer.amChoking = true;
+        upload.onChoked(peer);
+      } else if (e.message.type === 'unchoke') {
+        peer.amChoking = false;
+        upload.onWritable(peer);
+      }
+    }),
+    a.on('peerChoked', () => {
+      peer.peerChoking = true;
+      download.release(peer);
+    }),
+    a.on('peerUnchoked', () => {
+      peer.peerChoking = false;
+      download.refill(peer);
+    }),
+    a.on('peerInterested', () => {
+      peer.peerInterested = true;
+      deps.peersChanged();
+    }),
+    a.on('peerNotInterested', () => {
+      peer.peerInterested = false;
+      deps.peersChanged();
+    }),
+    a.on('peerHave', (e) => {
+      if (peer.bitfield.set(e.index)) gained(e.index);
+    }),
+    a.on('peerBitfield', (e) => {
+      const bytes = e.bitfield;
+      for (let i = 0; i < peer.bitfield.length; i++) {
+        if ((bytes[i >> 3]! & (0x80 >> (i & 7))) !== 0) peer.bitfield.set(i);
+      }
+      availability.addPeer(peer.bitfield);
+      recount();
+    }),
+    a.on('peerHaveAll', () => {
+      peer.bitfield.setAll();
+      availability.addPeer(peer.bitfield);
+      recount();
+    }),
+    a.on('snubbed', () => {
+      peer.snubbed = true;
+      download.release(peer);
+    }),
+    a.on('unsnubbed', () => {
+      peer.snubbed = false;
+    }),
+  ];
+  sub.add(() => {
+    for (const off of offs) off.unsubscribe();
+  });
+
+  void link.closed.then((reason) => {
+    peer.closed = true;
+    sub.unsubscribe();
+    availability.removePeer(peer.bitfield);
+    download.release(peer);
+    peer.uploadQueue.length = 0;
+    deps.closed(peer, reason);
+  });
+  return sub;
+}
+
+/** After we verify `index`: tell peers that lack it, and drop interest in peers that only had that. */
+export function announceVerified(index: number, peers: Iterable<PeerRecord>): void {
+  for (const p of peers) {
+    if (p.closed || !p.handshaked) continue;
+    if (p.bitfield.has(index)) {
+      p.interesting--;
+      if (p.interesting === 0 && p.amInterested) {
+        p.amInterested = false;
+        p.actor.send({ type: 'NOT_INTERESTED' });
+      }
+    } else {
+      // have suppression: a peer that has the piece gains nothing from hearing about it
+      p.send({ type: 'have', index });
+    }
+  }
+}

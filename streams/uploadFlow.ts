@@ -1,0 +1,79 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { Bitfield } from '../src/pieces/bitfield.js';
+import { BLOCK_SIZE } from '../src/pieces/pieceGeometry.js';
+import type { PeerRecord } from '../src/session/peerRecord.js';
+import type { RateMeter } from '../src/stats/rateMeter.js';
+import type { TorrentStorage } from '../src/storage/torrentStorage.js';
+import type { BlockRef } from '../src/wire/messages.js';
+
+/** Requests queued per peer before further ones are refused (real clients keep 250-500). */
+export const MAX_QUEUED_REQUESTS = 500;
+
+/**
+ * The sending half of the data plane: serves `request`s from disk for verified pieces only,
+ * with the limits real clients use (BEP 3: blocks of at most 16 KiB inside the piece; requests
+ * made while we choke the peer are dropped, or rejected under BEP 6; `cancel` is honoured).
+ * Reads are asynchronous and one at a time per peer, paced by the socket's backpressure, so a
+ * slow disk or a slow reader never blocks the event loop or piles up memory.
+ */
+export class UploadFlow {
+  constructor(
+    private readonly storage: TorrentStorage,
+    private readonly have: Bitfield,
+    private readonly upTotal: RateMeter,
+    private readonly now: () => number,
+  ) {}
+
+  /** A `request` arrived from `peer`. */
+  onRequest(peer: PeerRecord, req: BlockRef): void {
+    const valid =
+      this.have.has(req.index) &&
+      req.length > 0 &&
+      req.length <= BLOCK_SIZE &&
+      req.begin >= 0 &&
+      req.begin + req.length <= this.storage.pieceSize(req.index);
+    if (peer.amChoking || !valid || peer.uploadQueue.length >= MAX_QUEUED_REQUESTS) {
+      if (peer.fast) peer.send({ type: 'reject', ...req });
+      return;
+    }
+    peer.uploadQueue.push({ index: req.index, begin: req.begin, length: req.length });
+    void this.pump(peer);
+  }
+
+  /** A `cancel` arrived: forget the matching queued request. */
+  onCancel(peer: PeerRecord, req: BlockRef): void {
+    const i = peer.uploadQueue.findIndex((q) => q.index === req.index && q.begin === req.begin && q.length === req.length);
+    if (i >= 0) peer.uploadQueue.splice(i, 1);
+  }
+
+  /** We choked `peer`: its queued requests are void (BEP 3), or rejected one by one under BEP 6. */
+  onChoked(peer: PeerRecord): void {
+    if (peer.fast) for (const q of peer.uploadQueue) peer.send({ type: 'reject', ...q });
+    peer.uploadQueue.length = 0;
+  }
+
+  /** The socket drained: carry on serving. */
+  onWritable(peer: PeerRecord): void {
+    void this.pump(peer);
+  }
+
+  private async pump(peer: PeerRecord): Promise<void> {
+    if (peer.serving) return;
+    peer.serving = true;
+    try {
+      while (!peer.closed && !peer.amChoking && peer.writable()) {
+        const req = peer.uploadQueue.shift();
+        if (req === undefined) break;
+        const r = await this.storage.readBlock(req.index, req.begin, req.length);
+        if (E.isLeft(r)) break; // a read error ends this round; the peer will re-request or time out
+        if (peer.closed || peer.amChoking) break;
+        peer.send({ type: 'piece', index: req.index, begin: req.begin, block: r.right });
+        const t = this.now();
+        peer.up.add(req.length, t);
+        this.upTotal.add(req.length, t);
+      }
+    } finally {
+      peer.serving = false;
+    }
+  }
+}
