@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { Availability } from '../src/pieces/availability.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerRecord } from '../src/session/peerRecord.js';
-import { fastNegotiated, ourReserved } from '../src/wire/index.js';
+import { fastNegotiated, ourReserved, type WireMessage } from '../src/wire/index.js';
 import type { CloseReason } from '../machines/peer.machine.js';
 import type { DownloadFlow } from './downloadFlow.js';
 import type { PeerLink } from './peerLink.js';
@@ -18,6 +18,8 @@ export interface TrafficDeps {
   readonly peersChanged: () => void;
   /** The connection is over (after this record has been cleaned out of the data plane). */
   readonly closed: (peer: PeerRecord, reason: CloseReason) => void;
+  /** Sees data-plane messages we send (requests, pieces, haves, cancels), e.g. for traces. */
+  readonly onSend?: (message: WireMessage) => void;
 }
 
 /**
@@ -28,9 +30,16 @@ export interface TrafficDeps {
  */
 export function attachPeerTraffic(link: PeerLink, peer: PeerRecord, deps: TrafficDeps): Subscription {
   const { have, availability, download, upload } = deps;
-  peer.send = (message) => {
-    link.wire.send(message);
-  };
+  const onSend = deps.onSend;
+  peer.send =
+    onSend === undefined
+      ? (message) => {
+          link.wire.send(message);
+        }
+      : (message) => {
+          onSend(message);
+          link.wire.send(message);
+        };
   let writable = true;
   peer.writable = () => writable;
 
@@ -92,9 +101,9 @@ export function attachPeerTraffic(link: PeerLink, peer: PeerRecord, deps: Traffi
       peer.client = e.client;
       peer.fast = fastNegotiated(ourReserved(), e.reserved);
       // BEP 3: the bitfield goes first, and only when we have something; BEP 6 has shorthands.
-      if (peer.fast && have.isComplete) link.wire.send({ type: 'haveAll' });
-      else if (have.count > 0) link.wire.send({ type: 'bitfield', bitfield: have.toBytes() });
-      else if (peer.fast) link.wire.send({ type: 'haveNone' });
+      if (peer.fast && have.isComplete) peer.send({ type: 'haveAll' });
+      else if (have.count > 0) peer.send({ type: 'bitfield', bitfield: have.toBytes() });
+      else if (peer.fast) peer.send({ type: 'haveNone' });
       deps.peersChanged();
     }),
     a.on('send', (e) => {

@@ -23,4 +23,4 @@ export const MAX_TORRENT_BYTES = 64 * 1024 * 1024;
 export const MAX_COMPONENT_BYTES = 255;
 
 /** Block size of the wire protocol; created piece lengths must be a multiple of it. */
-export const BLOCK_SIZE = 16 * 1024;
+export { BLOCK_SIZE } from '../pieces/pieceGeometry.js';

@@ -1,4 +1,5 @@
-import { BLOCK_SIZE, MAX_PIECE_COUNT, MAX_PIECE_LENGTH } from './limits.js';
+import { BLOCK_SIZE } from '../pieces/pieceGeometry.js';
+import { MAX_PIECE_COUNT, MAX_PIECE_LENGTH } from './limits.js';
 
 /** Smallest and largest piece length {@link choosePieceLength} picks. */
 export const MIN_AUTO_PIECE_LENGTH = 16 * 1024;

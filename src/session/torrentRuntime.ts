@@ -21,6 +21,7 @@ import { TorrentStorage } from '../storage/torrentStorage.js';
 import { createTieredAnnouncer } from '../tracker/client/tieredAnnouncer.js';
 import { TrackerTiers } from '../tracker/client/trackerTiers.js';
 import { newPeerRecord, type PeerRecord } from './peerRecord.js';
+import type { WireMessage } from '../wire/messages.js';
 import type { TorrentEvent, TorrentProgress, TorrentState } from './types.js';
 
 /** How one torrent is run. */
@@ -36,6 +37,13 @@ export interface TorrentRunOptions {
   readonly useTrackers?: boolean;
   /** Receives every actor event of the torrent's system (peer, announce, choker machines). */
   readonly inspect?: (event: InspectionEvent) => void;
+  /**
+   * Trust that the data on disk is complete and skip the hash check (seeding what you just
+   * made). Pieces are still never served unless they are in the torrent.
+   */
+  readonly skipCheck?: boolean;
+  /** Sees every wire message in and out, per peer (for traces); payload bytes are not copied. */
+  readonly onWire?: (peerId: string, direction: 'in' | 'out', message: WireMessage) => void;
 }
 
 /** What the session lends each torrent. */
@@ -98,7 +106,8 @@ export class TorrentRuntime implements TorrentHandle {
   private readonly upload: UploadFlow;
   private readonly downTotal = new RateMeter();
   private readonly upTotal = new RateMeter();
-  private readonly actor: TorrentActor;
+  /** The torrent machine's actor (its system holds the peer, announce and choker actors). */
+  readonly actor: TorrentActor;
   private verifiedBytes = 0;
   private checkedPieces = 0;
   private ticker: NodeJS.Timeout | undefined;
@@ -199,7 +208,8 @@ export class TorrentRuntime implements TorrentHandle {
     const machine = torrentMachine.provide({
       actors: {
         checkPieces: fromPromise(async () => {
-          const found = await resumeCheck(this.storage, { onProgress: (checked) => (this.checkedPieces = checked) });
+          const found = this.options.skipCheck === true ? Bitfield.full(m.pieceCount) : await resumeCheck(this.storage, { onProgress: (checked) => (this.checkedPieces = checked) });
+          if (this.options.skipCheck === true) found.forEachSet((i) => this.storage.markVerified(i));
           found.forEachSet((i) => {
             this.have.set(i);
             this.verifiedBytes += this.storage.pieceSize(i);
@@ -315,7 +325,15 @@ export class TorrentRuntime implements TorrentHandle {
       actor: ref as never,
     });
     link.actor.on('handshakeComplete', (e) => this.events$.next({ type: 'peerConnected', id, client: e.client }));
+    const onWire = this.options.onWire;
+    if (onWire !== undefined) {
+      link.frames$.subscribe((f) => {
+        if (f.kind === 'message') onWire(id, 'in', f.message);
+      });
+      link.actor.on('send', (e) => onWire(id, 'out', e.message));
+    }
     attachPeerTraffic(link, peer, {
+      ...(onWire !== undefined ? { onSend: (msg: WireMessage) => onWire(id, 'out', msg) } : {}),
       have: this.have,
       availability: this.picker.availability,
       download: this.download,
