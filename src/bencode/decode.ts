@@ -9,13 +9,20 @@ export interface DecodeLimits {
   readonly maxItems?: number;
   /** Reject dictionaries whose keys are not in ascending byte order (default false: warn). */
   readonly strictKeyOrder?: boolean;
+  /**
+   * Also record the span of every byte string (default false: only dictionaries and lists).
+   * Off by default because a torrent with 100k files has millions of strings and the spans
+   * map then dominates decode time.
+   */
+  readonly stringSpans?: boolean;
 }
 
 /** Successful decode: the value, the byte span of every container and byte string, and warnings. */
 export interface Decoded {
   readonly value: BValue;
   /**
-   * `[start, end)` offsets in the input of every dictionary, list and byte string in `value`.
+   * `[start, end)` offsets in the input of every dictionary and list in `value` (and of every
+   * byte string when {@link DecodeLimits.stringSpans} is set).
    * The info hash is the SHA-1 of `input.subarray(...spans.get(info))`: the original bytes,
    * never a re-encoding (BEP 3, "info_hash").
    */
@@ -45,6 +52,7 @@ export function decodeWithSpans(input: Uint8Array, limits: DecodeLimits = {}): E
   const maxDepth = limits.maxDepth ?? 100;
   const maxItems = limits.maxItems ?? 4_000_000;
   const strictKeyOrder = limits.strictKeyOrder ?? false;
+  const stringSpans = limits.stringSpans ?? false;
   const spans = new WeakMap<object, readonly [number, number]>();
   const warnings: BencodeError[] = [];
   const end = input.length;
@@ -102,7 +110,7 @@ export function decodeWithSpans(input: Uint8Array, limits: DecodeLimits = {}): E
     if (len > end - pos) fail('length-beyond-input', start, `string claims ${len} bytes but only ${end - pos} remain`);
     const bytes = input.subarray(pos, pos + len);
     pos += len;
-    spans.set(bytes, [start, pos]);
+    if (stringSpans) spans.set(bytes, [start, pos]);
     return bytes;
   };
 
@@ -185,6 +193,11 @@ export function decode(input: Uint8Array, limits?: DecodeLimits): E.Either<Benco
 /** Reads bytes as a latin1 string (one char per byte), the form dictionary keys take. */
 export function latin1(bytes: Uint8Array): string {
   let s = '';
+  if (bytes.length <= 64) {
+    // dictionary keys are short: a plain loop beats building an array per key
+    for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+    return s;
+  }
   for (let i = 0; i < bytes.length; i += 8192) {
     s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
   }

@@ -20,13 +20,29 @@ const utf8 = new TextEncoder();
  * characters above U+00FF): those are programming errors, not input errors.
  */
 export function encode(value: BEncodable): Uint8Array {
-  const parts: Uint8Array[] = [];
+  let buf = new Uint8Array(256);
   let size = 0;
+  const reserve = (n: number): void => {
+    if (size + n <= buf.length) return;
+    let cap = buf.length * 2;
+    while (cap < size + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(buf.subarray(0, size));
+    buf = next;
+  };
   const push = (b: Uint8Array): void => {
-    parts.push(b);
+    reserve(b.length);
+    buf.set(b, size);
     size += b.length;
   };
-  const pushAscii = (s: string): void => push(asciiBytes(s));
+  const pushAscii = (str: string): void => {
+    reserve(str.length);
+    for (let i = 0; i < str.length; i++) buf[size++] = str.charCodeAt(i);
+  };
+  const pushByte = (c: number): void => {
+    reserve(1);
+    buf[size++] = c;
+  };
   const walk = (v: BEncodable, depth: number): void => {
     if (depth > 1000) throw new RangeError('bencode: value nested too deeply to encode');
     if (v instanceof Uint8Array) {
@@ -42,9 +58,9 @@ export function encode(value: BEncodable): Uint8Array {
     } else if (typeof v === 'bigint') {
       pushAscii(`i${v.toString()}e`);
     } else if (Array.isArray(v)) {
-      pushAscii('l');
+      pushByte(0x6c); // l
       for (const item of v as readonly BEncodable[]) walk(item, depth + 1);
-      pushAscii('e');
+      pushByte(0x65); // e
     } else {
       const entries: [string, BEncodable][] = [];
       if (v instanceof Map) {
@@ -55,39 +71,23 @@ export function encode(value: BEncodable): Uint8Array {
           if (x !== undefined) entries.push([k, x]);
         }
       }
+      // BEP 3: keys sorted as raw byte strings; latin1 keys compare the same as their bytes
       entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      pushAscii('d');
+      pushByte(0x64); // d
       for (const [k, x] of entries) {
-        const kb = latin1Bytes(k);
-        pushAscii(`${kb.length}:`);
-        push(kb);
+        pushAscii(`${k.length}:`);
+        reserve(k.length);
+        for (let i = 0; i < k.length; i++) {
+          const c = k.charCodeAt(i);
+          if (c > 0xff) throw new RangeError(`bencode: dictionary key "${k}" has a character above U+00FF; keys are byte strings`);
+          buf[size++] = c;
+        }
         walk(x, depth + 1);
       }
-      pushAscii('e');
+      pushByte(0x65); // e
     }
   };
   walk(value, 0);
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return buf.slice(0, size);
 }
 
-function asciiBytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}
-
-function latin1Bytes(s: string): Uint8Array {
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff) throw new RangeError(`bencode: dictionary key "${s}" has a character above U+00FF; keys are byte strings`);
-    b[i] = c;
-  }
-  return b;
-}
