@@ -192,7 +192,7 @@ export const torrentMachine = setup({
     peers: new Set<string>(),
     error: undefined,
   }),
-  invoke: { id: 'announce', systemId: 'announce', src: 'announcer', onDone: { target: '.stopped' } },
+  invoke: { id: 'announce', systemId: 'announce', src: 'announcer', input: {}, onDone: { target: '.stopped' } },
   initial: 'checking',
   on: {
     PEERS_DISCOVERED: { actions: 'addCandidates' },
