@@ -7,6 +7,7 @@ import { Bitfield } from '../pieces/bitfield.js';
 import { FileHandleCache } from './fileHandleCache.js';
 import { FileLayout } from './fileLayout.js';
 import type { HashWorkers } from './hashWorkers.js';
+import { StagedPiece } from './stagedPiece.js';
 import { ioError, storageError, type StorageError } from './storageError.js';
 
 /** Options of {@link TorrentStorage.open}. */
@@ -18,6 +19,12 @@ export interface TorrentStorageOptions {
    * verification runs on the main thread in 1 MiB chunks. The caller owns (and closes) them.
    */
   readonly hashWorkers?: HashWorkers;
+  /**
+   * Most bytes of incomplete pieces held in memory (default 32 MiB; 0 writes every block at
+   * once). Whole 16 KiB blocks are held until their piece is complete, then written with one
+   * vectored write; past this budget the oldest incomplete piece is written out early.
+   */
+  readonly maxStagedBytes?: number;
 }
 
 /** Hash chunk size: big enough for throughput, small enough that one chunk never stalls the loop. */
@@ -44,6 +51,12 @@ export class TorrentStorage {
   private pendingTotal = 0;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  /** Incomplete pieces' blocks held in memory, oldest first (Map order). */
+  private readonly staged = new Map<number, StagedPiece>();
+  private stagedBytes = 0;
+  private readonly maxStagedBytes: number;
+  /** SHA-1 of pieces written whole from memory, waiting for {@link verifyPiece}. */
+  private readonly digests = new Map<number, Uint8Array>();
 
   private constructor(metainfo: Metainfo, paths: readonly string[], options: TorrentStorageOptions) {
     this.metainfo = metainfo;
@@ -53,6 +66,7 @@ export class TorrentStorage {
     this.cache = new FileHandleCache(options.maxOpenFiles ?? 64);
     this.hashWorkers = options.hashWorkers;
     this.pending = new Uint32Array(metainfo.pieceCount);
+    this.maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
   }
 
   /**
@@ -111,6 +125,8 @@ export class TorrentStorage {
   /** Records that piece `index` is known good (e.g. checked elsewhere); later writes to it are refused. */
   markVerified(index: number): void {
     if (index >= 0 && index < this.verified.length) this.verified.set(index);
+    this.digests.delete(index);
+    this.unstage(index);
   }
 
   /** A copy of the verified pieces. */
@@ -121,11 +137,85 @@ export class TorrentStorage {
   /**
    * Writes `data` at `begin` in piece `index`. Concurrent writes are fine (each targets its own
    * range); {@link verifyPiece} waits for those in flight for its piece.
+   *
+   * A whole 16 KiB block slot is held in memory (not copied: do not reuse `data`) until its
+   * piece is complete; the call completing the piece writes it all and reports any write error,
+   * earlier calls resolve at once. {@link verifyPiece} and {@link close} write out what is held.
    */
   async writeBlock(index: number, begin: number, data: Uint8Array): Promise<E.Either<StorageError, void>> {
     const bad = this.checkRange(index, begin, data.length);
     if (bad !== undefined) return E.left(bad);
     if (this.verified.has(index)) return E.left(storageError('piece-verified', `refusing to write piece ${index}: it is already verified`));
+    this.digests.delete(index); // new data: a digest from an earlier copy no longer holds
+    if (this.maxStagedBytes > 0) {
+      const sp = this.staged.get(index) ?? new StagedPiece(index, this.pieceSize(index), this.hashWorkers === undefined);
+      if (sp.fits(begin, data.length)) {
+        if (!this.staged.has(index)) this.staged.set(index, sp);
+        const before = sp.bytes;
+        sp.put(begin, data);
+        this.stagedBytes += sp.bytes - before;
+        if (sp.complete) {
+          // recorded before the write: verifyPiece resumes (after writesSettled) ahead of this call
+          const digest = sp.digest();
+          if (digest !== undefined) this.digests.set(index, digest);
+          const err = await this.writeStaged(sp);
+          return err === undefined ? OK : E.left(err);
+        }
+        if (this.stagedBytes > this.maxStagedBytes) {
+          // over budget: the oldest incomplete piece goes to disk now (its hash is then read back)
+          const oldest = this.staged.values().next().value as StagedPiece;
+          const err = await this.writeStaged(oldest);
+          if (err !== undefined) return E.left(err);
+        }
+        return OK;
+      }
+    }
+    return this.writeNow(index, begin, data);
+  }
+
+  /** Writes a staged piece's held blocks (one vectored write per run per file) and forgets it. */
+  private async writeStaged(sp: StagedPiece): Promise<StorageError | undefined> {
+    this.unstage(sp.index);
+    const runs = sp.takeRuns();
+    this.pending[sp.index]!++;
+    this.pendingTotal++;
+    let path = '';
+    try {
+      for (const [begin, buffers] of runs) {
+        let at = 0;
+        let runLength = 0;
+        for (const b of buffers) runLength += b.length;
+        for (const seg of this.layout.pieceSegments(sp.index, begin, runLength)) {
+          if (!seg.padding) {
+            path = this.paths[seg.fileIndex]!;
+            const lease = this.cache.lease(path, true);
+            try {
+              await writevFully(await lease.handle, sliceBuffers(buffers, at, seg.length), seg.fileOffset);
+            } finally {
+              this.cache.release(lease);
+            }
+          }
+          at += seg.length;
+        }
+      }
+      return undefined;
+    } catch (e) {
+      this.digests.delete(sp.index); // the disk does not hold what was hashed
+      return ioError('write', path, e);
+    } finally {
+      this.writeDone(sp.index);
+    }
+  }
+
+  /** Drops piece `index`'s staging from the books (its blocks are the caller's). */
+  private unstage(index: number): void {
+    const sp = this.staged.get(index);
+    if (sp === undefined) return;
+    this.staged.delete(index);
+    this.stagedBytes -= sp.bytes;
+  }
+
+  private async writeNow(index: number, begin: number, data: Uint8Array): Promise<E.Either<StorageError, void>> {
     this.pending[index]!++;
     this.pendingTotal++;
     let path = '';
@@ -173,10 +263,14 @@ export class TorrentStorage {
   async verifyPiece(index: number): Promise<boolean> {
     const size = this.pieceSize(index);
     if (size === 0 || this.closed) return false;
+    const sp = this.staged.get(index);
+    if (sp !== undefined && (await this.writeStaged(sp)) !== undefined) return false;
     await this.writesSettled(index);
     const expected = this.metainfo.pieces.subarray(index * 20, index * 20 + 20);
     if (expected.length !== 20) return false;
-    const digest = this.hashWorkers === undefined ? await this.hashHere(index, size) : await this.hashInWorker(index, size);
+    const memo = this.digests.get(index);
+    this.digests.delete(index);
+    const digest = memo ?? (this.hashWorkers === undefined ? await this.hashHere(index, size) : await this.hashInWorker(index, size));
     if (digest === undefined || !Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).equals(expected)) return false;
     this.verified.set(index);
     return true;
@@ -231,10 +325,13 @@ export class TorrentStorage {
   async close(): Promise<E.Either<StorageError, void>> {
     if (this.closed) return OK;
     this.closed = true;
+    // incomplete pieces' blocks go to disk too, so a later resume finds what was received
+    const flushed = await Promise.all([...this.staged.values()].map((sp) => this.writeStaged(sp)));
+    const failed = flushed.find((e) => e !== undefined);
     if (this.pendingTotal > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
     try {
       await this.cache.closeAll();
-      return OK;
+      return failed === undefined ? OK : E.left(failed);
     } catch (e) {
       return E.left(ioError('close files in', dirname(this.paths[0] ?? '.'), e));
     }
@@ -304,6 +401,41 @@ const writeFully = async (fh: FileHandle, data: Uint8Array, from: number, length
     if (bytesWritten <= 0) throw new Error('write made no progress');
     done += bytesWritten;
   }
+};
+
+/** `pwritev` until every byte of `buffers` is written at `position` (the OS may write fewer per call). */
+const writevFully = async (fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> => {
+  let bufs = buffers;
+  let pos = position;
+  for (;;) {
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    if (total === 0) return;
+    const { bytesWritten } = await fh.writev(bufs, pos);
+    if (bytesWritten <= 0) throw new Error('write made no progress');
+    if (bytesWritten === total) return;
+    bufs = sliceBuffers(bufs, bytesWritten, total - bytesWritten);
+    pos += bytesWritten;
+  }
+};
+
+/** Views of bytes [from, from + length) of the concatenation of `buffers` (no copying). */
+const sliceBuffers = (buffers: readonly Uint8Array[], from: number, length: number): Uint8Array[] => {
+  const out: Uint8Array[] = [];
+  let skip = from;
+  let left = length;
+  for (const b of buffers) {
+    if (left === 0) break;
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    const n = Math.min(b.length - skip, left);
+    out.push(skip === 0 && n === b.length ? b : b.subarray(skip, skip + n));
+    left -= n;
+    skip = 0;
+  }
+  return out;
 };
 
 /** `pread` until `length` bytes or end of file; returns the bytes read. */
