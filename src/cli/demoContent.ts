@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-/** The sample tree the demo shares: nested folders, uneven sizes, one empty file. */
+/** The sample tree the demo shares: nested folders, uneven sizes, one empty file (~3.6 MB). */
 export const DEMO_FILES: readonly { readonly path: string; readonly size: number }[] = [
   { path: 'README.txt', size: 1_234 },
   { path: 'media/clip.bin', size: 2_500_000 },
@@ -11,6 +11,20 @@ export const DEMO_FILES: readonly { readonly path: string; readonly size: number
   { path: 'docs/guide/chapters/two.txt', size: 98_765 },
   { path: 'docs/empty.txt', size: 0 },
 ];
+
+const BASE_TOTAL = DEMO_FILES.reduce((n, f) => n + f.size, 0);
+/** Files this small keep their size when the tree is scaled. */
+const FIXED_MAX = 1_234;
+const FIXED_TOTAL = DEMO_FILES.reduce((n, f) => n + (f.size <= FIXED_MAX ? f.size : 0), 0);
+
+/**
+ * The sample tree scaled to about `totalBytes` (same paths and proportions, the small README
+ * and the empty file kept as they are; sizes stay uneven so pieces straddle files).
+ */
+export function demoFiles(totalBytes = BASE_TOTAL): { readonly path: string; readonly size: number }[] {
+  const scale = Math.max(0, totalBytes - FIXED_TOTAL) / (BASE_TOTAL - FIXED_TOTAL);
+  return DEMO_FILES.map((f) => ({ path: f.path, size: f.size <= FIXED_MAX ? f.size : Math.max(1, Math.round(f.size * scale)) }));
+}
 
 /**
  * Deterministic pseudo-random bytes (xorshift32 seeded from the path), so every demo run shares
@@ -32,10 +46,10 @@ function sampleBytes(path: string, size: number): Buffer {
   return out.subarray(0, size);
 }
 
-/** Writes the sample tree under `root` (created if missing); returns its total size. */
-export async function writeDemoContent(root: string): Promise<number> {
+/** Writes the sample tree (optionally scaled to about `totalBytes`) under `root`; returns its size. */
+export async function writeDemoContent(root: string, totalBytes?: number): Promise<number> {
   let total = 0;
-  for (const f of DEMO_FILES) {
+  for (const f of demoFiles(totalBytes)) {
     const abs = join(root, ...f.path.split('/'));
     await mkdir(dirname(abs), { recursive: true });
     await writeFile(abs, f.size === 0 ? Buffer.alloc(0) : sampleBytes(f.path, f.size));

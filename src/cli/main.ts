@@ -8,4 +8,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr });
+const code = await runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr });
+// Exit now: a finished download must not linger on idle keep-alive sockets or timers. Writes to
+// pipes, files and terminals are synchronous on Linux and macOS, so no output is lost.
+process.exit(code);

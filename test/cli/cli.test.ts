@@ -128,11 +128,15 @@ describe('statorrent create + info --json', () => {
 
   });
 
-  it('demo creates sample content and shows its info', async () => {
-    const r = await runStatorrent(['demo']);
+  it('demo runs a local swarm (tracker, seeder, 2 leechers) and verifies identical files', async () => {
+    const r = await runStatorrent(['demo', '--size-mib', '4', '--leechers', '2'], { timeoutMs: 60_000 });
+    expect(r.stderr.replace(/^hashing.*\n/gm, '')).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/info hash:\s+[0-9a-f]{40}/);
-    expect(r.stdout).toContain('sample/docs/empty.txt');
-    expect(r.stdout).toMatch(/files \(7\):/);
+    expect(r.stdout).toMatch(/info hash [0-9a-f]{40}/);
+    expect(r.stdout).toMatch(/tracker: statorrent's own, at http:\/\/127\.0\.0\.1:\d+\/announce/);
+    expect(r.stdout).toMatch(/all 2 leechers complete in [\d.]+ s/);
+    expect(r.stdout).toMatch(/^  leecher 1 +4\.\d+ MiB/m);
+    expect(r.stdout).toMatch(/^  leecher 2 +4\.\d+ MiB/m);
+    expect(r.stdout).toContain("verified: every leecher's 7 files are byte-identical to the source");
   });
 });

@@ -1,0 +1,38 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import { downloadPlan } from './transferArgs.js';
+import { runTransfer } from './transferRun.js';
+
+const USAGE = `usage: statorrent download <file.torrent | http(s)://url> [options]
+  Downloads a torrent: single-file torrents to DIR/<name>, multi-file ones to DIR/<name>/...
+  Exits 0 once every piece is verified (after a short 'stopped' announce).
+  -o, --output DIR     where to save (default: this folder)
+  --port N             TCP port for incoming peers (default 6881; 0 = any free port)
+  --host ADDR          IP address to listen on (default: all)
+  --peer IP:PORT       also dial this peer; repeatable (e.g. a seeder you know)
+  --no-trackers        do not ask the torrent's trackers (use with --peer)
+  --max-peers N        most simultaneous connections (default 50)
+  --seed               keep seeding after the download until Ctrl-C (then exit 0)
+  -q, --quiet          print only errors and the final line
+  --json               one JSON object per line: every event, progress about once a second
+                       (types: torrent, progress, checked, announced, trackerError,
+                       trackerWarning, peerConnected, peerClosed, pieceVerified, pieceFailed,
+                       banned, completed, error, stopped, seeding, exit)
+  -v, --verbose        also print trackers, peers coming and going, each verified piece
+  --trace FILE         record every state machine event and wire message to FILE
+  Ctrl-C stops cleanly (announces 'stopped', flushes files) and exits 130 (SIGTERM: 143).
+`;
+
+/** `statorrent download`. */
+export async function runDownloadCommand(argv: string[], io: CliIo): Promise<number> {
+  const plan = downloadPlan(argv, io);
+  if (E.isLeft(plan)) {
+    io.err.write(`statorrent download: ${plan.left} (see statorrent download --help)\n`);
+    return EXIT_USAGE;
+  }
+  if (plan.right.help) {
+    io.out.write(USAGE);
+    return EXIT_OK;
+  }
+  return runTransfer(plan.right.plan, io);
+}

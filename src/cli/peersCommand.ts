@@ -1,0 +1,155 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { connectPeer, type PeerProbe, type ProbeError } from '../../streams/connectPeer.js';
+import { loadMetainfo } from '../metainfo/loadMetainfo.js';
+import type { Metainfo } from '../metainfo/types.js';
+import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
+import { announce } from '../tracker/client/announce.js';
+import { announceTiers, TrackerTiers } from '../tracker/client/trackerTiers.js';
+import type { AnnounceEvent, AnnounceRequest } from '../tracker/types.js';
+import { toHex } from '../wire/hex.js';
+import { generatePeerId } from '../wire/peerId.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import { parseCommandArgs } from './commandArgs.js';
+import { parsePeerAddress } from './peerAddressArg.js';
+import { terminalText } from './terminalText.js';
+
+const USAGE = `usage: statorrent peers <file.torrent | http(s)://url> [--timeout S] [--peer IP:PORT]... [--json]
+  Asks the torrent's trackers for peers (announce 'started', then 'stopped'), connects to every
+  peer at once, and prints what each says in its handshake and first bitfield: address,
+  client, how many pieces it has, extensions (BEP 10 extension protocol, BEP 6 fast, BEP 5 DHT).
+  --timeout S      seconds for the tracker and for each peer (default 10)
+  --peer IP:PORT   also probe this peer; repeatable (needed for torrents without trackers)
+  --no-trackers    probe only the --peer addresses
+  --json           one JSON document: {infoHash, tracker, peers[{ip, port, ok, client, peerId,
+                   pieces, pieceCount, availability, extensions, error}], summary}
+`;
+
+/** One probed peer as `--json` reports it. */
+export interface PeerReport {
+  readonly ip: string;
+  readonly port: number;
+  readonly ok: boolean;
+  readonly client: string | null;
+  readonly peerId: string | null;
+  /** Pieces it has; null when it sent no bitfield (BEP 3 lets a peer with nothing skip it). */
+  readonly pieces: number | null;
+  readonly pieceCount: number;
+  readonly availability: 'all' | 'none' | 'bitfield' | 'unknown' | null;
+  readonly extensions: { readonly extensionProtocol: boolean; readonly fast: boolean; readonly dht: boolean } | null;
+  readonly error: string | null;
+}
+
+/** A probe result as a report row. */
+export function peerReport(peer: PeerEndpoint, pieceCount: number, r: E.Either<ProbeError, PeerProbe>): PeerReport {
+  if (E.isLeft(r)) return { ...peer, ok: false, client: null, peerId: null, pieces: null, pieceCount, availability: null, extensions: null, error: r.left.message };
+  const p = r.right;
+  return { ...peer, ok: true, client: p.client, peerId: toHex(p.peerId), pieces: p.piecesHave ?? null, pieceCount, availability: p.availability.kind, extensions: p.extensions, error: null };
+}
+
+/** The "has" column: `all`, `none`, `unknown` or `count/total`. */
+export function piecesText(r: PeerReport): string {
+  if (r.pieces === null) return 'unknown';
+  if (r.pieces >= r.pieceCount) return 'all';
+  if (r.pieces === 0) return 'none';
+  return `${r.pieces}/${r.pieceCount}`;
+}
+
+function extensionsText(r: PeerReport): string {
+  const e = r.extensions;
+  if (e === null) return '';
+  const names = [e.extensionProtocol ? 'ext' : '', e.fast ? 'fast' : '', e.dht ? 'dht' : ''].filter((n) => n !== '');
+  return names.length === 0 ? 'none' : names.join(',');
+}
+
+/** `statorrent peers`: who is in the swarm and what they have. */
+export async function runPeersCommand(argv: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(argv, {
+    timeout: { type: 'string' },
+    peer: { type: 'string', multiple: true },
+    'no-trackers': { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  const usage = (msg: string): number => {
+    io.err.write(`statorrent peers: ${msg} (see statorrent peers --help)\n`);
+    return EXIT_USAGE;
+  };
+  if (E.isLeft(parsed)) return usage(parsed.left);
+  const { values, positionals } = parsed.right;
+  if (values.help === true) {
+    io.out.write(USAGE);
+    return EXIT_OK;
+  }
+  if (positionals.length !== 1) return usage(positionals.length === 0 ? 'which torrent? give a .torrent file or an http(s) URL' : 'give exactly one torrent');
+  const timeoutS = Number(values.timeout ?? '10');
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(values.timeout ?? '10') || timeoutS <= 0 || timeoutS > 600) return usage('--timeout must be a number of seconds in (0, 600]');
+  const extra: PeerEndpoint[] = [];
+  for (const p of values.peer ?? []) {
+    const e = parsePeerAddress(p);
+    if (E.isLeft(e)) return usage(e.left);
+    extra.push(e.right);
+  }
+  const useTrackers = values['no-trackers'] !== true;
+  if (!useTrackers && extra.length === 0) return usage('--no-trackers needs at least one --peer');
+
+  const fail = (msg: string): number => {
+    io.err.write(`statorrent peers: ${msg}\n`);
+    return EXIT_FAILURE;
+  };
+  const loaded = await loadMetainfo(positionals[0]!)();
+  if (E.isLeft(loaded)) return fail(loaded.left.message);
+  const m = loaded.right;
+  const timeoutMs = Math.round(timeoutS * 1000);
+  const peerId = generatePeerId();
+
+  let tracker: { url: string; peers: number; seeders: number | null; leechers: number | null } | null = null;
+  const found: PeerEndpoint[] = [...extra];
+  let leaving: Promise<unknown> = Promise.resolve();
+  if (useTrackers) {
+    if (m.announceList.length === 0) return fail(`${terminalText(m.name)} names no trackers (probe known peers with --peer and --no-trackers)`);
+    const reply = await announceOnce(m, peerId, 'started', timeoutMs);
+    if (E.isLeft(reply)) return fail(reply.left);
+    const r = reply.right.response;
+    tracker = { url: reply.right.url, peers: r.peers.length, seeders: r.complete ?? null, leechers: r.incomplete ?? null };
+    for (const p of r.peers) found.push({ ip: p.ip, port: p.port });
+    // leave the swarm again (best effort), while the probes run
+    leaving = announceOnce(m, peerId, 'stopped', Math.min(timeoutMs, 3000));
+  }
+  const unique = [...new Map(found.map((p) => [endpointKey(p), p])).values()];
+  if (values.json !== true) {
+    if (tracker !== null) io.out.write(`tracker ${terminalText(tracker.url)}: ${tracker.peers} peer${tracker.peers === 1 ? '' : 's'}${tracker.seeders === null ? '' : ` (${tracker.seeders} seeders, ${tracker.leechers ?? '?'} leechers)`}\n`);
+    if (unique.length > 0) io.out.write(`probing ${unique.length} peer${unique.length === 1 ? '' : 's'}...\n`);
+  }
+  const reports = await Promise.all(
+    unique.map(async (p) => peerReport(p, m.pieceCount, await connectPeer({ ip: p.ip, port: p.port, infoHash: m.infoHash, peerId, pieceCount: m.pieceCount, timeoutMs }))),
+  );
+  await leaving;
+  const answered = reports.filter((r) => r.ok);
+  const seeds = answered.filter((r) => r.pieces !== null && r.pieces >= m.pieceCount).length;
+  const summary = { peers: reports.length, answered: answered.length, seeds, failed: reports.length - answered.length };
+  if (values.json === true) {
+    io.out.write(`${JSON.stringify({ infoHash: m.infoHashHex, name: m.name, pieceCount: m.pieceCount, tracker, peers: reports, summary })}\n`);
+    return EXIT_OK;
+  }
+  const width = Math.max(7, ...reports.map((r) => endpointKey(r).length));
+  const clientWidth = Math.max(6, ...answered.map((r) => terminalText(r.client ?? '').length));
+  for (const r of reports) {
+    const addr = endpointKey(r).padEnd(width);
+    if (!r.ok) io.out.write(`  ${addr}  failed: ${terminalText(r.error ?? '')}\n`);
+    else io.out.write(`  ${addr}  ${terminalText(r.client ?? '').padEnd(clientWidth)}  has ${piecesText(r).padEnd(9)}  extensions: ${extensionsText(r)}\n`);
+  }
+  io.out.write(`${summary.peers} peer${summary.peers === 1 ? '' : 's'}: ${summary.answered} answered (${seeds} with every piece), ${summary.failed} failed\n`);
+  return EXIT_OK;
+}
+
+/** One multitracker announce (BEP 12) bounded by `timeoutMs`; the error is one line. */
+async function announceOnce(m: Metainfo, peerId: Uint8Array, event: AnnounceEvent, timeoutMs: number): Promise<E.Either<string, { url: string; response: import('../tracker/types.js').AnnounceResponse }>> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  // port 6881: we do not listen here, and `stopped` follows at once, so the tracker forgets us
+  const req: AnnounceRequest = { infoHash: m.infoHash, peerId, port: 6881, uploaded: 0, downloaded: 0, left: m.totalLength, event, numwant: 200, compact: true };
+  const r = await announceTiers(new TrackerTiers(m.announceList), req, {
+    announce: (url, q) => announce(url, q, { signal, http: { timeoutMs }, udp: { retransmitBaseMs: Math.max(200, Math.floor(timeoutMs / 4)), maxRetransmits: 1 } }),
+    signal,
+  })();
+  return E.mapLeft((e: { message: string }) => e.message)(r);
+}

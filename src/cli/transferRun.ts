@@ -1,0 +1,199 @@
+import { join, resolve } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import type { Subscription } from 'rxjs';
+import { loadMetainfo } from '../metainfo/loadMetainfo.js';
+import type { Metainfo } from '../metainfo/types.js';
+import type { PeerEndpoint } from '../peers/peerPool.js';
+import { Session } from '../session/session.js';
+import type { TorrentHandle } from '../session/torrentRuntime.js';
+import type { TorrentProgress } from '../session/types.js';
+import { EXIT_FAILURE, EXIT_OK, type CliIo } from './cliIo.js';
+import { formatBytes } from './formatBytes.js';
+import { formatDuration } from './formatDuration.js';
+import { watchInterrupts, type Interruption } from './interruption.js';
+import { terminalText } from './terminalText.js';
+import { openTrace, type TraceSink } from './traceOption.js';
+import { TransferView, type OutputMode } from './transferView.js';
+
+/** Everything `download` and `seed` need to run one torrent, already validated. */
+export interface TransferPlan {
+  readonly command: 'download' | 'seed';
+  /** .torrent path or http(s) URL. */
+  readonly source: string;
+  /** The folder holding (or receiving) `<name>` or `<name>/...`. */
+  readonly dir: string;
+  readonly port: number;
+  readonly host?: string;
+  readonly peers: readonly PeerEndpoint[];
+  readonly useTrackers: boolean;
+  readonly maxPeers?: number;
+  /** seed: trust the data without hashing it. */
+  readonly skipCheck: boolean;
+  /** Keep serving after completion until interrupted (download --seed, and seed). */
+  readonly keepSeeding: boolean;
+  readonly mode: OutputMode;
+  readonly verbose: boolean;
+  readonly tracePath?: string;
+}
+
+type Outcome =
+  | { readonly kind: 'complete' }
+  | { readonly kind: 'incomplete'; readonly progress: TorrentProgress }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'interrupted'; readonly interruption: Interruption };
+
+/**
+ * Runs a torrent in its own session until it completes (download), or until interrupted
+ * (seeding). Exit statuses: 0 complete / seeding stopped by the user, 1 any failure (one line on
+ * stderr), 130 / 143 when a download is interrupted by SIGINT / SIGTERM (after a clean stop).
+ */
+export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number> {
+  const fail = (msg: string): number => {
+    io.err.write(`statorrent ${plan.command}: ${msg}\n`);
+    return EXIT_FAILURE;
+  };
+  const interrupts = watchInterrupts();
+  let trace: TraceSink | undefined;
+  let session: Session | undefined;
+  try {
+    const loaded = await loadMetainfo(plan.source)();
+    if (E.isLeft(loaded)) return fail(loaded.left.message);
+    const metainfo = loaded.right;
+    if (plan.tracePath !== undefined) {
+      const t = await openTrace(plan.tracePath);
+      if (E.isLeft(t)) return fail(t.left);
+      trace = t.right;
+    }
+    const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }) });
+    if (E.isLeft(started)) return fail(started.left);
+    session = started.right;
+    const dir = resolve(plan.dir);
+    const added = await session.add({
+      metainfo,
+      downloadDir: dir,
+      peers: plan.peers,
+      useTrackers: plan.useTrackers,
+      skipCheck: plan.skipCheck,
+      ...(plan.maxPeers === undefined ? {} : { maxPeers: plan.maxPeers }),
+      ...(trace === undefined ? {} : { inspect: trace.inspect, onWire: trace.onWire }),
+    });
+    if (E.isLeft(added)) return fail(added.left);
+    return await follow(plan, io, session, added.right, metainfo, dir, interrupts.interrupted, fail);
+  } finally {
+    interrupts.dispose();
+    await session?.close();
+    await trace?.close();
+  }
+}
+
+async function follow(
+  plan: TransferPlan,
+  io: CliIo,
+  session: Session,
+  handle: TorrentHandle,
+  m: Metainfo,
+  dir: string,
+  interrupted: Promise<Interruption>,
+  fail: (msg: string) => number,
+): Promise<number> {
+  const view = new TransferView(io, { mode: plan.mode, verbose: plan.verbose });
+  const where = join(dir, m.name);
+  view.json({ type: 'torrent', name: m.name, infoHash: m.infoHashHex, pieceCount: m.pieceCount, pieceLength: m.pieceLength, totalBytes: m.totalLength, files: m.files.filter((f) => !f.padding).length, dir: where, port: session.port });
+  view.line(`${plan.command === 'seed' ? 'seeding' : 'downloading'} ${terminalText(m.name)} (${formatBytes(m.totalLength)}, ${m.files.length} file${m.files.length === 1 ? '' : 's'}, ${m.pieceCount} pieces) ${plan.command === 'seed' ? 'from' : 'to'} ${terminalText(where)}`);
+  view.line(`listening on port ${session.port}${plan.host === undefined ? '' : ` (${plan.host})`}`);
+  if (plan.verbose) {
+    if (plan.useTrackers && m.announceList.length > 0) m.announceList.forEach((tier, i) => view.line(`announcing to tracker tier ${i + 1}: ${tier.map(terminalText).join(', ')}`));
+    else view.line(plan.useTrackers ? 'the torrent names no trackers' : 'trackers off (--no-trackers)');
+    for (const p of plan.peers) view.line(`dialing ${p.ip}:${p.port} (--peer)`);
+  }
+
+  let latest: TorrentProgress | undefined;
+  let checkedIncomplete: (p: TorrentProgress) => void = () => undefined;
+  const incomplete = new Promise<Outcome>((res) => (checkedIncomplete = (progress) => res({ kind: 'incomplete', progress })));
+  const subs: Subscription[] = [
+    handle.progress$.subscribe((p) => {
+      latest = p;
+      view.progress(p);
+      // seed refuses to leech: once the check is over, missing pieces are an error
+      if (plan.command === 'seed' && p.state === 'downloading') checkedIncomplete(p);
+    }),
+    handle.events$.subscribe((e) => {
+      view.event(e);
+      if (plan.command === 'seed' && e.type === 'checked' && e.verifiedPieces < m.pieceCount) {
+        checkedIncomplete({ ...(latest ?? handle0(m)), verifiedPieces: e.verifiedPieces });
+      }
+    }),
+  ];
+  const startedAt = performance.now();
+  const done = handle.completed.then(
+    (): Outcome => ({ kind: 'complete' }),
+    (e: unknown): Outcome => ({ kind: 'error', message: e instanceof Error ? e.message : String(e) }),
+  );
+  const stopped = interrupted.then((interruption): Outcome => ({ kind: 'interrupted', interruption }));
+  const exit = (code: number, reason: string): number => {
+    view.json({ type: 'exit', code, reason });
+    return code;
+  };
+  const shutdown = async (): Promise<void> => {
+    // text modes stop drawing before the session's last snapshots; json keeps every event
+    if (plan.mode !== 'json') for (const s of subs) s.unsubscribe();
+    view.close();
+    await session.close();
+  };
+  try {
+    const first = await Promise.race([done, stopped, incomplete]);
+    if (first.kind === 'error') {
+      await shutdown();
+      view.json({ type: 'exit', code: EXIT_FAILURE, reason: 'error', message: first.message });
+      return fail(first.message);
+    }
+    if (first.kind === 'incomplete') {
+      await shutdown();
+      const p = first.progress;
+      const pct = ((p.verifiedPieces / Math.max(1, m.pieceCount)) * 100).toFixed(1);
+      view.json({ type: 'exit', code: EXIT_FAILURE, reason: 'incomplete', verifiedPieces: p.verifiedPieces });
+      return fail(`only ${p.verifiedPieces} of ${m.pieceCount} pieces (${pct}%) of ${terminalText(m.name)} are in ${terminalText(dir)}; not seeding incomplete data (statorrent download fetches the rest)`);
+    }
+    if (first.kind === 'interrupted') {
+      await shutdown();
+      const p = latest;
+      if (plan.command === 'seed' || (p !== undefined && p.verifiedPieces === p.pieceCount)) {
+        view.finalLine(`stopped${p === undefined ? '' : `: uploaded ${formatBytes(p.uploaded)}`}`);
+        return exit(EXIT_OK, 'interrupted');
+      }
+      const pct = p === undefined ? 0 : (p.verifiedBytes / Math.max(1, p.totalBytes)) * 100;
+      view.finalLine(`interrupted (${first.interruption.signal}) at ${pct.toFixed(1)}%: stopped cleanly, partial data kept in ${terminalText(where)}`);
+      return exit(first.interruption.exitCode, 'interrupted');
+    }
+    // complete
+    const seconds = (performance.now() - startedAt) / 1000;
+    const got = latest?.downloaded ?? 0;
+    if (plan.command === 'download') {
+      const rate = seconds > 0 ? ` (${formatBytes(Math.round(got / seconds))}/s)` : '';
+      view.close();
+      if (!plan.keepSeeding) {
+        await shutdown();
+        view.finalLine(`done: ${terminalText(m.name)}, ${formatBytes(m.totalLength)} verified in ${formatDuration(seconds)}${rate}, saved in ${terminalText(where)}`);
+        return exit(EXIT_OK, 'complete');
+      }
+      view.finalLine(`complete: ${terminalText(m.name)} in ${formatDuration(seconds)}${rate}; seeding until Ctrl-C`);
+    } else {
+      view.line(`all ${m.pieceCount} pieces present; seeding until Ctrl-C`);
+    }
+    view.json({ type: 'seeding' });
+    await interrupted;
+    await shutdown();
+    view.finalLine(`stopped seeding: uploaded ${formatBytes(latest?.uploaded ?? 0)}`);
+    return exit(EXIT_OK, 'complete');
+  } finally {
+    for (const s of subs) s.unsubscribe();
+  }
+}
+
+/** A progress snapshot before the first real one arrives (only for messages). */
+function handle0(m: Metainfo): TorrentProgress {
+  return {
+    infoHashHex: m.infoHashHex, name: m.name, state: 'checking', pieceCount: m.pieceCount, verifiedPieces: 0, checkedPieces: 0,
+    totalBytes: m.totalLength, verifiedBytes: 0, downloadRate: 0, uploadRate: 0, downloaded: 0, uploaded: 0, peers: 0, etaSeconds: undefined,
+  };
+}

@@ -1,0 +1,30 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { CLI_PATH, REPO_ROOT } from '../support/cliRunner.js';
+
+/** A built CLI running in the background (for commands that run until a signal). */
+export interface CliProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Everything it printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name) once it has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `node dist/src/cli/main.js ...args` and collects its output. */
+export function spawnStatorrent(args: readonly string[]): CliProcess {
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** The `--json` lines of a run, parsed (throws on any line that is not JSON). */
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}

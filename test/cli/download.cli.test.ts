@@ -1,0 +1,93 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMetainfo, type Metainfo } from '../../src/metainfo/index.js';
+import { encodeHandshake } from '../../src/wire/handshake.js';
+import { runStatorrent } from '../support/cliRunner.js';
+import { stopChild, waitForOutput } from '../support/childLines.js';
+import { startLibtorrentSeeder, type SeederProcess } from '../support/libtorrentPeer.js';
+import { RawPeerServer } from '../support/rawPeer.js';
+import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
+import { mktorrent } from '../support/thirdPartyTools.js';
+import { jsonLines, spawnStatorrent, type CliProcess } from './cliProcess.js';
+
+let dir: string;
+let seeder: SeederProcess | undefined;
+let torrentPath: string;
+let metainfo: Metainfo;
+const children: CliProcess[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'st-cli-dl-'));
+  await writeSample(join(dir, 'seed', 'content'), awkwardLayout());
+  torrentPath = join(dir, 'content.torrent');
+  await mktorrent(join(dir, 'seed', 'content'), torrentPath, { announce: 'http://127.0.0.1:1/announce', pieceLengthLog2: 15 });
+  const m = await loadMetainfo(torrentPath)();
+  if (E.isLeft(m)) throw new Error(m.left.message);
+  metainfo = m.right;
+  seeder = await startLibtorrentSeeder(torrentPath, join(dir, 'seed'));
+});
+afterAll(async () => {
+  for (const c of children) await stopChild(c.child);
+  await seeder?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('statorrent download', () => {
+  it('gets byte-identical files from a libtorrent seeder, with parseable --json events, and exits 0', async () => {
+    const out = join(dir, 'out');
+    const r = await runStatorrent(['download', torrentPath, '-o', out, '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${seeder!.port}`, '--no-trackers', '--json'], { timeoutMs: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await treeDigest(join(out, 'content'))).toEqual(await treeDigest(join(dir, 'seed', 'content')));
+    const lines = jsonLines(r.stdout);
+    for (const l of lines) expect(typeof l['t']).toBe('number');
+    expect(lines[0]).toMatchObject({ type: 'torrent', name: 'content', infoHash: metainfo.infoHashHex, pieceCount: metainfo.pieceCount, dir: join(out, 'content') });
+    const types = lines.map((l) => l['type']);
+    expect(lines.find((l) => l['type'] === 'peerConnected')).toMatchObject({ id: `127.0.0.1:${seeder!.port}`, client: expect.stringMatching(/libtorrent/i) });
+    expect(types.filter((t) => t === 'pieceVerified')).toHaveLength(metainfo.pieceCount);
+    expect(types).toContain('completed');
+    expect(types).toContain('progress');
+    expect(lines.at(-1)).toMatchObject({ type: 'exit', code: 0, reason: 'complete' });
+  });
+
+  it('a missing torrent file: exit 1 with one line', async () => {
+    const missing = join(dir, 'missing.torrent');
+    const r = await runStatorrent(['download', missing, '--port', '0', '--host', '127.0.0.1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`statorrent download: ${missing}: no such file\n`);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a port already in use: exit 1 with one line', async () => {
+    const r = await runStatorrent(['download', torrentPath, '-o', join(dir, 'busy'), '--port', String(seeder!.port), '--host', '127.0.0.1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^statorrent download: port \d+ is already in use.*\n$/);
+  });
+
+  it('SIGINT while a peer never unchokes: stops cleanly and exits 130 within a second or two', async () => {
+    const raw = await RawPeerServer.listen();
+    try {
+      const p = spawnStatorrent(['download', torrentPath, '-o', join(dir, 'stalled'), '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${raw.port}`, '--no-trackers', '--json']);
+      children.push(p);
+      const conn = await raw.accept();
+      await conn.read(68); // its handshake
+      conn.write(encodeHandshake({ reserved: new Uint8Array(8), infoHash: metainfo.infoHash, peerId: new TextEncoder().encode('-XX0001-stalledpeer!') }));
+      await waitForOutput(p.child, [p.child.stdout], /"type":"peerConnected"/, 10_000, 'download');
+      const t0 = performance.now();
+      p.child.kill('SIGINT');
+      const exit = await p.exited;
+      const took = performance.now() - t0;
+      expect(exit.code).toBe(130);
+      expect(took).toBeLessThan(3000);
+      const lines = jsonLines(p.stdout());
+      expect(lines.at(-1)).toMatchObject({ type: 'exit', code: 130, reason: 'interrupted' });
+      expect(lines.map((l) => l['type'])).not.toContain('completed');
+      await conn.closed; // it hung up on the peer
+    } finally {
+      await raw.close();
+    }
+  });
+});
