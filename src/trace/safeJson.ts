@@ -46,7 +46,16 @@ const isActorRef = (v: object): boolean =>
 export function toSafeJson(value: unknown, limits: SafeJsonLimits = defaultSafeJsonLimits): Json {
   const ancestors = new Set<object>();
 
+  // a revoked proxy throws on any look at it, even `instanceof`: contain it to its own slot
   const walk = (v: unknown, depth: number): Json => {
+    try {
+      return walkValue(v, depth);
+    } catch {
+      return { $unserializable: true };
+    }
+  };
+
+  const walkValue = (v: unknown, depth: number): Json => {
     switch (typeof v) {
       case 'string':
         return v.length > limits.chars ? `${v.slice(0, limits.chars)}…[+${v.length - limits.chars} chars]` : v;

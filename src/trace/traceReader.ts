@@ -26,13 +26,13 @@ export async function readTrace(path: string, visit: TraceVisitor): Promise<E.Ei
     lineNumber++;
     if (text.trim() === '') return undefined;
     const parsed = parseTraceLine(text);
-    if (!parsed.ok) return `${path}:${lineNumber}: ${parsed.message}`;
     if (header === undefined) {
-      if (parsed.line.kind !== 'header' || parsed.line.format !== TRACE_FORMAT) return `${path}: not a statorrent trace (no header line)`;
+      if (!parsed.ok || parsed.line.kind !== 'header' || parsed.line.format !== TRACE_FORMAT) return `${path}: not a statorrent trace (no header line)`;
       if (parsed.line.version !== TRACE_VERSION) return `${path}: trace version ${parsed.line.version} is not supported (expected ${TRACE_VERSION})`;
       header = parsed.line;
       return undefined;
     }
+    if (!parsed.ok) return `${path}:${lineNumber}: ${parsed.message}`;
     if ((await visit(parsed.line, lineNumber)) === false) stopped = true;
     return undefined;
   };
