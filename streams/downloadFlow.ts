@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { PiecePicker } from '../src/pieces/piecePicker.js';
-import { pipelineDepth } from '../src/pieces/pipelineDepth.js';
+import { pipelineDepth, refillThreshold } from '../src/pieces/pipelineDepth.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerRecord } from '../src/session/peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
@@ -60,14 +60,20 @@ export class DownloadFlow {
       });
       if (receipt.pieceComplete) void this.verify(index);
     }
-    this.refill(peer);
+    this.refill(peer, true);
   }
 
-  /** Tops up `peer`'s request pipeline; call when it unchokes us, sends a block or gains pieces. */
-  refill(peer: PeerRecord): void {
+  /**
+   * Tops up `peer`'s request pipeline; call when it unchokes us, sends a block or gains pieces.
+   * With `batched` (a block arrived) it waits until a batch's worth of room is free, so
+   * requests leave in groups (see `refillThreshold`) rather than one per block.
+   */
+  refill(peer: PeerRecord, batched = false): void {
     if (peer.closed || peer.peerChoking || !peer.amInterested || !peer.handshaked) return;
     const outstanding = this.picker.outstanding(peer.id);
-    const want = pipelineDepth(peer.down.rate(this.now())) - outstanding;
+    const depth = pipelineDepth(peer.down.rate(this.now()));
+    const want = depth - outstanding;
+    if (batched && outstanding > 0 && want < refillThreshold(depth)) return;
     if (want > 0) {
       const requests = this.picker.pick(peer, want);
       for (const r of requests) peer.send({ type: 'request', index: r.index, begin: r.begin, length: r.length });

@@ -26,3 +26,15 @@ export const pipelineDepth = (rateBytesPerSec: number, rttSeconds?: number): num
   const depth = Math.ceil((rate * seconds) / BLOCK_SIZE);
   return Math.min(MAX_PIPELINE_DEPTH, Math.max(MIN_PIPELINE_DEPTH, depth));
 };
+
+/** Most requests sent in one top-up once the pipe is deep (one socket write each time). */
+export const MAX_REFILL_BATCH = 64;
+
+/**
+ * How far below `depth` a peer's pipeline may drain before it is topped up. Topping up after
+ * every block sends one 17-byte `request` per 16 KiB received, so each received block costs
+ * a picker call and a socket write (and a wake-up of the sender); waiting for a quarter of a
+ * deep pipe (at most {@link MAX_REFILL_BATCH}) sends them in batches while the peer still holds
+ * three quarters of the pipe, so it never idles. Shallow pipes refill at every block.
+ */
+export const refillThreshold = (depth: number): number => Math.max(1, Math.min(MAX_REFILL_BATCH, Math.floor(depth / 4)));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BLOCK_SIZE, MAX_PIPELINE_DEPTH, MIN_PIPELINE_DEPTH, pipelineDepth } from '../../src/pieces/index.js';
+import { BLOCK_SIZE, MAX_PIPELINE_DEPTH, MAX_REFILL_BATCH, MIN_PIPELINE_DEPTH, pipelineDepth, refillThreshold } from '../../src/pieces/index.js';
 
 describe('pipelineDepth', () => {
   it('starts at the minimum for an unknown or idle peer', () => {
@@ -27,6 +27,19 @@ describe('pipelineDepth', () => {
         expect(dLo).toBeGreaterThanOrEqual(MIN_PIPELINE_DEPTH);
         expect(dHi).toBeLessThanOrEqual(MAX_PIPELINE_DEPTH);
         expect(Number.isInteger(dHi)).toBe(true);
+      }),
+    );
+  });
+
+  it('refills shallow pipes at every block and deep ones in batches that leave three quarters in flight', () => {
+    expect(refillThreshold(MIN_PIPELINE_DEPTH)).toBe(2);
+    expect(refillThreshold(1)).toBe(1);
+    expect(refillThreshold(MAX_PIPELINE_DEPTH)).toBe(MAX_REFILL_BATCH);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: MAX_PIPELINE_DEPTH }), (depth) => {
+        const t = refillThreshold(depth);
+        expect(t).toBeGreaterThanOrEqual(1);
+        expect(t).toBeLessThanOrEqual(Math.max(1, depth / 4));
       }),
     );
   });
