@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { createActor, type AnyActorRef, type EventObject, type InspectionEvent } from 'xstate';
-import { ReplayClock } from './replayClock.js';
+import { ReplayClock, type ScheduledEvents } from './replayClock.js';
 import { replayLogicFor } from './replayMachines.js';
 import { reviveSafeJson, toSafeJson, type Json } from './safeJson.js';
 import type { StepLine } from './traceFormat.js';
@@ -104,6 +104,8 @@ export async function replayTrace(path: string): Promise<E.Either<string, Replay
     };
     s.clock.advanceTo(line.t);
     root = createActor(built.logic, { input: built.input, clock: s.clock, inspect }) as AnyActorRef;
+    const system = root.system as unknown as { getSnapshot?: () => { _scheduledEvents?: ReturnType<ScheduledEvents> } };
+    s.clock.scheduledEvents = () => system.getSnapshot?.()._scheduledEvents ?? {};
     s.actor = root;
     actors++;
     root.start();
@@ -121,7 +123,7 @@ export async function replayTrace(path: string): Promise<E.Either<string, Replay
       const due = s.clock.nextDue();
       if (due === undefined) return `the recorded actor raised ${line.event.type} itself; the replayed one had no timer pending`;
       if (due > line.t + TIMER_SLACK_MS) return `the replayed actor's next timer is due at ${due} ms, but ${line.event.type} fired at ${line.t} ms`;
-      s.clock.fireNext(line.t);
+      s.clock.fireNext(line.t, line.event.type, TIMER_SLACK_MS);
       return undefined;
     }
     s.clock.advanceTo(line.t);
