@@ -110,20 +110,30 @@ async function follow(
   let latest: TorrentProgress | undefined;
   let checkedIncomplete: (p: TorrentProgress) => void = () => undefined;
   const incomplete = new Promise<Outcome>((res) => (checkedIncomplete = (progress) => res({ kind: 'incomplete', progress })));
+  // handle.completed does not settle when the check alone finds everything (the runtime
+  // resolves it on machine events that a complete start does not produce), so a complete
+  // check or a seeding snapshot counts as completion too
+  let sawComplete: () => void = () => undefined;
+  const complete = new Promise<Outcome>((res) => (sawComplete = () => res({ kind: 'complete' })));
   const subs: Subscription[] = [
     handle.progress$.subscribe((p) => {
       latest = p;
       view.progress(p);
       // seed refuses to leech: once the check is over, missing pieces are an error
       if (plan.command === 'seed' && p.state === 'downloading') checkedIncomplete(p);
+      if (p.state === 'seeding' || (p.state !== 'checking' && p.verifiedPieces === p.pieceCount)) sawComplete();
     }),
     handle.events$.subscribe((e) => {
       view.event(e);
+      if (e.type === 'checked' && e.verifiedPieces === m.pieceCount) sawComplete();
       if (plan.command === 'seed' && e.type === 'checked' && e.verifiedPieces < m.pieceCount) {
         checkedIncomplete({ ...(latest ?? handle0(m)), verifiedPieces: e.verifiedPieces });
       }
     }),
   ];
+  // --skip-check: every piece is taken as verified without reading anything, which can happen
+  // before we get to subscribe; it is complete by definition
+  if (plan.skipCheck) sawComplete();
   const startedAt = performance.now();
   const done = handle.completed.then(
     (): Outcome => ({ kind: 'complete' }),
@@ -141,7 +151,7 @@ async function follow(
     await session.close();
   };
   try {
-    const first = await Promise.race([done, stopped, incomplete]);
+    const first = await Promise.race([done, complete, stopped, incomplete]);
     if (first.kind === 'error') {
       await shutdown();
       view.json({ type: 'exit', code: EXIT_FAILURE, reason: 'error', message: first.message });

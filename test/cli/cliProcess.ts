@@ -28,3 +28,38 @@ export function spawnStatorrent(args: readonly string[]): CliProcess {
 export function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/**
+ * Resolves with the first match of `pattern` in everything the process printed on stdout,
+ * including output from before the call; rejects if it exits first or `timeoutMs` passes.
+ */
+export function waitForStdout(p: CliProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => {
+      const m = pattern.exec(p.stdout());
+      if (m === null) return false;
+      cleanup();
+      resolve(m);
+      return true;
+    };
+    const onExit = (): void => {
+      if (check()) return;
+      cleanup();
+      reject(new Error(`exited before printing ${pattern}; stdout: ${p.stdout().slice(-500)} stderr: ${p.stderr().slice(-500)}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no ${pattern} within ${timeoutMs} ms; stdout: ${p.stdout().slice(-500)}`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      p.child.stdout.off('data', onData);
+      p.child.off('exit', onExit);
+    };
+    // our own 'data' listener runs after the collector registered in spawnStatorrent
+    const onData = (): void => void check();
+    p.child.stdout.on('data', onData);
+    p.child.once('exit', onExit);
+    check();
+  });
+}

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMetainfo, type Metainfo } from '../../src/metainfo/index.js';
 import { encodeHandshake } from '../../src/wire/handshake.js';
 import { runStatorrent } from '../support/cliRunner.js';
-import { stopChild, waitForOutput } from '../support/childLines.js';
+import { stopChild } from '../support/childLines.js';
 import { startLibtorrentSeeder, type SeederProcess } from '../support/libtorrentPeer.js';
 import { RawPeerServer } from '../support/rawPeer.js';
 import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
 import { mktorrent } from '../support/thirdPartyTools.js';
-import { jsonLines, spawnStatorrent, type CliProcess } from './cliProcess.js';
+import { jsonLines, spawnStatorrent, waitForStdout, type CliProcess } from './cliProcess.js';
 
 let dir: string;
 let seeder: SeederProcess | undefined;
@@ -75,7 +75,7 @@ describe('statorrent download', () => {
       const conn = await raw.accept();
       await conn.read(68); // its handshake
       conn.write(encodeHandshake({ reserved: new Uint8Array(8), infoHash: metainfo.infoHash, peerId: new TextEncoder().encode('-XX0001-stalledpeer!') }));
-      await waitForOutput(p.child, [p.child.stdout], /"type":"peerConnected"/, 10_000, 'download');
+      await waitForStdout(p, /"type":"peerConnected"/, 10_000);
       const t0 = performance.now();
       p.child.kill('SIGINT');
       const exit = await p.exited;
