@@ -216,6 +216,8 @@ export class TorrentRuntime implements TorrentHandle {
           });
           this.picker.setHave(found);
           this.events$.next({ type: 'checked', verifiedPieces: found.count });
+          // Already complete: the machine routes straight to seeding and emits nothing, so settle here.
+          if (this.have.isComplete) this.resolveCompleted();
           return found.count;
         }),
         peer: peerMachine,
