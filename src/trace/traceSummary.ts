@@ -141,6 +141,8 @@ export async function summarizeTrace(path: string): Promise<E.Either<string, Tra
   let lastT = 0;
   let dropped = 0;
   let complete = false;
+  /** Every peer actor's input names the torrent: a fallback when the header does not. */
+  let infoHashFromPeers: string | null = null;
 
   const peerForWire = (id: string): PeerSummary => {
     let p = peersByWireId.get(id);
@@ -158,6 +160,7 @@ export async function summarizeTrace(path: string): Promise<E.Either<string, Tra
     if (line.machine !== 'peer') return;
     const p = newPeer(line.id, line.actor);
     p.spawnedAt = line.t;
+    infoHashFromPeers ??= text(field(field(line.input, 'infoHash'), '$hex')) ?? null;
     const outgoing = field(line.input, 'outgoing');
     p.outgoing = typeof outgoing === 'boolean' ? outgoing : null;
     if (p.outgoing === false) p.connectedAt = line.t;
@@ -256,7 +259,7 @@ export async function summarizeTrace(path: string): Promise<E.Either<string, Tra
   const header = read.right;
   return E.right({
     startedAt: header.startedAt,
-    infoHash: header.infoHash ?? null,
+    infoHash: header.infoHash ?? infoHashFromPeers,
     name: header.name ?? null,
     durationMs: lastT,
     lines,

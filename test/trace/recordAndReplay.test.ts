@@ -160,6 +160,7 @@ describe('recording and replaying a peer machine on a simulated clock', () => {
   it('summarizes a peer: client, unchoke time, blocks and the close reason', async () => {
     const s = await summarizeTrace(path);
     if (E.isLeft(s)) throw new Error(s.left);
+    expect(s.right.infoHash).toBe('aa'.repeat(20)); // from the header
     expect(s.right.peers).toHaveLength(1);
     expect(s.right.peers[0]).toMatchObject({
       client: 'libtorrent 2.0.8.0',
@@ -173,6 +174,15 @@ describe('recording and replaying a peer machine on a simulated clock', () => {
       closedAt: 240_020,
       closeReason: 'peer sent nothing for too long',
     });
+  });
+
+  it('names the torrent from the peers when the header does not', async () => {
+    const anonymous = join(dir, 'anonymous.jsonl');
+    await writeLines(anonymous, lines.map((l) => (l.kind === 'header' ? { t: 0, kind: 'header', format: l.format, version: l.version, startedAt: l.startedAt } : l)));
+    const s = await summarizeTrace(anonymous);
+    if (E.isLeft(s)) throw new Error(s.left);
+    expect(s.right.infoHash).toBe('07'.repeat(20));
+    expect(s.right.name).toBeNull();
   });
 
   it('refuses files that are not traces, with one line saying why', async () => {
