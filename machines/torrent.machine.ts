@@ -68,7 +68,7 @@ export type TorrentEmitted =
   | { type: 'failed'; message: string };
 
 /** The command that makes a peer actor close its connection. */
-const closeEvent = (reason: string): EventObject => ({ type: 'CLOSE', reason } as EventObject);
+const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message } as EventObject);
 
 /** Placeholder logic: the session provides the real actors (see the contract above). */
 const unprovided = fromPromise<never, unknown>(() => Promise.reject(new Error('actor not provided by the session')));
