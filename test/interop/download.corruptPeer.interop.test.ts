@@ -1,0 +1,80 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMetainfo } from '../../src/metainfo/index.js';
+import type { Metainfo } from '../../src/metainfo/types.js';
+import { Session } from '../../src/session/session.js';
+import type { TorrentEvent } from '../../src/session/types.js';
+import { downloadWithLibrary } from '../support/libraryDownload.js';
+import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
+import { corruptPieces } from '../support/pieceCorruption.js';
+import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
+import { mktorrent } from '../support/thirdPartyTools.js';
+
+// Acceptance: a peer that serves bad data. Our own seeder on 127.0.0.2 (skipCheck: it trusts
+// its damaged copy and serves it) and an honest libtorrent seeder on 127.0.0.1, throttled so the
+// liar gets to deliver pieces first. The download must fail those pieces' hash checks, ban
+// 127.0.0.2 (sole contributor of a bad piece), fetch them again from the honest seeder, and end
+// byte-identical.
+const LIAR_IP = '127.0.0.2';
+
+describe('download with a peer that sends corrupt pieces', () => {
+  let dir: string;
+  let metainfo: Metainfo;
+  let honest: LibtorrentSwarmPeer | undefined;
+  let liar: Session | undefined;
+  const liarEvents: TorrentEvent[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'st-dl-corrupt-'));
+    const original = join(dir, 'original');
+    await writeSample(join(original, 'content'), awkwardLayout());
+    const torrentPath = join(dir, 'content.torrent');
+    await mktorrent(join(original, 'content'), torrentPath, { announce: 'http://127.0.0.1:1/announce', pieceLengthLog2: 15 });
+    const m = await loadMetainfo(torrentPath)();
+    if (E.isLeft(m)) throw new Error(m.left.message);
+    metainfo = m.right;
+
+    const bad = join(dir, 'liar');
+    await cp(original, bad, { recursive: true });
+    await corruptPieces(metainfo, bad, Array.from({ length: metainfo.pieceCount }, (_, i) => i).filter((i) => i % 2 === 0));
+    const s = await Session.start({ port: 0, host: LIAR_IP });
+    if (E.isLeft(s)) throw new Error(s.left);
+    liar = s.right;
+    const t = await liar.add({ metainfo, downloadDir: bad, skipCheck: true, useTrackers: false });
+    if (E.isLeft(t)) throw new Error(t.left);
+    t.right.events$.subscribe((e) => liarEvents.push(e));
+    await t.right.completed; // skipCheck: complete at once, seeding
+
+    honest = await startLibtorrentSwarmPeer(torrentPath, original, { uploadRate: 400_000 });
+  });
+  afterAll(async () => {
+    await liar?.close();
+    await honest?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rejects the bad pieces, bans the liar and completes byte-identical from the honest seeder', async () => {
+    const run = await downloadWithLibrary(metainfo, join(dir, 'out'), {
+      useTrackers: false,
+      peers: [{ ip: LIAR_IP, port: liar!.port }, { ip: '127.0.0.1', port: honest!.port }],
+      timeoutMs: 25_000,
+    });
+    expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'original', 'content')));
+
+    const failed = run.events.flatMap((e) => (e.type === 'pieceFailed' ? [e.index] : []));
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((i) => i % 2 === 0)).toBe(true); // only damaged pieces fail
+    const verified = new Set(run.events.flatMap((e) => (e.type === 'pieceVerified' ? [e.index] : [])));
+    expect(verified.size).toBe(metainfo.pieceCount); // every failed piece was fetched again
+    expect(run.events).toContainEqual({ type: 'banned', ip: LIAR_IP });
+    const liarIds = run.events.flatMap((e) => (e.type === 'peerConnected' && e.id.startsWith(`${LIAR_IP}:`) ? [e.id] : []));
+    expect(liarIds.length).toBeGreaterThan(0);
+    // the liar's connection ended, and it was never let back in
+    for (const id of liarIds) expect(run.events).toContainEqual({ type: 'peerClosed', id, reason: expect.stringMatching(/banned/) });
+    expect(liarIds).toHaveLength(1);
+    expect(liarEvents.some((e) => e.type === 'peerConnected')).toBe(true);
+  });
+});
