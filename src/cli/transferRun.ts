@@ -12,7 +12,8 @@ import { formatBytes } from './formatBytes.js';
 import { formatDuration } from './formatDuration.js';
 import { watchInterrupts, type Interruption } from './interruption.js';
 import { terminalText } from './terminalText.js';
-import { openTrace, type TraceSink } from './traceOption.js';
+import type { TraceRecorder } from '../trace/traceRecorder.js';
+import { openTrace } from './traceOption.js';
 import { TransferView, type OutputMode } from './transferView.js';
 
 /** Everything `download` and `seed` need to run one torrent, already validated. */
@@ -53,14 +54,14 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
     return EXIT_FAILURE;
   };
   const interrupts = watchInterrupts();
-  let trace: TraceSink | undefined;
+  let trace: TraceRecorder | undefined;
   let session: Session | undefined;
   try {
     const loaded = await loadMetainfo(plan.source)();
     if (E.isLeft(loaded)) return fail(loaded.left.message);
     const metainfo = loaded.right;
     if (plan.tracePath !== undefined) {
-      const t = await openTrace(plan.tracePath);
+      const t = await openTrace(plan.tracePath, { infoHash: metainfo.infoHashHex, name: metainfo.name });
       if (E.isLeft(t)) return fail(t.left);
       trace = t.right;
     }
@@ -82,7 +83,10 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
   } finally {
     interrupts.dispose();
     await session?.close();
-    await trace?.close();
+    if (trace !== undefined) {
+      await trace.close();
+      if (trace.failure !== undefined) io.err.write(`statorrent ${plan.command}: the trace is incomplete: ${trace.failure}\n`);
+    }
   }
 }
 
@@ -110,9 +114,8 @@ async function follow(
   let latest: TorrentProgress | undefined;
   let checkedIncomplete: (p: TorrentProgress) => void = () => undefined;
   const incomplete = new Promise<Outcome>((res) => (checkedIncomplete = (progress) => res({ kind: 'incomplete', progress })));
-  // handle.completed does not settle when the check alone finds everything (the runtime
-  // resolves it on machine events that a complete start does not produce), so a complete
-  // check or a seeding snapshot counts as completion too
+  // a complete check or a seeding snapshot counts as completion as well as handle.completed
+  // (older runtimes did not settle it when the check alone found everything)
   let sawComplete: () => void = () => undefined;
   const complete = new Promise<Outcome>((res) => (sawComplete = () => res({ kind: 'complete' })));
   const subs: Subscription[] = [

@@ -53,6 +53,26 @@ describe('statorrent download', () => {
     expect(lines.at(-1)).toMatchObject({ type: 'exit', code: 0, reason: 'complete' });
   });
 
+  it('--trace FILE records the download; statorrent trace summary and replay read it', async () => {
+    const trace = join(dir, 'dl.trace.jsonl');
+    const r = await runStatorrent(['download', torrentPath, '-o', join(dir, 'traced'), '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${seeder!.port}`, '--no-trackers', '--quiet', '--trace', trace], { timeoutMs: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = await runStatorrent(['trace', 'summary', trace]);
+    expect(summary.code).toBe(0);
+    expect(summary.stdout).toMatch(/libtorrent/i);
+    const replay = await runStatorrent(['trace', 'replay', trace]);
+    expect(replay.stdout).toMatch(/^replay ok/m);
+    expect(replay.code).toBe(0);
+  });
+
+  it('--trace into a folder that does not exist: exit 1, one line', async () => {
+    const r = await runStatorrent(['download', torrentPath, '--port', '0', '--host', '127.0.0.1', '--trace', join(dir, 'no', 'such', 'dir', 't.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^statorrent download: /);
+  });
+
   it('a missing torrent file: exit 1 with one line', async () => {
     const missing = join(dir, 'missing.torrent');
     const r = await runStatorrent(['download', missing, '--port', '0', '--host', '127.0.0.1']);
