@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { open, mkdtemp, rm } from 'node:fs/promises';
+import { open, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -122,22 +122,39 @@ const stop = async (child: ChildProcess): Promise<void> => {
   clearTimeout(t);
 };
 
+/** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
+const cpuOf = async (pid: number | undefined): Promise<number> => {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+};
+
 /** One download's measurements. */
 interface Sample {
   readonly wall: number;
   readonly cpu: number;
+  readonly user: number;
+  readonly sys: number;
   readonly rssMiB: number;
+  /** CPU the seeder spent while serving this download. */
+  readonly seederCpu: number;
 }
 
 /** Spawns a leecher, waits for its `DONE cpu rss` line; wall runs from spawn to that line (startup included). */
-const measure = async (cmd: string, args: readonly string[], what: string): Promise<Sample> => {
+const measure = async (cmd: string, args: readonly string[], what: string, seeder: ChildProcess): Promise<Sample> => {
+  const seederCpu0 = await cpuOf(seeder.pid);
   const t0 = performance.now();
   const child = startChild(cmd, args);
   try {
-    const m = await waitLine(child, /^DONE (\S+) (\d+)/m, what, 600_000);
+    const m = await waitLine(child, /^DONE (\S+) (\d+) \S+ (\S+) (\S+)/m, what, 600_000);
     const wall = (performance.now() - t0) / 1000;
+    const seederCpu = (await cpuOf(seeder.pid)) - seederCpu0;
     await new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
-    return { wall, cpu: Number(m[1]), rssMiB: Number(m[2]) / 1024 };
+    return { wall, cpu: Number(m[1]), user: Number(m[3]), sys: Number(m[4]), rssMiB: Number(m[2]) / 1024, seederCpu };
   } finally {
     await stop(child);
   }
@@ -167,12 +184,15 @@ const median = (xs: readonly number[]): number => {
 const medianSample = (xs: readonly Sample[]): Sample => ({
   wall: median(xs.map((x) => x.wall)),
   cpu: median(xs.map((x) => x.cpu)),
+  user: median(xs.map((x) => x.user)),
+  sys: median(xs.map((x) => x.sys)),
   rssMiB: median(xs.map((x) => x.rssMiB)),
+  seederCpu: median(xs.map((x) => x.seederCpu)),
 });
 
 const row = (who: string, size: number, s: Sample): string =>
   `${who.padEnd(11)} ${(size / MiB).toFixed(0).padStart(6)} MiB  wall ${s.wall.toFixed(2).padStart(6)} s  ` +
-  `${(size / s.wall / 1e6).toFixed(1).padStart(6)} MB/s  cpu ${s.cpu.toFixed(2).padStart(6)} s  peak RSS ${s.rssMiB.toFixed(1).padStart(7)} MiB`;
+  `${(size / s.wall / 1e6).toFixed(1).padStart(6)} MB/s  cpu ${s.cpu.toFixed(2).padStart(6)} s (user ${s.user.toFixed(2)}, sys ${s.sys.toFixed(2)})  peak RSS ${s.rssMiB.toFixed(1).padStart(7)} MiB  (seeder cpu ${s.seederCpu.toFixed(2)} s)`;
 
 const benchSize = async (root: string, sizeMiB: number, o: Options): Promise<{ ours: Sample; lt: Sample | undefined }> => {
   const size = sizeMiB * MiB;
@@ -192,14 +212,14 @@ const benchSize = async (root: string, sizeMiB: number, o: Options): Promise<{ o
     for (let r = 0; r < o.runs; r++) {
       const out = join(dir, `ours${r}`);
       const nodeArgs = o.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`];
-      const s = await measure(process.execPath, [...nodeArgs, CHILD, torrent, out, port], 'statorrent download');
+      const s = await measure(process.execPath, [...nodeArgs, CHILD, torrent, out, port], 'statorrent download', seeder);
       if (!(await sameBytes(join(out, name), join(seedDir, name)))) throw new Error(`statorrent's ${sizeMiB} MiB download differs from the seed`);
       await rm(out, { recursive: true, force: true });
       console.log(row('statorrent', size, s));
       ours.push(s);
       if (o.libtorrent) {
         const ltOut = join(dir, `lt${r}`);
-        const l = await measure(PYTHON, [LEECHER, torrent, ltOut, port], 'libtorrent download');
+        const l = await measure(PYTHON, [LEECHER, torrent, ltOut, port], 'libtorrent download', seeder);
         await rm(ltOut, { recursive: true, force: true });
         console.log(row('libtorrent', size, l));
         lt.push(l);

@@ -2,7 +2,7 @@
  * The statorrent side of `download.bench.ts`, run as its own process so its CPU time and peak
  * RSS are its own: downloads TORRENT into OUT_DIR from the peer at 127.0.0.1:PEER_PORT with the
  * library's Session, and on completion prints one line
- * `DONE <cpu_seconds> <max_rss_kib> <wall_seconds_since_add>` then exits.
+ * `DONE <cpu_seconds> <max_rss_kib> <wall_seconds_since_add> <user_seconds> <system_seconds>` then exits.
  *
  * Run: `node dist/bench/downloadChild.js TORRENT OUT_DIR PEER_PORT`
  */
@@ -38,7 +38,7 @@ const main = async (): Promise<void> => {
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage();
   const rss = process.resourceUsage().maxRSS;
-  console.log(`DONE ${((cpu.user + cpu.system) / 1e6).toFixed(3)} ${rss} ${wall.toFixed(3)}`);
+  console.log(`DONE ${((cpu.user + cpu.system) / 1e6).toFixed(3)} ${rss} ${wall.toFixed(3)} ${(cpu.user / 1e6).toFixed(3)} ${(cpu.system / 1e6).toFixed(3)}`);
   // flushes files (fdatasync) before exit, so the benchmark compares complete files
   await session.right.close();
   process.exit(0);

@@ -4,7 +4,7 @@
   lt_bench_leech.py TORRENT SAVE_PATH PEER_PORT
 
 Loopback TCP only, default settings otherwise (libtorrent as users run it). When every piece
-is received and hash-checked it prints one line "DONE <cpu_seconds> <max_rss_kib>" (this
+is received and hash-checked it prints one line "DONE <cpu_seconds> <max_rss_kib> - <user_seconds> <system_seconds>" (this
 process's own CPU time and peak RSS, all threads) and exits.
 """
 import os
@@ -50,7 +50,7 @@ def main() -> None:
             print("ERROR timeout at progress %.3f" % st.progress, flush=True)
             sys.exit(1)
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    print("DONE %.3f %d" % (ru.ru_utime + ru.ru_stime, ru.ru_maxrss), flush=True)
+    print("DONE %.3f %d - %.3f %.3f" % (ru.ru_utime + ru.ru_stime, ru.ru_maxrss, ru.ru_utime, ru.ru_stime), flush=True)
     os._exit(0)
 
 
