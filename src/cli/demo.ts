@@ -164,7 +164,7 @@ export function summary(s: DemoSwarm, m: Metainfo, seconds: number, finals: Read
   const perLeecher = m.totalLength / Math.max(seconds, 1e-3);
   const lines = [
     `all ${n} leecher${n === 1 ? '' : 's'} complete in ${seconds.toFixed(2)} s: ${(perLeecher / 1e6).toFixed(1)} MB/s each, ${((perLeecher * n) / 1e6).toFixed(1)} MB/s for the swarm`,
-    `${''.padEnd(11)}${'downloaded'.padStart(12)}${'uploaded'.padStart(12)}${'from seeder'.padStart(14)}${'from leechers'.padStart(15)}  peers met`,
+    `${''.padEnd(11)}${'downloaded'.padStart(12)}${'uploaded'.padStart(12)}${'from seeder'.padStart(14)}${'from leechers'.padStart(15)}  connections`,
   ];
   const row = (x: SwarmMember): string => {
     const f = finals.get(x.name) ?? { downloaded: 0, uploaded: 0 };

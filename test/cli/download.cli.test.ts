@@ -110,4 +110,13 @@ describe('statorrent download', () => {
       await raw.close();
     }
   });
+
+  it('SIGTERM with no peers at all: exits 143 after a clean stop', async () => {
+    const p = spawnStatorrent(['download', torrentPath, '-o', join(dir, 'lonely'), '--port', '0', '--host', '127.0.0.1', '--no-trackers', '--json']);
+    children.push(p);
+    await waitForStdout(p, /"type":"checked"/, 10_000);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(143);
+    expect(jsonLines(p.stdout()).at(-1)).toMatchObject({ type: 'exit', code: 143, reason: 'interrupted' });
+  });
 });

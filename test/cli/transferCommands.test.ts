@@ -175,7 +175,7 @@ describe('transfer display', () => {
   });
 
   it('formatDuration', () => {
-    expect([formatDuration(undefined), formatDuration(5.4), formatDuration(187), formatDuration(7500)]).toEqual(['?', '5s', '3m07s', '2h05m']);
+    expect([formatDuration(undefined), formatDuration(0.42), formatDuration(12.4), formatDuration(187), formatDuration(7500)]).toEqual(['?', '0.4s', '12s', '3m07s', '2h05m']);
   });
 });
 
