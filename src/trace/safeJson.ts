@@ -160,7 +160,7 @@ export function reviveSafeJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => !(isRecord(v) && '$more' in v && Object.keys(v).length === 1)).map(reviveSafeJson);
   if (!isRecord(value)) return value;
   if (typeof value.$hex === 'string') return hexToBytes(value.$hex) ?? new Uint8Array(0);
-  if (typeof value.$bytes === 'number') return new Uint8Array(Math.max(0, Math.min(value.$bytes, 1 << 24)));
+  if (typeof value.$bytes === 'number') return new Uint8Array(Math.max(0, Math.min(value.$bytes, 1 << 20)));
   if (typeof value.$bigint === 'string') {
     try {
       return BigInt(value.$bigint);

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { createActor, SimulatedClock } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +184,33 @@ describe('recording and replaying a peer machine on a simulated clock', () => {
     if (E.isLeft(s)) throw new Error(s.left);
     expect(s.right.infoHash).toBe('07'.repeat(20));
     expect(s.right.name).toBeNull();
+  });
+
+  it('survives mangled traces: every outcome is a report or a one-line error', async () => {
+    const mangled = join(dir, 'mangled.jsonl');
+    const mutation = fc.oneof(
+      fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
+      fc.record({ op: fc.constant('duplicate' as const), at: fc.nat() }),
+      fc.record({ op: fc.constant('field' as const), at: fc.nat(), key: fc.constantFrom('t', 'value', 'event', 'status', 'input', 'self', 'actor'), v: fc.jsonValue() }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 4 }), async (mutations) => {
+        const out = [...lines];
+        for (const m of mutations) {
+          const i = 1 + (m.at % (out.length - 1)); // keep the header
+          if (m.op === 'delete') out.splice(i, 1);
+          else if (m.op === 'duplicate') out.splice(i, 0, out[i]!);
+          else out[i] = { ...out[i]!, [m.key]: m.v };
+        }
+        await writeLines(mangled, out);
+        const report = await replayTrace(mangled);
+        if (E.isLeft(report)) expect(report.left).not.toContain('\n');
+        else expect(typeof report.right.ok).toBe('boolean');
+        const summary = await summarizeTrace(mangled);
+        if (E.isLeft(summary)) expect(summary.left).not.toContain('\n');
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('refuses files that are not traces, with one line saying why', async () => {
