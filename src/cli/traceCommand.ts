@@ -1,12 +1,12 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { replayText } from '../trace/replayText.js';
+import { replayedStepText, replayText } from '../trace/replayText.js';
 import { summaryText } from '../trace/summaryText.js';
 import { replayTrace } from '../trace/traceReplay.js';
 import { summarizeTrace } from '../trace/traceSummary.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 
-const USAGE = `usage: statorrent trace <summary | replay> <trace.jsonl> [--json]
+const USAGE = `usage: statorrent trace <summary | replay> <trace.jsonl> [--json] [--steps]
   Reads a trace written by \`statorrent download --trace FILE\` (JSON Lines).
   summary    per-peer timelines (connected, client, choke/unchoke, blocks and bytes,
              requests, close and why) and the torrent's states, verified pieces over
@@ -15,12 +15,14 @@ const USAGE = `usage: statorrent trace <summary | replay> <trace.jsonl> [--json]
              clock (no network) and checks every actor passes through exactly the recorded
              states; prints "replay ok: ..." or the first differing step (exit 1)
   --json     print one JSON document instead of text
+  --steps    (replay) also print every step as it replays: time, actor, event, state after
 `;
 
 /** `statorrent trace summary|replay FILE [--json]`. */
 export async function runTraceCommand(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(argv, {
     json: { type: 'boolean' },
+    steps: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (E.isLeft(parsed)) return usage(io, parsed.left);
@@ -40,7 +42,8 @@ export async function runTraceCommand(argv: string[], io: CliIo): Promise<number
     io.out.write(json ? `${JSON.stringify(summary.right, null, 2)}\n` : summaryText(summary.right));
     return EXIT_OK;
   }
-  const report = await replayTrace(file);
+  const steps = values.steps === true && !json;
+  const report = await replayTrace(file, steps ? { onStep: (s) => io.out.write(replayedStepText(s)) } : {});
   if (E.isLeft(report)) return failure(io, report.left);
   io.out.write(json ? `${JSON.stringify(report.right, null, 2)}\n` : replayText(report.right));
   return report.right.ok ? EXIT_OK : EXIT_FAILURE;

@@ -1,6 +1,12 @@
 import { terminalText } from '../cli/terminalText.js';
 import { describeStateValue } from './stateText.js';
-import type { ReplayReport } from './traceReplay.js';
+import type { ReplayedStep, ReplayReport } from './traceReplay.js';
+
+/** One replayed step as a line: time, actor, event (with `(timer)` for self-raised), state after. */
+export function replayedStepText(s: ReplayedStep): string {
+  const status = s.status === 'active' ? '' : ` [${terminalText(s.status)}]`;
+  return `${`${s.t.toFixed(1)} ms`.padStart(12)}  ${terminalText(`${s.machine} ${s.id}`).padEnd(28)} ${terminalText(s.event.type)}${s.self ? ' (timer)' : ''} -> ${terminalText(describeStateValue(s.value))}${status}\n`;
+}
 
 const skippedText = (skipped: ReplayReport['skipped']): string => {
   const parts = Object.entries(skipped).map(([machine, n]) => `${n} ${terminalText(machine)}`);

@@ -84,8 +84,27 @@ const canonical = (v: Json): string => JSON.stringify(v, (_k, x: unknown) =>
     : x,
 );
 
+/** One step that replayed as recorded, for watching a replay (`statorrent trace replay --steps`). */
+export interface ReplayedStep {
+  readonly t: number;
+  readonly actor: number;
+  readonly id: string;
+  readonly machine: string;
+  /** The event, as recorded (JSON). */
+  readonly event: StepLine['event'];
+  readonly self: boolean;
+  readonly value: Json;
+  readonly status: string;
+}
+
+/** Options of {@link replayTrace}. */
+export interface ReplayOptions {
+  /** Called after each step that matched the recording, in trace order. */
+  readonly onStep?: (step: ReplayedStep) => void;
+}
+
 /** Replays the trace at `path`; Left when the file cannot be read or is not a trace. */
-export async function replayTrace(path: string): Promise<E.Either<string, ReplayReport>> {
+export async function replayTrace(path: string, options: ReplayOptions = {}): Promise<E.Either<string, ReplayReport>> {
   const subjects = new Map<number, Subject>();
   const skipped: Record<string, number> = {};
   let actors = 0;
@@ -176,6 +195,7 @@ export async function replayTrace(path: string): Promise<E.Either<string, Replay
     if (got.event !== expected.event) return diverged(`the replayed actor processed ${got.event} instead`, got);
     if (got.status !== expected.status) return diverged(`status ${got.status} instead of ${expected.status}`, got);
     if (canonical(got.value) !== canonical(expected.value)) return diverged('different state', got);
+    options.onStep?.({ t: line.t, actor: s.key, id: s.id, machine: s.machine, event: line.event, self: line.self === true, value: got.value, status: got.status });
     return true;
   };
 

@@ -55,6 +55,16 @@ describe('statorrent trace', () => {
     expect(io.outText()).toMatch(/^replay ok: 1 actors, \d+ events\n$/);
   });
 
+  it('replay --steps shows each step as it replays, timers marked', async () => {
+    const io = bufferIo();
+    expect(await runTraceCommand(['replay', trace, '--steps'], io)).toBe(0);
+    const lines = io.outText().trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\s+0\.0 ms {2}choker x:0\s+xstate\.init -> running\.waiting$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^\s+10000\.0 ms {2}choker x:0\s+xstate\.after\.rechokeInterval\.choker\.running\.waiting \(timer\) -> running\.waiting$/));
+    expect(lines).toContainEqual(expect.stringMatching(/PAUSE -> paused$/));
+    expect(lines.at(-1)).toMatch(/^replay ok: 1 actors, \d+ events$/);
+  });
+
   it('replay --json prints the report', async () => {
     const io = bufferIo();
     expect(await runTraceCommand(['replay', trace, '--json'], io)).toBe(0);
