@@ -213,6 +213,11 @@ describe('recording and replaying a peer machine on a simulated clock', () => {
     );
   });
 
+  it('says in one line why a trace cannot be opened', async () => {
+    const rec = await openTraceRecorder(join(dir, 'no', 'such', 'dir', 'x.jsonl'));
+    expect(E.isLeft(rec) && rec.left).toMatch(/^cannot write trace .*x\.jsonl: ENOENT[^\n]*$/);
+  });
+
   it('refuses files that are not traces, with one line saying why', async () => {
     const bad = join(dir, 'bad.jsonl');
     await writeFile(bad, '{"kind":"wire"}\n');
