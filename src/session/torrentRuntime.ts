@@ -398,7 +398,9 @@ export class TorrentRuntime implements TorrentHandle {
 
   private onDone(): void {
     if (this.ticker) clearInterval(this.ticker);
-    for (const p of this.peers.values()) p.actor.send({ type: 'CLOSE', message: 'torrent stopped' });
+    for (const p of this.peers.values()) {
+      if (p.actor.getSnapshot().status === 'active') p.actor.send({ type: 'CLOSE', message: 'torrent stopped' });
+    }
     void this.storage.close().then(() => {
       this.progress$.next(this.snapshot());
       this.events$.next({ type: 'stopped' });
