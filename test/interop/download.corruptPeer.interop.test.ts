@@ -10,6 +10,7 @@ import type { TorrentEvent } from '../../src/session/types.js';
 import { downloadWithLibrary } from '../support/libraryDownload.js';
 import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
 import { corruptPieces } from '../support/pieceCorruption.js';
+import { piecesFailingHash } from '../support/pieceHashCheck.js';
 import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
 import { mktorrent } from '../support/thirdPartyTools.js';
 
@@ -62,13 +63,16 @@ describe('download with a peer that sends corrupt pieces', () => {
       peers: [{ ip: LIAR_IP, port: liar!.port }, { ip: '127.0.0.1', port: honest!.port }],
       timeoutMs: 25_000,
     });
-    expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'original', 'content')));
-
     const failed = run.events.flatMap((e) => (e.type === 'pieceFailed' ? [e.index] : []));
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((i) => i % 2 === 0)).toBe(true); // only damaged pieces fail
     const verified = new Set(run.events.flatMap((e) => (e.type === 'pieceVerified' ? [e.index] : [])));
     expect(verified.size).toBe(metainfo.pieceCount); // every failed piece was fetched again
+    // on disk, every piece must hash right: name any that do not, with what the run saw of them
+    const badOnDisk = await piecesFailingHash(metainfo, join(dir, 'out'));
+    const story = (i: number): string => `piece ${i}: blocks from ${JSON.stringify(run.blockSources.get(i) ?? [])}, events ${JSON.stringify(run.events.filter((e) => 'index' in e && e.index === i))}`;
+    expect(badOnDisk.map(story)).toEqual([]);
+    expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'original', 'content')));
     expect(run.events).toContainEqual({ type: 'banned', ip: LIAR_IP });
     const liarIds = run.events.flatMap((e) => (e.type === 'peerConnected' && e.id.startsWith(`${LIAR_IP}:`) ? [e.id] : []));
     expect(liarIds.length).toBeGreaterThan(0);

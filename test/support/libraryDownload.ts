@@ -11,6 +11,8 @@ export interface LibraryDownload {
   readonly progress: TorrentProgress;
   /** Blocks received (`piece` messages), per peer id (`ip:port`). */
   readonly blocksByPeer: ReadonlyMap<string, number>;
+  /** Per piece index, the `peer@begin` of every block received for it, in arrival order. */
+  readonly blockSources: ReadonlyMap<number, readonly string[]>;
 }
 
 /** How to run it. */
@@ -31,6 +33,7 @@ export async function downloadWithLibrary(metainfo: Metainfo, downloadDir: strin
   if (E.isLeft(session)) throw new Error(session.left);
   const events: TorrentEvent[] = [];
   const blocksByPeer = new Map<string, number>();
+  const blockSources = new Map<number, string[]>();
   try {
     const added = await session.right.add({
       metainfo,
@@ -38,7 +41,11 @@ export async function downloadWithLibrary(metainfo: Metainfo, downloadDir: strin
       ...(options.peers !== undefined ? { peers: options.peers } : {}),
       ...(options.useTrackers !== undefined ? { useTrackers: options.useTrackers } : {}),
       onWire: (peerId, direction, message) => {
-        if (direction === 'in' && message.type === 'piece') blocksByPeer.set(peerId, (blocksByPeer.get(peerId) ?? 0) + 1);
+        if (direction !== 'in' || message.type !== 'piece') return;
+        blocksByPeer.set(peerId, (blocksByPeer.get(peerId) ?? 0) + 1);
+        const sources = blockSources.get(message.index) ?? [];
+        sources.push(`${peerId}@${message.begin}`);
+        blockSources.set(message.index, sources);
       },
     });
     if (E.isLeft(added)) throw new Error(added.left);
@@ -59,7 +66,7 @@ export async function downloadWithLibrary(metainfo: Metainfo, downloadDir: strin
       clearTimeout(timer);
     }
     if (progress === undefined) throw new Error('no progress snapshot');
-    return { events, progress, blocksByPeer };
+    return { events, progress, blocksByPeer, blockSources };
   } finally {
     await session.right.close();
   }
