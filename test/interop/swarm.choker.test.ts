@@ -51,7 +51,9 @@ describe('the seeder keeps at most 4 regular + 1 optimistic peers unchoked', () 
     };
     const inspect = (e: InspectionEvent): void => {
       if (e.type !== '@xstate.event') return;
-      const id = e.actorRef.id; // peer actors are spawned with id = endpoint key
+      // peer actors are spawned with id = endpoint key (the inspection type hides `id`)
+      const ref: object = e.actorRef;
+      const id = 'id' in ref && typeof ref.id === 'string' ? ref.id : e.actorRef.sessionId;
       if (e.event.type === 'UNCHOKE') unchoked.add(id);
       else if (e.event.type === 'CHOKE') unchoked.delete(id);
       else return;
