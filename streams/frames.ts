@@ -8,6 +8,7 @@ import {
   decodeMessage,
   fastNegotiated,
   maxFrameLength,
+  MessageId,
   ourReserved,
   validateMessage,
   toHex,
@@ -17,6 +18,11 @@ import {
   type WireMessage,
 } from '../src/wire/index.js';
 import { ReceiveBuffer } from './receiveBuffer.js';
+
+const PIECE_ID = MessageId.piece;
+
+/** Big-endian uint32 at `at`; the caller checked the bounds. */
+const readUint32 = (b: Uint8Array, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 
 /** What the framing operator emits: one handshake, then messages, or a final protocol error. */
 export type FrameEvent =
@@ -96,6 +102,14 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         if (buffer.length < 4 + length) return false;
         buffer.skip(4);
         const body = buffer.take(length);
+        if (length >= 9 && body[0] === PIECE_ID) {
+          // BEP 3 `piece`: one per 16 KiB block, so decoded here without the generic Either
+          // chain; the checks are decodeMessage's and validateMessage's (length, index range).
+          const index = readUint32(body, 1);
+          if (index >= pieceCount) return fail({ tag: 'pieceIndexOutOfRange', messageType: 'piece', index, pieceCount });
+          subscriber.next({ kind: 'message', message: { type: 'piece', index, begin: readUint32(body, 5), block: body.subarray(9) } });
+          return true;
+        }
         const result = E.flatMap((m: WireMessage) => validateMessage(m, { pieceCount, fastExtension: fast }))(
           decodeMessage(body),
         );

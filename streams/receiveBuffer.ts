@@ -37,7 +37,8 @@ export class ReceiveBuffer {
   peekUint32(): number {
     const c = this.chunks[this.head];
     if (c !== undefined && c.length - this.offset >= 4) {
-      return new DataView(c.buffer, c.byteOffset + this.offset, 4).getUint32(0);
+      const o = this.offset;
+      return ((c[o]! << 24) | (c[o + 1]! << 16) | (c[o + 2]! << 8) | c[o + 3]!) >>> 0;
     }
     return ((this.byteAt(0) << 24) | (this.byteAt(1) << 16) | (this.byteAt(2) << 8) | this.byteAt(3)) >>> 0;
   }
