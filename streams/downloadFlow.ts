@@ -4,6 +4,7 @@ import { pipelineDepth, refillThreshold } from '../src/pieces/pipelineDepth.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerRecord } from '../src/session/peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
+import type { StorageError } from '../src/storage/storageError.js';
 import type { TorrentStorage } from '../src/storage/torrentStorage.js';
 
 /** Blocks that match no request before a peer is dropped (a few can race with cancels). */
@@ -25,6 +26,10 @@ export interface DownloadEvents {
  */
 export class DownloadFlow {
   private readonly verifying = new Set<number>();
+  /** One handler for every write's outcome (no closure per block). */
+  private readonly written = (r: E.Either<StorageError, void>): void => {
+    if (E.isLeft(r) && r.left.code !== 'piece-verified') this.events.storageFailed(r.left.message);
+  };
 
   constructor(
     private readonly picker: PiecePicker,
@@ -55,9 +60,7 @@ export class DownloadFlow {
       this.peers.get(c.peerId)?.send({ type: 'cancel', index: c.request.index, begin: c.request.begin, length: c.request.length });
     }
     if (!receipt.duplicate) {
-      void this.storage.writeBlock(index, begin, block).then((r) => {
-        if (E.isLeft(r) && r.left.code !== 'piece-verified') this.events.storageFailed(r.left.message);
-      });
+      void this.storage.writeBlock(index, begin, block).then(this.written);
       if (receipt.pieceComplete) void this.verify(index);
     }
     this.refill(peer, true);

@@ -30,6 +30,8 @@ export interface TorrentStorageOptions {
 /** Hash chunk size: big enough for throughput, small enough that one chunk never stalls the loop. */
 const VERIFY_CHUNK = 1024 * 1024;
 const OK: E.Either<StorageError, void> = E.right(undefined);
+const OK_PROMISE: Promise<E.Either<StorageError, void>> = Promise.resolve(OK);
+const toEither = (err: StorageError | undefined): E.Either<StorageError, void> => (err === undefined ? OK : E.left(err));
 
 /**
  * The torrent's files on disk, addressed by piece: `writeBlock` for downloading, `readBlock` for
@@ -142,10 +144,11 @@ export class TorrentStorage {
    * piece is complete; the call completing the piece writes it all and reports any write error,
    * earlier calls resolve at once. {@link verifyPiece} and {@link close} write out what is held.
    */
-  async writeBlock(index: number, begin: number, data: Uint8Array): Promise<E.Either<StorageError, void>> {
+  writeBlock(index: number, begin: number, data: Uint8Array): Promise<E.Either<StorageError, void>> {
+    // not async: a block that is only staged (most of them) costs no promise of its own
     const bad = this.checkRange(index, begin, data.length);
-    if (bad !== undefined) return E.left(bad);
-    if (this.verified.has(index)) return E.left(storageError('piece-verified', `refusing to write piece ${index}: it is already verified`));
+    if (bad !== undefined) return Promise.resolve(E.left(bad));
+    if (this.verified.has(index)) return Promise.resolve(E.left(storageError('piece-verified', `refusing to write piece ${index}: it is already verified`)));
     this.digests.delete(index); // new data: a digest from an earlier copy no longer holds
     if (this.maxStagedBytes > 0) {
       const sp = this.staged.get(index) ?? new StagedPiece(index, this.pieceSize(index), this.hashWorkers === undefined);
@@ -155,19 +158,17 @@ export class TorrentStorage {
         sp.put(begin, data);
         this.stagedBytes += sp.bytes - before;
         if (sp.complete) {
-          // recorded before the write: verifyPiece resumes (after writesSettled) ahead of this call
+          // recorded before the write: verifyPiece resumes (after writesSettled) ahead of our caller
           const digest = sp.digest();
           if (digest !== undefined) this.digests.set(index, digest);
-          const err = await this.writeStaged(sp);
-          return err === undefined ? OK : E.left(err);
+          return this.writeStaged(sp).then(toEither);
         }
         if (this.stagedBytes > this.maxStagedBytes) {
           // over budget: the oldest incomplete piece goes to disk now (its hash is then read back)
           const oldest = this.staged.values().next().value as StagedPiece;
-          const err = await this.writeStaged(oldest);
-          if (err !== undefined) return E.left(err);
+          return this.writeStaged(oldest).then(toEither);
         }
-        return OK;
+        return OK_PROMISE;
       }
     }
     return this.writeNow(index, begin, data);
