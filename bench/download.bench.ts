@@ -6,7 +6,7 @@
  * blocks go to disk, nothing buffers a whole file).
  *
  * Run: `npm run build && node dist/bench/download.bench.js [--sizes 64,1024] [--runs 1]
- *       [--no-libtorrent] [--cpu-prof DIR]`
+ *       [--no-libtorrent] [--cpu-prof DIR] [--baseline OTHER/dist/bench/downloadChild.js]`
  * Sizes are MiB. Everything runs on 127.0.0.1; temp data lives under the OS temp folder and is
  * removed at the end (also on Ctrl-C).
  */
@@ -31,6 +31,8 @@ interface Options {
   readonly runs: number;
   readonly libtorrent: boolean;
   readonly cpuProfDir: string | undefined;
+  /** Another build's downloadChild.js, run alternately with ours (A/B of an optimization). */
+  readonly baseline: string | undefined;
 }
 
 const parseArgs = (argv: readonly string[]): Options => {
@@ -38,18 +40,20 @@ const parseArgs = (argv: readonly string[]): Options => {
   let runs = 1;
   let libtorrent = true;
   let cpuProfDir: string | undefined;
+  let baseline: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--sizes') sizesMiB = (argv[++i] ?? '').split(',').map(Number);
     else if (a === '--runs') runs = Number(argv[++i]);
     else if (a === '--no-libtorrent') libtorrent = false;
     else if (a === '--cpu-prof') cpuProfDir = argv[++i];
-    else throw new Error(`unknown argument ${a}; usage: [--sizes 64,1024] [--runs N] [--no-libtorrent] [--cpu-prof DIR]`);
+    else if (a === '--baseline') baseline = argv[++i];
+    else throw new Error(`unknown argument ${a}; usage: [--sizes 64,1024] [--runs N] [--no-libtorrent] [--cpu-prof DIR] [--baseline OTHER_BUILD/dist/bench/downloadChild.js]`);
   }
   if (sizesMiB.some((s) => !(Number.isInteger(s) && s > 0)) || !(Number.isInteger(runs) && runs > 0)) {
     throw new Error('--sizes takes positive whole MiB numbers, --runs a positive count');
   }
-  return { sizesMiB, runs, libtorrent, cpuProfDir };
+  return { sizesMiB, runs, libtorrent, cpuProfDir, baseline };
 };
 
 /**
@@ -217,6 +221,12 @@ const benchSize = async (root: string, sizeMiB: number, o: Options): Promise<{ o
       await rm(out, { recursive: true, force: true });
       console.log(row('statorrent', size, s));
       ours.push(s);
+      if (o.baseline !== undefined) {
+        const bOut = join(dir, `base${r}`);
+        const b = await measure(process.execPath, [o.baseline, torrent, bOut, port], 'baseline download', seeder);
+        await rm(bOut, { recursive: true, force: true });
+        console.log(row('baseline', size, b));
+      }
       if (o.libtorrent) {
         const ltOut = join(dir, `lt${r}`);
         const l = await measure(PYTHON, [LEECHER, torrent, ltOut, port], 'libtorrent download', seeder);
