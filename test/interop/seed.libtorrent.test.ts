@@ -11,13 +11,14 @@ import { makeTestTorrent, type TestTorrent } from '../support/testTorrent.js';
 
 /**
  * Seeding to a real client: python3-libtorrent downloads a multi-file torrent (made by our
- * createTorrent) from a statorrent seeder, both finding each other through our tracker.
+ * createTorrent) from a statorrent seeder, both finding each other through our tracker
+ * (HTTP in one case, UDP in the other).
  * libtorrent hash-checks every piece itself; we also compare the trees byte for byte.
  */
 describe.each([
-  { label: 'after a full hash check', skipCheck: false },
-  { label: 'trusting the data (skipCheck)', skipCheck: true },
-])('libtorrent downloads from a statorrent seeder $label', ({ skipCheck }) => {
+  { label: 'after a full hash check, HTTP tracker', skipCheck: false, udp: false },
+  { label: 'trusting the data (skipCheck), UDP tracker', skipCheck: true, udp: true },
+])('libtorrent downloads from a statorrent seeder $label', ({ skipCheck, udp }) => {
   let dir: string;
   let tracker: TrackerServer;
   let torrent: TestTorrent;
@@ -28,7 +29,7 @@ describe.each([
     dir = await mkdtemp(join(tmpdir(), 'st-seed-lt-'));
     tracker = await startTracker({ host: '127.0.0.1', httpPort: 0, udpPort: 0, interval: 60 });
     await writeSample(join(dir, 'seed', 'content'), awkwardLayout(2));
-    torrent = await makeTestTorrent(join(dir, 'seed', 'content'), [tracker.httpAnnounceUrl!], 32 * 1024);
+    torrent = await makeTestTorrent(join(dir, 'seed', 'content'), [udp ? tracker.udpAnnounceUrl! : tracker.httpAnnounceUrl!], 32 * 1024);
     await mkdir(join(dir, 'out'));
   });
   afterAll(async () => {
