@@ -17,6 +17,8 @@ interface LeecherView {
   readonly verified: Set<number>;
   /** Payload bytes received per remote endpoint key (from `piece` messages). */
   readonly bytesFrom: Map<string, number>;
+  /** Endpoint keys of the connections that completed a handshake. */
+  readonly connected: Set<string>;
   latest: TorrentProgress | undefined;
   /** Verified pieces when the seeder was stopped (undefined while it runs). */
   verifiedAtSeederStop: number | undefined;
@@ -76,10 +78,11 @@ describe('statorrent leechers finish from each other after the seeder leaves', (
           if (direction === 'in' && message.type === 'piece') bytesFrom.set(peerKey, (bytesFrom.get(peerKey) ?? 0) + message.block.length);
         },
       });
-      const view: LeecherView = { peer, verified: new Set(), bytesFrom, latest: undefined, verifiedAtSeederStop: undefined };
+      const view: LeecherView = { peer, verified: new Set(), bytesFrom, connected: new Set(), latest: undefined, verifiedAtSeederStop: undefined };
       leechers.push(view);
       peer.handle.progress$.subscribe((p) => (view.latest = p));
       peer.handle.events$.subscribe((e) => {
+        if (e.type === 'peerConnected') view.connected.add(e.id);
         if (e.type !== 'pieceVerified') return;
         view.verified.add(e.index);
         union.add(e.index);
@@ -92,6 +95,8 @@ describe('statorrent leechers finish from each other after the seeder leaves', (
     expect(seederStopping).toBeDefined();
     await seederStopping;
 
+    // a full mesh: the seeder plus every other leecher (dialled, or accepted from later ones)
+    for (const l of leechers) expect(l.connected.size).toBeGreaterThanOrEqual(LEECHERS);
     const want = await treeDigest(join(dir, 'seed', 'content'));
     for (let i = 0; i < LEECHERS; i++) expect(await treeDigest(join(dir, `leecher${i}`, 'content'))).toEqual(want);
 
