@@ -154,7 +154,9 @@ export class TorrentRuntime implements TorrentHandle {
     const storage = await TorrentStorage.open(options.downloadDir, options.metainfo);
     if (E.isLeft(storage)) return E.left(storage.left.message);
     const rt = new TorrentRuntime(options, host, storage.right);
-    rt.run();
+    // start on the next turn, so a caller subscribing to events$ right after `add()` resolves
+    // sees every event, `checked` included (it can come within a microtask with skipCheck)
+    setImmediate(() => rt.run());
     return E.right(rt);
   }
 
@@ -246,7 +248,16 @@ export class TorrentRuntime implements TorrentHandle {
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });
     actor.on('*', (e) => this.onTorrentEmitted(e as TorrentEmitted));
-    actor.subscribe({ complete: () => this.onDone() });
+    actor.subscribe({
+      complete: () => this.onDone(),
+      // a throwing actor must not leave `completed` unsettled and the ticker running
+      error: (err) => {
+        const message = err instanceof Error ? err.message : String(err);
+        this.events$.next({ type: 'error', message: `internal error: ${message}` });
+        this.rejectCompleted(new Error(message));
+        this.onDone();
+      },
+    });
     return actor;
   }
 
