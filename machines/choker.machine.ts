@@ -53,6 +53,12 @@ export const chokerMachine = setup({
     rechokeInterval: 10_000,
     optimisticInterval: 30_000,
   },
+  guards: {
+    optimisticVacant: ({ context }) => {
+      const current = context.optimistic;
+      return current === undefined || !context.readPeers().some((p) => p.id === current && p.interested);
+    },
+  },
   actions: {
     rotateOptimistic: assign({
       optimistic: ({ context }) =>
@@ -62,15 +68,16 @@ export const chokerMachine = setup({
       const peers = context.readPeers();
       const present = new Set(peers.map((p) => p.id));
       const optimistic = context.optimistic !== undefined && present.has(context.optimistic) ? context.optimistic : undefined;
-      const unchoked = selectUnchoked(peers, optimistic, context.options);
+      const unchoked = selectUnchoked(peers, optimistic, context.options, context.unchoked);
       const { unchoke, choke } = chokeChanges(context.unchoked, unchoked);
-      for (const id of unchoke) {
-        const ref = system.get(id);
-        if (ref) enqueue.sendTo(ref, { type: 'UNCHOKE' });
-      }
+      // chokes first, so the number of open slots never exceeds the limit during a swap
       for (const id of choke) {
         const ref = system.get(id);
         if (ref && present.has(id)) enqueue.sendTo(ref, { type: 'CHOKE' });
+      }
+      for (const id of unchoke) {
+        const ref = system.get(id);
+        if (ref) enqueue.sendTo(ref, { type: 'UNCHOKE' });
       }
       enqueue.assign({ unchoked: new Set(unchoked), optimistic });
       enqueue(emit({ type: 'rechoked' as const, unchoked, optimistic }));
@@ -85,7 +92,25 @@ export const chokerMachine = setup({
   },
 }).createMachine({
   id: 'choker',
-  description: 'Tit-for-tat upload slots (BEP 3): regular rechoke every 10 s, optimistic rotation every 30 s.',
+  description: 'Tit-for-tat upload slots: regular rechoke every 10 s, optimistic rotation every 30 s.',
+  meta: {
+    bep: 'BEP 3 · Peer messages (choking algorithm)',
+    events: {
+      PEERS_CHANGED: { description: 'A peer joined, left, or changed interest: decide again now.' },
+      PAUSE: { description: 'The torrent paused.' },
+      RESUME: { description: 'The torrent resumed.' },
+    },
+    delays: {
+      rechokeInterval: {
+        description: 'Re-rank peers this often; rarely enough to avoid fibrillation (choking and unchoking quickly).',
+        bep: 'BEP 3 · Peer messages (choking algorithm)',
+      },
+      optimisticInterval: {
+        description: 'Rotate the optimistic unchoke this often, to try peers we have no rate for yet.',
+        bep: 'BEP 3 · Peer messages (choking algorithm)',
+      },
+    },
+  },
   context: ({ input }) => ({
     readPeers: input.readPeers,
     random: input.random,
@@ -98,28 +123,47 @@ export const chokerMachine = setup({
   states: {
     running: {
       description: 'Ranking peers on a fixed period; new decisions also when the peer set changes.',
+      meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
       entry: ['rotateOptimistic', 'rechoke'],
       initial: 'waiting',
       states: {
         waiting: {
           description: 'Between rechokes.',
           after: {
-            rechokeInterval: { target: 'waiting', reenter: true, actions: 'rechoke' },
+            rechokeInterval: {
+              target: 'waiting',
+              reenter: true,
+              actions: 'rechoke',
+              description: 'Unchoke the fastest interested peers that do not snub us; choke the rest.',
+              meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
+            },
           },
         },
       },
       after: {
-        optimisticInterval: { target: 'running', reenter: true, description: 'Rotate the optimistic unchoke (BEP 3).' },
+        optimisticInterval: {
+          target: 'running',
+          reenter: true,
+          description: 'Rotate the optimistic unchoke (new peers weigh triple), then rechoke.',
+          meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
+        },
       },
       on: {
-        PEERS_CHANGED: { actions: 'rechoke', description: 'A peer joined, left, or changed interest.' },
-        PAUSE: { target: 'paused' },
+        PEERS_CHANGED: [
+          {
+            guard: 'optimisticVacant',
+            actions: ['rotateOptimistic', 'rechoke'],
+            description: 'No optimistic peer yet (or it left or lost interest): draw one now rather than in up to 30 s.',
+          },
+          { actions: 'rechoke', description: 'A peer joined, left, or changed interest.' },
+        ],
+        PAUSE: { target: 'paused', description: 'Stop uploading to everyone.' },
       },
     },
     paused: {
       description: 'Torrent paused: every upload slot is closed.',
       entry: 'chokeAll',
-      on: { RESUME: { target: 'running' } },
+      on: { RESUME: { target: 'running', description: 'Pick an optimistic peer and rechoke at once.' } },
     },
   },
 });

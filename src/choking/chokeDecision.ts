@@ -39,10 +39,17 @@ export function selectUnchoked(
   peers: readonly ChokeCandidate[],
   optimistic: string | undefined,
   options: ChokeOptions = defaultChokeOptions,
+  current: ReadonlySet<string> = new Set(),
 ): string[] {
+  // ties (e.g. every rate 0 at start) keep peers already unchoked: no choke/unchoke churn
   const ranked = peers
     .filter((p) => p.interested && !p.snubbed && p.id !== optimistic)
-    .sort((a, b) => b.rate - a.rate || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort(
+      (a, b) =>
+        b.rate - a.rate ||
+        Number(current.has(b.id)) - Number(current.has(a.id)) ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
   const chosen = ranked.slice(0, options.slots).map((p) => p.id);
   if (optimistic !== undefined && peers.some((p) => p.id === optimistic && p.interested)) chosen.push(optimistic);
   return chosen;

@@ -291,6 +291,16 @@ export class TorrentRuntime implements TorrentHandle {
         this.actor.send({ type: 'PEERS_DISCOVERED', peers: extra });
       });
     }
+    // a new snapshot whenever the lifecycle state changes (e.g. checking -> seeding), not only on the tick
+    let lastState = stateOf(this.actor);
+    this.actor.subscribe((snap) => {
+      if (snap.status !== 'active') return;
+      const state = stateOf(this.actor);
+      if (state === lastState) return;
+      lastState = state;
+      this.progress$.next(this.snapshot());
+    });
+    this.progress$.next(this.snapshot());
     this.ticker = setInterval(() => this.progress$.next(this.snapshot()), 1000);
     this.ticker.unref();
   }

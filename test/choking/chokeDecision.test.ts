@@ -20,6 +20,11 @@ describe('selectUnchoked', () => {
     const peers = [peer('a', 10), peer('b', 50), peer('c', 30), peer('d', 40), peer('e', 20)];
     expect(selectUnchoked(peers, 'a')).toEqual(['b', 'd', 'c', 'e', 'a']);
   });
+  it('keeps peers already unchoked when rates tie (no churn at start)', () => {
+    const peers = ['a', 'b', 'c', 'd', 'e'].map((id) => peer(id, 0));
+    expect(selectUnchoked(peers, undefined, undefined, new Set(['e', 'd', 'c', 'b']))).toEqual(['b', 'c', 'd', 'e']);
+    expect(selectUnchoked(peers, undefined)).toEqual(['a', 'b', 'c', 'd']);
+  });
   it('drops snubbing peers from regular slots (anti-snubbing)', () => {
     const peers = [peer('a', 100, { snubbed: true }), peer('b', 5)];
     expect(selectUnchoked(peers, undefined)).toEqual(['b']);

@@ -92,4 +92,26 @@ describe('choker machine (simulated clock)', () => {
     h.choker!.send({ type: 'RESUME' });
     expect(h.got('a')).toEqual(['UNCHOKE', 'CHOKE', 'UNCHOKE']);
   });
+
+  it('draws an optimistic peer as soon as one can be had, not 30 s later', () => {
+    const peers: ChokeCandidate[] = [p('a', 50), p('b', 40), p('c', 30), p('d', 20)];
+    const h = harness(peers, [0]);
+    expect(h.rechokes).toEqual([]); // nobody new yet
+    peers.push(p('late', 0));
+    h.choker!.send({ type: 'PEERS_CHANGED' });
+    expect(h.rechokes.at(-1)!.optimistic).toBe('late');
+  });
+
+  it('sends chokes before unchokes, so slots never exceed the limit during a swap', () => {
+    const peers = [p('a', 50), p('b', 40), p('c', 30), p('d', 20), p('e', 10), p('f', 5)];
+    const h = harness(peers, [0.99]);
+    const order: string[] = [];
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      const ref = h.actor.getSnapshot().children[id] as AnyActorRef;
+      ref.subscribe(() => order.push(`${id}:${(ref.getSnapshot().context as { got: string[] }).got.at(-1)}`));
+    }
+    peers[4] = p('e', 1000);
+    h.clock.increment(10_000);
+    expect(order).toEqual(['d:CHOKE', 'e:UNCHOKE']);
+  });
 });

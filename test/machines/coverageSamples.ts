@@ -19,7 +19,17 @@ export const coverageSamples: Readonly<Record<string, CoverageSamples>> = {
     // The announce actor's replies: a normal one, and one with a tracker warning (BEP 3).
     outputs: { announce: [{ interval: 1800, minInterval: 60, peers: [] }, { interval: 900, peers: [], warning: 'slow down' }] },
   },
-  choker: { input: { readPeers: () => [], random: () => 0, now: () => 0 } },
+  choker: {
+    // no peers (the optimistic slot stays vacant), and six interested peers (one becomes optimistic)
+    inputs: [
+      { readPeers: () => [], random: () => 0, now: () => 0 },
+      {
+        readPeers: () => ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id, interested: true, rate: 0, snubbed: false, connectedAt: 0 })),
+        random: () => 0,
+        now: () => 0,
+      },
+    ],
+  },
   peer: {
     // Dialled and accepted connections start differently (BEP 3: the initiator sends first).
     inputs: [true, false].map((outgoing) => ({ infoHash, peerId: ourId, pieceCount: 4, outgoing })),
