@@ -146,6 +146,8 @@ interface Sample {
   readonly rssMiB: number;
   /** CPU the seeder spent while serving this download. */
   readonly seederCpu: number;
+  /** statorrent only: seconds from adding the torrent to completion (wall minus process start-up). */
+  readonly afterAdd: number | undefined;
 }
 
 /** Spawns a leecher, waits for its `DONE cpu rss` line; wall runs from spawn to that line (startup included). */
@@ -154,11 +156,11 @@ const measure = async (cmd: string, args: readonly string[], what: string, seede
   const t0 = performance.now();
   const child = startChild(cmd, args);
   try {
-    const m = await waitLine(child, /^DONE (\S+) (\d+) \S+ (\S+) (\S+)/m, what, 600_000);
+    const m = await waitLine(child, /^DONE (\S+) (\d+) (\S+) (\S+) (\S+)/m, what, 600_000);
     const wall = (performance.now() - t0) / 1000;
     const seederCpu = (await cpuOf(seeder.pid)) - seederCpu0;
     await new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
-    return { wall, cpu: Number(m[1]), user: Number(m[3]), sys: Number(m[4]), rssMiB: Number(m[2]) / 1024, seederCpu };
+    return { wall, cpu: Number(m[1]), user: Number(m[4]), sys: Number(m[5]), rssMiB: Number(m[2]) / 1024, seederCpu, afterAdd: m[3] === '-' ? undefined : Number(m[3]) };
   } finally {
     await stop(child);
   }
@@ -192,11 +194,12 @@ const medianSample = (xs: readonly Sample[]): Sample => ({
   sys: median(xs.map((x) => x.sys)),
   rssMiB: median(xs.map((x) => x.rssMiB)),
   seederCpu: median(xs.map((x) => x.seederCpu)),
+  afterAdd: xs[0]?.afterAdd === undefined ? undefined : median(xs.map((x) => x.afterAdd ?? 0)),
 });
 
 const row = (who: string, size: number, s: Sample): string =>
   `${who.padEnd(11)} ${(size / MiB).toFixed(0).padStart(6)} MiB  wall ${s.wall.toFixed(2).padStart(6)} s  ` +
-  `${(size / s.wall / 1e6).toFixed(1).padStart(6)} MB/s  cpu ${s.cpu.toFixed(2).padStart(6)} s (user ${s.user.toFixed(2)}, sys ${s.sys.toFixed(2)})  peak RSS ${s.rssMiB.toFixed(1).padStart(7)} MiB  (seeder cpu ${s.seederCpu.toFixed(2)} s)`;
+  `${(size / s.wall / 1e6).toFixed(1).padStart(6)} MB/s${s.afterAdd === undefined ? '' : ` (${(size / s.afterAdd / 1e6).toFixed(0)} after start-up)`}  cpu ${s.cpu.toFixed(2).padStart(6)} s (user ${s.user.toFixed(2)}, sys ${s.sys.toFixed(2)})  peak RSS ${s.rssMiB.toFixed(1).padStart(7)} MiB  (seeder cpu ${s.seederCpu.toFixed(2)} s)`;
 
 const benchSize = async (root: string, sizeMiB: number, o: Options): Promise<{ ours: Sample; lt: Sample | undefined }> => {
   const size = sizeMiB * MiB;
