@@ -9,6 +9,13 @@
  *       [--no-libtorrent] [--cpu-prof DIR] [--baseline OTHER/dist/bench/downloadChild.js]`
  * Sizes are MiB. Everything runs on 127.0.0.1; temp data lives under the OS temp folder and is
  * removed at the end (also on Ctrl-C).
+ *
+ * Wall time runs from spawning the downloader to its DONE line (process start-up included; for
+ * statorrent the rate after start-up is shown too). CPU is the downloader's own (all threads),
+ * split user/system; "seeder cpu" is what the seeder spent serving that download. On a shared
+ * 2-core machine the seeder and the downloader compete for CPU, so wall time tracks CPU demand
+ * and varies a lot between runs: compare CPU seconds, and use --runs and --baseline (another
+ * build's dist/bench/downloadChild.js, run alternately with ours) for A/B comparisons.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
