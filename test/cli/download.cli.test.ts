@@ -77,7 +77,7 @@ describe('statorrent download', () => {
     const missing = join(dir, 'missing.torrent');
     const r = await runStatorrent(['download', missing, '--port', '0', '--host', '127.0.0.1']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`statorrent download: ${missing}: no such file\n`);
+    expect(r.stderr, r.stderr).toBe(`statorrent download: ${missing}: no such file\n`);
     expect(r.stdout).toBe('');
   });
 

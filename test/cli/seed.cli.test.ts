@@ -32,7 +32,7 @@ describe('statorrent seed', () => {
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
     const m = /^statorrent seed: only (\d+) of (\d+) pieces \(([\d.]+)%\) of content are in .*; not seeding incomplete data/.exec(lines[0]!);
-    expect(m).not.toBeNull();
+    expect(m, r.stderr + r.stdout).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThan(0);
     expect(Number(m![1])).toBeLessThan(Number(m![2]));
   });
