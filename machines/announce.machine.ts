@@ -147,6 +147,28 @@ export const announceMachine = setup({
   },
 }).createMachine({
   id: 'announce',
+  description: "One torrent's tracker announces: started, regular re-announces at the tracker's interval, completed once, stopped on exit.",
+  meta: {
+    bep: 'BEP 3 · Trackers; BEP 12; BEP 15',
+    events: {
+      START: { description: 'The torrent became active: announce `started`.', bep: 'BEP 3 · Trackers' },
+      COMPLETED: { description: 'The download finished: announce `completed` (once, never for a torrent complete at start).', bep: 'BEP 3 · Trackers' },
+      NEED_PEERS: { description: 'The torrent wants more peers: announce early, but not before min interval.' },
+      STOP: { description: 'The torrent stops: announce `stopped` if `started` was accepted, then finish.', bep: 'BEP 3 · Trackers' },
+    },
+    delays: {
+      announceInterval: { description: "The tracker's `interval` from the last reply (clamped to a sane range).", bep: 'BEP 3 · Trackers' },
+      earliestReannounce: { description: "The tracker's `min interval` (a de facto key), or the smallest sane interval without it." },
+      retryDelay: { description: 'Back-off after failures: retryBaseSeconds (30 s) doubling per failure, capped at retryCapSeconds (1800 s).' },
+      stopDeadline: { description: 'How long the stopped announce may take (stopDeadlineSeconds, 10 s).' },
+    },
+    guards: {
+      hasStarted: 'A `started` announce was accepted, so the tracker lists us.',
+      completedStillPending: 'The download finished while this announce was in flight and `completed` is still owed.',
+      completedNotSent: 'No `completed` announce has been accepted yet.',
+      wantsEarlyAnnounce: 'NEED_PEERS arrived during min interval.',
+    },
+  },
   context: ({ input }) => ({
     interval: INITIAL_INTERVAL_S,
     minInterval: MIN_ANNOUNCE_INTERVAL_S,
@@ -165,13 +187,14 @@ export const announceMachine = setup({
     idle: {
       description: 'Torrent not running yet; nothing announced.',
       on: {
-        START: { target: 'announcing' },
-        COMPLETED: { actions: 'markCompleted' },
-        STOP: { target: 'done' },
+        START: { target: 'announcing', description: 'First contact: announce `started`.', meta: { bep: 'BEP 3 · Trackers' } },
+        COMPLETED: { actions: 'markCompleted', description: 'Remember that `completed` is owed for later.' },
+        STOP: { target: 'done', description: 'Never announced, so there is nothing to take back.' },
       },
     },
     announcing: {
-      description: 'One announce in flight (event started, completed or none).',
+      description: 'One announce in flight (event started, completed or none), over HTTP or UDP, tier by tier.',
+      meta: { bep: 'BEP 3 · Trackers; BEP 12; BEP 15' },
       entry: 'chooseEvent',
       invoke: {
         src: 'announce',
@@ -183,59 +206,84 @@ export const announceMachine = setup({
             reenter: true,
             actions: ['recordReply', 'emitReply'],
             description: 'Download finished meanwhile: announce completed right away.',
+            meta: { bep: 'BEP 3 · Trackers' },
           },
-          { target: 'waiting', actions: ['recordReply', 'emitReply'] },
+          {
+            target: 'waiting',
+            actions: ['recordReply', 'emitReply'],
+            description: 'Reply accepted: hand out its peers and wait the interval it asked for.',
+            meta: { bep: 'BEP 3 · Trackers' },
+          },
         ],
-        onError: { target: 'backingOff', actions: ['recordFailure', 'emitTrackerError'] },
+        onError: {
+          target: 'backingOff',
+          actions: ['recordFailure', 'emitTrackerError'],
+          description: 'No tracker answered, or one sent a failure reason: report it and back off.',
+          meta: { bep: 'BEP 3 · Trackers' },
+        },
       },
       on: {
-        COMPLETED: { actions: 'markCompleted' },
-        STOP: [{ guard: 'hasStarted', target: 'stopping' }, { target: 'done' }],
+        COMPLETED: { actions: 'markCompleted', description: 'Owe `completed`; sent as soon as this announce returns.' },
+        STOP: [
+          { guard: 'hasStarted', target: 'stopping', description: 'The tracker lists us: cancel this request and announce `stopped`.' },
+          { target: 'done', description: '`started` was never accepted: cancel and finish silently.' },
+        ],
       },
     },
     waiting: {
       description: 'Until the interval the tracker asked for.',
+      meta: { bep: 'BEP 3 · Trackers' },
       initial: 'cooling',
-      after: { announceInterval: { target: 'announcing' } },
+      after: { announceInterval: { target: 'announcing', description: 'Regular re-announce: refresh our listing and get fresh peers.' } },
       on: {
-        COMPLETED: { guard: 'completedNotSent', target: 'announcing', actions: 'markCompleted' },
-        STOP: { target: 'stopping' },
+        COMPLETED: {
+          guard: 'completedNotSent',
+          target: 'announcing',
+          actions: 'markCompleted',
+          description: 'Download finished: announce `completed` now, not at the next interval.',
+          meta: { bep: 'BEP 3 · Trackers' },
+        },
+        STOP: { target: 'stopping', description: 'Leaving the swarm: announce `stopped`.', meta: { bep: 'BEP 3 · Trackers' } },
       },
       states: {
         cooling: {
-          description: 'Within min interval: early announces must wait.',
+          description: 'Within min interval: early announces must wait, so we do not hammer the tracker.',
           after: {
             earliestReannounce: [
-              { guard: 'wantsEarlyAnnounce', target: '#announce.announcing' },
-              { target: 'ready' },
+              { guard: 'wantsEarlyAnnounce', target: '#announce.announcing', description: 'Peers were wanted meanwhile: announce as soon as allowed.' },
+              { target: 'ready', description: 'Min interval passed with no need for peers.' },
             ],
           },
-          on: { NEED_PEERS: { actions: 'markWantEarly' } },
+          on: { NEED_PEERS: { actions: 'markWantEarly', description: 'Too early: remember to announce when min interval ends.' } },
         },
         ready: {
           description: 'Past min interval: NEED_PEERS announces now.',
-          on: { NEED_PEERS: { target: '#announce.announcing' } },
+          on: { NEED_PEERS: { target: '#announce.announcing', description: 'Ask for more peers before the regular interval.' } },
         },
       },
     },
     backingOff: {
-      description: 'The last announce failed: retry after an exponential, capped delay.',
-      after: { retryDelay: { target: 'announcing' } },
+      description: 'The last announce failed: retry after an exponential, capped delay, so dead trackers are not hammered.',
+      after: { retryDelay: { target: 'announcing', description: 'Try again; the event is chosen afresh (`started` until one is accepted).' } },
       on: {
-        COMPLETED: { actions: 'markCompleted' },
-        STOP: [{ guard: 'hasStarted', target: 'stopping' }, { target: 'done' }],
+        COMPLETED: { actions: 'markCompleted', description: 'Owe `completed`; sent with the next successful announce.' },
+        STOP: [
+          { guard: 'hasStarted', target: 'stopping', description: 'An earlier `started` was accepted: still say `stopped`.' },
+          { target: 'done', description: 'The tracker never listed us: finish silently.' },
+        ],
       },
     },
     stopping: {
       description: 'Telling the tracker we leave (event stopped); one try, bounded in time.',
+      meta: { bep: 'BEP 3 · Trackers' },
       invoke: {
         src: 'announce',
         input: { event: 'stopped' },
-        onDone: { target: 'done' },
-        onError: { target: 'done', actions: 'emitTrackerError' },
+        onDone: { target: 'done', description: 'The tracker removed us from the swarm.' },
+        onError: { target: 'done', actions: 'emitTrackerError', description: 'Failed: report it, but never retry on the way out.' },
       },
-      after: { stopDeadline: { target: 'done' } },
+      after: { stopDeadline: { target: 'done', description: 'No answer in time: give up so shutdown is never held by a tracker.' } },
     },
-    done: { type: 'final' },
+    done: { type: 'final', description: 'Finished; the torrent machine sees this as the announcer being done.' },
   },
 });

@@ -110,6 +110,9 @@ export const chokerMachine = setup({
         bep: 'BEP 3 · Peer messages (choking algorithm)',
       },
     },
+    guards: {
+      optimisticVacant: 'No optimistic peer, or it left or is no longer interested.',
+    },
   },
   context: ({ input }) => ({
     readPeers: input.readPeers,
@@ -154,6 +157,7 @@ export const chokerMachine = setup({
             guard: 'optimisticVacant',
             actions: ['rotateOptimistic', 'rechoke'],
             description: 'No optimistic peer yet (or it left or lost interest): draw one now rather than in up to 30 s.',
+            meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
           },
           { actions: 'rechoke', description: 'A peer joined, left, or changed interest.' },
         ],

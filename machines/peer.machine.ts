@@ -227,6 +227,48 @@ export const peerMachine = setup({
   },
 }).createMachine({
   id: 'peer',
+  description: 'One peer connection: TCP connect, handshake, then four independent choke/interest flags until either side closes.',
+  meta: {
+    bep: 'BEP 3 · Peer protocol',
+    events: {
+      CONNECTED: { description: 'Our outgoing TCP connect succeeded.' },
+      CONNECT_FAILED: { description: 'Our outgoing TCP connect failed (refused, unreachable).' },
+      HANDSHAKE_RECEIVED: { description: "The peer's handshake arrived (protocol string, reserved bits, info hash, peer id).", bep: 'BEP 3 · Peer protocol' },
+      PEER_CHOKE: { description: 'The peer sent choke: it will not serve our requests.', bep: 'BEP 3 · Peer messages' },
+      PEER_UNCHOKE: { description: 'The peer sent unchoke: we may request blocks.', bep: 'BEP 3 · Peer messages' },
+      PEER_INTERESTED: { description: 'The peer sent interested: it wants pieces we have.', bep: 'BEP 3 · Peer messages' },
+      PEER_NOT_INTERESTED: { description: 'The peer sent not interested: it wants nothing from us now.', bep: 'BEP 3 · Peer messages' },
+      PEER_HAVE: { description: 'The peer sent have: it just verified the piece at this index.', bep: 'BEP 3 · Peer messages' },
+      PEER_BITFIELD: { description: 'The peer sent its bitfield (only ever as the first message).', bep: 'BEP 3 · Peer messages' },
+      PEER_HAVE_ALL: { description: 'The peer sent have all: it is a seed (fast extension).', bep: 'BEP 6 · Have All/Have None' },
+      PEER_HAVE_NONE: { description: 'The peer sent have none: it has no pieces yet (fast extension).', bep: 'BEP 6 · Have All/Have None' },
+      ACTIVITY: { description: 'The peer sent something; coalesced to at most one per second, never one per message.' },
+      DATA_RECEIVED: { description: 'At least one block arrived; coalesced, and the payload itself never enters the machine.' },
+      PROTOCOL_ERROR: { description: 'The stream layer could not accept what the peer sent (bad length, bad message).', bep: 'BEP 3 · Peer messages' },
+      SOCKET_CLOSED: { description: 'The TCP connection ended or failed underneath us.' },
+      CHOKE: { description: 'The choker takes our upload slot away from this peer.', bep: 'BEP 3 · Peer messages' },
+      UNCHOKE: { description: 'The choker gives this peer one of our upload slots.', bep: 'BEP 3 · Peer messages' },
+      INTERESTED: { description: 'The session found a piece this peer has and we lack.', bep: 'BEP 3 · Peer protocol' },
+      NOT_INTERESTED: { description: 'The session no longer wants anything this peer has.', bep: 'BEP 3 · Peer protocol' },
+      REQUESTS_PENDING: { description: 'Our request pipeline to this peer became non-empty (edge only).' },
+      REQUESTS_DRAINED: { description: 'Our request pipeline to this peer became empty (edge only).' },
+      CLOSE: { description: 'The session drops this peer (banned, torrent paused or stopped).' },
+      KEEPALIVE_DUE: { description: 'Raised by the machine itself every keepAliveInterval.', bep: 'BEP 3 · Peer protocol' },
+      IDLE_TIMEOUT: { description: 'Raised by the machine itself after idleTimeout without ACTIVITY.' },
+    },
+    delays: {
+      handshakeTimeout: { description: 'Connect plus both handshakes must finish within this, so a silent socket cannot hold a connection slot.' },
+      keepAliveInterval: { description: 'How often we send a keep-alive; BEP 3 says they are generally sent every two minutes.', bep: 'BEP 3 · Peer protocol' },
+      idleTimeout: { description: 'Two keep-alive periods of silence: the peer is gone.' },
+      requestTimeout: { description: 'No block for this long while we wait on requests: the peer is snubbing us.' },
+    },
+    guards: {
+      isIncoming: 'The peer dialled us, so TCP is already connected.',
+      handshakeAccepted: 'Their handshake names our info hash and is not our own peer id.',
+      haveInRange: 'The have index is below the piece count.',
+      hasRequestsPending: 'We have requests outstanding to this peer.',
+    },
+  },
   context: ({ input }) => ({
     infoHash: input.infoHash,
     ourPeerId: input.peerId,
@@ -238,21 +280,38 @@ export const peerMachine = setup({
   }),
   initial: 'connecting',
   on: {
-    CLOSE: { target: '.closed', actions: 'recordLocalClose' },
-    PROTOCOL_ERROR: { target: '.closed', actions: 'recordProtocolError' },
-    SOCKET_CLOSED: { target: '.closed', actions: 'recordSocketClosed' },
+    CLOSE: { target: '.closed', actions: 'recordLocalClose', description: 'Dropped by the session; the reason goes out with `closed`.' },
+    PROTOCOL_ERROR: {
+      target: '.closed',
+      actions: 'recordProtocolError',
+      description: 'A peer that breaks the wire format is closed, never guessed around: its later bytes cannot be trusted.',
+      meta: { bep: 'BEP 3 · Peer messages' },
+    },
+    SOCKET_CLOSED: { target: '.closed', actions: 'recordSocketClosed', description: 'The connection is gone, from any state.' },
   },
   states: {
     connecting: {
-      always: { guard: 'isIncoming', target: 'handshaking' },
-      after: { handshakeTimeout: { target: 'closed', actions: 'recordHandshakeTimeout' } },
+      description: 'Our outgoing TCP connect is in progress; accepted connections pass straight through.',
+      always: { guard: 'isIncoming', target: 'handshaking', description: 'An accepted connection is already up: wait for their handshake.' },
+      after: {
+        handshakeTimeout: { target: 'closed', actions: 'recordHandshakeTimeout', description: 'Connect took too long; free the slot for another candidate.' },
+      },
       on: {
-        CONNECTED: { target: 'handshaking', actions: 'sendHandshake' },
-        CONNECT_FAILED: { target: 'closed', actions: 'recordConnectFailed' },
+        CONNECTED: {
+          target: 'handshaking',
+          actions: 'sendHandshake',
+          description: 'TCP is up: the dialling side sends its handshake first.',
+          meta: { bep: 'BEP 3 · Peer protocol' },
+        },
+        CONNECT_FAILED: { target: 'closed', actions: 'recordConnectFailed', description: 'Refused or unreachable; the torrent backs off this endpoint.' },
       },
     },
     handshaking: {
-      after: { handshakeTimeout: { target: 'closed', actions: 'recordHandshakeTimeout' } },
+      description: 'Waiting for the remote handshake, which must name our torrent.',
+      meta: { bep: 'BEP 3 · Peer protocol' },
+      after: {
+        handshakeTimeout: { target: 'closed', actions: 'recordHandshakeTimeout', description: 'The handshake never completed in time.' },
+      },
       on: {
         HANDSHAKE_RECEIVED: [
           // BEP 3: the receiving side answers once it knows the torrent is one it serves
@@ -260,87 +319,204 @@ export const peerMachine = setup({
             guard: and(['handshakeAccepted', 'isIncoming']),
             target: 'active',
             actions: ['recordRemotePeer', 'sendHandshake', 'announceHandshake'],
+            description: 'They dialled us and named a torrent we serve: answer with our handshake only now.',
+            meta: { bep: 'BEP 3 · Peer protocol' },
           },
-          { guard: 'handshakeAccepted', target: 'active', actions: ['recordRemotePeer', 'announceHandshake'] },
-          { target: 'closed', actions: 'recordHandshakeRejection' },
+          {
+            guard: 'handshakeAccepted',
+            target: 'active',
+            actions: ['recordRemotePeer', 'announceHandshake'],
+            description: 'We dialled: ours already went out and theirs matches.',
+            meta: { bep: 'BEP 3 · Peer protocol' },
+          },
+          {
+            target: 'closed',
+            actions: 'recordHandshakeRejection',
+            description: 'Wrong info hash, or our own peer id (we dialled ourselves): sever the connection.',
+            meta: { bep: 'BEP 3 · Peer protocol' },
+          },
         ],
       },
     },
     active: {
+      description: 'Handshake done: the four connection flags change independently; keep-alive and idle timers run.',
+      meta: { bep: 'BEP 3 · Peer protocol' },
       type: 'parallel',
       entry: ['startKeepAliveTimer', 'armIdleTimer'],
       on: {
-        KEEPALIVE_DUE: { actions: ['sendKeepAlive', 'startKeepAliveTimer'] },
-        IDLE_TIMEOUT: { target: 'closed', actions: 'recordIdleTimeout' },
-        ACTIVITY: { actions: ['cancelIdleTimer', 'armIdleTimer'] },
-        DATA_RECEIVED: { actions: ['cancelIdleTimer', 'armIdleTimer'] },
+        KEEPALIVE_DUE: {
+          actions: ['sendKeepAlive', 'startKeepAliveTimer'],
+          description: 'Send a zero-length keep-alive so the peer does not drop a quiet but healthy link.',
+          meta: { bep: 'BEP 3 · Peer protocol' },
+        },
+        IDLE_TIMEOUT: { target: 'closed', actions: 'recordIdleTimeout', description: 'Nothing heard for idleTimeout: the peer vanished, free the slot.' },
+        ACTIVITY: { actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'The peer is alive: restart the idle timer.' },
+        DATA_RECEIVED: { actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'A block also proves the peer is alive: restart the idle timer.' },
         PEER_HAVE: [
-          { guard: 'haveInRange', actions: 'forwardHave' },
-          { target: 'closed', actions: 'recordHaveOutOfRange' },
+          { guard: 'haveInRange', actions: 'forwardHave', description: 'Pass the new piece on so availability and interest can update.', meta: { bep: 'BEP 3 · Peer messages' } },
+          {
+            target: 'closed',
+            actions: 'recordHaveOutOfRange',
+            description: 'An index past the last piece is a protocol violation: close.',
+            meta: { bep: 'BEP 3 · Peer messages' },
+          },
         ],
-        PEER_BITFIELD: { actions: 'forwardBitfield' },
-        PEER_HAVE_ALL: { actions: 'forwardHaveAll' },
-        PEER_HAVE_NONE: { actions: 'forwardHaveNone' },
-        REQUESTS_PENDING: { actions: 'markRequestsPending' },
-        REQUESTS_DRAINED: { actions: 'markRequestsDrained' },
+        PEER_BITFIELD: { actions: 'forwardBitfield', description: 'Pass the bitfield on: bitfields live in the session, not here.', meta: { bep: 'BEP 3 · Peer messages' } },
+        PEER_HAVE_ALL: { actions: 'forwardHaveAll', description: 'Pass on "has every piece", the fast-extension form of a full bitfield.', meta: { bep: 'BEP 6 · Have All/Have None' } },
+        PEER_HAVE_NONE: { actions: 'forwardHaveNone', description: 'Pass on "has no piece", the fast-extension form of an empty bitfield.', meta: { bep: 'BEP 6 · Have All/Have None' } },
+        REQUESTS_PENDING: { actions: 'markRequestsPending', description: 'Remember that we wait on this peer, which the snub check needs.' },
+        REQUESTS_DRAINED: { actions: 'markRequestsDrained', description: 'Nothing outstanding: a quiet peer is no longer snubbing us.' },
       },
       states: {
         amChoking: {
+          description: 'Do we refuse to upload to this peer? The choker decides.',
+          meta: { bep: 'BEP 3 · Peer protocol' },
           initial: 'choking',
           states: {
-            choking: { on: { UNCHOKE: { target: 'unchoked', actions: 'sendUnchoke' } } },
-            unchoked: { on: { CHOKE: { target: 'choking', actions: 'sendChoke' } } },
+            choking: {
+              description: 'We do not serve their requests; every connection starts here.',
+              on: { UNCHOKE: { target: 'unchoked', actions: 'sendUnchoke', description: 'The choker gave this peer an upload slot: send unchoke.', meta: { bep: 'BEP 3 · Peer messages' } } },
+            },
+            unchoked: {
+              description: 'We serve their requests: they hold one of our few upload slots.',
+              on: { CHOKE: { target: 'choking', actions: 'sendChoke', description: 'The choker took the slot back: send choke.', meta: { bep: 'BEP 3 · Peer messages' } } },
+            },
           },
         },
         amInterested: {
+          description: 'Do we want pieces this peer has? Kept current even while choked, so peers know whom unchoking helps.',
+          meta: { bep: 'BEP 3 · Peer protocol' },
           initial: 'notInterested',
           states: {
-            notInterested: { on: { INTERESTED: { target: 'interested', actions: 'sendInterested' } } },
-            interested: { on: { NOT_INTERESTED: { target: 'notInterested', actions: 'sendNotInterested' } } },
+            notInterested: {
+              description: 'The peer has nothing we need; every connection starts here.',
+              on: {
+                INTERESTED: {
+                  target: 'interested',
+                  actions: 'sendInterested',
+                  description: 'It has a piece we lack: say so, or it has no reason to unchoke us.',
+                  meta: { bep: 'BEP 3 · Peer messages' },
+                },
+              },
+            },
+            interested: {
+              description: 'The peer has pieces we lack; we request once it unchokes us.',
+              on: {
+                NOT_INTERESTED: {
+                  target: 'notInterested',
+                  actions: 'sendNotInterested',
+                  description: 'Nothing left to want: say so, freeing its slot for someone else.',
+                  meta: { bep: 'BEP 3 · Peer messages' },
+                },
+              },
+            },
           },
         },
         peerChoking: {
+          description: 'Does the peer let us download from it?',
+          meta: { bep: 'BEP 3 · Peer protocol' },
           initial: 'choking',
           states: {
-            choking: { on: { PEER_UNCHOKE: { target: 'unchoked', actions: 'notifyPeerUnchoked' } } },
+            choking: {
+              description: 'The peer refuses our requests; every connection starts here.',
+              on: {
+                PEER_UNCHOKE: {
+                  target: 'unchoked',
+                  actions: 'notifyPeerUnchoked',
+                  description: 'We got a slot: the session may start requesting blocks.',
+                  meta: { bep: 'BEP 3 · Peer messages' },
+                },
+              },
+            },
             unchoked: {
+              description: 'The peer serves our requests; we watch whether blocks really come.',
               initial: 'receiving',
-              on: { PEER_CHOKE: { target: 'choking', actions: 'notifyPeerChoked' } },
+              on: {
+                PEER_CHOKE: {
+                  target: 'choking',
+                  actions: 'notifyPeerChoked',
+                  description: 'Slot lost: our outstanding requests will not be answered.',
+                  meta: { bep: 'BEP 3 · Peer messages' },
+                },
+              },
               states: {
                 // the request timer runs from the last block (or from the pipeline filling)
                 receiving: {
+                  description: 'Blocks arrive, or we ask for nothing; the request timer restarts on every block.',
                   after: {
                     requestTimeout: {
                       guard: and([stateIn('#peer.active.amInterested.interested'), 'hasRequestsPending']),
                       target: 'snubbed',
+                      description: 'Interested, requests out, yet no block for requestTimeout: the peer snubs us.',
                     },
                   },
                   on: {
-                    DATA_RECEIVED: { target: 'receiving', reenter: true, actions: ['cancelIdleTimer', 'armIdleTimer'] },
-                    REQUESTS_PENDING: { target: 'receiving', reenter: true, actions: 'markRequestsPending' },
+                    DATA_RECEIVED: {
+                      target: 'receiving',
+                      reenter: true,
+                      actions: ['cancelIdleTimer', 'armIdleTimer'],
+                      description: 'A block came: restart the request timer.',
+                    },
+                    REQUESTS_PENDING: {
+                      target: 'receiving',
+                      reenter: true,
+                      actions: 'markRequestsPending',
+                      description: 'The pipeline just filled: time the peer from now.',
+                    },
                     // becoming interested re-arms the timer (amInterested takes its own transition too)
-                    INTERESTED: { target: 'receiving', reenter: true },
+                    INTERESTED: { target: 'receiving', reenter: true, description: 'We just became interested: time the peer from now.' },
                   },
                 },
                 snubbed: {
+                  description:
+                    'Unchoked but silent: the peer loses its regular upload slot (no tit-for-tat for nothing) and our requests go to other peers.',
                   entry: 'notifySnubbed',
                   exit: 'notifyUnsnubbed',
-                  on: { DATA_RECEIVED: { target: 'receiving', actions: ['cancelIdleTimer', 'armIdleTimer'] } },
+                  on: {
+                    DATA_RECEIVED: {
+                      target: 'receiving',
+                      actions: ['cancelIdleTimer', 'armIdleTimer'],
+                      description: 'A block came after all: no longer snubbed.',
+                    },
+                  },
                 },
               },
             },
           },
         },
         peerInterested: {
+          description: 'Does the peer want pieces we have? Only interested peers compete for our upload slots.',
+          meta: { bep: 'BEP 3 · Peer protocol' },
           initial: 'notInterested',
           states: {
-            notInterested: { on: { PEER_INTERESTED: { target: 'interested', actions: 'notifyPeerInterested' } } },
-            interested: { on: { PEER_NOT_INTERESTED: { target: 'notInterested', actions: 'notifyPeerNotInterested' } } },
+            notInterested: {
+              description: 'The peer wants nothing from us; every connection starts here.',
+              on: {
+                PEER_INTERESTED: {
+                  target: 'interested',
+                  actions: 'notifyPeerInterested',
+                  description: 'It wants our pieces: the choker may now rank it.',
+                  meta: { bep: 'BEP 3 · Peer messages' },
+                },
+              },
+            },
+            interested: {
+              description: 'The peer would download from us if unchoked.',
+              on: {
+                PEER_NOT_INTERESTED: {
+                  target: 'notInterested',
+                  actions: 'notifyPeerNotInterested',
+                  description: 'It wants nothing now: the choker can give its slot away.',
+                  meta: { bep: 'BEP 3 · Peer messages' },
+                },
+              },
+            },
           },
         },
       },
     },
     closed: {
+      description: 'The connection is over; `closed` carries the reason and the actor stops.',
       type: 'final',
       entry: 'notifyClosed',
     },

@@ -179,7 +179,30 @@ export const torrentMachine = setup({
   },
 }).createMachine({
   id: 'torrent',
-  description: 'One torrent: verify what is on disk, then download and/or seed (BEP 3).',
+  description: 'One torrent: verify what is on disk, then download and/or seed while keeping the peer set full.',
+  meta: {
+    bep: 'BEP 3',
+    events: {
+      PEERS_DISCOVERED: { description: 'Trackers returned peer addresses (compact or dictionary form).', bep: 'BEP 3 · Trackers; BEP 23' },
+      INCOMING_PEER: { description: 'An accepted connection whose handshake named this torrent.', bep: 'BEP 3 · Peer protocol' },
+      PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
+      PIECE_VERIFIED: { description: 'A downloaded piece matched its SHA-1 hash and is on disk.', bep: 'BEP 3 · Info dictionary' },
+      PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs that sent its blocks.', bep: 'BEP 3 · Info dictionary' },
+      STORAGE_ERROR: { description: 'Writing or reading the download folder failed (disk full, permissions).' },
+      PAUSE: { description: 'The user paused the torrent.' },
+      RESUME: { description: 'The user resumed the torrent.' },
+      STOP: { description: 'The user or the session stops the torrent for good.' },
+    },
+    delays: {
+      redialInterval: { description: 'How often candidates whose back-off has passed are dialled again.' },
+      stopGrace: { description: 'How long the final stopped announce may take before we stop anyway.' },
+    },
+    guards: {
+      allVerified: 'Every piece has passed its hash check.',
+      hasRoom: 'Fewer peer connections than maxPeers.',
+      isKnownPeer: 'The closed peer is one this torrent spawned.',
+    },
+  },
   context: ({ input }) => ({
     pieceCount: input.pieceCount,
     maxPeers: input.maxPeers,
@@ -192,49 +215,76 @@ export const torrentMachine = setup({
     peers: new Set<string>(),
     error: undefined,
   }),
-  invoke: { id: 'announce', systemId: 'announce', src: 'announcer', input: {}, onDone: { target: '.stopped' } },
+  invoke: {
+    id: 'announce',
+    systemId: 'announce',
+    src: 'announcer',
+    input: {},
+    onDone: { target: '.stopped', description: 'The announcer finished (stopped announce sent or given up): the torrent is stopped.' },
+  },
   initial: 'checking',
   on: {
-    PEERS_DISCOVERED: { actions: 'addCandidates' },
-    PEER_CLOSED: { guard: 'isKnownPeer', actions: 'forgetPeer' },
-    INCOMING_PEER: { actions: 'rejectIncoming' },
-    STOP: { target: '.stopping' },
+    PEERS_DISCOVERED: { actions: 'addCandidates', description: 'Remember the addresses; they are dialled once the torrent is active.' },
+    PEER_CLOSED: { guard: 'isKnownPeer', actions: 'forgetPeer', description: 'Forget the peer and note whether its endpoint failed.' },
+    INCOMING_PEER: { actions: 'rejectIncoming', description: 'Not active (checking, paused, stopping): refuse the connection.' },
+    STOP: { target: '.stopping', description: 'Stop from any state: close peers and say goodbye to trackers.' },
   },
   states: {
     checking: {
       description: 'Hash-checking pieces already on disk, so only missing pieces are fetched (resume).',
+      meta: { bep: 'BEP 3 · Info dictionary' },
       invoke: {
         src: 'checkPieces',
-        onDone: { target: 'active', actions: 'setVerified' },
-        onError: { target: 'error', actions: assign({ error: ({ event }) => String((event.error as Error)?.message ?? event.error) }) },
+        onDone: { target: 'active', actions: 'setVerified', description: 'Disk checked: start with the count of pieces already verified.' },
+        onError: {
+          target: 'error',
+          actions: assign({ error: ({ event }) => String((event.error as Error)?.message ?? event.error) }),
+          description: 'The files could not be read: a local failure we cannot fix by ourselves.',
+        },
       },
     },
     active: {
       description: 'Connected to the swarm: trading pieces, announcing, choking by tit-for-tat.',
+      meta: { bep: 'BEP 3 · Peer protocol' },
       type: 'parallel',
       entry: ['announceStart', 'dialMore'],
       invoke: { id: 'choker', systemId: 'choker', src: 'choker', input: ({ context }: { context: TorrentContext }) => context.chokerInput },
       on: {
-        PEERS_DISCOVERED: { actions: ['addCandidates', 'dialMore'] },
-        INCOMING_PEER: [{ guard: 'hasRoom', actions: 'acceptIncoming' }, { actions: 'rejectIncoming' }],
-        PEER_CLOSED: { guard: 'isKnownPeer', actions: ['forgetPeer', 'dialMore'] },
-        PIECE_FAILED: { actions: 'blameContributors' },
-        STORAGE_ERROR: { target: 'error', actions: 'recordError' },
-        PAUSE: { target: 'paused' },
+        PEERS_DISCOVERED: { actions: ['addCandidates', 'dialMore'], description: 'Add the addresses to the pool and dial while there is room.' },
+        INCOMING_PEER: [
+          { guard: 'hasRoom', actions: 'acceptIncoming', description: 'Room left: spawn a peer actor, unless the IP is banned or already connected.' },
+          { actions: 'rejectIncoming', description: 'At maxPeers: close the new connection.' },
+        ],
+        PEER_CLOSED: { guard: 'isKnownPeer', actions: ['forgetPeer', 'dialMore'], description: 'A slot freed up: forget the peer and dial a replacement.' },
+        PIECE_FAILED: {
+          actions: 'blameContributors',
+          description: 'Blame the IPs that sent the bad piece; repeat offenders are banned and disconnected.',
+        },
+        STORAGE_ERROR: { target: 'error', actions: 'recordError', description: 'Disk failure: stop trading, keep what is verified.' },
+        PAUSE: { target: 'paused', description: 'The user paused: close every peer connection.' },
       },
       states: {
         transfer: {
-          description: 'What we do with pieces.',
+          description: 'What we do with pieces: fetch the missing ones, or only upload.',
           initial: 'routing',
           states: {
             routing: {
               description: 'Decide between downloading and seeding from what is verified.',
-              always: [{ guard: 'allVerified', target: 'seeding' }, { target: 'downloading' }],
+              always: [
+                { guard: 'allVerified', target: 'seeding', description: 'Everything is already verified: seed.' },
+                { target: 'downloading', description: 'Pieces are missing: download them.' },
+              ],
             },
             downloading: {
               description: 'Requesting missing pieces, rarest first, from peers that unchoke us.',
-              on: { PIECE_VERIFIED: { actions: 'countVerified' } },
-              always: { guard: 'allVerified', target: 'seeding', actions: ['announceCompleted', 'emitCompleted'] },
+              on: { PIECE_VERIFIED: { actions: 'countVerified', description: 'One more piece verified.' } },
+              always: {
+                guard: 'allVerified',
+                target: 'seeding',
+                actions: ['announceCompleted', 'emitCompleted'],
+                description: 'The last piece verified: tell the tracker `completed` once and keep seeding.',
+                meta: { bep: 'BEP 3 · Trackers' },
+              },
             },
             seeding: {
               description: 'Every piece verified: uploading only.',
@@ -259,14 +309,18 @@ export const torrentMachine = setup({
       description: 'No peer traffic; trackers keep the torrent listed.',
       entry: 'closeAllPeers',
       on: {
-        RESUME: { target: 'active' },
-        PIECE_VERIFIED: { actions: 'countVerified' },
+        RESUME: { target: 'active', description: 'Back to the swarm: re-route, re-announce and dial again.' },
+        PIECE_VERIFIED: { actions: 'countVerified', description: 'A piece that was in flight when we paused still counts.' },
       },
     },
     stopping: {
       description: 'Closing connections and telling trackers we left (event=stopped).',
+      meta: { bep: 'BEP 3 · Trackers' },
       entry: ['closeAllPeers', 'announceStop'],
-      on: { PEER_CLOSED: { actions: 'forgetPeer' }, STOP: {} },
+      on: {
+        PEER_CLOSED: { actions: 'forgetPeer', description: 'A peer finished closing.' },
+        STOP: { description: 'Already stopping: a second STOP changes nothing.' },
+      },
       after: { stopGrace: { target: 'stopped', description: 'Tracker did not answer the stopped announce in time.' } },
     },
     stopped: {
@@ -277,7 +331,7 @@ export const torrentMachine = setup({
     error: {
       description: 'Unrecoverable local failure (e.g. disk full); verified data stays on disk.',
       entry: ['closeAllPeers', 'emitFailed'],
-      on: { STOP: { target: 'stopped' } },
+      on: { STOP: { target: 'stopped', description: 'Stop at once; no stopped announce is sent from here.' } },
     },
   },
 });

@@ -57,6 +57,18 @@ export interface MachineModel {
   readonly transitions: readonly TransitionModel[];
   /** Event descriptions from the root's `meta.events` (see {@link eventDocs}). */
   readonly events: ReadonlyMap<string, { readonly description: string | undefined; readonly bep: string | undefined }>;
+  /** Named and inline timers, by name, in name order (see {@link timerDocs}). */
+  readonly delays: ReadonlyMap<string, TimerDoc>;
+  /** Named guards from `setup({ guards })`, by name, with text from the root's `meta.guards`. */
+  readonly guards: ReadonlyMap<string, { readonly description: string | undefined; readonly bep: string | undefined }>;
+}
+
+/** A timer: its default duration when fixed, and its text from the root's `meta.delays`. */
+export interface TimerDoc {
+  /** Milliseconds when the delay is a number; undefined when computed from context or input. */
+  readonly defaultMs: number | undefined;
+  readonly description: string | undefined;
+  readonly bep: string | undefined;
 }
 
 /** Builds the model of a machine. Pure: only reads the StateNode tree. */
@@ -68,13 +80,46 @@ export function machineModel(machine: AnyStateMachine): MachineModel {
     s.children.forEach(walk);
   };
   walk(root);
+  const transitions = states.flatMap((s) => s.transitions);
   return {
     id: machine.id,
     root,
     states,
-    transitions: states.flatMap((s) => s.transitions),
+    transitions,
     events: eventDocs(machine.root.meta),
+    delays: timerDocs(machine, transitions),
+    guards: guardDocs(machine),
   };
+}
+
+/**
+ * Timers: every delay named in `setup({ delays })` (also those only used by delayed `raise`, which
+ * no transition shows) plus inline numeric ones (`after: { 5000: … }`). Text comes from the
+ * root's `meta.delays: { name: { description, bep } | 'description' }`.
+ */
+function timerDocs(machine: AnyStateMachine, transitions: readonly TransitionModel[]): Map<string, TimerDoc> {
+  const docs = namedDocs(machine.root.meta, 'delays');
+  const impl = (machine.implementations.delays ?? {}) as Record<string, unknown>;
+  const out = new Map<string, TimerDoc>();
+  for (const [name, value] of Object.entries(impl)) {
+    out.set(name, { defaultMs: typeof value === 'number' ? value : undefined, ...docOf(docs, name) });
+  }
+  for (const t of transitions) {
+    const inline = /^after (\d+)ms$/.exec(t.trigger);
+    if (inline?.[1] !== undefined && !out.has(`${inline[1]}ms`)) out.set(`${inline[1]}ms`, { defaultMs: Number(inline[1]), ...docOf(docs, `${inline[1]}ms`) });
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Guards named in `setup({ guards })`, with text from the root's `meta.guards`. */
+function guardDocs(machine: AnyStateMachine): Map<string, { description: string | undefined; bep: string | undefined }> {
+  const docs = namedDocs(machine.root.meta, 'guards');
+  const names = Object.keys((machine.implementations.guards ?? {}) as Record<string, unknown>).sort();
+  return new Map(names.map((name) => [name, docOf(docs, name)]));
+}
+
+function docOf(docs: Map<string, { description: string | undefined; bep: string | undefined }>, name: string): { description: string | undefined; bep: string | undefined } {
+  return docs.get(name) ?? { description: undefined, bep: undefined };
 }
 
 /**
@@ -197,11 +242,16 @@ function bepOf(meta: unknown): string | undefined {
  * `EVENT: 'description'`), because XState has no place for them on the event types themselves.
  */
 export function eventDocs(meta: unknown): Map<string, { description: string | undefined; bep: string | undefined }> {
+  return namedDocs(meta, 'events');
+}
+
+/** Reads `meta[key]: { NAME: { description, bep } | 'description' }`. */
+function namedDocs(meta: unknown, key: 'events' | 'delays' | 'guards'): Map<string, { description: string | undefined; bep: string | undefined }> {
   const out = new Map<string, { description: string | undefined; bep: string | undefined }>();
   if (typeof meta !== 'object' || meta === null) return out;
-  const events = (meta as { events?: unknown }).events;
-  if (typeof events !== 'object' || events === null) return out;
-  for (const [name, doc] of Object.entries(events)) {
+  const entries = (meta as Record<string, unknown>)[key];
+  if (typeof entries !== 'object' || entries === null) return out;
+  for (const [name, doc] of Object.entries(entries)) {
     if (typeof doc === 'string') out.set(name, { description: doc, bep: undefined });
     else if (typeof doc === 'object' && doc !== null) {
       const d = (doc as { description?: unknown }).description;

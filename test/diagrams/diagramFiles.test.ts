@@ -29,10 +29,19 @@ describe('diagram files', () => {
     expect(svg).toContain('after handshakeTimeout');
     const readme = await readFile(join(dir, 'README.md'), 'utf8');
     expect(readme).toContain('![sample state diagram](sample.svg)');
-    expect(readme).toContain('| `handshaking` | atomic | Waiting for the peer handshake. | BEP 3 §handshake |');
+    const bep3 = '[BEP 3](https://www.bittorrent.org/beps/bep_0003.html)';
+    expect(readme).toContain('- [sample](#sample): A toy connection used to test the generator.');
+    expect(readme).toContain(`Protocol: ${bep3}`);
+    expect(readme).toContain(`| \`handshaking\` | atomic | Waiting for the peer handshake. | ${bep3} §handshake |`);
+    expect(readme).toContain('| `idle` | atomic; initial | Not connected. |  |');
     expect(readme).toContain('| `dialling` | atomic; invokes dial | (no description) |  |');
-    expect(readme).toContain('| `CONNECT` | Start dialling. | BEP 3 |');
+    expect(readme).toContain(`| \`CONNECT\` | Start dialling. | ${bep3} |`);
     expect(readme).toContain('| `HANDSHAKE` | (no description) |  |');
+    // named and inline timers with their default durations; named guards
+    expect(readme).toContain('| `handshakeTimeout` | 1 s (1000 ms) | (no description) |  |');
+    expect(readme).toContain('| `5000ms` | 5 s (5000 ms) | (no description) |  |');
+    expect(readme).toContain('| `isOk` | (no description) |  |');
+    expect(readme).toContain('`after delayName`');
   }, 30_000);
 
   it('finds nothing stale right after writing, and skips re-rendering current SVGs', async () => {
