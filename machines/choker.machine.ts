@@ -19,8 +19,8 @@ import {
  *   system under their ids (the torrent machine spawns them with `systemId` = peer id), so they
  *   show in traces, and as one emitted `rechoked` summary.
  * - `PEERS_CHANGED` asks for an early decision (a peer joined, left or became interested).
- * - `SET_MODE` switches the ranking between downloading (what peers give us) and seeding (what
- *   they take); the rate in the snapshot must follow the mode.
+ * - the ranking follows the torrent's mode through the snapshot: `readPeers()` reports what
+ *   peers give us while we download and what they take while we seed.
  */
 export interface ChokerInput {
   readonly readPeers: () => readonly ChokeCandidate[];

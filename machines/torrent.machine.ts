@@ -331,7 +331,7 @@ export const torrentMachine = setup({
     error: {
       description: 'Unrecoverable local failure (e.g. disk full); verified data stays on disk.',
       entry: ['closeAllPeers', 'emitFailed'],
-      on: { STOP: { target: 'stopped', description: 'Stop at once; no stopped announce is sent from here.' } },
+      on: { STOP: { target: 'stopping', description: 'Leave through stopping, so trackers still hear event=stopped (BEP 3).', meta: { bep: 'BEP 3 · Trackers' } } },
     },
   },
 });

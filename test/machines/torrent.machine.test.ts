@@ -156,6 +156,15 @@ describe('torrent machine', () => {
     expect(t.actor.getSnapshot().status).toBe('done');
   });
 
+  it('still announces stopped when stopping from the error state', async () => {
+    const t = start();
+    await waitFor(t.actor, (s) => s.matches('active'));
+    const announce = t.actor.system.get('announce') as AnyActorRef;
+    t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: ENOSPC' });
+    t.actor.send({ type: 'STOP' });
+    expect((announce.getSnapshot().context as { got: string[] }).got).toEqual(['START', 'STOP']);
+  });
+
   it('fails when the resume check fails', async () => {
     const clock = new SimulatedClock();
     const actor = createActor(
