@@ -12,45 +12,26 @@ Prints "ERROR <message>" and exits 1 on a torrent or file error. Exits when stdi
 """
 import os
 import sys
-import threading
 
-import libtorrent as lt
+sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
+import libtorrent as lt  # noqa: E402
+from lt_loopback import BASE_ALERTS, FATAL_ALERTS, fail, loopback_session, started_torrent_params, stdin_closed  # noqa: E402
 
 
 def main() -> None:
     torrent, save_path = sys.argv[1], sys.argv[2]
-    settings = {
-        "listen_interfaces": "127.0.0.1:0",
-        "outgoing_interfaces": "127.0.0.1",
-        "enable_dht": False,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
-        "enable_incoming_utp": False,
-        "enable_outgoing_utp": False,
-        "allow_multiple_connections_per_ip": True,
-        "alert_mask": lt.alert.category_t.status_notification
-        | lt.alert.category_t.error_notification
-        | lt.alert.category_t.tracker_notification
-        | lt.alert.category_t.peer_notification,
-    }
-    ses = lt.session(settings)
-    atp = lt.add_torrent_params()
-    atp.ti = lt.torrent_info(torrent)
-    atp.save_path = save_path
-    atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
-    handle = ses.add_torrent(atp)
-
-    stop = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    ses = loopback_session("127.0.0.1", extra={
+        "alert_mask": BASE_ALERTS | lt.alert.category_t.tracker_notification | lt.alert.category_t.peer_notification,
+    })
+    handle = ses.add_torrent(started_torrent_params(torrent, save_path))
+    stop = stdin_closed()
 
     listening = False
     while not stop.is_set():
         ses.wait_for_alert(100)
         for alert in ses.pop_alerts():
-            if isinstance(alert, (lt.torrent_error_alert, lt.file_error_alert, lt.listen_failed_alert)):
-                print("ERROR " + alert.message(), flush=True)
-                os._exit(1)
+            if isinstance(alert, FATAL_ALERTS):
+                fail(alert.message(), hard=True)
             # context for a failing test: what the tracker said, which peers came and went
             print("ALERT " + alert.message(), file=sys.stderr, flush=True)
         if not listening and ses.listen_port() > 0:

@@ -17,9 +17,10 @@ Exits when stdin closes (the test process went away) or on SIGTERM.
 import argparse
 import os
 import sys
-import threading
 
-import libtorrent as lt
+sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
+import libtorrent as lt  # noqa: E402
+from lt_loopback import BASE_ALERTS, FATAL_ALERTS, fail, loopback_session, mismatch_message, started_torrent_params, stdin_closed  # noqa: E402
 
 
 def main() -> None:
@@ -34,38 +35,21 @@ def main() -> None:
     if not a.ip.startswith("127."):
         sys.exit("ERROR loopback addresses only")
 
-    settings = {
-        "listen_interfaces": a.ip + ":0",
-        "outgoing_interfaces": a.ip,
-        "enable_dht": False,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
-        "enable_incoming_utp": False,
-        "enable_outgoing_utp": False,
-        "allow_multiple_connections_per_ip": True,
+    ses = loopback_session(a.ip, extra={
         "upload_rate_limit": a.upload_rate,
-        "alert_mask": lt.alert.category_t.status_notification
-        | lt.alert.category_t.error_notification
-        | lt.alert.category_t.tracker_notification,
-    }
-    ses = lt.session(settings)
+        "alert_mask": BASE_ALERTS | lt.alert.category_t.tracker_notification,
+    })
     if a.upload_rate > 0:
         # every address into the global class only, so its rate limit applies to loopback too
         everyone = lt.ip_filter()
         everyone.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
         ses.set_peer_class_filter(everyone)
-    atp = lt.add_torrent_params()
-    atp.ti = lt.torrent_info(a.torrent)
-    atp.save_path = a.save_path
-    atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
+    atp = started_torrent_params(a.torrent, a.save_path)
     if a.partial:
         atp.flags |= lt.torrent_flags.upload_mode
     has_tracker = len(list(atp.ti.trackers())) > 0
     handle = ses.add_torrent(atp)
-
-    stop = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    stop = stdin_closed()
 
     checked = False
     announced = not a.announce
@@ -73,9 +57,8 @@ def main() -> None:
     while not stop.is_set():
         ses.wait_for_alert(200)
         for alert in ses.pop_alerts():
-            if isinstance(alert, (lt.torrent_error_alert, lt.file_error_alert, lt.listen_failed_alert)):
-                print("ERROR " + alert.message(), flush=True)
-                sys.exit(1)
+            if isinstance(alert, FATAL_ALERTS):
+                fail(alert.message())
             if isinstance(alert, lt.torrent_checked_alert):
                 checked = True
             if isinstance(alert, lt.tracker_reply_alert):
@@ -83,12 +66,10 @@ def main() -> None:
             if isinstance(alert, lt.tracker_error_alert):
                 print("TRACKER " + alert.message(), flush=True)
         if a.announce and not has_tracker:
-            print("ERROR --announce but the torrent names no tracker", flush=True)
-            sys.exit(1)
+            fail("--announce but the torrent names no tracker")
         status = handle.status()
         if checked and not a.partial and not status.is_seeding:
-            print("ERROR data does not match the torrent (progress %.3f)" % status.progress, flush=True)
-            sys.exit(1)
+            fail(mismatch_message(status))
         if not ready and checked and announced and ses.listen_port() > 0:
             ready = True
             print("READY %d %d" % (ses.listen_port(), status.num_pieces), flush=True)

@@ -8,21 +8,21 @@ LEECH_TRACKER_URL, so the leecher can only learn of the seeder from that tracker
 UPnP, NAT-PMP and PEX are off, the torrent is private). Prints one word per milestone:
 'seeder-announced', 'leecher-finished <peers>', then seeds until stdin closes.
 """
-import sys, time, threading
-import libtorrent as lt
+import os, sys, time
+
+sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'support'))
+import libtorrent as lt  # noqa: E402
+from lt_loopback import BASE_ALERTS, loopback_session  # noqa: E402
 
 torrent, seed_dir, leech_dir, leech_tracker = sys.argv[1:5]
 
 def session():
-    s = lt.session({
-        'listen_interfaces': '127.0.0.1:0',
-        'outgoing_interfaces': '127.0.0.1',
-        'enable_dht': False, 'enable_lsd': False, 'enable_upnp': False, 'enable_natpmp': False,
-        'enable_incoming_utp': False, 'enable_outgoing_utp': False,
-        'alert_mask': lt.alert.category_t.status_notification | lt.alert.category_t.tracker_notification
-            | lt.alert.category_t.error_notification | lt.alert.category_t.connect_notification,
+    return loopback_session('127.0.0.1', extra={
+        # libtorrent's default, as this script had it: one connection per address
+        'allow_multiple_connections_per_ip': False,
+        'alert_mask': BASE_ALERTS | lt.alert.category_t.tracker_notification | lt.alert.category_t.connect_notification,
     })
-    return s
 
 peers_seen = set()
 
