@@ -6,11 +6,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { httpAnnounce } from '../../src/tracker/client/httpAnnounce.js';
+import { freeLoopbackPort } from './freePort.js';
 
 /** A running opentracker. */
 export interface OpenTracker {
@@ -37,7 +38,7 @@ export async function startOpenTracker(): Promise<OpenTracker> {
   await chmod(whitelist, 0o644);
   let lastError = 'no attempt';
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freeTcpPort();
+    const port = await freeLoopbackPort();
     const args = ['-i', '127.0.0.1', '-p', String(port), '-P', String(port), '-d', '/', '-w', whitelist, '-A', '127.0.0.1'];
     if (process.getuid?.() === 0) args.push('-u', 'nobody');
     const child = spawn('opentracker', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -87,18 +88,6 @@ function handle(port: number, child: ChildProcess, dir: string, whitelist: strin
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A port free for TCP right now (opentracker then binds it for TCP and UDP). */
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls a TCP connect until it succeeds, the process exits, or the deadline passes. */

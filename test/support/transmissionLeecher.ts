@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild } from './childLines.js';
 import { waitForFile } from './fileAppears.js';
+import { freeLoopbackPort } from './freePort.js';
 import { waitForPortAccepting } from './portAccepting.js';
+import { writeTransmissionConfig } from './transmissionConfig.js';
 
 /** A transmission-cli 3.00 leecher child process. */
 export interface TransmissionLeecher {
@@ -22,18 +23,6 @@ export interface TransmissionLeecher {
   stop(): Promise<void>;
 }
 
-/** A port the OS just gave us; transmission-cli needs a number, not 0. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const a = s.address();
-  s.close();
-  await once(s, 'close');
-  if (a === null || typeof a === 'string') throw new Error('no port');
-  return a.port;
-}
-
 /**
  * Starts transmission-cli downloading `torrentPath` into `outDir`, bound to 127.0.0.1 with DHT,
  * LPD, PEX, uTP and port forwarding off and plaintext preferred (statorrent has no MSE), and
@@ -47,30 +36,16 @@ export async function startTransmissionLeecher(torrentPath: string, outDir: stri
   const hook = join(runDir, 'on-done.sh');
   await writeFile(hook, `#!/bin/sh\n: > '${marker}'\n`);
   await chmod(hook, 0o755);
-  const port = await freePort();
-  const settings = {
-    'dht-enabled': false,
-    'lpd-enabled': false,
-    'pex-enabled': false,
-    'utp-enabled': false,
-    'port-forwarding-enabled': false,
-    'blocklist-enabled': false,
-    'bind-address-ipv4': '127.0.0.1',
-    'bind-address-ipv6': '::1',
-    'peer-port': port,
-    'peer-port-random-on-start': false,
-    'rpc-enabled': false,
-    encryption: 0, // prefer plaintext
+  const port = await freeLoopbackPort();
+  await mkdir(configDir);
+  await writeTransmissionConfig(configDir, port, {
     'download-dir': outDir,
-    'incomplete-dir-enabled': false,
+    // nothing may slow the transfer under test
     'speed-limit-down-enabled': false,
     'speed-limit-up-enabled': false,
     'alt-speed-enabled': false,
     'ratio-limit-enabled': false,
-    'message-level': 2,
-  };
-  await mkdir(configDir);
-  await writeFile(join(configDir, 'settings.json'), JSON.stringify(settings));
+  });
   const child = spawn('transmission-cli', ['-g', configDir, '-w', outDir, '-p', String(port), '-f', hook, torrentPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

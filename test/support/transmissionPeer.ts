@@ -1,23 +1,11 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild, waitForOutput } from './childLines.js';
+import { freeLoopbackPort } from './freePort.js';
 import type { SeederProcess } from './libtorrentPeer.js';
-
-/** A port the OS just gave us; transmission-cli needs a number, not 0. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const a = s.address();
-  s.close();
-  await once(s, 'close');
-  if (a === null || typeof a === 'string') throw new Error('no port');
-  return a.port;
-}
+import { writeTransmissionConfig } from './transmissionConfig.js';
 
 /**
  * Starts transmission-cli 3.00 seeding existing data (`dataDir` holds the torrent's file) on
@@ -27,24 +15,8 @@ async function freePort(): Promise<number> {
  */
 export async function startTransmissionSeeder(torrentPath: string, dataDir: string, timeoutMs = 20_000): Promise<SeederProcess> {
   const configDir = await mkdtemp(join(tmpdir(), 'statorrent-tr-'));
-  const port = await freePort();
-  const settings = {
-    'dht-enabled': false,
-    'lpd-enabled': false,
-    'pex-enabled': false,
-    'utp-enabled': false,
-    'port-forwarding-enabled': false,
-    'blocklist-enabled': false,
-    'bind-address-ipv4': '127.0.0.1',
-    'bind-address-ipv6': '::1',
-    'peer-port': port,
-    'peer-port-random-on-start': false,
-    'rpc-enabled': false,
-    encryption: 0, // prefer plaintext: we do not speak MSE
-    'incomplete-dir-enabled': false,
-    'message-level': 2,
-  };
-  await writeFile(join(configDir, 'settings.json'), JSON.stringify(settings));
+  const port = await freeLoopbackPort();
+  await writeTransmissionConfig(configDir, port);
   const child = spawn('stdbuf', ['-o0', 'transmission-cli', '-g', configDir, '-w', dataDir, '-p', String(port), torrentPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
