@@ -15,7 +15,7 @@ import sys
 
 sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
 import libtorrent as lt  # noqa: E402
-from lt_loopback import BASE_ALERTS, FATAL_ALERTS, fail, loopback_session, started_torrent_params, stdin_closed  # noqa: E402
+from lt_loopback import BASE_ALERTS, exit_if_fatal, loopback_session, started_torrent_params, stdin_closed  # noqa: E402
 
 
 def main() -> None:
@@ -30,8 +30,7 @@ def main() -> None:
     while not stop.is_set():
         ses.wait_for_alert(100)
         for alert in ses.pop_alerts():
-            if isinstance(alert, FATAL_ALERTS):
-                fail(alert.message(), hard=True)
+            exit_if_fatal(alert, hard=True)
             # context for a failing test: what the tracker said, which peers came and went
             print("ALERT " + alert.message(), file=sys.stderr, flush=True)
         if not listening and ses.listen_port() > 0:

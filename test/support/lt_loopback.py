@@ -74,6 +74,12 @@ def fail(message, hard=False):
     sys.exit(1)
 
 
+def exit_if_fatal(alert, hard=False):
+    """fail() with the alert's message if it is one of FATAL_ALERTS."""
+    if isinstance(alert, FATAL_ALERTS):
+        fail(alert.message(), hard)
+
+
 def mismatch_message(status):
     """What to say when the hash check found the data under save_path incomplete."""
     return "data does not match the torrent (progress %.3f)" % status.progress
@@ -87,8 +93,7 @@ def seed_until_stdin_closes(ses, handle):
     while not stop.is_set():
         ses.wait_for_alert(200)
         for alert in ses.pop_alerts():
-            if isinstance(alert, FATAL_ALERTS):
-                fail(alert.message())
+            exit_if_fatal(alert)
         status = handle.status()
         if not ready and status.is_seeding and ses.listen_port() > 0:
             ready = True

@@ -20,7 +20,7 @@ import sys
 
 sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
 import libtorrent as lt  # noqa: E402
-from lt_loopback import BASE_ALERTS, FATAL_ALERTS, fail, loopback_session, mismatch_message, started_torrent_params, stdin_closed  # noqa: E402
+from lt_loopback import BASE_ALERTS, exit_if_fatal, fail, loopback_session, mismatch_message, started_torrent_params, stdin_closed  # noqa: E402
 
 
 def main() -> None:
@@ -57,8 +57,7 @@ def main() -> None:
     while not stop.is_set():
         ses.wait_for_alert(200)
         for alert in ses.pop_alerts():
-            if isinstance(alert, FATAL_ALERTS):
-                fail(alert.message())
+            exit_if_fatal(alert)
             if isinstance(alert, lt.torrent_checked_alert):
                 checked = True
             if isinstance(alert, lt.tracker_reply_alert):
