@@ -51,7 +51,8 @@ export interface PeerProbe {
 
 /** Why a probe failed; `message` is one line. */
 export interface ProbeError {
-  readonly code: 'connectFailed' | 'timeout' | 'closed' | 'protocol';
+  /** `refused`: TCP connected, but the peer hung up before its handshake. */
+  readonly code: 'connectFailed' | 'refused' | 'timeout' | 'closed' | 'protocol';
   readonly message: string;
 }
 
@@ -79,6 +80,7 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
       frames: { pieceCount: o.pieceCount, ourReserved: reserved, expect: { infoHash: o.infoHash, ourPeerId: o.peerId } },
     });
     let handshake: { peerId: Uint8Array; reserved: Uint8Array } | undefined;
+    let connected = false;
     const firstMessages: WireMessage[] = [];
     let done = false;
     let sub: Subscription | undefined;
@@ -117,6 +119,7 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
     }, o.timeoutMs);
 
     socket.once('connect', () => {
+      connected = true;
       wire.sendHandshake({ reserved, infoHash: o.infoHash, peerId: o.peerId });
     });
 
@@ -138,6 +141,11 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
         case 'protocolError':
           return finish(E.left({ code: 'protocol', message: describeWireError(e.error) }));
         case 'end':
+          if (handshake === undefined && connected && e.end.code !== 'local') {
+            // e.g. not serving this torrent, or (Transmission 3) still holding our previous
+            // connection from this IP: it keeps one peer per address until its next peer pulse
+            return finish(E.left({ code: 'refused', message: `${e.end.message} before its handshake (not seeding this torrent, or still holding a connection from our address)` }));
+          }
           return finish(
             E.left({
               code: handshake === undefined && e.end.code === 'socketError' ? 'connectFailed' : 'closed',
@@ -147,4 +155,25 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
       }
     });
   });
+}
+
+/** Pause before the one retry of a refused probe: Transmission 3 purges closed peers every 0.5 s. */
+const REFUSED_RETRY_MS = 1000;
+/** Least time left worth a retry (Transmission takes up to ~1 s to answer a handshake). */
+const RETRY_MIN_BUDGET_MS = 1500;
+
+/**
+ * {@link connectPeer}, once more after {@link REFUSED_RETRY_MS} if the peer refused the first
+ * attempt, all within `timeoutMs`. Clients that keep one connection per IP (Transmission)
+ * refuse a new one from our address until they notice the previous one (say, the last
+ * `statorrent peers` run) closed.
+ */
+export async function connectPeerRetryingRefusal(o: ConnectPeerOptions): Promise<E.Either<ProbeError, PeerProbe>> {
+  const started = Date.now();
+  const first = await connectPeer(o);
+  if (E.isRight(first) || first.left.code !== 'refused') return first;
+  const budget = o.timeoutMs - (Date.now() - started) - REFUSED_RETRY_MS;
+  if (budget < RETRY_MIN_BUDGET_MS) return first;
+  await new Promise((ok) => setTimeout(ok, REFUSED_RETRY_MS));
+  return connectPeer({ ...o, timeoutMs: budget });
 }

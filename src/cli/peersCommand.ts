@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { connectPeer, type PeerProbe, type ProbeError } from '../../streams/connectPeer.js';
+import { connectPeerRetryingRefusal, type PeerProbe, type ProbeError } from '../../streams/connectPeer.js';
 import { loadMetainfo } from '../metainfo/loadMetainfo.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
@@ -121,7 +121,7 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     if (unique.length > 0) io.out.write(`probing ${unique.length} peer${unique.length === 1 ? '' : 's'}...\n`);
   }
   const reports = await Promise.all(
-    unique.map(async (p) => peerReport(p, m.pieceCount, await connectPeer({ ip: p.ip, port: p.port, infoHash: m.infoHash, peerId, pieceCount: m.pieceCount, timeoutMs }))),
+    unique.map(async (p) => peerReport(p, m.pieceCount, await connectPeerRetryingRefusal({ ip: p.ip, port: p.port, infoHash: m.infoHash, peerId, pieceCount: m.pieceCount, timeoutMs }))),
   );
   await leaving;
   const answered = reports.filter((r) => r.ok);
