@@ -15,7 +15,7 @@ export interface TorrentStorageOptions {
   /** Most file handles kept open at once (LRU). Default 64. */
   readonly maxOpenFiles?: number;
   /**
-   * Worker threads to read and hash pieces in {@link TorrentStorage.verifyPiece}; without them
+   * Worker threads to read and hash pieces in {@link TorrentStorage.verifyPieceResult}; without them
    * verification runs on the main thread in 1 MiB chunks. The caller owns (and closes) them.
    */
   readonly hashWorkers?: HashWorkers;
@@ -35,7 +35,7 @@ const toEither = (err: StorageError | undefined): E.Either<StorageError, void> =
 
 /**
  * The torrent's files on disk, addressed by piece: `writeBlock` for downloading, `readBlock` for
- * seeding, `verifyPiece` for the SHA-1 check (BEP 3). Files are created lazily on first write
+ * seeding, `verifyPieceResult` for the SHA-1 check (BEP 3). Files are created lazily on first write
  * (so they grow sparse-free only where data landed, and a resume check can skip pieces past a
  * file's end without reading); zero-length files are created at open; BEP 47 padding files
  * are never touched and read as zeros.
@@ -255,50 +255,75 @@ export class TorrentStorage {
   }
 
   /**
-   * Hashes piece `index` from disk with SHA-1 and compares with the torrent's hash; marks it
-   * verified when it matches. Waits for in-flight writes to the piece first. With
-   * `hashWorkers` the reading and hashing run in a worker thread; otherwise here, 1 MiB at a
-   * time, so a 16 MiB piece yields to the event loop between chunks. Unreadable data (missing
-   * or short file, I/O error) counts as a mismatch.
+   * Hashes piece `index` with SHA-1 and compares with the torrent's hash (BEP 3); marks it
+   * verified when it matches. Held blocks of the piece are written out first, and the result
+   * comes only after every write to the piece has settled (even when one failed), so no older
+   * write can land on disk after a verdict. With `hashWorkers` the reading and hashing run in a
+   * worker thread; otherwise here, 1 MiB at a time, so a 16 MiB piece yields to the event loop
+   * between chunks.
+   *
+   * Right(true): verified. Right(false): the data does not match (the senders' fault).
+   * Left: the check could not be made here (write or read error, file missing or short,
+   * storage `closed`, index `out-of-range`), which says nothing about the senders.
    */
-  async verifyPiece(index: number): Promise<boolean> {
+  async verifyPieceResult(index: number): Promise<E.Either<StorageError, boolean>> {
     const size = this.pieceSize(index);
-    if (size === 0 || this.closed) return false;
+    if (this.closed) return E.left(this.closedError());
+    if (size === 0) return E.left(storageError('out-of-range', `piece ${index} is outside the torrent's ${this.metainfo.pieceCount} pieces`));
     const sp = this.staged.get(index);
-    if (sp !== undefined && (await this.writeStaged(sp)) !== undefined) return false;
+    const flushError = sp === undefined ? undefined : await this.writeStaged(sp);
+    // an earlier write of this piece (e.g. spilled over the memory budget) may still be in flight
     await this.writesSettled(index);
+    if (flushError !== undefined) return E.left(flushError);
+    if (this.closed) return E.left(this.closedError());
     const expected = this.metainfo.pieces.subarray(index * 20, index * 20 + 20);
-    if (expected.length !== 20) return false;
+    if (expected.length !== 20) return E.left(storageError('out-of-range', `piece ${index} has no hash in the torrent`));
     const memo = this.digests.get(index);
     this.digests.delete(index);
-    const digest = memo ?? (this.hashWorkers === undefined ? await this.hashHere(index, size) : await this.hashInWorker(index, size));
-    if (digest === undefined || !Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).equals(expected)) return false;
+    const digest = memo !== undefined ? E.right(memo) : this.hashWorkers === undefined ? await this.hashHere(index, size) : await this.hashInWorker(index, size);
+    if (E.isLeft(digest)) return digest;
+    // closed while hashing: the caller is shutting down and must not act on a verdict
+    if (this.closed) return E.left(this.closedError());
+    const d = digest.right;
+    if (!Buffer.from(d.buffer, d.byteOffset, d.byteLength).equals(expected)) return E.right(false);
     this.verified.set(index);
-    return true;
+    return E.right(true);
   }
 
-  /** SHA-1 of piece `index` read and hashed here, 1 MiB at a time; undefined when unreadable. */
-  private async hashHere(index: number, size: number): Promise<Uint8Array | undefined> {
+  /**
+   * {@link verifyPieceResult} as a yes/no: true only when verified. A local failure (I/O error,
+   * missing or short file, closed storage) gives false too, as for a resume check, where such a
+   * piece is simply not present.
+   */
+  async verifyPiece(index: number): Promise<boolean> {
+    const r = await this.verifyPieceResult(index);
+    return E.isRight(r) && r.right;
+  }
+
+  /** SHA-1 of piece `index` read and hashed here, 1 MiB at a time. */
+  private async hashHere(index: number, size: number): Promise<E.Either<StorageError, Uint8Array>> {
     const hash = createHash('sha1');
     const buf = new Uint8Array(Math.min(VERIFY_CHUNK, size));
     for (let off = 0; off < size; off += buf.length) {
       const n = Math.min(buf.length, size - off);
       const err = await this.readInto(index, off, buf, n);
-      if (err !== undefined) return undefined;
+      if (err !== undefined) return E.left(err);
       hash.update(n === buf.length ? buf : buf.subarray(0, n));
     }
-    return hash.digest();
+    return E.right(hash.digest());
   }
 
   /** SHA-1 of piece `index` computed by a worker thread reading the files itself. */
-  private async hashInWorker(index: number, size: number): Promise<Uint8Array | undefined> {
+  private async hashInWorker(index: number, size: number): Promise<E.Either<StorageError, Uint8Array>> {
     const ranges = this.layout.pieceSegments(index, 0, size).map((seg) => ({
       path: seg.padding ? null : this.paths[seg.fileIndex]!,
       offset: seg.fileOffset,
       length: seg.length,
     }));
     const r = await this.hashWorkers!.hash(ranges);
-    return E.isRight(r) ? r.right : undefined;
+    if (E.isRight(r)) return r;
+    const why = r.left.replace(/\s+/g, ' ');
+    return E.left(storageError(r.left === 'short file' ? 'short-read' : 'io', `cannot read piece ${index} of ${this.metainfo.name}: ${why}`));
   }
 
   /** Current size of each file in bytes, -1 when missing (padding files report their length). */
@@ -339,7 +364,7 @@ export class TorrentStorage {
   }
 
   private checkRange(index: number, begin: number, length: number): StorageError | undefined {
-    if (this.closed) return storageError('closed', `storage for ${this.metainfo.name} is closed`);
+    if (this.closed) return this.closedError();
     const size = this.pieceSize(index);
     if (size === 0 || !Number.isInteger(begin) || !Number.isInteger(length) || begin < 0 || length <= 0 || begin + length > size) {
       return storageError('out-of-range', `block (${index}, ${begin}, ${length}) is outside piece ${index} of ${size} bytes`);
@@ -347,9 +372,18 @@ export class TorrentStorage {
     return undefined;
   }
 
+  private closedError(): StorageError {
+    return storageError('closed', `storage for ${this.metainfo.name} is closed`);
+  }
+
+  /**
+   * Reads piece bytes into `out`. Refuses once closed, checked before every file: close()
+   * emptied the handle cache, and a handle opened after that would never be closed.
+   */
   private async readInto(index: number, begin: number, out: Uint8Array, length: number): Promise<StorageError | undefined> {
     let at = 0;
     for (const seg of this.layout.pieceSegments(index, begin, length)) {
+      if (this.closed) return this.closedError();
       if (seg.padding) {
         out.fill(0, at, at + seg.length);
       } else {
