@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, truncate } from 'node:fs/promises';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -68,6 +69,19 @@ const expectedHave = async (m: Metainfo): Promise<Bitfield> => {
   return have;
 };
 
+/** Open file descriptors of this process pointing into `root` (Linux /proc). */
+const fdsInto = (root: string): number => {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(root)) n++;
+    } catch {
+      // the descriptor closed while we looked (e.g. the one readdirSync used)
+    }
+  }
+  return n;
+};
+
 describe('resumeCheck', () => {
   it('finds exactly the good pieces after a partial download, a truncated file and a flipped byte', async () => {
     const content = contentFor(FILES, 11);
@@ -128,7 +142,7 @@ describe('resumeCheck', () => {
     await writeBlocks(s1, m, content, 0);
     await s1.close();
     const s2 = await openOk(m);
-    const verify = vi.spyOn(s2, 'verifyPiece');
+    const verify = vi.spyOn(s2, 'verifyPieceResult');
     const have = await resumeCheck(s2);
     expect([...have.setIndices()]).toEqual([0]);
     // Piece 0 lies inside the written prefix of file one; every other piece reaches past it.
@@ -150,5 +164,28 @@ describe('resumeCheck', () => {
     });
     expect(calls).toBe(1);
     await s.close();
+  });
+  it('close() during the check ends it promptly and leaves no file open', async () => {
+    // pieces of 4 MiB, hashed 1 MiB at a time: close lands in the middle of a piece
+    const big = 4 * 1024 * 1024;
+    const files: FileSpec[] = [{ path: ['big', 'data.bin'], length: 3 * big + 1000 }];
+    const content = contentFor(files, 15);
+    const m = syntheticTorrent(files, big, content);
+    await mkdir(join(dir, 'big'));
+    await writeFile(join(dir, 'big', 'data.bin'), content);
+    const s = await openOk(m);
+    expect(fdsInto(dir)).toBe(0);
+    const progress: number[] = [];
+    let done = false;
+    const check = resumeCheck(s, { onProgress: (n) => progress.push(n) }).finally(() => (done = true));
+    // wait for the real event: the check has the file open (it stays open until close)
+    while (fdsInto(dir) === 0 && !done) await new Promise((r) => setImmediate(r));
+    expect(done).toBe(false);
+    expect(E.isRight(await s.close())).toBe(true);
+    const have = await check;
+    expect(progress.length).toBeLessThan(m.pieceCount);
+    // every piece checked before close is good data, and nothing after it counts
+    expect([...have.setIndices()]).toEqual(progress.map((n) => n - 1));
+    expect(fdsInto(dir)).toBe(0);
   });
 });
