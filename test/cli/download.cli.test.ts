@@ -1,16 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMetainfo, type Metainfo } from '../../src/metainfo/index.js';
+import type { Metainfo } from '../../src/metainfo/index.js';
 import { encodeHandshake } from '../../src/wire/handshake.js';
 import { runStatorrent } from '../support/cliRunner.js';
 import { stopChild } from '../support/childLines.js';
 import { startLibtorrentSeeder, type SeederProcess } from '../support/libtorrentPeer.js';
+import { mktorrentSample } from '../support/mktorrentSample.js';
 import { RawPeerServer } from '../support/rawPeer.js';
-import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
-import { mktorrent } from '../support/thirdPartyTools.js';
+import { treeDigest } from '../support/sampleContent.js';
 import { jsonLines, spawnStatorrent, waitForStdout, type CliProcess } from './cliProcess.js';
 
 let dir: string;
@@ -21,12 +20,8 @@ const children: CliProcess[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'st-cli-dl-'));
-  await writeSample(join(dir, 'seed', 'content'), awkwardLayout());
   torrentPath = join(dir, 'content.torrent');
-  await mktorrent(join(dir, 'seed', 'content'), torrentPath, { announce: 'http://127.0.0.1:1/announce', pieceLengthLog2: 15 });
-  const m = await loadMetainfo(torrentPath)();
-  if (E.isLeft(m)) throw new Error(m.left.message);
-  metainfo = m.right;
+  metainfo = await mktorrentSample(join(dir, 'seed', 'content'), torrentPath, { pieceLengthLog2: 15 });
   seeder = await startLibtorrentSeeder(torrentPath, join(dir, 'seed'));
 });
 afterAll(async () => {

@@ -1,18 +1,16 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMetainfo } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
-import { Session } from '../../src/session/session.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { downloadWithLibrary } from '../support/libraryDownload.js';
 import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
+import { mktorrentSample } from '../support/mktorrentSample.js';
 import { corruptPieces } from '../support/pieceCorruption.js';
 import { piecesFailingHash } from '../support/pieceHashCheck.js';
-import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
-import { mktorrent } from '../support/thirdPartyTools.js';
+import { treeDigest } from '../support/sampleContent.js';
+import { startStatorrentPeer, type StatorrentPeer } from '../support/statorrentPeer.js';
 
 // Acceptance: a peer that serves bad data. Our own seeder on 127.0.0.2 (skipCheck: it trusts
 // its damaged copy and serves it) and an honest libtorrent seeder on 127.0.0.1, throttled so the
@@ -25,29 +23,21 @@ describe('download with a peer that sends corrupt pieces', () => {
   let dir: string;
   let metainfo: Metainfo;
   let honest: LibtorrentSwarmPeer | undefined;
-  let liar: Session | undefined;
+  let liar: StatorrentPeer | undefined;
   const liarEvents: TorrentEvent[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-dl-corrupt-'));
     const original = join(dir, 'original');
-    await writeSample(join(original, 'content'), awkwardLayout());
     const torrentPath = join(dir, 'content.torrent');
-    await mktorrent(join(original, 'content'), torrentPath, { announce: 'http://127.0.0.1:1/announce', pieceLengthLog2: 15 });
-    const m = await loadMetainfo(torrentPath)();
-    if (E.isLeft(m)) throw new Error(m.left.message);
-    metainfo = m.right;
+    metainfo = await mktorrentSample(join(original, 'content'), torrentPath, { pieceLengthLog2: 15 });
 
     const bad = join(dir, 'liar');
     await cp(original, bad, { recursive: true });
     await corruptPieces(metainfo, bad, Array.from({ length: metainfo.pieceCount }, (_, i) => i).filter((i) => i % 2 === 0));
-    const s = await Session.start({ port: 0, host: LIAR_IP });
-    if (E.isLeft(s)) throw new Error(s.left);
-    liar = s.right;
-    const t = await liar.add({ metainfo, downloadDir: bad, skipCheck: true, useTrackers: false });
-    if (E.isLeft(t)) throw new Error(t.left);
-    t.right.events$.subscribe((e) => liarEvents.push(e));
-    await t.right.completed; // skipCheck: complete at once, seeding
+    liar = await startStatorrentPeer({ metainfo, downloadDir: bad, skipCheck: true, useTrackers: false }, LIAR_IP);
+    liar.handle.events$.subscribe((e) => liarEvents.push(e));
+    await liar.handle.completed; // skipCheck: complete at once, seeding
 
     honest = await startLibtorrentSwarmPeer(torrentPath, original, { uploadRate: 400_000 });
   });
@@ -60,7 +50,7 @@ describe('download with a peer that sends corrupt pieces', () => {
   it('rejects the bad pieces, bans the liar and completes byte-identical from the honest seeder', async () => {
     const run = await downloadWithLibrary(metainfo, join(dir, 'out'), {
       useTrackers: false,
-      peers: [{ ip: LIAR_IP, port: liar!.port }, { ip: '127.0.0.1', port: honest!.port }],
+      peers: [{ ip: LIAR_IP, port: liar!.session.port }, { ip: '127.0.0.1', port: honest!.port }],
       timeoutMs: 25_000,
     });
     const failed = run.events.flatMap((e) => (e.type === 'pieceFailed' ? [e.index] : []));

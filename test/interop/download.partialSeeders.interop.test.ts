@@ -1,15 +1,13 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMetainfo } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { downloadWithLibrary } from '../support/libraryDownload.js';
 import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
+import { mktorrentSample } from '../support/mktorrentSample.js';
 import { corruptPieces } from '../support/pieceCorruption.js';
-import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
-import { mktorrent } from '../support/thirdPartyTools.js';
+import { treeDigest } from '../support/sampleContent.js';
 
 // Acceptance: three libtorrent peers, each holding only a third of the pieces (piece i lives on
 // peer i mod 3 only: the rest of its copy is damaged, so libtorrent's own check drops it). Only
@@ -24,12 +22,8 @@ describe('download from three partial libtorrent seeders that only together hold
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-dl-partial-'));
     const original = join(dir, 'original');
-    await writeSample(join(original, 'content'), awkwardLayout());
     const torrentPath = join(dir, 'content.torrent');
-    await mktorrent(join(original, 'content'), torrentPath, { announce: 'http://127.0.0.1:1/announce', pieceLengthLog2: 15 });
-    const m = await loadMetainfo(torrentPath)();
-    if (E.isLeft(m)) throw new Error(m.left.message);
-    metainfo = m.right;
+    metainfo = await mktorrentSample(join(original, 'content'), torrentPath, { pieceLengthLog2: 15 });
     const all = Array.from({ length: metainfo.pieceCount }, (_, i) => i);
     const started = IPS.map(async (ip, k) => {
       const savePath = join(dir, `peer-${k}`);

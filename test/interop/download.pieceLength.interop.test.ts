@@ -1,13 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMetainfo } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { downloadWithLibrary } from '../support/libraryDownload.js';
 import { libtorrentCreate } from '../support/libtorrentCreate.js';
 import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
+import { loadTestMetainfo } from '../support/mktorrentSample.js';
 import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
 
 // Acceptance: BEP 3 only asks piece length to be a whole number of bytes; power-of-two is a
@@ -24,9 +23,7 @@ describe('download a torrent whose piece length is not a power of two (48 KiB), 
     await writeSample(join(dir, 'seed', 'content'), awkwardLayout());
     const torrentPath = join(dir, 'content.torrent');
     await libtorrentCreate(join(dir, 'seed', 'content'), torrentPath, PIECE);
-    const m = await loadMetainfo(torrentPath)();
-    if (E.isLeft(m)) throw new Error(m.left.message);
-    metainfo = m.right;
+    metainfo = await loadTestMetainfo(torrentPath);
     seeder = await startLibtorrentSwarmPeer(torrentPath, join(dir, 'seed'));
   });
   afterAll(async () => {

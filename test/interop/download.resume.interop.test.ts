@@ -1,16 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMetainfo } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import type { TorrentProgress } from '../../src/session/types.js';
 import { startDownloadChild, type ChildLine, type DownloadChild } from '../support/downloadChildProcess.js';
 import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
-import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
-import { mktorrent } from '../support/thirdPartyTools.js';
+import { mktorrentSample } from '../support/mktorrentSample.js';
+import { treeDigest } from '../support/sampleContent.js';
 
 // Acceptance: a download killed with SIGKILL (no flush, no goodbye) resumes. The next run's hash
 // check finds every piece the killed run had reported verified, fetches only the rest, and the
@@ -34,12 +32,8 @@ describe('kill -9 a download and resume it', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-dl-resume-'));
-    await writeSample(join(dir, 'seed', 'content'), awkwardLayout(2));
     torrentPath = join(dir, 'content.torrent');
-    await mktorrent(join(dir, 'seed', 'content'), torrentPath, { announce: 'http://127.0.0.1:1/announce', pieceLengthLog2: 15 });
-    const m = await loadMetainfo(torrentPath)();
-    if (E.isLeft(m)) throw new Error(m.left.message);
-    metainfo = m.right;
+    metainfo = await mktorrentSample(join(dir, 'seed', 'content'), torrentPath, { pieceLengthLog2: 15, scale: 2 });
     seeder = await startLibtorrentSwarmPeer(torrentPath, join(dir, 'seed'), { uploadRate: RATE });
   });
   afterAll(async () => {

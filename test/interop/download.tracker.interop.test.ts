@@ -1,15 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMetainfo } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { downloadWithLibrary } from '../support/libraryDownload.js';
 import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
+import { mktorrentSample } from '../support/mktorrentSample.js';
 import { startOpenTracker, type OpenTracker } from '../support/opentracker.js';
-import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
-import { mktorrent } from '../support/thirdPartyTools.js';
+import { treeDigest } from '../support/sampleContent.js';
 
 // Acceptance: a multi-file torrent (nested folders, an empty file, a short last piece) made by
 // mktorrent, found ONLY through a real opentracker (no direct peers), from a libtorrent seeder,
@@ -32,14 +30,11 @@ describe('download through opentracker from a libtorrent seeder', () => {
   /** Content in its own folder name, so each transport gets its own info hash and swarm. */
   const prepare = async (name: string, announce: string): Promise<{ metainfo: Metainfo; seedRoot: string }> => {
     const seedRoot = join(dir, `seed-${name}`);
-    await writeSample(join(seedRoot, name), awkwardLayout());
     const torrentPath = join(dir, `${name}.torrent`);
-    await mktorrent(join(seedRoot, name), torrentPath, { announce, pieceLengthLog2: 15 });
-    const m = await loadMetainfo(torrentPath)();
-    if (E.isLeft(m)) throw new Error(m.left.message);
-    await tracker.allow(m.right.infoHashHex);
+    const metainfo = await mktorrentSample(join(seedRoot, name), torrentPath, { announce, pieceLengthLog2: 15 });
+    await tracker.allow(metainfo.infoHashHex);
     seeders.push(await startLibtorrentSwarmPeer(torrentPath, seedRoot, { ip: '127.0.0.2', announce: true }));
-    return { metainfo: m.right, seedRoot };
+    return { metainfo, seedRoot };
   };
 
   for (const transport of ['http', 'udp'] as const) {

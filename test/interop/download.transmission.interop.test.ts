@@ -1,14 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMetainfo } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import type { SeederProcess } from '../support/libtorrentPeer.js';
 import { downloadWithLibrary } from '../support/libraryDownload.js';
-import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
-import { mktorrent } from '../support/thirdPartyTools.js';
+import { mktorrentSample } from '../support/mktorrentSample.js';
+import { treeDigest } from '../support/sampleContent.js';
 import { startTransmissionSeeder } from '../support/transmissionPeer.js';
 
 // Acceptance: a transmission-cli seeder, dialled directly (Transmission drops loopback peers
@@ -21,12 +19,8 @@ describe('download from a Transmission seeder', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-dl-tr-'));
-    await writeSample(join(dir, 'seed', 'content'), awkwardLayout());
     const torrentPath = join(dir, 'content.torrent');
-    await mktorrent(join(dir, 'seed', 'content'), torrentPath, { announce: 'http://127.0.0.1:1/announce', pieceLengthLog2: 16 });
-    const m = await loadMetainfo(torrentPath)();
-    if (E.isLeft(m)) throw new Error(m.left.message);
-    metainfo = m.right;
+    metainfo = await mktorrentSample(join(dir, 'seed', 'content'), torrentPath, { pieceLengthLog2: 16 });
     seeder = await startTransmissionSeeder(torrentPath, join(dir, 'seed'));
   });
   afterAll(async () => {

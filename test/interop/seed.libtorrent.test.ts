@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, filter } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracker, type TrackerServer } from '../../src/tracker/server/index.js';
+import type { TrackerServer } from '../../src/tracker/server/index.js';
 import { startLibtorrentLeecher, type LibtorrentLeecher } from '../support/libtorrentLeecher.js';
-import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
+import { treeDigest } from '../support/sampleContent.js';
 import { startStatorrentPeer, type StatorrentPeer } from '../support/statorrentPeer.js';
-import { makeTestTorrent, type TestTorrent } from '../support/testTorrent.js';
+import { makeTrackedTestTorrent, type TestTorrent } from '../support/testTorrent.js';
 
 /**
  * Seeding to a real client: python3-libtorrent downloads a multi-file torrent (made by our
@@ -27,9 +27,9 @@ describe.each([
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-seed-lt-'));
-    tracker = await startTracker({ host: '127.0.0.1', httpPort: 0, udpPort: 0, interval: 60 });
-    await writeSample(join(dir, 'seed', 'content'), awkwardLayout(2));
-    torrent = await makeTestTorrent(join(dir, 'seed', 'content'), [udp ? tracker.udpAnnounceUrl! : tracker.httpAnnounceUrl!], 32 * 1024);
+    const made = await makeTrackedTestTorrent(dir, { scale: 2, announceOver: udp ? 'udp' : 'http' });
+    tracker = made.tracker;
+    torrent = made;
     await mkdir(join(dir, 'out'));
   });
   afterAll(async () => {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, filter } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTracker, type TrackerServer } from '../../src/tracker/server/index.js';
-import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
+import type { TrackerServer } from '../../src/tracker/server/index.js';
+import { awkwardLayout, treeDigest } from '../support/sampleContent.js';
 import { startStatorrentPeer, type StatorrentPeer } from '../support/statorrentPeer.js';
-import { makeTestTorrent, type TestTorrent } from '../support/testTorrent.js';
+import { makeTrackedTestTorrent, type TestTorrent } from '../support/testTorrent.js';
 import { startTransmissionLeecher, type TransmissionLeecher } from '../support/transmissionLeecher.js';
 
 /** Files with content only: Transmission 3.00 does not create zero-length files of a torrent. */
@@ -30,9 +30,9 @@ describe('Transmission downloads from a statorrent seeder', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-seed-tr-'));
-    tracker = await startTracker({ host: '127.0.0.1', httpPort: 0, udpPort: 0, interval: 60 });
-    await writeSample(join(dir, 'seed', 'content'), awkwardLayout());
-    torrent = await makeTestTorrent(join(dir, 'seed', 'content'), [tracker.httpAnnounceUrl!], 32 * 1024);
+    const made = await makeTrackedTestTorrent(dir, { announceOver: 'http' });
+    tracker = made.tracker;
+    torrent = made;
     await mkdir(join(dir, 'out'));
   });
   afterAll(async () => {

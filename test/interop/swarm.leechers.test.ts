@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { firstValueFrom, filter } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TorrentProgress } from '../../src/session/types.js';
-import { startTracker, type TrackerServer } from '../../src/tracker/server/index.js';
-import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
+import type { TrackerServer } from '../../src/tracker/server/index.js';
+import { treeDigest } from '../support/sampleContent.js';
 import { startStatorrentPeer, type StatorrentPeer } from '../support/statorrentPeer.js';
-import { makeTestTorrent, type TestTorrent } from '../support/testTorrent.js';
+import { makeTrackedTestTorrent, type TestTorrent } from '../support/testTorrent.js';
 
 const LEECHERS = 3;
 
@@ -40,9 +40,9 @@ describe('statorrent leechers finish from each other after the seeder leaves', (
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-swarm-'));
-    tracker = await startTracker({ host: '127.0.0.1', httpPort: 0, udpPort: 0, interval: 60 });
-    await writeSample(join(dir, 'seed', 'content'), awkwardLayout(8));
-    torrent = await makeTestTorrent(join(dir, 'seed', 'content'), [tracker.httpAnnounceUrl!], 32 * 1024);
+    const made = await makeTrackedTestTorrent(dir, { scale: 8, announceOver: 'http' });
+    tracker = made.tracker;
+    torrent = made;
   });
   afterAll(async () => {
     await Promise.all(leechers.map((l) => l.peer.close()));

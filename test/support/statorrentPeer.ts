@@ -10,9 +10,9 @@ export interface StatorrentPeer {
   close(): Promise<void>;
 }
 
-/** Starts a session on a free 127.0.0.1 port and adds one torrent to it. */
-export async function startStatorrentPeer(options: TorrentRunOptions): Promise<StatorrentPeer> {
-  const started = await Session.start({ host: '127.0.0.1', port: 0 });
+/** Starts a session on a free port of `host` (a loopback address) and adds one torrent to it. */
+export async function startStatorrentPeer(options: TorrentRunOptions, host = '127.0.0.1'): Promise<StatorrentPeer> {
+  const started = await Session.start({ host, port: 0 });
   if (E.isLeft(started)) throw new Error(started.left);
   const session = started.right;
   const added = await session.add(options);
