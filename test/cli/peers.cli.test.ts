@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMetainfo, type Metainfo } from '../../src/metainfo/index.js';
+import type { Metainfo } from '../../src/metainfo/index.js';
 import { httpScrape } from '../../src/tracker/client/httpScrape.js';
 import type { PeerReport } from '../../src/cli/peersCommand.js';
 import { runStatorrent } from '../support/cliRunner.js';
 import { startLibtorrentSeeder, type SeederProcess } from '../support/libtorrentPeer.js';
+import { mktorrentSample } from '../support/mktorrentSample.js';
 import { startOpenTracker, type OpenTracker } from '../support/opentracker.js';
-import { awkwardLayout, writeSample } from '../support/sampleContent.js';
 import { mktorrent } from '../support/thirdPartyTools.js';
 
 let dir: string;
@@ -32,12 +32,8 @@ async function trackerKnowsSeeder(deadlineMs: number): Promise<void> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'st-cli-peers-'));
   tracker = await startOpenTracker();
-  await writeSample(join(dir, 'seed', 'content'), awkwardLayout());
   torrentPath = join(dir, 'content.torrent');
-  await mktorrent(join(dir, 'seed', 'content'), torrentPath, { announce: tracker.httpUrl, pieceLengthLog2: 15 });
-  const m = await loadMetainfo(torrentPath)();
-  if (E.isLeft(m)) throw new Error(m.left.message);
-  metainfo = m.right;
+  metainfo = await mktorrentSample(join(dir, 'seed', 'content'), torrentPath, { announce: tracker.httpUrl, pieceLengthLog2: 15 });
   await tracker.allow(metainfo.infoHashHex);
   seeder = await startLibtorrentSeeder(torrentPath, join(dir, 'seed'));
   await trackerKnowsSeeder(10_000);
