@@ -43,6 +43,8 @@ interface TorrentContext {
   readonly pool: PeerPool;
   readonly trust: TrustLedger;
   readonly verified: number;
+  /** The check found pieces missing and `completed` has not been announced yet (BEP 3: once). */
+  readonly completionPending: boolean;
   /** Endpoint keys of spawned peer actors. */
   readonly peers: ReadonlySet<string>;
   readonly error: string | undefined;
@@ -94,6 +96,7 @@ export const torrentMachine = setup({
   },
   guards: {
     allVerified: ({ context }) => context.verified >= context.pieceCount,
+    completedMeanwhile: ({ context }) => context.completionPending && context.verified >= context.pieceCount,
     hasRoom: ({ context }) => context.peers.size < context.maxPeers,
     isKnownPeer: ({ context, event }) => event.type === 'PEER_CLOSED' && context.peers.has(event.id),
   },
@@ -175,7 +178,11 @@ export const torrentMachine = setup({
     emitCompleted: emit({ type: 'completed' as const }),
     emitStopped: emit({ type: 'stopped' as const }),
     emitFailed: emit(({ context }) => ({ type: 'failed' as const, message: context.error ?? 'unknown error' })),
-    setVerified: assign({ verified: ({ event }) => (event as unknown as { output: number }).output }),
+    setVerified: assign(({ context, event }) => {
+      const verified = (event as unknown as { output: number }).output;
+      return { verified, completionPending: verified < context.pieceCount };
+    }),
+    clearCompletionPending: assign({ completionPending: false }),
   },
 }).createMachine({
   id: 'torrent',
@@ -199,6 +206,7 @@ export const torrentMachine = setup({
     },
     guards: {
       allVerified: 'Every piece has passed its hash check.',
+      completedMeanwhile: 'Every piece is verified now, but `completed` was not announced yet (the last piece came in while paused).',
       hasRoom: 'Fewer peer connections than maxPeers.',
       isKnownPeer: 'The closed peer is one this torrent spawned.',
     },
@@ -212,6 +220,7 @@ export const torrentMachine = setup({
     pool: new PeerPool(input.self ?? []),
     trust: new TrustLedger(),
     verified: 0,
+    completionPending: false,
     peers: new Set<string>(),
     error: undefined,
   }),
@@ -235,7 +244,7 @@ export const torrentMachine = setup({
       meta: { bep: 'BEP 3 · Info dictionary' },
       invoke: {
         src: 'checkPieces',
-        onDone: { target: 'active', actions: 'setVerified', description: 'Disk checked: start with the count of pieces already verified.' },
+        onDone: { target: 'active', actions: ['setVerified', 'announceStart'], description: 'Disk checked: start with the count of pieces already verified.' },
         onError: {
           target: 'error',
           actions: assign({ error: ({ event }) => String((event.error as Error)?.message ?? event.error) }),
@@ -247,7 +256,7 @@ export const torrentMachine = setup({
       description: 'Connected to the swarm: trading pieces, announcing, choking by tit-for-tat.',
       meta: { bep: 'BEP 3 · Peer protocol' },
       type: 'parallel',
-      entry: ['announceStart', 'dialMore'],
+      entry: 'dialMore',
       invoke: { id: 'choker', systemId: 'choker', src: 'choker', input: ({ context }: { context: TorrentContext }) => context.chokerInput },
       on: {
         PEERS_DISCOVERED: { actions: ['addCandidates', 'dialMore'], description: 'Add the addresses to the pool and dial while there is room.' },
@@ -271,6 +280,13 @@ export const torrentMachine = setup({
             routing: {
               description: 'Decide between downloading and seeding from what is verified.',
               always: [
+                {
+                  guard: 'completedMeanwhile',
+                  target: 'seeding',
+                  actions: ['announceCompleted', 'emitCompleted', 'clearCompletionPending'],
+                  description: 'The download finished while paused: announce `completed` now, then seed.',
+                  meta: { bep: 'BEP 3 · Trackers' },
+                },
                 { guard: 'allVerified', target: 'seeding', description: 'Everything is already verified: seed.' },
                 { target: 'downloading', description: 'Pieces are missing: download them.' },
               ],
@@ -281,7 +297,7 @@ export const torrentMachine = setup({
               always: {
                 guard: 'allVerified',
                 target: 'seeding',
-                actions: ['announceCompleted', 'emitCompleted'],
+                actions: ['announceCompleted', 'emitCompleted', 'clearCompletionPending'],
                 description: 'The last piece verified: tell the tracker `completed` once and keep seeding.',
                 meta: { bep: 'BEP 3 · Trackers' },
               },

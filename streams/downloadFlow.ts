@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { PiecePicker } from '../src/pieces/piecePicker.js';
+import type { Cancel, PiecePicker } from '../src/pieces/piecePicker.js';
 import { pipelineDepth, refillThreshold } from '../src/pieces/pipelineDepth.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerRecord } from '../src/session/peerRecord.js';
@@ -45,20 +45,22 @@ export class DownloadFlow {
   /** A `piece` message arrived from `peer`. */
   onBlock(peer: PeerRecord, index: number, begin: number, block: Uint8Array): void {
     const t = this.now();
-    peer.down.add(block.length, t);
     this.downTotal.add(block.length, t);
     if (!this.picker.geometry.isBlock(index, begin, block.length)) {
       this.invalid(peer, `sent a block that is not a 16 KiB block slot (piece ${index}, offset ${begin}, ${block.length} bytes)`);
       return;
     }
+    // Only blocks we asked this peer for are taken. Late copies of requests we released or
+    // cancelled (after a choke, a snub or an endgame cancel) are normal and just dropped.
+    if (!this.picker.isRequestedFrom(peer.id, index, begin)) return;
     const receipt = this.picker.onBlockReceived(peer.id, index, begin);
     if (receipt.invalid) {
-      this.invalid(peer, `sent piece ${index} offset ${begin} which was never requested`);
+      this.invalid(peer, `sent piece ${index} offset ${begin} outside the torrent`);
       return;
     }
-    for (const c of receipt.cancels) {
-      this.peers.get(c.peerId)?.send({ type: 'cancel', index: c.request.index, begin: c.request.begin, length: c.request.length });
-    }
+    // the peer's rate (for choking and pipeline depth) counts useful data only
+    if (!receipt.duplicate) peer.down.add(block.length, t);
+    this.cancelOthers(receipt.cancels);
     if (!receipt.duplicate) {
       void this.storage.writeBlock(index, begin, block).then(this.written);
       if (receipt.pieceComplete) void this.verify(index);
@@ -102,14 +104,16 @@ export class DownloadFlow {
     if (this.verifying.has(index)) return;
     this.verifying.add(index);
     try {
-      const ok = await this.storage.verifyPiece(index);
-      if (ok) {
+      const result = await this.storage.verifyPieceResult(index);
+      if (E.isLeft(result)) {
+        // a local problem (disk, closed storage) says nothing about the peers: no blame
+        if (result.left.code !== 'closed') this.events.storageFailed(result.left.message);
+        return;
+      }
+      if (result.right) {
         this.storage.markVerified(index);
         this.have.set(index);
-        const cancels = this.picker.onPieceVerified(index);
-        for (const c of cancels) {
-          this.peers.get(c.peerId)?.send({ type: 'cancel', index: c.request.index, begin: c.request.begin, length: c.request.length });
-        }
+        this.cancelOthers(this.picker.onPieceVerified(index));
         this.events.pieceVerified(index);
       } else {
         const contributors = this.picker.onPieceFailed(index);
@@ -119,6 +123,19 @@ export class DownloadFlow {
     } finally {
       this.verifying.delete(index);
     }
+  }
+
+  /** Sends endgame cancels, then lets each cancelled peer take new work (it may now be idle). */
+  private cancelOthers(cancels: readonly Cancel[]): void {
+    if (cancels.length === 0) return;
+    const touched = new Set<PeerRecord>();
+    for (const c of cancels) {
+      const p = this.peers.get(c.peerId);
+      if (p === undefined) continue;
+      p.send({ type: 'cancel', index: c.request.index, begin: c.request.begin, length: c.request.length });
+      touched.add(p);
+    }
+    for (const p of touched) this.refill(p);
   }
 
   private invalid(peer: PeerRecord, message: string): void {

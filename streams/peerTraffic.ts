@@ -58,13 +58,27 @@ export function attachPeerTraffic(link: PeerLink, peer: PeerRecord, deps: Traffi
       else updateInterest();
     }
   };
-  const recount = (): void => {
-    let n = 0;
-    peer.bitfield.forEachSet((i) => {
-      if (!have.has(i)) n++;
-    });
-    peer.interesting = n;
-    updateInterest();
+  /**
+   * BEP 3 / BEP 6: a peer announces its pieces once, right after the handshake. A second
+   * announcement would double-count availability (and cost a pass over every piece per
+   * 5-byte message), so it closes the connection. A first one merges with any earlier `have`s
+   * bit by bit, so availability stays symmetric with the removal at close.
+   */
+  const announced = (isSet: (i: number) => boolean): void => {
+    if (peer.sawBitfield) {
+      peer.actor.send({ type: 'CLOSE', message: 'peer announced its pieces twice (bitfield/have-all after the first)' });
+      return;
+    }
+    peer.sawBitfield = true;
+    const wasInterested = peer.amInterested;
+    for (let i = 0; i < peer.bitfield.length; i++) {
+      if (isSet(i) && peer.bitfield.set(i)) {
+        availability.addHave(i);
+        if (!have.has(i)) peer.interesting++;
+      }
+    }
+    if (wasInterested) download.refill(peer);
+    else updateInterest();
   };
 
   const sub = link.frames$.subscribe((f) => {
@@ -136,23 +150,20 @@ export function attachPeerTraffic(link: PeerLink, peer: PeerRecord, deps: Traffi
     }),
     a.on('peerBitfield', (e) => {
       const bytes = e.bitfield;
-      for (let i = 0; i < peer.bitfield.length; i++) {
-        if ((bytes[i >> 3]! & (0x80 >> (i & 7))) !== 0) peer.bitfield.set(i);
-      }
-      availability.addPeer(peer.bitfield);
-      recount();
+      announced((i) => (bytes[i >> 3]! & (0x80 >> (i & 7))) !== 0);
     }),
-    a.on('peerHaveAll', () => {
-      peer.bitfield.setAll();
-      availability.addPeer(peer.bitfield);
-      recount();
-    }),
+    a.on('peerHaveAll', () => announced(() => true)),
+    a.on('peerHaveNone', () => announced(() => false)),
     a.on('snubbed', () => {
       peer.snubbed = true;
+      // its requests go back to the pool for other peers; it keeps a shallow pipeline (its
+      // rate is ~0 now), so a peer that only dropped one request can still recover
       download.release(peer);
+      download.refill(peer);
     }),
     a.on('unsnubbed', () => {
       peer.snubbed = false;
+      download.refill(peer);
     }),
   ];
   sub.add(() => {

@@ -65,7 +65,11 @@ export class UploadFlow {
         const req = peer.uploadQueue.shift();
         if (req === undefined) break;
         const r = await this.storage.readBlock(req.index, req.begin, req.length);
-        if (E.isLeft(r)) break; // a read error ends this round; the peer will re-request or time out
+        if (E.isLeft(r)) {
+          // a read error ends this round; BEP 6 peers hear so at once, others re-request later
+          if (peer.fast) peer.send({ type: 'reject', ...req });
+          break;
+        }
         if (peer.closed || peer.amChoking) break;
         peer.send({ type: 'piece', index: req.index, begin: req.begin, block: r.right });
         const t = this.now();

@@ -249,6 +249,17 @@ export class PiecePicker {
     return this.peers.get(peerId)?.keys.size ?? 0;
   }
 
+  /**
+   * Whether the block at (`index`, `begin`) is outstanding with `peerId`: only such blocks
+   * are taken from it, so a peer cannot inject data we never asked it for (and get the
+   * honest contributors of a piece blamed when its hash fails).
+   */
+  isRequestedFrom(peerId: PeerId, index: number, begin: number): boolean {
+    const st = this.peers.get(peerId);
+    if (st === undefined || begin % BLOCK_SIZE !== 0) return false;
+    return st.keys.has(this.geometry.blockKey(index, begin / BLOCK_SIZE));
+  }
+
   /** The requests outstanding with `peerId` (allocates; for cancels on shutdown and diagnostics). */
   requestsOf(peerId: PeerId): BlockRequest[] {
     const st = this.peers.get(peerId);

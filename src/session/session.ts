@@ -22,8 +22,12 @@ export interface SessionOptions {
  * A long-running client: one listening socket and one peer id shared by any number of
  * torrents; incoming connections are routed by the info hash of their handshake.
  */
+/** Accepted connections that may wait for their handshake at once; more are refused (flood guard). */
+export const MAX_PENDING_HANDSHAKES = 64;
+
 export class Session {
   private readonly torrents = new Map<string, TorrentRuntime>();
+  private readonly pending = new Set<Socket>();
   private closing = false;
 
   private constructor(
@@ -76,19 +80,22 @@ export class Session {
   /** Stops every torrent (announcing `stopped`) and the listener. */
   async close(): Promise<void> {
     this.closing = true;
+    for (const socket of this.pending) socket.destroy();
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private async onConnection(socket: Socket): Promise<void> {
     socket.on('error', () => undefined); // errors before the wire stack takes over are just closes
-    if (this.closing) {
+    if (this.closing || this.pending.size >= MAX_PENDING_HANDSHAKES) {
       socket.destroy();
       return;
     }
+    this.pending.add(socket);
     const hash = await readIncomingInfoHash(socket, this.options.handshakeTimeoutMs ?? 10_000);
+    this.pending.delete(socket);
     const rt = E.isRight(hash) ? this.torrents.get(hash.right) : undefined;
-    if (rt === undefined) {
+    if (rt === undefined || this.closing) {
       socket.destroy();
       return;
     }

@@ -209,8 +209,11 @@ export class TorrentRuntime implements TorrentHandle {
     this.announceOnce = (event, signal) => tieredAnnounce(event, signal);
     const machine = torrentMachine.provide({
       actors: {
-        checkPieces: fromPromise(async () => {
-          const found = this.options.skipCheck === true ? Bitfield.full(m.pieceCount) : await resumeCheck(this.storage, { onProgress: (checked) => (this.checkedPieces = checked) });
+        checkPieces: fromPromise(async ({ signal }) => {
+          const found =
+            this.options.skipCheck === true
+              ? Bitfield.full(m.pieceCount)
+              : await resumeCheck(this.storage, { signal, onProgress: (checked) => (this.checkedPieces = checked) });
           if (this.options.skipCheck === true) found.forEachSet((i) => this.storage.markVerified(i));
           found.forEachSet((i) => {
             this.have.set(i);

@@ -106,6 +106,20 @@ describe('torrent machine', () => {
     expect(t.got('announce')).toEqual(['START', 'COMPLETED']);
   });
 
+  it('announces completed on resume when the last piece verified while paused', async () => {
+    const t = start({ pieceCount: 1 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PAUSE' });
+    t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+    t.actor.send({ type: 'RESUME' });
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'seeding' } })).toBe(true);
+    expect(t.emitted.filter((e) => e.type === 'completed')).toHaveLength(1);
+    expect(t.got('announce')).toEqual(['START', 'COMPLETED']);
+    t.actor.send({ type: 'PAUSE' });
+    t.actor.send({ type: 'RESUME' });
+    expect(t.got('announce')).toEqual(['START', 'COMPLETED']); // once only
+  });
+
   it('bans the sole contributor of a bad piece and closes its connection', async () => {
     const t = start();
     await waitFor(t.actor, (s) => s.matches('active'));
