@@ -28,7 +28,10 @@ export interface TorrentInput {
   readonly peerInput: (endpoint: PeerEndpoint, outgoing: boolean) => unknown;
   /** Our own listen address(es), so trackers returning us are not dialled. */
   readonly self?: readonly PeerEndpoint[];
-  /** Clock for dial back-off; the session passes the actor clock's `now`. */
+  /**
+   * Clock for dial back-off (ms). The session passes wall-clock time; tests pass their
+   * simulated clock's `now`, so back-off follows simulated time there.
+   */
   readonly now: () => number;
   /** Input for the invoked `choker` actor (its peer snapshot reader, clock and randomness). */
   readonly chokerInput?: unknown;
