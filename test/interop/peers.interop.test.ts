@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeerReport } from '../../src/cli/peersCommand.js';
-import { loadMetainfo, type Metainfo } from '../../src/metainfo/index.js';
+import type { Metainfo } from '../../src/metainfo/index.js';
 import { generatePeerId } from '../../src/wire/peerId.js';
 import { connectPeerRetryingRefusal } from '../../streams/connectPeer.js';
 import { runStatorrent } from '../support/cliRunner.js';
 import type { SeederProcess } from '../support/libtorrentPeer.js';
 import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
+import { mktorrentSample } from '../support/mktorrentSample.js';
 import { startOpenTracker, type OpenTracker } from '../support/opentracker.js';
 import { awkwardLayout, writeSample } from '../support/sampleContent.js';
-import { mktorrent } from '../support/thirdPartyTools.js';
 import { waitForSwarmPeers } from '../support/trackerSwarmWait.js';
 import { startTransmissionSeeder } from '../support/transmissionPeer.js';
 
@@ -32,13 +32,9 @@ let metainfo: Metainfo;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'st-peers-interop-'));
   tracker = await startOpenTracker();
-  await writeSample(join(dir, 'lt', 'content'), awkwardLayout());
-  await writeSample(join(dir, 'tr', 'content'), awkwardLayout());
   torrentPath = join(dir, 'content.torrent');
-  await mktorrent(join(dir, 'lt', 'content'), torrentPath, { announce: tracker.httpUrl, pieceLengthLog2: 15 });
-  const m = await loadMetainfo(torrentPath)();
-  if (E.isLeft(m)) throw new Error(m.left.message);
-  metainfo = m.right;
+  metainfo = await mktorrentSample(join(dir, 'lt', 'content'), torrentPath, { announce: tracker.httpUrl, pieceLengthLog2: 15 });
+  await writeSample(join(dir, 'tr', 'content'), awkwardLayout());
   await tracker.allow(metainfo.infoHashHex);
   [libtorrent, transmission] = await Promise.all([
     startLibtorrentSwarmPeer(torrentPath, join(dir, 'lt'), { ip: LT_IP, announce: true }),
