@@ -60,7 +60,8 @@ export function toSafeJson(value: unknown, limits: SafeJsonLimits = defaultSafeJ
       case 'string':
         return v.length > limits.chars ? `${v.slice(0, limits.chars)}…[+${v.length - limits.chars} chars]` : v;
       case 'number':
-        return Number.isFinite(v) ? v : { $number: String(v) };
+        // JSON has no -0 (it would come back as 0): write it as 0 here so output round-trips
+        return Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : { $number: String(v) };
       case 'boolean':
         return v;
       case 'bigint':

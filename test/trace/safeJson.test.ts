@@ -14,6 +14,12 @@ describe('toSafeJson', () => {
     );
   });
 
+  it('writes -0 as 0, which JSON can hold', () => {
+    expect(Object.is(toSafeJson([[-0]]) as unknown, [[0]])).toBe(false);
+    expect(JSON.parse(JSON.stringify(toSafeJson([[-0]])))).toEqual(toSafeJson([[-0]]));
+    expect(Object.is((toSafeJson([-0]) as number[])[0], 0)).toBe(true);
+  });
+
   it('handles the hostile values found in machine events and contexts', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;
