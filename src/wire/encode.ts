@@ -1,29 +1,44 @@
+import { slabBytes } from './frameSlab.js';
 import { MessageId, type WireMessage } from './messages.js';
 
-const frame = (id: number, payloadLength: number): { out: Uint8Array; view: DataView } => {
-  const out = new Uint8Array(5 + payloadLength);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 1 + payloadLength);
+/** Writes `v` big-endian at `at` (no DataView: it would force the bytes off the JS heap). */
+const putUint32 = (out: Uint8Array, at: number, v: number): void => {
+  out[at] = v >>> 24;
+  out[at + 1] = v >>> 16;
+  out[at + 2] = v >>> 8;
+  out[at + 3] = v;
+};
+
+/**
+ * Length prefix (BEP 3: 4 bytes big-endian, counting the id and the payload) and id, in a
+ * buffer with room for `headLength` more bytes that the caller fills; the rest of the
+ * `payloadLength` bytes of payload travel in a separate buffer (or follow in this one).
+ */
+const frame = (id: number, payloadLength: number, headLength = payloadLength): Uint8Array => {
+  const out = slabBytes(5 + headLength);
+  putUint32(out, 0, 1 + payloadLength);
   out[4] = id;
-  return { out, view };
+  return out;
 };
 
 const blockRef = (id: number, index: number, begin: number, length: number): Uint8Array => {
-  const { out, view } = frame(id, 12);
-  view.setUint32(5, index);
-  view.setUint32(9, begin);
-  view.setUint32(13, length);
+  const out = frame(id, 12);
+  putUint32(out, 5, index);
+  putUint32(out, 9, begin);
+  putUint32(out, 13, length);
   return out;
 };
 
 const withIndex = (id: number, index: number): Uint8Array => {
-  const { out, view } = frame(id, 4);
-  view.setUint32(5, index);
+  const out = frame(id, 4);
+  putUint32(out, 5, index);
   return out;
 };
 
 const withPayload = (id: number, head: Uint8Array, payload: Uint8Array): Uint8Array => {
-  const { out } = frame(id, head.length + payload.length);
+  const out = new Uint8Array(5 + head.length + payload.length);
+  putUint32(out, 0, 1 + head.length + payload.length);
+  out[4] = id;
   out.set(head, 5);
   out.set(payload, 5 + head.length);
   return out;
@@ -37,23 +52,21 @@ const withPayload = (id: number, head: Uint8Array, payload: Uint8Array): Uint8Ar
 export function encodeMessageParts(m: WireMessage): readonly Uint8Array[] {
   switch (m.type) {
     case 'piece': {
-      const { out, view } = frame(MessageId.piece, 8 + m.block.length);
-      view.setUint32(5, m.index);
-      view.setUint32(9, m.begin);
-      return [out.subarray(0, 13), m.block];
+      const out = frame(MessageId.piece, 8 + m.block.length, 8);
+      putUint32(out, 5, m.index);
+      putUint32(out, 9, m.begin);
+      return [out, m.block];
     }
     case 'bitfield': {
-      const { out } = frame(MessageId.bitfield, m.bitfield.length);
-      return [out.subarray(0, 5), m.bitfield];
+      return [frame(MessageId.bitfield, m.bitfield.length, 0), m.bitfield];
     }
     case 'extended': {
-      const { out } = frame(MessageId.extended, 1 + m.payload.length);
+      const out = frame(MessageId.extended, 1 + m.payload.length, 1);
       out[5] = m.extendedId;
-      return [out.subarray(0, 6), m.payload];
+      return [out, m.payload];
     }
     case 'unknown': {
-      const { out } = frame(m.id, m.payload.length);
-      return [out.subarray(0, 5), m.payload];
+      return [frame(m.id, m.payload.length, 0), m.payload];
     }
     default:
       return [encodeMessage(m)];
@@ -66,17 +79,17 @@ export function encodeMessage(m: WireMessage): Uint8Array {
     case 'keepAlive':
       return new Uint8Array(4);
     case 'choke':
-      return frame(MessageId.choke, 0).out;
+      return frame(MessageId.choke, 0);
     case 'unchoke':
-      return frame(MessageId.unchoke, 0).out;
+      return frame(MessageId.unchoke, 0);
     case 'interested':
-      return frame(MessageId.interested, 0).out;
+      return frame(MessageId.interested, 0);
     case 'notInterested':
-      return frame(MessageId.notInterested, 0).out;
+      return frame(MessageId.notInterested, 0);
     case 'haveAll':
-      return frame(MessageId.haveAll, 0).out;
+      return frame(MessageId.haveAll, 0);
     case 'haveNone':
-      return frame(MessageId.haveNone, 0).out;
+      return frame(MessageId.haveNone, 0);
     case 'have':
       return withIndex(MessageId.have, m.index);
     case 'suggest':
@@ -90,17 +103,17 @@ export function encodeMessage(m: WireMessage): Uint8Array {
     case 'reject':
       return blockRef(MessageId.reject, m.index, m.begin, m.length);
     case 'port': {
-      const { out, view } = frame(MessageId.port, 2);
-      view.setUint16(5, m.port);
+      const out = frame(MessageId.port, 2);
+      out[5] = m.port >>> 8;
+      out[6] = m.port;
       return out;
     }
     case 'bitfield':
       return withPayload(MessageId.bitfield, new Uint8Array(0), m.bitfield);
     case 'piece': {
       const head = new Uint8Array(8);
-      const v = new DataView(head.buffer);
-      v.setUint32(0, m.index);
-      v.setUint32(4, m.begin);
+      putUint32(head, 0, m.index);
+      putUint32(head, 4, m.begin);
       return withPayload(MessageId.piece, head, m.block);
     }
     case 'extended':
