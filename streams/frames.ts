@@ -42,6 +42,13 @@ export interface FrameOptions {
   readonly ourReserved?: Uint8Array;
   /** When given, a handshake for another torrent or with our own peer id is a protocol error. */
   readonly expect?: HandshakeExpectation;
+  /**
+   * Chunks are only valid while the operator handles them (a reused read buffer): everything
+   * emitted is then a copy, except `piece` blocks, which are views valid only during the
+   * emission (consumers that keep a block copy it, as storage staging does), and unparsed
+   * leftovers are copied before the next chunk.
+   */
+  readonly transientChunks?: boolean;
 }
 
 /**
@@ -53,6 +60,7 @@ export interface FrameOptions {
  */
 export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, FrameEvent> {
   const mine = options.ourReserved ?? ourReserved();
+  const transient = options.transientChunks === true;
   return (source) =>
     new Observable<FrameEvent>((subscriber) => {
       const buffer = new ReceiveBuffer();
@@ -78,7 +86,8 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         const len = checkProtocolLength(buffer.byteAt(0));
         if (E.isLeft(len)) return fail(len.left);
         if (buffer.length < HANDSHAKE_LENGTH) return false;
-        const decoded = decodeHandshake(buffer.take(HANDSHAKE_LENGTH));
+        const bytes = buffer.take(HANDSHAKE_LENGTH);
+        const decoded = decodeHandshake(transient ? new Uint8Array(bytes) : bytes);
         if (E.isLeft(decoded)) return fail(decoded.left);
         const h = decoded.right;
         const count = typeof options.pieceCount === 'number' ? options.pieceCount : options.pieceCount(h.infoHash);
@@ -101,7 +110,7 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         if (length > cap) return fail({ tag: 'frameTooLong', length, max: cap });
         if (buffer.length < 4 + length) return false;
         buffer.skip(4);
-        const body = buffer.take(length);
+        let body = buffer.take(length);
         if (length >= 9 && body[0] === PIECE_ID) {
           // BEP 3 `piece`: one per 16 KiB block, so decoded here without the generic Either
           // chain; the checks are decodeMessage's and validateMessage's (length, index range).
@@ -110,6 +119,7 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
           subscriber.next({ kind: 'message', message: { type: 'piece', index, begin: readUint32(body, 5), block: body.subarray(9) } });
           return true;
         }
+        if (transient) body = new Uint8Array(body); // payloads (bitfield, extended) may be kept
         const result = E.flatMap((m: WireMessage) => validateMessage(m, { pieceCount, fastExtension: fast }))(
           decodeMessage(body),
         );
@@ -131,6 +141,7 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
           if (failed) return;
           buffer.push(chunk);
           drain();
+          if (transient) buffer.detach();
         },
         error: (err: unknown) => subscriber.error(err),
         complete: () => subscriber.complete(),

@@ -69,6 +69,17 @@ export class ReceiveBuffer {
     this.advance(Math.min(n, this.total));
   }
 
+  /** Replaces the unread bytes by one owned copy, so no chunk pushed so far is referenced any more. */
+  detach(): void {
+    if (this.total === 0) {
+      if (this.chunks.length > 0) this.clear();
+      return;
+    }
+    const rest = this.take(this.total);
+    this.clear();
+    this.push(new Uint8Array(rest));
+  }
+
   /** Forgets everything, e.g. after a protocol error, so nothing more is held. */
   clear(): void {
     this.chunks = [];

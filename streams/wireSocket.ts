@@ -9,6 +9,7 @@ import {
   type WireMessage,
 } from '../src/wire/index.js';
 import { wireFrames, type FrameEvent, type FrameOptions } from './frames.js';
+import { onReusedRead, usesReusedReads } from './reusedReads.js';
 
 /** Why a connection ended, as a value (never a thrown error). Assignable to the machine's CloseReason. */
 export type ConnectionEnd =
@@ -90,20 +91,25 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     socket.destroy();
   };
 
+  // a socket reading into the shared buffer hands out chunks valid only during the call
+  const transient = usesReusedReads(socket);
   const chunks$ = new Observable<Uint8Array>((subscriber) => {
     if (socket.destroyed) {
       subscriber.complete();
       return undefined;
     }
-    const onData = (chunk: Buffer): void => {
+    const onChunk = (chunk: Uint8Array): void => {
       bytesIn += chunk.length;
       traffic$.next({ direction: 'in', bytes: chunk.length });
-      subscriber.next(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      subscriber.next(chunk);
     };
+    const onData = (chunk: Buffer): void => onChunk(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     const onClose = (): void => subscriber.complete();
-    socket.on('data', onData);
+    const offReads = transient ? onReusedRead(socket, onChunk) : undefined;
+    if (!transient) socket.on('data', onData);
     socket.on('close', onClose);
     return () => {
+      offReads?.();
       socket.off('data', onData);
       socket.off('close', onClose);
     };
@@ -111,7 +117,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
 
   const incoming$: Observable<IncomingEvent> = concat(
     chunks$.pipe(
-      wireFrames(options.frames),
+      wireFrames(transient ? { ...options.frames, transientChunks: true } : options.frames),
       tap((f) => {
         if (f.kind === 'protocolError') {
           close('protocol error', { code: 'protocol', error: f.error, message: describeWireError(f.error) });

@@ -8,6 +8,7 @@ import { peerMachine, type PeerMachineInput } from '../../machines/peer.machine.
 import { torrentMachine, type TorrentActor, type TorrentEmitted } from '../../machines/torrent.machine.js';
 import { DownloadFlow } from '../../streams/downloadFlow.js';
 import { startPeerLink } from '../../streams/peerLink.js';
+import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
 import { announceVerified, attachPeerTraffic } from '../../streams/peerTraffic.js';
 import { UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
@@ -335,7 +336,13 @@ export class TorrentRuntime implements TorrentHandle {
   private dial(id: string, endpoint: PeerEndpoint): void {
     const ref = this.actor.system.get(id) as AnyActorRef | undefined;
     if (ref === undefined) return;
-    const socket = connect({ host: endpoint.ip, port: endpoint.port, ...(this.host.localAddress ? { localAddress: this.host.localAddress } : {}) });
+    const socket = connect({
+      host: endpoint.ip,
+      port: endpoint.port,
+      ...(this.host.localAddress ? { localAddress: this.host.localAddress } : {}),
+      onread: reusedReadOptions,
+    });
+    markReusedReads(socket);
     socket.setNoDelay(true);
     socket.once('error', (err) => ref.send({ type: 'CONNECT_FAILED', message: err.message }));
     this.link(id, endpoint, socket, ref, true);

@@ -1,11 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { BLOCK_SIZE } from '../pieces/pieceGeometry.js';
+import type { BlockPool } from './blockPool.js';
 
 /**
  * The 16 KiB blocks of one piece held in memory until the piece is whole, so it reaches the
  * disk in one vectored write instead of one write per block, and its SHA-1 (BEP 3) is computed
  * from memory as blocks arrive in order, so verification never reads the piece back.
- * Blocks are kept as the views they arrived in (no copy).
+ * Blocks are copied into recycled buffers from a {@link BlockPool}, so callers may reuse theirs.
  */
 export class StagedPiece {
   private readonly blocks: (Uint8Array | undefined)[];
@@ -20,6 +21,7 @@ export class StagedPiece {
   constructor(
     readonly index: number,
     readonly size: number,
+    private readonly pool: BlockPool,
     hashInMemory = true,
   ) {
     this.blocks = new Array<Uint8Array | undefined>(Math.ceil(size / BLOCK_SIZE));
@@ -31,7 +33,7 @@ export class StagedPiece {
     return begin % BLOCK_SIZE === 0 && begin < this.size && length === Math.min(BLOCK_SIZE, this.size - begin);
   }
 
-  /** Holds a block (caller checked {@link fits}); a second copy of a slot replaces the first. */
+  /** Holds a copy of a block (caller checked {@link fits}); a second copy of a slot replaces the first. */
   put(begin: number, data: Uint8Array): void {
     const slot = begin / BLOCK_SIZE;
     const old = this.blocks[slot];
@@ -40,8 +42,9 @@ export class StagedPiece {
       this.bytes -= old.length;
       // the prefix hash already covers the old bytes: the digest can no longer be trusted
       if (slot < this.hashedUpTo) this.hash = undefined;
+      this.pool.release([old]);
     }
-    this.blocks[slot] = data;
+    this.blocks[slot] = this.pool.copyOf(data);
     this.bytes += data.length;
     while (this.hash !== undefined && this.hashedUpTo < this.blocks.length) {
       const next = this.blocks[this.hashedUpTo];
@@ -66,7 +69,7 @@ export class StagedPiece {
 
   /**
    * The held blocks as runs of consecutive slots: `[begin, buffers]` per run, for vectored
-   * writes. Empties the piece (the caller now owns writing them).
+   * writes. Empties the piece (the caller now owns writing them, then gives them back to the pool).
    */
   takeRuns(): [number, Uint8Array[]][] {
     const runs: [number, Uint8Array[]][] = [];

@@ -4,6 +4,8 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { Bitfield } from '../pieces/bitfield.js';
+import { BLOCK_SIZE } from '../pieces/pieceGeometry.js';
+import { BlockPool } from './blockPool.js';
 import { FileHandleCache } from './fileHandleCache.js';
 import { FileLayout } from './fileLayout.js';
 import type { HashWorkers } from './hashWorkers.js';
@@ -57,6 +59,7 @@ export class TorrentStorage {
   private readonly staged = new Map<number, StagedPiece>();
   private stagedBytes = 0;
   private readonly maxStagedBytes: number;
+  private readonly blockPool: BlockPool;
   /** SHA-1 of pieces written whole from memory, waiting for {@link verifyPiece}. */
   private readonly digests = new Map<number, Uint8Array>();
 
@@ -69,6 +72,8 @@ export class TorrentStorage {
     this.hashWorkers = options.hashWorkers;
     this.pending = new Uint32Array(metainfo.pieceCount);
     this.maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
+    // idle buffers kept: enough for the usual pieces in flight, never more than the budget
+    this.blockPool = new BlockPool(Math.min(Math.ceil(this.maxStagedBytes / BLOCK_SIZE), 512));
   }
 
   /**
@@ -140,7 +145,8 @@ export class TorrentStorage {
    * Writes `data` at `begin` in piece `index`. Concurrent writes are fine (each targets its own
    * range); {@link verifyPiece} waits for those in flight for its piece.
    *
-   * A whole 16 KiB block slot is held in memory (not copied: do not reuse `data`) until its
+   * `data` is copied before this returns, so the caller may reuse it at once (e.g. a socket's
+   * shared read buffer). A whole 16 KiB block slot is held in memory until its
    * piece is complete; the call completing the piece writes it all and reports any write error,
    * earlier calls resolve at once. {@link verifyPiece} and {@link close} write out what is held.
    */
@@ -151,7 +157,7 @@ export class TorrentStorage {
     if (this.verified.has(index)) return Promise.resolve(E.left(storageError('piece-verified', `refusing to write piece ${index}: it is already verified`)));
     this.digests.delete(index); // new data: a digest from an earlier copy no longer holds
     if (this.maxStagedBytes > 0) {
-      const sp = this.staged.get(index) ?? new StagedPiece(index, this.pieceSize(index), this.hashWorkers === undefined);
+      const sp = this.staged.get(index) ?? new StagedPiece(index, this.pieceSize(index), this.blockPool, this.hashWorkers === undefined);
       if (sp.fits(begin, data.length)) {
         if (!this.staged.has(index)) this.staged.set(index, sp);
         const before = sp.bytes;
@@ -171,7 +177,7 @@ export class TorrentStorage {
         return OK_PROMISE;
       }
     }
-    return this.writeNow(index, begin, data);
+    return this.writeNow(index, begin, new Uint8Array(data)); // a copy (a Buffer's slice() would not be)
   }
 
   /** Writes a staged piece's held blocks (one vectored write per run per file) and forgets it. */
@@ -204,6 +210,7 @@ export class TorrentStorage {
       this.digests.delete(sp.index); // the disk does not hold what was hashed
       return ioError('write', path, e);
     } finally {
+      for (const [, buffers] of runs) this.blockPool.release(buffers);
       this.writeDone(sp.index);
     }
   }

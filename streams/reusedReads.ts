@@ -1,0 +1,64 @@
+import type { Socket, OnReadOpts } from 'node:net';
+
+/** Bytes libuv reads at most at once into the shared buffer (its usual per-read size). */
+const READ_BYTES = 64 * 1024;
+
+/**
+ * One read buffer shared by every socket created with {@link reusedReadOptions}. Node allocates
+ * a fresh 64 KiB off-heap buffer for each socket read otherwise: a GiB downloaded is 16k+ of
+ * them, and that external memory is what drives V8's full garbage collections (tens per GiB).
+ * Sharing is safe because each read is handed to its socket's handler synchronously, before
+ * the next read into the buffer; handlers copy whatever they keep.
+ */
+const shared = Buffer.allocUnsafeSlow(READ_BYTES);
+
+const ignore = (): void => undefined;
+const handlers = new WeakMap<Socket, (chunk: Uint8Array) => void>();
+/** Reads that arrived before a handler was registered, copied. */
+const early = new WeakMap<Socket, Uint8Array[]>();
+const reusing = new WeakSet<Socket>();
+
+/** Node's `onread` option for `net.connect`: reads go into the shared buffer (pass the socket to {@link markReusedReads}). */
+export const reusedReadOptions: OnReadOpts = {
+  buffer: shared,
+  callback(this: unknown, nread: number, buf: Uint8Array): boolean {
+    const socket = this as Socket;
+    // a plain Uint8Array: Buffer's slice() would be a view, not the copy consumers rely on
+    const chunk = new Uint8Array(buf.buffer, buf.byteOffset, nread);
+    const handler = handlers.get(socket);
+    if (handler !== undefined) handler(chunk);
+    else {
+      const list = early.get(socket) ?? [];
+      list.push(new Uint8Array(chunk));
+      early.set(socket, list);
+    }
+    return true;
+  },
+};
+
+/** Records that `socket` was created with {@link reusedReadOptions} (it emits no 'data'). */
+export function markReusedReads(socket: Socket): void {
+  reusing.add(socket);
+}
+
+/** True when `socket` delivers reads through {@link onReusedRead} instead of 'data' events. */
+export function usesReusedReads(socket: Socket): boolean {
+  return reusing.has(socket);
+}
+
+/**
+ * Sends `socket`'s reads to `handler`. A chunk is only valid during the call: it is a view of
+ * the shared buffer, overwritten by the next read. Returns the function that unregisters it.
+ */
+export function onReusedRead(socket: Socket, handler: (chunk: Uint8Array) => void): () => void {
+  handlers.set(socket, handler);
+  const pending = early.get(socket);
+  if (pending !== undefined) {
+    early.delete(socket);
+    for (const c of pending) handler(c);
+  }
+  return () => {
+    // later reads are dropped, not collected as early ones
+    if (handlers.get(socket) === handler) handlers.set(socket, ignore);
+  };
+}
