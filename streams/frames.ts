@@ -86,7 +86,7 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         const len = checkProtocolLength(buffer.byteAt(0));
         if (E.isLeft(len)) return fail(len.left);
         if (buffer.length < HANDSHAKE_LENGTH) return false;
-        const bytes = buffer.take(HANDSHAKE_LENGTH);
+        const bytes = buffer.take(HANDSHAKE_LENGTH, transient);
         const decoded = decodeHandshake(transient ? new Uint8Array(bytes) : bytes);
         if (E.isLeft(decoded)) return fail(decoded.left);
         const h = decoded.right;
@@ -110,7 +110,8 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         if (length > cap) return fail({ tag: 'frameTooLong', length, max: cap });
         if (buffer.length < 4 + length) return false;
         buffer.skip(4);
-        let body = buffer.take(length);
+        // transient: everything taken is copied or consumed before the next take (see below)
+        let body = buffer.take(length, transient);
         if (length >= 9 && body[0] === PIECE_ID) {
           // BEP 3 `piece`: one per 16 KiB block, so decoded here without the generic Either
           // chain; the checks are decodeMessage's and validateMessage's (length, index range).

@@ -8,6 +8,7 @@ export class ReceiveBuffer {
   private head = 0; // index of the first unread chunk
   private offset = 0; // read position inside chunks[head]
   private total = 0;
+  private scratch = new Uint8Array(0);
 
   /** Unread bytes. */
   get length(): number {
@@ -43,15 +44,23 @@ export class ReceiveBuffer {
     return ((this.byteAt(0) << 24) | (this.byteAt(1) << 16) | (this.byteAt(2) << 8) | this.byteAt(3)) >>> 0;
   }
 
-  /** Removes and returns the next `n` bytes; caller ensures `n <= length`. */
-  take(n: number): Uint8Array {
+  /**
+   * Removes and returns the next `n` bytes; caller ensures `n <= length`. With `scratch`, bytes
+   * spanning chunks are gathered into a buffer reused by the next such call instead of a new
+   * one: for callers that are done with the result before they call `take` again.
+   */
+  take(n: number, scratch = false): Uint8Array {
     const first = this.chunks[this.head];
     if (first !== undefined && first.length - this.offset >= n) {
       const view = first.subarray(this.offset, this.offset + n);
       this.advance(n);
       return view;
     }
-    const out = new Uint8Array(n);
+    let out: Uint8Array;
+    if (scratch) {
+      if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, 2 * this.scratch.length));
+      out = this.scratch.subarray(0, n);
+    } else out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[this.head];
@@ -72,18 +81,26 @@ export class ReceiveBuffer {
   /** Replaces the unread bytes by one owned copy, so no chunk pushed so far is referenced any more. */
   detach(): void {
     if (this.total === 0) {
-      if (this.chunks.length > 0) this.clear();
+      this.chunks = [];
+      this.head = 0;
+      this.offset = 0;
       return;
     }
-    const rest = this.take(this.total);
-    this.clear();
-    this.push(new Uint8Array(rest));
+    const first = this.chunks[this.head];
+    const inOne = first !== undefined && first.length - this.offset >= this.total;
+    // spanning bytes come back from take as a fresh copy already
+    const rest = inOne ? new Uint8Array(this.take(this.total)) : this.take(this.total);
+    this.chunks = [rest];
+    this.head = 0;
+    this.offset = 0;
+    this.total = rest.length;
   }
 
   /** Forgets everything, e.g. after a protocol error, so nothing more is held. */
   clear(): void {
     this.chunks = [];
     this.head = 0;
+    this.scratch = new Uint8Array(0);
     this.offset = 0;
     this.total = 0;
   }
