@@ -116,9 +116,9 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       io.err.write(`statorrent demo: ${outcome}\n`);
       return EXIT_FAILURE;
     }
-    // a last snapshot of each, then stop everyone (announces `stopped` to the tracker)
+    // stop everyone (announces `stopped` to the tracker), then read the exact final figures
+    await s.close(); // each torrent emits a last, exact snapshot as it stops
     const finals = new Map(members.map((x) => [x.name, x.latest()]));
-    await s.close();
     say('');
     say(summary(s, m, seconds, finals));
     const bad: string[] = [];
