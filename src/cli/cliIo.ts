@@ -18,3 +18,9 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** Exit status: the command line itself is wrong. */
 export const EXIT_USAGE = 2;
+
+/** Prints the one-line usage error every command uses and returns {@link EXIT_USAGE}. */
+export function usageError(io: CliIo, command: string, message: string): number {
+  io.err.write(`statorrent ${command}: ${message} (see statorrent ${command} --help)\n`);
+  return EXIT_USAGE;
+}

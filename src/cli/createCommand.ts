@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { lastValueFrom, tap } from 'rxjs';
 import { createTorrent, isCreateError, type CreatedTorrent, type CreateTorrentOptions } from '../metainfo/index.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { formatBytes, parseSize } from './formatBytes.js';
 import { ProgressReporter } from './progressBar.js';
@@ -57,10 +57,7 @@ export function createOptionsFromArgs(argv: string[]): E.Either<string, { option
 /** `statorrent create`: hashes content with a progress bar and writes the .torrent. */
 export async function runCreateCommand(argv: string[], io: CliIo): Promise<number> {
   const args = createOptionsFromArgs(argv);
-  if (E.isLeft(args)) {
-    io.err.write(`statorrent create: ${args.left} (see statorrent create --help)\n`);
-    return EXIT_USAGE;
-  }
+  if (E.isLeft(args)) return usageError(io, 'create', args.left);
   if (args.right.help) {
     io.out.write(USAGE);
     return EXIT_OK;

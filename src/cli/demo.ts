@@ -5,7 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { lastValueFrom, tap } from 'rxjs';
 import { createTorrent, isCreateError, loadMetainfo, type Metainfo } from '../metainfo/index.js';
 import { startTracker, type TrackerServer } from '../tracker/server/index.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { differingFiles } from './contentCompare.js';
 import { demoFiles, writeDemoContent } from './demoContent.js';
@@ -41,10 +41,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     keep: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  const usage = (msg: string): number => {
-    io.err.write(`statorrent demo: ${msg} (see statorrent demo --help)\n`);
-    return EXIT_USAGE;
-  };
+  const usage = (msg: string): number => usageError(io, 'demo', msg);
   if (E.isLeft(parsed)) return usage(parsed.left);
   const { values, positionals } = parsed.right;
   if (values.help === true) {

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import { EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { downloadPlan } from './transferArgs.js';
 import { runTransfer } from './transferRun.js';
 
@@ -26,10 +26,7 @@ const USAGE = `usage: statorrent download <file.torrent | http(s)://url> [option
 /** `statorrent download`. */
 export async function runDownloadCommand(argv: string[], io: CliIo): Promise<number> {
   const plan = downloadPlan(argv, io);
-  if (E.isLeft(plan)) {
-    io.err.write(`statorrent download: ${plan.left} (see statorrent download --help)\n`);
-    return EXIT_USAGE;
-  }
+  if (E.isLeft(plan)) return usageError(io, 'download', plan.left);
   if (plan.right.help) {
     io.out.write(USAGE);
     return EXIT_OK;

@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { loadMetainfo } from '../metainfo/loadMetainfo.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { metainfoJson, metainfoText } from './metainfoReport.js';
 
@@ -39,7 +39,6 @@ export async function runInfoCommand(argv: string[], io: CliIo): Promise<number>
 }
 
 function usage(io: CliIo, message: string): number {
-  io.err.write(`statorrent info: ${message} (see statorrent info --help)\n`);
-  return EXIT_USAGE;
+  return usageError(io, 'info', message);
 }
 

@@ -8,7 +8,7 @@ import { announceTiers, TrackerTiers } from '../tracker/client/trackerTiers.js';
 import type { AnnounceEvent, AnnounceRequest } from '../tracker/types.js';
 import { toHex } from '../wire/hex.js';
 import { generatePeerId } from '../wire/peerId.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { parsePeerAddress } from './peerAddressArg.js';
 import { terminalText } from './terminalText.js';
@@ -70,10 +70,7 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  const usage = (msg: string): number => {
-    io.err.write(`statorrent peers: ${msg} (see statorrent peers --help)\n`);
-    return EXIT_USAGE;
-  };
+  const usage = (msg: string): number => usageError(io, 'peers', msg);
   if (E.isLeft(parsed)) return usage(parsed.left);
   const { values, positionals } = parsed.right;
   if (values.help === true) {

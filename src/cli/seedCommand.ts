@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import { EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { seedPlan } from './transferArgs.js';
 import { runTransfer } from './transferRun.js';
 
@@ -22,10 +22,7 @@ const USAGE = `usage: statorrent seed <file.torrent | http(s)://url> <DIR> [opti
 /** `statorrent seed`. */
 export async function runSeedCommand(argv: string[], io: CliIo): Promise<number> {
   const plan = seedPlan(argv, io);
-  if (E.isLeft(plan)) {
-    io.err.write(`statorrent seed: ${plan.left} (see statorrent seed --help)\n`);
-    return EXIT_USAGE;
-  }
+  if (E.isLeft(plan)) return usageError(io, 'seed', plan.left);
   if (plan.right.help) {
     io.out.write(USAGE);
     return EXIT_OK;

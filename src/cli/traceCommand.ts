@@ -3,7 +3,7 @@ import { replayedStepText, replayText } from '../trace/replayText.js';
 import { summaryText } from '../trace/summaryText.js';
 import { replayTrace } from '../trace/traceReplay.js';
 import { summarizeTrace } from '../trace/traceSummary.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './cliIo.js';
+import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 
 const USAGE = `usage: statorrent trace <summary | replay> <trace.jsonl> [--json] [--steps]
@@ -55,6 +55,5 @@ function failure(io: CliIo, message: string): number {
 }
 
 function usage(io: CliIo, message: string): number {
-  io.err.write(`statorrent trace: ${message} (see statorrent trace --help)\n`);
-  return EXIT_USAGE;
+  return usageError(io, 'trace', message);
 }
