@@ -1,5 +1,5 @@
 import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorLogic, type EventObject } from 'xstate';
-import { endpointKey, PeerPool, TrustLedger, type PeerEndpoint } from '../src/peers/peerPool.js';
+import { endpointKey, ipOfEndpointKey, PeerPool, TrustLedger, type PeerEndpoint } from '../src/peers/peerPool.js';
 
 /**
  * One torrent's lifecycle and peer set (BEP 3): checking → active (downloading | seeding),
@@ -151,7 +151,7 @@ export const torrentMachine = setup({
       if (event.type !== 'PIECE_FAILED') return;
       for (const ip of context.trust.blame(event.contributorIps)) {
         context.pool.ban(ip);
-        const peerIds = [...context.peers].filter((id) => id.startsWith(ip.includes(':') ? `[${ip}]:` : `${ip}:`));
+        const peerIds = [...context.peers].filter((id) => ipOfEndpointKey(id) === ip);
         for (const id of peerIds) {
           const ref = system.get(id);
           if (ref) enqueue.sendTo(ref, closeEvent('banned: sent data that failed the hash check'));

@@ -31,6 +31,10 @@ interface Candidate {
 /** Key used everywhere for an address: `ip:port` (IPv6 in brackets). */
 export const endpointKey = (p: PeerEndpoint): string => (p.ip.includes(':') ? `[${p.ip}]:${p.port}` : `${p.ip}:${p.port}`);
 
+/** The IP part of an {@link endpointKey}. */
+export const ipOfEndpointKey = (key: string): string =>
+  key.startsWith('[') ? key.slice(1, key.indexOf(']')) : key.slice(0, key.lastIndexOf(':'));
+
 const validPort = (port: number): boolean => Number.isInteger(port) && port > 0 && port < 65536;
 
 export class PeerPool {

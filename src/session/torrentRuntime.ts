@@ -13,7 +13,8 @@ import { announceVerified, attachPeerTraffic } from '../../streams/peerTraffic.j
 import { UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
 import type { Metainfo } from '../metainfo/types.js';
-import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
+import { parseIp } from '../peers/ipAddress.js';
+import { endpointKey, ipOfEndpointKey, type PeerEndpoint } from '../peers/peerPool.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { PiecePicker } from '../pieces/piecePicker.js';
 import { RateMeter } from '../stats/rateMeter.js';
@@ -133,7 +134,7 @@ export class TorrentRuntime implements TorrentHandle {
       pieceVerified: (i) => this.onPieceVerified(i),
       pieceFailed: (i, contributors) => {
         this.events$.next({ type: 'pieceFailed', index: i });
-        const ips = contributors.map((id) => this.peers.get(id)?.endpoint.ip ?? ipOfKey(id));
+        const ips = contributors.map((id) => this.peers.get(id)?.endpoint.ip ?? ipOfEndpointKey(id));
         this.actor.send({ type: 'PIECE_FAILED', index: i, contributorIps: ips });
       },
       storageFailed: (message) => this.actor.send({ type: 'STORAGE_ERROR', message }),
@@ -176,7 +177,8 @@ export class TorrentRuntime implements TorrentHandle {
 
   /** An accepted connection whose handshake names this torrent. */
   acceptIncoming(socket: Socket): void {
-    const endpoint = { ip: normalizeIp(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
+    const remote = socket.remoteAddress ?? '';
+    const endpoint = { ip: parseIp(remote)?.ip ?? remote, port: socket.remotePort ?? 0 };
     const id = endpointKey(endpoint);
     this.pendingIncoming.set(id, socket);
     this.actor.send({ type: 'INCOMING_PEER', endpoint });
@@ -443,5 +445,3 @@ export class TorrentRuntime implements TorrentHandle {
   }
 }
 
-const normalizeIp = (ip: string): string => (ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip);
-const ipOfKey = (key: string): string => (key.startsWith('[') ? key.slice(1, key.indexOf(']')) : key.slice(0, key.lastIndexOf(':')));

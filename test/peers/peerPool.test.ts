@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PeerPool } from '../../src/peers/peerPool.js';
+import { endpointKey, ipOfEndpointKey, PeerPool } from '../../src/peers/peerPool.js';
 
 describe('PeerPool', () => {
   it('deduplicates and skips ourselves, bad ports and banned IPs', () => {
@@ -50,6 +50,14 @@ describe('PeerPool', () => {
         expect(pool.size).toBeLessThanOrEqual(50);
         const taken = pool.takeForDial(1000, 0);
         expect(new Set(taken.map((p) => `${p.ip}:${p.port}`)).size).toBe(taken.length);
+      }),
+    );
+  });
+
+  it('reads the IP back out of an endpoint key, IPv4 and IPv6', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: 1, max: 65535 }), (ip, port) => {
+        expect(ipOfEndpointKey(endpointKey({ ip, port }))).toBe(ip);
       }),
     );
   });

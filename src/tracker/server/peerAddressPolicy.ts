@@ -1,4 +1,4 @@
-import { isLoopback, parseIp } from './ipAddress.js';
+import { isLoopback, parseIp } from '../../peers/ipAddress.js';
 
 /**
  * Decides which address a peer is listed under. The socket's remote address is the truth;

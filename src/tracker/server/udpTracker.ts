@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import { parseUdpRequest, udpAnnounceReply, udpConnectReply, udpErrorReply, udpScrapeReply } from './udpPackets.js';
 import { resolvePeerIp } from './peerAddressPolicy.js';
-import { ipFromBytes, parseIp } from './ipAddress.js';
+import { ipFromBytes, parseIp } from '../../peers/ipAddress.js';
 import type { ConnectionIds } from './connectionIds.js';
 import type { TrackerService } from './trackerService.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SwarmStore, type PeerRemoval } from '../../../src/tracker/server/swarmStore.js';
 import type { ServerAnnounce, ServerAnnounceEvent } from '../../../src/tracker/server/peerTypes.js';
-import { parseIp } from '../../../src/tracker/server/ipAddress.js';
+import { parseIp } from '../../../src/peers/ipAddress.js';
 import { id20 } from './support/rawTrackerRequests.js';
 
 const announce = (o: { hash?: string | number; peer: string | number; ip?: string; port?: number; left?: number; event?: ServerAnnounceEvent; numwant?: number }): ServerAnnounce => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isIPv6 } from 'node:net';
-import { ipFromBytes, isLoopback, parseIp } from '../../../src/tracker/server/ipAddress.js';
-import { resolvePeerIp } from '../../../src/tracker/server/peerAddressPolicy.js';
+import { ipFromBytes, isLoopback, parseIp } from '../../src/peers/ipAddress.js';
+import { resolvePeerIp } from '../../src/tracker/server/peerAddressPolicy.js';
 
 describe('parseIp', () => {
   it('normalises IPv4-mapped IPv6 to IPv4', () => {
