@@ -11,22 +11,13 @@ import {
   type WireMessage,
 } from '../../src/wire/index.js';
 import { wireFrames, type FrameEvent, type FrameOptions } from '../../streams/frames.js';
-import { normalize, validMessage } from '../wire/arbitraries.js';
+import { concatBytes, normalize, validMessage } from '../wire/arbitraries.js';
 
 const infoHash = new Uint8Array(20).fill(0xaa);
 const ourId = new Uint8Array(20).fill(0x01);
 const theirId = new Uint8Array(20).fill(0x02);
 const hs: Handshake = { reserved: ourReserved(), infoHash, peerId: theirId };
 
-const concat = (parts: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 /** Cuts `bytes` at the given (sorted, deduplicated) offsets. */
 const cut = (bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] => {
@@ -55,7 +46,7 @@ describe('wireFrames', () => {
         ),
         fc.array(fc.nat(), { maxLength: 60 }),
         async ({ n, msgs }, offsets) => {
-          const bytes = concat([encodeHandshake(hs), ...msgs.map(encodeMessage)]);
+          const bytes = concatBytes([encodeHandshake(hs), ...msgs.map(encodeMessage)]);
           const opts = { pieceCount: n, expect: { infoHash, ourPeerId: ourId } };
           const whole = await run([bytes], opts);
           const chunked = await run(cut(bytes, offsets), opts);
@@ -70,7 +61,7 @@ describe('wireFrames', () => {
   it('turns random bytes after a handshake into messages and at most one final protocol error', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.array(fc.nat(), { maxLength: 20 }), async (noise, offsets) => {
-        const events = await run(cut(concat([encodeHandshake(hs), noise]), offsets), { pieceCount: 40 });
+        const events = await run(cut(concatBytes([encodeHandshake(hs), noise]), offsets), { pieceCount: 40 });
         expect(events[0]?.kind).toBe('handshake');
         const errors = events.filter((e) => e.kind === 'protocolError');
         expect(errors.length).toBeLessThanOrEqual(1);
@@ -82,7 +73,7 @@ describe('wireFrames', () => {
 
   it('decodes a stream fed one byte at a time in linear time', async () => {
     const block = new Uint8Array(256 * 1024).map((_, i) => i & 0xff);
-    const bytes = concat([encodeHandshake(hs), encodeMessage({ type: 'piece', index: 0, begin: 0, block })]);
+    const bytes = concatBytes([encodeHandshake(hs), encodeMessage({ type: 'piece', index: 0, begin: 0, block })]);
     const singles = Array.from(bytes, (b) => Uint8Array.of(b));
     const started = performance.now();
     const events = await run(singles, { pieceCount: 1 });
@@ -93,7 +84,7 @@ describe('wireFrames', () => {
 
   it('hands out a view when a piece fits in one chunk and exactly one copy when it spans chunks', async () => {
     const frame = encodeMessage({ type: 'piece', index: 0, begin: 0, block: new Uint8Array(16384).fill(5) });
-    const chunk = concat([encodeHandshake(hs), frame]);
+    const chunk = concatBytes([encodeHandshake(hs), frame]);
     const [, one] = await run([chunk], { pieceCount: 1 });
     expect(one?.kind === 'message' && one.message.type === 'piece' && one.message.block.buffer).toBe(chunk.buffer);
 

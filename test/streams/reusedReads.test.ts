@@ -7,21 +7,12 @@ import { encodeHandshake, encodeMessage, ourReserved, type Handshake, type WireM
 import { wireFrames, type FrameEvent } from '../../streams/frames.js';
 import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
 import { wrapWireSocket } from '../../streams/wireSocket.js';
-import { normalize, validMessage } from '../wire/arbitraries.js';
+import { concatBytes, normalize, validMessage } from '../wire/arbitraries.js';
 
 const infoHash = new Uint8Array(20).fill(0xaa);
 const theirId = new Uint8Array(20).fill(0x02);
 const hs: Handshake = { reserved: ourReserved(), infoHash, peerId: theirId };
 
-const concat = (parts: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 /** Piece blocks are checked while emitted (views valid only then); everything else is kept and checked later. */
 const collect = (sink: { piece: unknown[]; kept: FrameEvent[] }) => (e: FrameEvent): void => {
@@ -36,7 +27,7 @@ describe('transient chunks (one read buffer reused for every read)', () => {
         fc.integer({ min: 1, max: 300 }).chain((n) => fc.record({ n: fc.constant(n), msgs: fc.array(validMessage(n), { maxLength: 25 }) })),
         fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 40 }),
         ({ n, msgs }, sizes) => {
-          const bytes = concat([encodeHandshake(hs), ...msgs.map(encodeMessage)]);
+          const bytes = concatBytes([encodeHandshake(hs), ...msgs.map(encodeMessage)]);
           const source = new Subject<Uint8Array>();
           const sink = { piece: [] as unknown[], kept: [] as FrameEvent[] };
           source.pipe(wireFrames({ pieceCount: n, transientChunks: true })).subscribe(collect(sink));
@@ -68,7 +59,7 @@ describe('transient chunks (one read buffer reused for every read)', () => {
   it('a loopback socket reading into the shared buffer delivers every block intact and keeps a bitfield intact', async () => {
     const blocks = Array.from({ length: 300 }, (_, i) => new Uint8Array(16_384).fill(i & 0xff));
     const bitfield = Uint8Array.of(0b1010_1010, 0b0101_0000);
-    const stream = concat([
+    const stream = concatBytes([
       encodeHandshake(hs),
       encodeMessage({ type: 'bitfield', bitfield }),
       ...blocks.flatMap((block, i) => [encodeMessage({ type: 'piece', index: i % 12, begin: 0, block }), encodeMessage({ type: 'have', index: i % 12 })]),

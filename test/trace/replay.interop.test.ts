@@ -14,6 +14,7 @@ import { runTraceCommand } from '../../src/cli/traceCommand.js';
 import { startLibtorrentSeeder, type SeederProcess } from '../support/libtorrentPeer.js';
 import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
 import { mktorrent } from '../support/thirdPartyTools.js';
+import { bufferIo } from '../support/bufferIo.js';
 
 /** Rewrites a trace's lines with `edit` (return undefined to delete a line) into a new file. */
 async function tamper(from: string, to: string, edit: (line: Record<string, unknown>, index: number) => Record<string, unknown> | undefined): Promise<void> {
@@ -171,14 +172,3 @@ describe('trace of a real download from a libtorrent seeder', () => {
     expect(report.right.divergence?.got?.value).toEqual({ active: { transfer: 'downloading', dialer: 'waiting' } });
   });
 });
-
-function bufferIo() {
-  let out = '';
-  let err = '';
-  return {
-    out: { write: (s: string) => (out += s) },
-    err: { write: (s: string) => (err += s) },
-    outText: () => out,
-    errText: () => err,
-  };
-}

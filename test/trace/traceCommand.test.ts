@@ -7,17 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chokerMachine } from '../../machines/choker.machine.js';
 import { runTraceCommand } from '../../src/cli/traceCommand.js';
 import { openTraceRecorder } from '../../src/trace/traceRecorder.js';
+import { bufferIo } from '../support/bufferIo.js';
 
-function bufferIo() {
-  let out = '';
-  let err = '';
-  return {
-    out: { write: (s: string) => (out += s) },
-    err: { write: (s: string) => (err += s) },
-    outText: () => out,
-    errText: () => err,
-  };
-}
+
 
 describe('statorrent trace', () => {
   let dir: string;

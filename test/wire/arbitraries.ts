@@ -56,3 +56,14 @@ export const validMessage = (pieceCount: number): fc.Arbitrary<WireMessage> => {
 /** Compares messages field by field, bytes by value. */
 export const normalize = (m: WireMessage): unknown =>
   Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v instanceof Uint8Array ? Array.from(v) : v]));
+
+/** Joins byte arrays into one (what a socket would deliver in one piece). */
+export const concatBytes = (parts: readonly Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+};
