@@ -114,30 +114,22 @@ async function follow(
   let latest: TorrentProgress | undefined;
   let checkedIncomplete: (p: TorrentProgress) => void = () => undefined;
   const incomplete = new Promise<Outcome>((res) => (checkedIncomplete = (progress) => res({ kind: 'incomplete', progress })));
-  // a complete check or a seeding snapshot counts as completion as well as handle.completed
-  // (older runtimes did not settle it when the check alone found everything)
-  let sawComplete: () => void = () => undefined;
-  const complete = new Promise<Outcome>((res) => (sawComplete = () => res({ kind: 'complete' })));
   const subs: Subscription[] = [
     handle.progress$.subscribe((p) => {
       latest = p;
       view.progress(p);
       // seed refuses to leech: once the check is over, missing pieces are an error
       if (plan.command === 'seed' && p.state === 'downloading') checkedIncomplete(p);
-      if (p.state === 'seeding' || (p.state !== 'checking' && p.verifiedPieces === p.pieceCount)) sawComplete();
     }),
     handle.events$.subscribe((e) => {
       view.event(e);
-      if (e.type === 'checked' && e.verifiedPieces === m.pieceCount) sawComplete();
       if (plan.command === 'seed' && e.type === 'checked' && e.verifiedPieces < m.pieceCount) {
         checkedIncomplete({ ...(latest ?? handle0(m)), verifiedPieces: e.verifiedPieces });
       }
     }),
   ];
-  // --skip-check: every piece is taken as verified without reading anything, which can happen
-  // before we get to subscribe; it is complete by definition
-  if (plan.skipCheck) sawComplete();
   const startedAt = performance.now();
+  // settles when every piece is verified, also when the check (or --skip-check) finds them all
   const done = handle.completed.then(
     (): Outcome => ({ kind: 'complete' }),
     (e: unknown): Outcome => ({ kind: 'error', message: e instanceof Error ? e.message : String(e) }),
@@ -154,7 +146,7 @@ async function follow(
     await session.close();
   };
   try {
-    const first = await Promise.race([done, complete, stopped, incomplete]);
+    const first = await Promise.race([done, stopped, incomplete]);
     if (first.kind === 'error') {
       await shutdown();
       view.json({ type: 'exit', code: EXIT_FAILURE, reason: 'error', message: first.message });
