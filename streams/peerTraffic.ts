@@ -8,6 +8,9 @@ import type { DownloadFlow } from './downloadFlow.js';
 import type { PeerLink } from './peerLink.js';
 import type { UploadFlow } from './uploadFlow.js';
 
+/** Whole-set announcements (bitfield, have-all, have-none) one connection may make. */
+const MAX_ANNOUNCEMENTS = 8;
+
 /** Torrent-wide pieces of the data plane one connection plugs into. */
 export interface TrafficDeps {
   readonly have: Bitfield;
@@ -59,25 +62,31 @@ export function attachPeerTraffic(link: PeerLink, peer: PeerRecord, deps: Traffi
     }
   };
   /**
-   * BEP 3 / BEP 6: a peer announces its pieces once, right after the handshake. A second
-   * announcement would double-count availability (and cost a pass over every piece per
-   * 5-byte message), so it closes the connection. A first one merges with any earlier `have`s
-   * bit by bit, so availability stays symmetric with the removal at close.
+   * BEP 3 / BEP 6 say a peer announces its pieces once, right after the handshake, but real
+   * clients do not always (aria2 1.36 sends have-none, then a full bitfield later): a later
+   * announcement replaces the peer's set, availability adjusted bit by bit so it stays
+   * symmetric with the removal at close. Each one costs a pass over every piece for a 5-byte
+   * message, so past a few the peer is abusive and closed.
    */
   const announced = (isSet: (i: number) => boolean): void => {
-    if (peer.sawBitfield) {
-      peer.actor.send({ type: 'CLOSE', message: 'peer announced its pieces twice (bitfield/have-all after the first)' });
+    if (peer.announcements >= MAX_ANNOUNCEMENTS) {
+      peer.actor.send({ type: 'CLOSE', message: `peer announced its pieces more than ${MAX_ANNOUNCEMENTS} times` });
       return;
     }
-    peer.sawBitfield = true;
+    peer.announcements++;
     const wasInterested = peer.amInterested;
     for (let i = 0; i < peer.bitfield.length; i++) {
-      if (isSet(i) && peer.bitfield.set(i)) {
-        availability.addHave(i);
-        if (!have.has(i)) peer.interesting++;
+      if (isSet(i)) {
+        if (peer.bitfield.set(i)) {
+          availability.addHave(i);
+          if (!have.has(i)) peer.interesting++;
+        }
+      } else if (peer.bitfield.clear(i)) {
+        availability.removeHave(i);
+        if (!have.has(i)) peer.interesting--;
       }
     }
-    if (wasInterested) download.refill(peer);
+    if (wasInterested && peer.interesting > 0) download.refill(peer);
     else updateInterest();
   };
 

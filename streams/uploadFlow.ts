@@ -33,7 +33,7 @@ export class UploadFlow {
       req.begin >= 0 &&
       req.begin + req.length <= this.storage.pieceSize(req.index);
     if (peer.amChoking || !valid || peer.uploadQueue.length >= MAX_QUEUED_REQUESTS) {
-      if (peer.fast) peer.send({ type: 'reject', ...req });
+      if (peer.fast) peer.send({ ...req, type: 'reject' });
       return;
     }
     peer.uploadQueue.push({ index: req.index, begin: req.begin, length: req.length });
@@ -48,7 +48,7 @@ export class UploadFlow {
 
   /** We choked `peer`: its queued requests are void (BEP 3), or rejected one by one under BEP 6. */
   onChoked(peer: PeerRecord): void {
-    if (peer.fast) for (const q of peer.uploadQueue) peer.send({ type: 'reject', ...q });
+    if (peer.fast) for (const q of peer.uploadQueue) peer.send({ ...q, type: 'reject' });
     peer.uploadQueue.length = 0;
   }
 
@@ -67,7 +67,7 @@ export class UploadFlow {
         const r = await this.storage.readBlock(req.index, req.begin, req.length);
         if (E.isLeft(r)) {
           // a read error ends this round; BEP 6 peers hear so at once, others re-request later
-          if (peer.fast) peer.send({ type: 'reject', ...req });
+          if (peer.fast) peer.send({ ...req, type: 'reject' });
           break;
         }
         if (peer.closed || peer.amChoking) break;

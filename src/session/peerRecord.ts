@@ -31,8 +31,8 @@ export interface PeerRecord {
   /** Our request pipeline to this peer is non-empty (mirrors REQUESTS_PENDING/DRAINED). */
   requestsPending: boolean;
   handshaked: boolean;
-  /** A bitfield / have-all / have-none was received (BEP 3, BEP 6: at most one, first). */
-  sawBitfield: boolean;
+  /** Bitfields / have-alls / have-nones received (BEP 3, BEP 6 expect one; real clients send more). */
+  announcements: number;
   /** BEP 6 negotiated: rejects are sent instead of silently dropping requests. */
   fast: boolean;
   client: string;
@@ -72,7 +72,7 @@ export function newPeerRecord(
     snubbed: false,
     requestsPending: false,
     handshaked: false,
-    sawBitfield: false,
+    announcements: 0,
     fast: false,
     client: '',
     down: new RateMeter(),

@@ -39,8 +39,11 @@ export const setDht = (reserved: Uint8Array, on = true): Uint8Array => withBit(r
 /** Eight zero bytes: no extension announced. */
 export const emptyReserved = (): Uint8Array => new Uint8Array(RESERVED_LENGTH);
 
-/** What statorrent announces: extension protocol (BEP 10) and fast extension (BEP 6), no DHT. */
-export const ourReserved = (): Uint8Array => setFastExtension(setExtensionProtocol(emptyReserved()));
+/**
+ * What statorrent announces: the fast extension (BEP 6) only. The BEP 10 bit stays off until an
+ * extended handshake stands behind it: a client that trusts the bit waits for one.
+ */
+export const ourReserved = (): Uint8Array => setFastExtension(emptyReserved());
 
 /** True when both sides announced the fast extension, so BEP 6 messages are legal. */
 export const fastNegotiated = (ours: Uint8Array, theirs: Uint8Array): boolean =>
