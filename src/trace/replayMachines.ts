@@ -40,7 +40,11 @@ const seededRandom = (): (() => number) => {
 };
 
 const builders: Record<string, (input: unknown, clock: ReplayClock) => ReplayLogic> = {
-  peer: (input) => ({ logic: peerMachine, input: reviveSafeJson(input) }),
+  // the recorded cores (pieces, gate) are only their outline: the machine builds fresh ones
+  peer: (input) => {
+    const { pieces: _pieces, gate: _gate, ...plain } = asRecord(reviveSafeJson(input));
+    return { logic: peerMachine, input: plain };
+  },
   announce: (input) => ({
     logic: announceMachine.provide({ actors: { announce: pendingPromise as never } }),
     input: reviveSafeJson(input) ?? {},
