@@ -91,7 +91,7 @@ export interface ConnectionInput {
   readonly gate: PeerGate;
 }
 
-interface PeerContext {
+export interface PeerContext {
   readonly infoHash: Uint8Array;
   readonly ourPeerId: Uint8Array;
   readonly reserved: Uint8Array;
