@@ -2,19 +2,11 @@ import { and, assign, cancel, enqueueActions, fromCallback, not, raise, sendTo, 
 import { Bitfield } from '../src/pieces/bitfield.js';
 import { PeerGate } from '../src/peers/peerGate.js';
 import { PeerPieces } from '../src/peers/peerPieces.js';
-import {
-  checkHandshake,
-  clientNameFromPeerId,
-  describeWireError,
-  fastNegotiated,
-  ourReserved,
-  toHex,
-  type Handshake,
-  type WireError,
-  type WireMessage,
-} from '../src/wire/index.js';
+import { checkHandshake, clientNameFromPeerId, describeWireError, fastNegotiated, ourReserved, toHex, type WireError } from '../src/wire/index.js';
 import { peerMachineMeta } from './peer.meta.js';
+import type { CloseReason, ConnectionInput, PeerCommand, PeerContext, PeerEvent, PeerMachineInput } from './peer.types.js';
 
+export type { CloseReason, ConnectionInput, PeerAddress, PeerCommand, PeerContext, PeerEvent, PeerMachineInput } from './peer.types.js';
 export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js';
 
 /**
@@ -35,104 +27,6 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  * (edges only), PIECE_VERIFIED, CLOSE; from the choker — CHOKE, UNCHOKE.
  * Timers are named delays (`peerMachine.provide({ delays })`).
  */
-
-/** Why a connection ended; `message` is one line for a person. */
-export type CloseReason =
-  | { readonly code: 'protocol'; readonly error: WireError; readonly message: string }
-  | {
-      readonly code: 'handshakeTimeout' | 'idleTimeout' | 'connectFailed' | 'remoteClosed' | 'socketError' | 'local';
-      readonly message: string;
-    };
-
-/** Where the connection goes; the session's connection actor dials it or finds the accepted socket. */
-export interface PeerAddress {
-  readonly ip: string;
-  readonly port: number;
-}
-
-/** Per-connection input. Cores are shared with the data plane; tests may leave them out. */
-export interface PeerMachineInput {
-  readonly infoHash: Uint8Array;
-  /** Our own peer id (to detect connecting to ourselves). */
-  readonly peerId: Uint8Array;
-  readonly pieceCount: number;
-  /** True when we dial; false for an accepted connection (already connected). */
-  readonly outgoing: boolean;
-  readonly endpoint?: PeerAddress;
-  /** Reserved bytes we announce (default: fast extension only; BEP 10 once it lands). */
-  readonly reserved?: Uint8Array;
-  /** Whole-set announcements allowed before the peer counts as abusive (default 8). */
-  readonly maxAnnouncements?: number;
-  readonly pieces?: PeerPieces;
-  readonly gate?: PeerGate;
-}
-
-/** What the machine tells its connection actor (write, close) and the data plane behind it. */
-export type PeerCommand =
-  | { readonly type: 'handshake'; readonly handshake: Handshake }
-  | { readonly type: 'send'; readonly message: WireMessage }
-  /** Handshake done, gate open: the data plane may attach. */
-  | { readonly type: 'ready'; readonly client: string }
-  /** New reason to request: unchoked, became interested, more pieces, no longer snubbed. */
-  | { readonly type: 'refill' }
-  /** Our requests to this peer are void (it choked or snubs us): back to the pool. */
-  | { readonly type: 'release' }
-  | { readonly type: 'uploadOpened' }
-  | { readonly type: 'uploadClosed' }
-  /** Its interest or snubbing changed: the choker may want to re-rank. */
-  | { readonly type: 'candidacyChanged' }
-  | { readonly type: 'close'; readonly reason: CloseReason };
-
-/** What the connection actor is started with. */
-export interface ConnectionInput {
-  readonly outgoing: boolean;
-  readonly endpoint: PeerAddress | undefined;
-  readonly pieces: PeerPieces;
-  readonly gate: PeerGate;
-}
-
-export interface PeerContext {
-  readonly infoHash: Uint8Array;
-  readonly ourPeerId: Uint8Array;
-  readonly reserved: Uint8Array;
-  readonly pieceCount: number;
-  readonly outgoing: boolean;
-  readonly endpoint: PeerAddress | undefined;
-  readonly remotePeerId: string | null;
-  readonly client: string;
-  readonly theirReserved: Uint8Array | null;
-  readonly announcements: number;
-  readonly maxAnnouncements: number;
-  readonly closeReason: CloseReason | null;
-  readonly pieces: PeerPieces;
-  readonly gate: PeerGate;
-}
-
-/** Events the machine accepts (see above). */
-export type PeerEvent =
-  | { type: 'CONNECTED' }
-  | { type: 'CONNECT_FAILED'; message: string }
-  | { type: 'HANDSHAKE_RECEIVED'; handshake: Handshake }
-  | { type: 'PEER_CHOKE' }
-  | { type: 'PEER_UNCHOKE' }
-  | { type: 'PEER_INTERESTED' }
-  | { type: 'PEER_NOT_INTERESTED' }
-  | { type: 'PEER_HAVE'; index: number }
-  | { type: 'PEER_BITFIELD'; bitfield: Uint8Array }
-  | { type: 'PEER_HAVE_ALL' }
-  | { type: 'PEER_HAVE_NONE' }
-  | { type: 'ACTIVITY' }
-  | { type: 'DATA_RECEIVED' }
-  | { type: 'PROTOCOL_ERROR'; error: WireError }
-  | { type: 'SOCKET_CLOSED'; reason: CloseReason }
-  | { type: 'CHOKE' }
-  | { type: 'UNCHOKE' }
-  | { type: 'PIECE_VERIFIED'; index: number }
-  | { type: 'REQUESTS_PENDING' }
-  | { type: 'REQUESTS_DRAINED' }
-  | { type: 'CLOSE'; message: string }
-  | { type: 'KEEPALIVE_DUE' }
-  | { type: 'IDLE_TIMEOUT' };
 
 const KEEPALIVE_TIMER = 'keepAlive';
 const IDLE_TIMER = 'idle';
@@ -176,12 +70,8 @@ export const peerMachine = setup({
         ? { remotePeerId: toHex(event.handshake.peerId), client: clientNameFromPeerId(event.handshake.peerId), theirReserved: event.handshake.reserved }
         : {},
     ),
-    enableFast: ({ context }) => {
-      context.gate.fast = true;
-    },
-    openGate: ({ context }) => {
-      context.gate.open = true;
-    },
+    enableFast: ({ context }) => void (context.gate.fast = true),
+    openGate: ({ context }) => void (context.gate.open = true),
     announceReady: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'ready', client: context.client })),
     // BEP 3: the bitfield goes first and only when we have something; BEP 6 adds shorthands
     sendOurPiecesFast: sendTo(CONNECTION, ({ context }): PeerCommand => {
@@ -239,28 +129,16 @@ export const peerMachine = setup({
     sendUnchoke: sendTo(CONNECTION, { type: 'send', message: { type: 'unchoke' } } satisfies PeerCommand),
     sendInterested: sendTo(CONNECTION, { type: 'send', message: { type: 'interested' } } satisfies PeerCommand),
     sendNotInterested: sendTo(CONNECTION, { type: 'send', message: { type: 'notInterested' } } satisfies PeerCommand),
-    openUploads: ({ context }) => {
-      context.gate.mayUpload = true;
-    },
-    closeUploads: ({ context }) => {
-      context.gate.mayUpload = false;
-    },
+    openUploads: ({ context }) => void (context.gate.mayUpload = true),
+    closeUploads: ({ context }) => void (context.gate.mayUpload = false),
     notifyUploadOpened: sendTo(CONNECTION, { type: 'uploadOpened' } satisfies PeerCommand),
     notifyUploadClosed: sendTo(CONNECTION, { type: 'uploadClosed' } satisfies PeerCommand),
-    openRequests: ({ context }) => {
-      context.gate.mayRequest = true;
-    },
-    closeRequests: ({ context }) => {
-      context.gate.mayRequest = false;
-    },
+    openRequests: ({ context }) => void (context.gate.mayRequest = true),
+    closeRequests: ({ context }) => void (context.gate.mayRequest = false),
     refill: sendTo(CONNECTION, { type: 'refill' } satisfies PeerCommand),
     release: sendTo(CONNECTION, { type: 'release' } satisfies PeerCommand),
-    markPeerInterested: ({ context }) => {
-      context.gate.wantsUpload = true;
-    },
-    markPeerNotInterested: ({ context }) => {
-      context.gate.wantsUpload = false;
-    },
+    markPeerInterested: ({ context }) => void (context.gate.wantsUpload = true),
+    markPeerNotInterested: ({ context }) => void (context.gate.wantsUpload = false),
     notifyCandidacy: sendTo(CONNECTION, { type: 'candidacyChanged' } satisfies PeerCommand),
     recordHave: ({ context, event }) => {
       if (event.type === 'PEER_HAVE') context.pieces.gain(event.index);
@@ -277,12 +155,8 @@ export const peerMachine = setup({
       if (event.type !== 'PIECE_VERIFIED' || context.pieces.weVerified(event.index)) return;
       enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'have', index: event.index } } satisfies PeerCommand);
     }),
-    markSnubbed: ({ context }) => {
-      context.gate.snubbed = true;
-    },
-    markUnsnubbed: ({ context }) => {
-      context.gate.snubbed = false;
-    },
+    markSnubbed: ({ context }) => void (context.gate.snubbed = true),
+    markUnsnubbed: ({ context }) => void (context.gate.snubbed = false),
   },
 }).createMachine({
   id: 'peer',
