@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, fromPromise, setup, SimulatedClock, waitFor, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import { announceMachine, type AnnounceIntent } from '../../machines/announce.machine.js';
 import { torrentMachine, type TorrentEmitted } from '../../machines/torrent.machine.js';
+import type { AnnounceResponse } from '../../src/tracker/types.js';
 
 /** Stand-in child that records what it is told; finishes on STOP (like the announce machine). */
-const recorder = setup({ types: { context: {} as { got: string[] }, events: {} as { type: string } } }).createMachine({
-  context: { got: [] },
+const recorder = setup({ types: { context: {} as { got: string[]; input: unknown }, events: {} as { type: string }, input: {} as unknown } }).createMachine({
+  context: ({ input }) => ({ got: [], input }),
   initial: 'live',
   states: {
     live: {
@@ -208,7 +210,7 @@ describe('torrent machine', () => {
     await waitFor(t.actor, (s) => s.matches('active'));
     t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
     t.actor.send({ type: 'INCOMING_PEER', endpoint: ep(7) });
-    const inputOf = (id: string): unknown => (t.actor.system.get(id) as unknown as { options: { input: unknown } }).options.input;
+    const inputOf = (id: string): unknown => ((t.actor.system.get(id) as AnyActorRef).getSnapshot().context as { input: unknown }).input;
     expect(inputOf('127.0.0.2:6881')).toEqual({ outgoing: true });
     expect(inputOf('127.0.0.7:6881')).toEqual({ outgoing: false });
   });
@@ -245,4 +247,33 @@ describe('torrent machine', () => {
     expect(t.actor.system.get('choker')).toBeDefined();
     expect(t.actor.system.get('choker')).not.toBe(first);
   });
+
+  it('with the real announcer: a starved download announces early, but not before min interval', async () => {
+    const clock = new SimulatedClock();
+    const announced: { event: string; at: number }[] = [];
+    const announcer = announceMachine.provide({
+      actors: {
+        announce: fromPromise<AnnounceResponse, AnnounceIntent>(async ({ input }) => {
+          announced.push({ event: input.event, at: clock.now() });
+          return { interval: 1800, minInterval: 60, peers: [] };
+        }),
+      },
+    });
+    const actor = createActor(torrentMachine.provide({ actors: { checkPieces: fromPromise(async () => 0), peer: recorder, announcer, choker: idle } }), {
+      clock,
+      input: { pieceCount: 2, maxPeers: 2, peerInput: {} },
+    });
+    actor.start();
+    await waitFor(actor, (s) => s.matches('active'));
+    await waitFor(actor.system.get('announce') as AnyActorRef, (s) => s.matches('waiting'));
+    expect(announced).toEqual([{ event: 'started', at: 0 }]);
+    clock.increment(5_000); // a redial round with nobody to dial: NEED_PEERS, held until min interval
+    clock.increment(50_000);
+    expect(announced).toHaveLength(1);
+    clock.increment(5_000);
+    await waitFor(actor.system.get('announce') as AnyActorRef, (s) => s.matches('waiting'));
+    expect(announced).toEqual([{ event: 'started', at: 0 }, { event: 'empty', at: 60_000 }]);
+    actor.stop();
+  });
 });
+
