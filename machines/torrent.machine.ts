@@ -32,7 +32,11 @@ export interface TorrentInput {
   readonly pieceCount: number;
   /** Most simultaneous peer connections (incoming + outgoing). */
   readonly maxPeers: number;
-  /** Input handed to every spawned peer actor (plain data), with `outgoing` added per connection. */
+  /**
+   * Input handed to every spawned peer actor, with `endpoint` and `outgoing` added per
+   * connection. Plain data and shared core objects only: a peer machine builds its own
+   * per-connection state from it (no factory functions in context).
+   */
   readonly peerInput: Readonly<Record<string, unknown>>;
   /** Our own listen address(es), so trackers returning us are not dialled. */
   readonly self?: readonly PeerEndpoint[];
@@ -128,7 +132,7 @@ export const torrentMachine = setup({
         const id = endpointKey(endpoint);
         if (peers.has(id)) continue;
         peers.add(id);
-        enqueue.spawnChild('peer', { id, systemId: id, input: { ...context.peerInput, outgoing: true } });
+        enqueue.spawnChild('peer', { id, systemId: id, input: { ...context.peerInput, endpoint, outgoing: true } });
         enqueue(emit({ type: 'dial' as const, id, endpoint }));
       }
       enqueue.assign({ peers });
@@ -141,7 +145,7 @@ export const torrentMachine = setup({
         return;
       }
       context.pool.markConnected(event.endpoint);
-      enqueue.spawnChild('peer', { id, systemId: id, input: { ...context.peerInput, outgoing: false } });
+      enqueue.spawnChild('peer', { id, systemId: id, input: { ...context.peerInput, endpoint: event.endpoint, outgoing: false } });
       enqueue.assign({ peers: new Set([...context.peers, id]) });
     }),
     rejectIncoming: emit(({ event }) => ({

@@ -20,7 +20,7 @@ const recorder = setup({ types: { context: {} as { got: string[]; input: unknown
 });
 const idle = setup({}).createMachine({});
 
-function start(opts: { pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean; choker?: AnyActorLogic } = {}) {
+function start(opts: { pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean; choker?: AnyActorLogic; peerInput?: Record<string, unknown> } = {}) {
   const clock = new SimulatedClock();
   const machine = torrentMachine.provide({
     actors: {
@@ -32,7 +32,7 @@ function start(opts: { pieceCount?: number; verified?: number; maxPeers?: number
   });
   const actor = createActor(machine, {
     clock,
-    input: { pieceCount: opts.pieceCount ?? 3, maxPeers: opts.maxPeers ?? 2, peerInput: {} },
+    input: { pieceCount: opts.pieceCount ?? 3, maxPeers: opts.maxPeers ?? 2, peerInput: opts.peerInput ?? {} },
   });
   const emitted: TorrentEmitted[] = [];
   actor.on('*', (e) => emitted.push(e));
@@ -205,14 +205,14 @@ describe('torrent machine', () => {
     expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
   });
 
-  it('hands every peer actor the plain peer input, marked outgoing or incoming', async () => {
-    const t = start({ maxPeers: 3 });
+  it('hands every peer actor the plain peer input with its endpoint, marked outgoing or incoming', async () => {
+    const t = start({ maxPeers: 3, peerInput: { pieceCount: 3 } });
     await waitFor(t.actor, (s) => s.matches('active'));
     t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
     t.actor.send({ type: 'INCOMING_PEER', endpoint: ep(7) });
     const inputOf = (id: string): unknown => ((t.actor.system.get(id) as AnyActorRef).getSnapshot().context as { input: unknown }).input;
-    expect(inputOf('127.0.0.2:6881')).toEqual({ outgoing: true });
-    expect(inputOf('127.0.0.7:6881')).toEqual({ outgoing: false });
+    expect(inputOf('127.0.0.2:6881')).toEqual({ pieceCount: 3, endpoint: ep(2), outgoing: true });
+    expect(inputOf('127.0.0.7:6881')).toEqual({ pieceCount: 3, endpoint: ep(7), outgoing: false });
   });
 
   it('asks the trackers for more peers while downloading with room and nobody left to dial', async () => {
