@@ -37,7 +37,7 @@ export interface TorrentInput {
    * connection. Plain data and shared core objects only: a peer machine builds its own
    * per-connection state from it (no factory functions in context).
    */
-  readonly peerInput: Readonly<Record<string, unknown>>;
+  readonly peerInput: object;
   /** Our own listen address(es), so trackers returning us are not dialled. */
   readonly self?: readonly PeerEndpoint[];
   /** Input for the invoked `choker` actor (its tunables; it reads peers through its own provided actor). */
