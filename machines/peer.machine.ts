@@ -17,9 +17,10 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  *
  * IO is the provided `connection` actor (invoked for the machine's whole life): it owns the
  * socket and wire stack, sends the events below to this machine and receives
- * {@link PeerCommand}s. Bits and counts live in cores passed by input (`pieces`: the peer's
- * bitfield, its share of availability and the interesting count; `gate`: what the block path
- * may do), which the named actions call. Blocks never come here.
+ * {@link PeerCommand}s. Bits and counts live in cores the machine builds from its input's
+ * shared ones and hands to its connection (`pieces`: the peer's bitfield, its share of
+ * availability and the interesting count; `gate`: what the block path may do); the named
+ * actions call them. Blocks never come here.
  *
  * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_*
  * (one per control message), ACTIVITY / DATA_RECEIVED (coalesced, ≤ 1 per second),
@@ -163,7 +164,7 @@ export const peerMachine = setup({
   description: 'One peer connection: TCP connect, handshake, then the four choke/interest flags, snubbing and extensions until either side closes.',
   meta: peerMachineMeta,
   context: ({ input }) => {
-    const pieces = input.pieces ?? new PeerPieces(new Bitfield(input.pieceCount));
+    const pieces = new PeerPieces(input.have ?? new Bitfield(input.pieceCount), input.availability);
     return {
       infoHash: input.infoHash,
       ourPeerId: input.peerId,
@@ -178,7 +179,7 @@ export const peerMachine = setup({
       maxAnnouncements: input.maxAnnouncements ?? 8,
       closeReason: null,
       pieces,
-      gate: input.gate ?? new PeerGate(),
+      gate: new PeerGate(),
     };
   },
   invoke: {

@@ -1,3 +1,5 @@
+import type { Availability } from '../src/pieces/availability.js';
+import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerGate } from '../src/peers/peerGate.js';
 import type { PeerPieces } from '../src/peers/peerPieces.js';
 import type { Handshake, WireError, WireMessage } from '../src/wire/index.js';
@@ -21,7 +23,10 @@ export interface PeerAddress {
   readonly port: number;
 }
 
-/** Per-connection input. Cores are shared with the data plane; tests may leave them out. */
+/**
+ * Per-connection input: plain data and the torrent's shared cores. The machine builds its own
+ * per-connection cores (`pieces`, `gate`) from them and hands those to its connection actor.
+ */
 export interface PeerMachineInput {
   readonly infoHash: Uint8Array;
   /** Our own peer id (to detect connecting to ourselves). */
@@ -34,8 +39,10 @@ export interface PeerMachineInput {
   readonly reserved?: Uint8Array;
   /** Whole-set announcements allowed before the peer counts as abusive (default 8). */
   readonly maxAnnouncements?: number;
-  readonly pieces?: PeerPieces;
-  readonly gate?: PeerGate;
+  /** Our verified pieces (torrent-wide, shared): what we announce and what interest is counted against. */
+  readonly have?: Bitfield;
+  /** The torrent's availability counts this peer's pieces are added to. */
+  readonly availability?: Availability;
 }
 
 /** What the machine tells its connection actor (write, close) and the data plane behind it. */

@@ -10,8 +10,6 @@ import type { UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { parseIp } from '../peers/ipAddress.js';
-import { PeerGate } from '../peers/peerGate.js';
-import { PeerPieces } from '../peers/peerPieces.js';
 import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
 import type { Availability } from '../pieces/availability.js';
 import type { Bitfield } from '../pieces/bitfield.js';
@@ -93,18 +91,13 @@ export class TorrentPeers {
     });
   }
 
-  /** Input for one peer machine: plain data plus its cores (shared with the data plane). */
-  peerInput(endpoint: PeerEndpoint, outgoing: boolean): PeerMachineInput {
+  /**
+   * What every peer machine of this torrent gets besides its endpoint: plain data and the
+   * torrent-wide cores (our pieces, availability) its own pieces core counts against.
+   */
+  get peerInput(): Omit<PeerMachineInput, 'endpoint' | 'outgoing'> {
     const m = this.deps.metainfo;
-    return {
-      infoHash: m.infoHash,
-      peerId: this.deps.ourPeerId,
-      pieceCount: m.pieceCount,
-      outgoing,
-      endpoint,
-      pieces: new PeerPieces(this.deps.have, this.deps.availability),
-      gate: new PeerGate(),
-    };
+    return { infoHash: m.infoHash, peerId: this.deps.ourPeerId, pieceCount: m.pieceCount, have: this.deps.have, availability: this.deps.availability };
   }
 
   /**

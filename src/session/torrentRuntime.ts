@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import { BehaviorSubject, Subject } from 'rxjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { createActor, createMachine, fromPromise } from 'xstate';
+import { createActor, fromCallback, fromPromise } from 'xstate';
 import { announceMachine } from '../../machines/announce.machine.js';
-import { chokerMachine } from '../../machines/choker.machine.js';
+import { chokerMachine, type PeersRead } from '../../machines/choker.machine.js';
 import { peerMachine } from '../../machines/peer.machine.js';
 import { torrentMachine, type TorrentActor, type TorrentEmitted } from '../../machines/torrent.machine.js';
 import { DownloadFlow } from '../../streams/downloadFlow.js';
@@ -25,13 +25,6 @@ import { progressSnapshot, stateOf } from './torrentProgress.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
 
 export type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
-
-/** A stand-in announcer for torrents without trackers: it only waits for STOP. */
-const noTrackers = createMachine({
-  id: 'noTrackers',
-  initial: 'idle',
-  states: { idle: { on: { STOP: 'done' } }, done: { type: 'final' } },
-});
 
 /**
  * The composition root of one torrent: storage, piece picker and the two data flows, the
@@ -150,16 +143,23 @@ export class TorrentRuntime implements TorrentHandle {
       { infoHash: m.infoHash, peerId: this.host.peerId, port: this.host.port },
       () => ({ uploaded: this.upTotal.total, downloaded: this.downTotal.total, left: m.totalLength - this.verifiedBytes }),
     );
-    const announcer =
-      tiers.length === 0
-        ? noTrackers
-        : announceMachine.provide({
-            actors: {
-              announce: fromPromise(({ input, signal }: { input: { event: AnnounceEvent }; signal: AbortSignal }): Promise<AnnounceResponse> =>
-                tieredAnnounce(input.event, signal),
-              ),
-            },
-          });
+    const announcer = announceMachine.provide({
+      actors: {
+        announce: fromPromise(({ input, signal }: { input: { event: AnnounceEvent }; signal: AbortSignal }): Promise<AnnounceResponse> =>
+          tieredAnnounce(input.event, signal),
+        ),
+      },
+    });
+    // the wall clock and randomness enter the choker here, as data of its PEERS_READ events
+    const choker = chokerMachine.provide({
+      actors: {
+        readPeers: fromCallback(({ sendBack, receive }) => {
+          receive(() =>
+            sendBack({ type: 'PEERS_READ', peers: this.peers.chokeCandidates(this.have.isComplete, Date.now()), now: Date.now(), draw: Math.random() } satisfies PeersRead),
+          );
+        }),
+      },
+    });
     const machine = torrentMachine.provide({
       actors: {
         checkPieces: fromPromise(async ({ signal }) => {
@@ -178,21 +178,17 @@ export class TorrentRuntime implements TorrentHandle {
         }),
         peer: peerMachine.provide({ actors: { connection: this.peers.connection } }),
         announcer,
-        choker: chokerMachine,
+        choker,
       },
     });
     const actor = createActor(machine, {
       input: {
         pieceCount: m.pieceCount,
         maxPeers: this.options.maxPeers ?? 50,
-        peerInput: (endpoint, outgoing) => this.peers.peerInput(endpoint, outgoing),
+        // shared cores each peer machine builds its own pieces core on (endpoint/outgoing added per peer)
+        peerInput: this.peers.peerInput,
         self: [{ ip: '127.0.0.1', port: this.host.port }],
-        now: () => Date.now(),
-        chokerInput: {
-          readPeers: () => this.peers.chokeCandidates(this.have.isComplete, Date.now()),
-          random: Math.random,
-          now: () => Date.now(),
-        },
+        announcerInput: { noTrackers: tiers.length === 0 },
       },
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });

@@ -4,8 +4,6 @@ import { emptyReserved, ourReserved } from '../../src/wire/index.js';
 import { peerMachine, type ConnectionInput, type PeerCommand, type PeerMachine, type PeerMachineInput } from '../../machines/peer.machine.js';
 import { Bitfield } from '../../src/pieces/bitfield.js';
 import { Availability } from '../../src/pieces/availability.js';
-import { PeerGate } from '../../src/peers/peerGate.js';
-import { PeerPieces } from '../../src/peers/peerPieces.js';
 
 export const infoHash = new Uint8Array(20).fill(0xab);
 export const ourId = new Uint8Array(20).fill(0x11);
@@ -34,8 +32,6 @@ export function startPeer(options: { outgoing?: boolean; pieceCount?: number; ou
   const pieceCount = options.pieceCount ?? 10;
   const ours = options.ours ?? new Bitfield(pieceCount);
   const availability = new Availability(pieceCount);
-  const pieces = new PeerPieces(ours, availability);
-  const gate = new PeerGate();
   const commands: PeerCommand[] = [];
   const connection = fromCallback<PeerCommand, ConnectionInput>(({ receive }) => {
     receive((c) => commands.push(c));
@@ -45,13 +41,15 @@ export function startPeer(options: { outgoing?: boolean; pieceCount?: number; ou
   const actor = createActor(machine, {
     input: {
       ...input(options.outgoing ?? true, pieceCount),
-      pieces,
-      gate,
+      have: ours,
+      availability,
       ...(options.maxAnnouncements !== undefined ? { maxAnnouncements: options.maxAnnouncements } : {}),
     },
     clock,
   });
   actor.start();
+  // the machine builds its own per-connection cores; the data plane gets the same objects
+  const { pieces, gate } = actor.getSnapshot().context;
   const tags = (): string[] => commands.map(tag);
   /** Tags of the commands given since the last call. */
   let seen = 0;
