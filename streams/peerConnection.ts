@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { filter, map, merge, type Observable } from 'rxjs';
 import { fromCallback, type CallbackActorLogic, type EventObject } from 'xstate';
 import type { CloseReason, ConnectionInput, PeerCommand, PeerEvent } from '../machines/peer.machine.js';
-import { ourReserved, type WireMessage } from '../src/wire/index.js';
+import { ourReserved } from '../src/wire/index.js';
 import type { FrameEvent } from './frames.js';
 import { toPeerEvents, type PeerEventOptions } from './peerEvents.js';
 import { wrapWireSocket, type IncomingEvent, type WireSocket } from './wireSocket.js';
@@ -37,8 +37,6 @@ export interface PeerConnectionOptions extends PeerEventOptions {
   socketFor(input: ConnectionInput): Socket | undefined;
   /** Joins the data plane; called once the wire stack exists, before any byte is read. */
   attach?(link: ConnectionLink): ConnectionPlane;
-  /** Sees every control message the machine writes (traces). */
-  readonly onSend?: (message: WireMessage) => void;
 }
 
 const isFrame = (e: IncomingEvent): e is FrameEvent => e.kind !== 'end';
@@ -83,7 +81,6 @@ export function peerConnection(options: PeerConnectionOptions): CallbackActorLog
           wire.sendHandshake(command.handshake);
           break;
         case 'send':
-          options.onSend?.(command.message);
           wire.send(command.message);
           break;
         case 'close':
