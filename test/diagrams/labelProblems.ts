@@ -24,13 +24,15 @@ export function labelProblemsInPage(): LabelReport {
   if (root === null) throw new Error('no <svg> in the page');
   const fontFamily = getComputedStyle(root).fontFamily;
   const first = (fontFamily.split(',')[0] ?? '').trim().replace(/^["']|["']$/g, '');
-  // A font is installed when text set in it measures differently from each generic fallback.
+  // An installed font replaces the generic fallback after it, so the text measures differently
+  // from at least one generic family (it may itself be the default of another); a missing one
+  // never does.
   const canvas = document.createElementNS('http://www.w3.org/1999/xhtml', 'canvas') as HTMLCanvasElement;
   const ctx = canvas.getContext('2d');
   const sample = 'connecting handshaking PEER_UNCHOKE mmmwwwiiil 0123';
   let fontAvailable = false;
   if (ctx !== null && first !== '') {
-    fontAvailable = ['monospace', 'serif', 'sans-serif'].every((generic) => {
+    fontAvailable = ['monospace', 'serif', 'sans-serif'].some((generic) => {
       ctx.font = `16px ${generic}`;
       const base = ctx.measureText(sample).width;
       ctx.font = `16px "${first}", ${generic}`;
