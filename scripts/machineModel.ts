@@ -137,6 +137,13 @@ function docOf(docs: Map<string, { description: string | undefined; bep: string 
   return docs.get(name) ?? { description: undefined, bep: undefined };
 }
 
+/** External events the machine accepts: those named in `on` (not xstate's done/after/error events), sorted. */
+export function eventNames(model: MachineModel): string[] {
+  const names = new Set<string>();
+  for (const t of model.transitions) if (t.eventType !== '' && !t.eventType.startsWith('xstate.')) names.add(t.eventType);
+  return [...names].sort();
+}
+
 /**
  * Stable key of a transition definition taken from a running actor (for example from an
  * `@xstate.microstep` inspection event), matching {@link TransitionModel.key}.
