@@ -22,7 +22,7 @@ const NONE = '(no description)';
  * written; machines added later follow in name order with their own description.
  */
 export const READING_ORDER: readonly (readonly [name: string, why: string])[] = [
-  ['peer', 'one connection to one peer: the BEP 3 handshake, then four flags (who chokes whom, who wants what) side by side. The smallest piece of the protocol; everything else builds on it.'],
+  ['peer', 'one connection to one peer: the BEP 3 handshake, then parallel regions side by side (who chokes whom, who wants what). The smallest piece of the protocol; everything else builds on it.'],
   ['torrent', 'one torrent: checks the disk, then keeps a set of peer machines (one per connection) and decides when the download is complete.'],
   ['choker', 'which peers may download from us: tit-for-tat every rechoke interval, plus one optimistic slot.'],
   ['announce', 'how the torrent finds peers: announces to the trackers, retries with back-off.'],
@@ -60,11 +60,12 @@ function whereToStart(machines: readonly NamedMachine[], withOverview: boolean):
   let n = 1;
   if (withOverview) {
     out.push(
-      `${n++}. [overview.svg](overview.svg): the whole client on one page. Boxes at the top are the`,
-      '   machines (protocol states and decisions); solid arrows say who starts whom, dotted',
-      '   arrows carry events; the session in the middle starts the actors and turns network and',
-      '   disk IO into events; thick arrows at the bottom are the data plane, where bytes flow',
-      '   through RxJS streams beside the machines and never through them.',
+      `${n++}. [overview.svg](overview.svg): the whole client on one page. The "control plane" box`,
+      '   holds the machines (protocol states and decisions): solid arrows say who starts whom,',
+      '   dotted arrows carry events. The session is drawn twice: above the machines it starts',
+      '   them and turns network and disk IO into events (IO in), below them it acts on what they',
+      '   emit (IO out). The "data plane" box beside them is where bytes flow (thick arrows),',
+      '   through RxJS streams, straight between socket and disk, never through a machine.',
     );
   }
   for (const m of ordered) {
