@@ -98,15 +98,28 @@ export function overviewMermaid(machines: readonly OverviewMachine[], repo: Repo
       }
     }
   }
-  // Events each machine gets from another machine; the rest of what it accepts comes from the session.
+  // Events each machine gets from another machine; the rest of what it accepts comes from the
+  // session. Sources name event types, not targets: an event type a machine sends that one of
+  // the machines it starts accepts goes to those (torrent's STOP to its announcer), otherwise to
+  // every other machine accepting it (the choker's CHOKE to the peers it does not start).
+  const children = new Map<string, Set<string>>(sorted.map((m) => [m.name, new Set<string>()]));
+  for (const m of sorted) {
+    for (const src of m.model.actors) {
+      const child = machineOf(src);
+      if (child !== undefined && child.name !== m.name) children.get(m.name)?.add(child.name);
+    }
+  }
   const fromMachines = new Map<string, Set<string>>(sorted.map((m) => [m.name, new Set<string>()]));
   for (const m of sorted) {
-    const sends = facts.get(m.name)?.sends ?? [];
-    for (const other of sorted) {
-      if (other.name === m.name) continue;
-      const shared = sends.filter((e) => (accepted.get(other.name) ?? []).includes(e));
-      shared.forEach((e) => fromMachines.get(other.name)?.add(e));
-      if (shared.length > 0) edge(mid(m.name), mid(other.name), false, `sends ${eventList(shared)}`);
+    const sentTo = new Map<string, string[]>();
+    for (const e of facts.get(m.name)?.sends ?? []) {
+      const accepting = sorted.filter((o) => o.name !== m.name && (accepted.get(o.name) ?? []).includes(e));
+      const mine = accepting.filter((o) => children.get(m.name)?.has(o.name) ?? false);
+      for (const o of mine.length > 0 ? mine : accepting) sentTo.set(o.name, [...(sentTo.get(o.name) ?? []), e]);
+    }
+    for (const [to, events] of sentTo) {
+      events.forEach((e) => fromMachines.get(to)?.add(e));
+      edge(mid(m.name), mid(to), false, `sends ${eventList(events)}`);
     }
   }
 
