@@ -107,11 +107,12 @@ export function staysLines(s: StateModel, machineId: string): string[] {
 }
 
 /**
- * Mermaid wraps an arrow label at 200 px (about 20 characters), wherever the browser's font puts
- * that; the generator breaks lines itself, at words, so each line is whole and the trigger line
- * always comes first. Guards and `/ actions` go on lines of their own when the label is long.
+ * Mermaid wraps an arrow label at 200 px (about 20 characters of DejaVu Sans at 16 px), wherever
+ * the browser's font puts that; the generator breaks lines itself, at words, so each line is
+ * whole and the trigger (never broken) always comes first. Guards and `/ actions` go on lines
+ * of their own when the label is long.
  */
-export const EDGE_LINE_CHARS = 22;
+export const EDGE_LINE_CHARS = 20;
 
 /** `EVENT [guard] / actions` as `<br/>`-separated lines of at most {@link EDGE_LINE_CHARS}. */
 function edgeLabel(t: TransitionModel, machineId: string): string {
@@ -122,7 +123,8 @@ function edgeLabel(t: TransitionModel, machineId: string): string {
   const guardAt = trigger.indexOf(' [');
   const pieces = guardAt > 0 && trigger.length > EDGE_LINE_CHARS ? [trigger.slice(0, guardAt), trigger.slice(guardAt + 1)] : [trigger];
   if (acts !== '') pieces.push(acts);
-  return pieces.flatMap((p) => wrapWords(p, EDGE_LINE_CHARS)).join('<br/>');
+  // The event or timer name itself stays whole on the first line (`after handshakeTimeout`).
+  return pieces.flatMap((p, i) => (i === 0 ? [p] : wrapWords(p, EDGE_LINE_CHARS))).join('<br/>');
 }
 
 /** Splits at spaces into lines of at most `max` characters (a longer word gets its own line). */
@@ -133,7 +135,7 @@ export function wrapWords(text: string, max: number): string[] {
   const tokens: string[] = [];
   for (const w of text.split(' ')) {
     const last = tokens[tokens.length - 1];
-    if (last !== undefined && ['&&', '||', '/'].includes(last)) tokens[tokens.length - 1] = `${last} ${w}`;
+    if (last !== undefined && ['&&', '||', '/'].includes(last) && last.length + 1 + w.length <= max) tokens[tokens.length - 1] = `${last} ${w}`;
     else tokens.push(w);
   }
   for (const word of tokens) {
