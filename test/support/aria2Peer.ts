@@ -14,8 +14,11 @@ export interface Aria2Peer {
   readonly port: number;
   /** Resolves with its exit status once it has exited (0: every download complete and checked). */
   readonly exited: Promise<number | null>;
-  /** Messages aria2 logged sending to the peer at `ip:port`, in order ("have none", "bitfield ..."). */
-  sentTo(ip: string, port: number): Promise<string[]>;
+  /**
+   * Messages aria2 logged sending to the peer at `ip` (`port`: the one it dialled; leave it out
+   * for peers that dialled aria2 from a port of their own), in order: "have none", "bitfield ...".
+   */
+  sentTo(ip: string, port?: number): Promise<string[]>;
   /** Last console lines, for failure messages. */
   output(): string;
   /** Stops it (SIGTERM, then SIGKILL) and removes its log folder. */
@@ -86,7 +89,7 @@ async function startAria2(torrentPath: string, roleArgs: readonly string[], opti
     ip,
     port,
     exited,
-    sentTo: async (peerIp, peerPort) => aria2SentMessages(await readFile(log, 'utf8'), `${peerIp}:${peerPort}`),
+    sentTo: async (peerIp, peerPort) => aria2SentMessages(await readFile(log, 'utf8'), peerIp, peerPort),
     output: () => seen,
     stop,
   };
