@@ -48,7 +48,7 @@ describe('statorrent downloads from an aria2 seeder via statorrent tracker', () 
     expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'seed', 'content')));
 
     const lines = jsonLines(r.stdout);
-    expect(lines.some((l) => l['type'] === 'peerConnected' && String(l['id']).startsWith(`${ARIA2_IP}:${aria2!.port}`))).toBe(true);
+    expect(lines.find((l) => l['type'] === 'peerConnected' && l['id'] === `${ARIA2_IP}:${aria2!.port}`)).toMatchObject({ client: 'aria2 1.36.0' });
     expect(lines.filter((l) => l['type'] === 'pieceVerified')).toHaveLength(metainfo.pieceCount);
     expect(lines.at(-1)).toMatchObject({ type: 'exit', code: 0 });
     // aria2's own log: it served us as a seeder does (have-all first, BEP 6)

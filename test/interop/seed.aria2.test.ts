@@ -67,7 +67,7 @@ describe('aria2 downloads from statorrent seed via statorrent tracker', () => {
     expect(announcements[0]).toBe('have none');
     // our side: aria2 connected and was served in full, never dropped for re-announcing
     const lines = jsonLines(seed.stdout());
-    expect(lines.some((l) => l['type'] === 'peerConnected' && String(l['id']).startsWith('127.0.0.2:'))).toBe(true);
+    expect(lines.find((l) => l['type'] === 'peerConnected' && String(l['id']).startsWith('127.0.0.2:'))).toMatchObject({ client: 'aria2 1.36.0' });
     const closedBy = lines.filter((l) => l['type'] === 'peerClosed').map((l) => String(l['reason']));
     expect(closedBy.filter((r) => /announced/.test(r))).toEqual([]);
 
