@@ -58,7 +58,7 @@ export const peerMachine = setup({
     handshakeAccepted: ({ context, event }) => handshakeVerdict(context, event)?._tag === 'Right',
     fastNegotiated: ({ context }) => context.theirReserved !== null && fastNegotiated(context.reserved, context.theirReserved),
     haveInRange: ({ context, event }) => event.type === 'PEER_HAVE' && event.index < context.pieceCount,
-    withinAnnouncementCap: ({ context }) => context.announcements < context.maxAnnouncements,
+    withinAnnouncementCap: ({ context }) => context.pieces.announcements < context.maxAnnouncements,
     wantsPieces: ({ context }) => context.pieces.interesting > 0,
   },
   actions: {
@@ -150,7 +150,6 @@ export const peerMachine = setup({
       else if (event.type === 'PEER_HAVE_ALL') context.pieces.replaceWithAll();
       else if (event.type === 'PEER_HAVE_NONE') context.pieces.replaceWithNone();
     },
-    countAnnouncement: assign({ announcements: ({ context }) => context.announcements + 1 }),
     // have suppression: a peer that has the piece gains nothing from hearing about it
     announceVerified: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'PIECE_VERIFIED' || context.pieces.weVerified(event.index)) return;
@@ -175,7 +174,6 @@ export const peerMachine = setup({
       remotePeerId: null,
       client: '',
       theirReserved: null,
-      announcements: 0,
       maxAnnouncements: input.maxAnnouncements ?? 8,
       closeReason: null,
       pieces,
@@ -281,18 +279,18 @@ export const peerMachine = setup({
         PEER_BITFIELD: [
           {
             guard: 'withinAnnouncementCap',
-            actions: ['countAnnouncement', 'replacePieces', 'refill'],
+            actions: ['replacePieces', 'refill'],
             description: 'Its pieces are exactly these now (a later bitfield replaces the set).',
             meta: { bep: 'BEP 3 · Peer messages' },
           },
           { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: each costs a pass over every piece, so it is abusive.' },
         ],
         PEER_HAVE_ALL: [
-          { guard: 'withinAnnouncementCap', actions: ['countAnnouncement', 'replacePieces', 'refill'], description: 'It is a seed: every piece.', meta: { bep: 'BEP 6 · Fast Extension' } },
+          { guard: 'withinAnnouncementCap', actions: ['replacePieces', 'refill'], description: 'It is a seed: every piece.', meta: { bep: 'BEP 6 · Fast Extension' } },
           { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: abusive.' },
         ],
         PEER_HAVE_NONE: [
-          { guard: 'withinAnnouncementCap', actions: ['countAnnouncement', 'replacePieces'], description: 'It has no piece (yet).', meta: { bep: 'BEP 6 · Fast Extension' } },
+          { guard: 'withinAnnouncementCap', actions: ['replacePieces'], description: 'It has no piece (yet).', meta: { bep: 'BEP 6 · Fast Extension' } },
           { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: abusive.' },
         ],
         PIECE_VERIFIED: { actions: 'announceVerified', description: 'Send have unless the peer has the piece; if it has, we want one piece less from it.', meta: { bep: 'BEP 3 · Peer messages' } },
@@ -384,7 +382,7 @@ export const peerMachine = setup({
         extensions: {
           // BEP 10 goes here: `offered` (both set reserved bit 0x10 of byte 5) → send our
           // extended handshake → `negotiated`, with the peer's message ids (ut_metadata,
-          // ut_pex) kept in context as plain data beside `announcements`.
+          // ut_pex) kept in context as plain data beside `maxAnnouncements`.
           description: 'Extension negotiation (BEP 10 lands here); none is offered yet, so the reserved bit stays off.',
           initial: 'none',
           states: { none: { description: 'No extension protocol negotiated.' } },

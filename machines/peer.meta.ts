@@ -46,7 +46,7 @@ export const peerMachineMeta = {
     handshakeAccepted: 'Their handshake names our info hash and is not our own peer id.',
     fastNegotiated: 'Both handshakes set the BEP 6 reserved bit (byte 7, 0x04).',
     haveInRange: 'The have index is below the piece count.',
-    withinAnnouncementCap: 'The peer has replaced its piece set fewer than maxAnnouncements times (8; more is abusive).',
+    withinAnnouncementCap: 'The peer re-announced its piece set without adding a piece fewer than maxAnnouncements times (8; more is abusive).',
     wantsPieces: 'The peer has a piece we still lack (its interesting count is above zero).',
   },
 } as const;

@@ -37,7 +37,7 @@ export interface PeerMachineInput {
   readonly endpoint?: PeerAddress;
   /** Reserved bytes we announce (default: fast extension only; BEP 10 once it lands). */
   readonly reserved?: Uint8Array;
-  /** Whole-set announcements allowed before the peer counts as abusive (default 8). */
+  /** Whole-set announcements adding no piece allowed before the peer counts as abusive (default 8). */
   readonly maxAnnouncements?: number;
   /** Our verified pieces (torrent-wide, shared): what we announce and what interest is counted against. */
   readonly have?: Bitfield;
@@ -79,7 +79,6 @@ export interface PeerContext {
   readonly remotePeerId: string | null;
   readonly client: string;
   readonly theirReserved: Uint8Array | null;
-  readonly announcements: number;
   readonly maxAnnouncements: number;
   readonly closeReason: CloseReason | null;
   readonly pieces: PeerPieces;

@@ -13,6 +13,7 @@ export class PeerPieces {
   readonly bitfield: Bitfield;
   /** Pieces the peer has that we still lack: we are interested while this is above zero. */
   private interestingCount = 0;
+  private countedAnnouncements = 0;
   private released = false;
 
   /**
@@ -29,6 +30,16 @@ export class PeerPieces {
   /** Our verified pieces (what we announce to the peer). */
   get ours(): Bitfield {
     return this.have;
+  }
+
+  /**
+   * Whole-set announcements that count toward the abuse cap: the first, and every later one
+   * that added no piece. aria2 sends a bitfield whenever that is shorter than the `have`s it
+   * replaces, a dozen times per download under load: news, never counted. A have-all /
+   * have-none costs us a pass over every piece for 5 bytes, and a repeat adds nothing.
+   */
+  get announcements(): number {
+    return this.countedAnnouncements;
   }
 
   /** Pieces the peer has and we lack. */
@@ -80,10 +91,12 @@ export class PeerPieces {
 
   private replace(isSet: (i: number) => boolean): void {
     if (this.released) return;
+    let added = false;
     const b = this.bitfield;
     for (let i = 0; i < b.length; i++) {
       if (isSet(i)) {
         if (b.set(i)) {
+          added = true;
           this.availability?.addHave(i);
           if (!this.have.has(i)) this.interestingCount++;
         }
@@ -92,5 +105,6 @@ export class PeerPieces {
         if (!this.have.has(i)) this.interestingCount--;
       }
     }
+    if (!added || this.countedAnnouncements === 0) this.countedAnnouncements++;
   }
 }

@@ -100,7 +100,7 @@ describe('peer machine model (@xstate/graph)', () => {
       const snap = actor.getSnapshot();
       expect(snap.value).toEqual(path.state.value);
       expect(snap.context.closeReason?.code).toEqual(path.state.context.closeReason?.code);
-      expect(snap.context.announcements).toBe(path.state.context.announcements);
+      expect(snap.context.remotePeerId).toBe(path.state.context.remotePeerId);
       actor.stop();
     }
   });

@@ -112,10 +112,23 @@ describe('peer machine: piece announcements (real clients send more than one)', 
     expect(p.availability.of(1)).toBe(0); // its share went back on close
   });
 
-  it('closes a peer that re-announces past the cap, and on a have beyond the last piece', () => {
-    const p = activePeer({ maxAnnouncements: 2 });
+  it('never counts a re-announcement that adds pieces (aria2 sends a bitfield instead of many haves)', () => {
+    const p = activePeer({ pieceCount: 16, maxAnnouncements: 2 });
     p.actor.send({ type: 'PEER_HAVE_NONE' });
-    p.actor.send({ type: 'PEER_HAVE_ALL' });
+    for (let k = 1; k <= 16; k++) {
+      const bits = new Uint8Array(2);
+      for (let i = 0; i < k; i++) bits[i >> 3]! |= 0x80 >> (i & 7);
+      p.actor.send({ type: 'PEER_BITFIELD', bitfield: bits }); // one more piece each time
+    }
+    expect(p.actor.getSnapshot().status).toBe('active');
+    expect(p.availability.of(15)).toBe(1);
+  });
+
+  it('closes a peer that re-announces past the cap without adding pieces, and on a have beyond the last piece', () => {
+    const p = activePeer({ maxAnnouncements: 2 });
+    p.actor.send({ type: 'PEER_HAVE_NONE' }); // the first counts
+    p.actor.send({ type: 'PEER_HAVE_ALL' }); // adds pieces: not counted
+    p.actor.send({ type: 'PEER_HAVE_NONE' }); // adds nothing: counted (2)
     expect(p.actor.getSnapshot().status).toBe('active');
     p.actor.send({ type: 'PEER_HAVE_NONE' });
     expect(p.actor.getSnapshot().context.closeReason).toEqual({ code: 'local', message: 'peer announced its pieces more than 2 times' });
