@@ -35,10 +35,10 @@ export function decodeExtensionMessage(
   }
   if (extendedId === EXTENDED_HANDSHAKE_ID) return E.map((handshake: DecodedExtendedHandshake) => ({ extension: 'handshake' as const, handshake }))(decodeExtendedHandshake(payload));
   if (extendedId === OUR_EXTENSION_IDS[UT_METADATA] && enabled.has(UT_METADATA)) {
-    return E.map((message: UtMetadataMessage) => ({ extension: UT_METADATA, message }))(decodeUtMetadata(payload));
+    return E.map((message: UtMetadataMessage): ExtensionMessage => ({ extension: UT_METADATA, message }))(decodeUtMetadata(payload));
   }
   if (extendedId === OUR_EXTENSION_IDS[UT_PEX] && enabled.has(UT_PEX)) {
-    return E.map((message: PexMessage) => ({ extension: UT_PEX, message }))(decodeUtPex(payload));
+    return E.map((message: PexMessage): ExtensionMessage => ({ extension: UT_PEX, message }))(decodeUtPex(payload));
   }
   return E.right({ extension: 'unknown', extendedId });
 }
