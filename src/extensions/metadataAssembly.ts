@@ -139,6 +139,14 @@ export class MetadataAssembly {
     return [...liars];
   }
 
+  /**
+   * A compact form for snapshots, traces and logs: piece states, never the (up to 8 MiB) bytes.
+   * JSON.stringify calls this, so inspecting a machine that holds an assembly stays cheap.
+   */
+  toJSON(): { size: number; received: number; requestedFrom: (string | null)[]; sentBy: (string | null)[] } {
+    return { size: this.size, received: this.received, requestedFrom: this.requestedFrom.map((p) => p ?? null), sentBy: this.sentBy.map((p) => p ?? null) };
+  }
+
   /** The assembled bytes (a copy). */
   bytes(): Uint8Array {
     return this.buffer.slice();
