@@ -36,7 +36,7 @@ export interface MetadataMachineInput {
   readonly infoHashHex: string;
   /** Largest metadata we accept (default 8 MiB). */
   readonly maxMetadataSize?: number;
-  /** Requests outstanding per peer at once (default 4). */
+  /** Requests outstanding per peer at once (default 2, so a second peer gets work early). */
   readonly maxRequestsPerPeer?: number;
 }
 
@@ -186,7 +186,7 @@ export const metadataMachine = setup({
     penaliseLiars: enqueueActions(({ context, enqueue }) => {
       const w = context.witnesses;
       if (w === null || context.assembly === null || w.size !== context.assembly.size) return;
-      for (const liar of context.assembly.liarsAmong(w.pieces)) {
+      for (const liar of context.assembly.liarsAmong(w.pieces).filter((p) => !context.penalised.includes(p))) {
         enqueue(emit(penalty(liar, 'wrong-metadata', `sent metadata pieces that do not hash to ${context.infoHashHex}`)));
       }
     }),
@@ -220,7 +220,7 @@ export const metadataMachine = setup({
   context: ({ input }) => ({
     infoHashHex: input.infoHashHex.toLowerCase(),
     maxSize: input.maxMetadataSize ?? MAX_METADATA_SIZE,
-    maxRequestsPerPeer: input.maxRequestsPerPeer ?? 4,
+    maxRequestsPerPeer: input.maxRequestsPerPeer ?? 2,
     sources: [],
     penalised: [],
     assembly: null,
