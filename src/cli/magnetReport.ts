@@ -4,7 +4,7 @@ import type { MagnetLink } from '../magnet/magnetLink.js';
 import { parseMagnet } from '../magnet/parseMagnet.js';
 import { endpointKey } from '../peers/peerPool.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './cliIo.js';
-import { terminalText } from './terminalText.js';
+import { terminalText } from '../text/terminalText.js';
 
 /** The `statorrent info magnet:?… --json` document. */
 export interface MagnetJson {
