@@ -2,12 +2,12 @@
  * The extension codecs and the metadata machine against python3-libtorrent on 127.0.0.1, before
  * the session wires them in: a bare connection (rawExtensionPeer.ts) fetches a torrent's
  * metadata from a libtorrent seeder through the machine, and serves it to a libtorrent client
- * that was given only a magnet link.
+ * that was given only a magnet link; libtorrent takes a peer from our ut_pex message and dials it.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import { createServer, connect, type AddressInfo } from 'node:net';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,16 +19,20 @@ import { encode } from '../../src/bencode/index.js';
 import {
   answerMetadataRequest,
   decodeExtensionMessage,
+  encodeUtPex,
   encodeExtendedHandshake,
   encodeUtMetadata,
   negotiatedIds,
   OUR_EXTENSION_IDS,
+  PexFlags,
   UT_METADATA,
+  UT_PEX,
+  type DecodedExtendedHandshake,
 } from '../../src/extensions/index.js';
 import { magnetLink, metainfoFromMetadata, parseMagnet } from '../../src/magnet/index.js';
 import { parseMetainfo } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
-import { generatePeerId, supportsExtensionProtocol, type WireMessage } from '../../src/wire/index.js';
+import { generatePeerId, supportsExtensionProtocol, toHex, type WireMessage } from '../../src/wire/index.js';
 import { stopChild, waitForOutput } from '../support/childLines.js';
 import { startLibtorrentSeeder, type SeederProcess } from '../support/libtorrentPeer.js';
 import { rawPeer } from './rawExtensionPeer.js';
@@ -112,7 +116,9 @@ describe('ut_metadata with libtorrent', () => {
 
   it('serves the metadata to a libtorrent client that has only the magnet link', async () => {
     const served: number[] = [];
+    const sockets: Socket[] = [];
     const server = createServer((socket) => {
+      sockets.push(socket);
       const peer = rawPeer(socket, metainfo.infoHash, generatePeerId(), false);
       let ids: ReadonlyMap<string, number> = new Map();
       void peer.handshake.then(
@@ -148,7 +154,49 @@ describe('ut_metadata with libtorrent', () => {
     } finally {
       child.stdin?.end();
       await stopChild(child);
+      for (const s of sockets) s.destroy(); // server.close waits for every open connection
       await new Promise<void>((res) => server.close(() => res()));
+    }
+  });
+});
+
+describe('ut_pex with libtorrent', () => {
+  let seeder: SeederProcess | undefined;
+  afterAll(async () => seeder?.stop());
+
+  it('libtorrent learns a peer from our PEX message and dials it', async () => {
+    seeder = await startLibtorrentSeeder(torrentPath, dir);
+    // The peer we advertise: a listener that only waits for libtorrent's handshake.
+    let dialled!: (infoHashHex: string) => void;
+    const dialledBy = new Promise<string>((res) => (dialled = res));
+    const accepted: Socket[] = [];
+    const advertised = createServer((socket) => {
+      accepted.push(socket);
+      const p = rawPeer(socket, metainfo.infoHash, generatePeerId(), false);
+      p.handshake.then((h) => dialled(toHex(h.infoHash)), () => undefined);
+    });
+    await new Promise<void>((res) => advertised.listen(0, '127.0.0.1', res));
+    const advertisedPort = (advertised.address() as AddressInfo).port;
+
+    const peer = rawPeer(connect(seeder.port, '127.0.0.1'), metainfo.infoHash, generatePeerId(), true);
+    await peer.handshake;
+    peer.send(extended(0, encodeExtendedHandshake({ m: { [UT_PEX]: OUR_EXTENSION_IDS.ut_pex }, v: 'statorrent-test' })));
+    const theirHandshake = await new Promise<DecodedExtendedHandshake>((res) =>
+      peer.onMessage((m) => {
+        if (m.type !== 'extended') return;
+        const d = decodeExtensionMessage(m.extendedId, m.payload);
+        if (E.isRight(d) && d.right.extension === 'handshake') res(d.right.handshake);
+      }),
+    );
+    const pexId = theirHandshake.m.get(UT_PEX);
+    expect(pexId).toBeGreaterThan(0);
+    peer.send(extended(pexId!, encodeUtPex({ added: [{ ip: '127.0.0.1', port: advertisedPort, flags: PexFlags.reachable }], dropped: [] })));
+    try {
+      expect(await dialledBy).toBe(metainfo.infoHashHex);
+    } finally {
+      peer.close();
+      for (const a of accepted) a.destroy(); // server.close waits for every open connection
+      await new Promise<void>((res) => advertised.close(() => res()));
     }
   });
 });
