@@ -28,6 +28,7 @@ import {
   UT_METADATA,
   UT_PEX,
   type DecodedExtendedHandshake,
+  type PexMessage,
 } from '../../src/extensions/index.js';
 import { magnetLink, metainfoFromMetadata, parseMagnet } from '../../src/magnet/index.js';
 import { parseMetainfo } from '../../src/metainfo/index.js';
@@ -198,5 +199,28 @@ describe('ut_pex with libtorrent', () => {
       for (const a of accepted) a.destroy(); // server.close waits for every open connection
       await new Promise<void>((res) => advertised.close(() => res()));
     }
+  });
+
+  it("decodes libtorrent's own ut_pex message naming another connected peer", async () => {
+    // B: a peer connected to the seeder that tells its listen port in `p` (BEP 10).
+    const bPort = 51_999; // only advertised, never dialled by the test
+    const b = rawPeer(connect(seeder!.port, '127.0.0.1'), metainfo.infoHash, generatePeerId(), true);
+    await b.handshake;
+    b.send(extended(0, encodeExtendedHandshake({ m: {}, p: bPort })));
+    // A: asks for PEX and waits for libtorrent's first message (its PEX timer ticks every second).
+    const a = rawPeer(connect(seeder!.port, '127.0.0.1'), metainfo.infoHash, generatePeerId(), true);
+    await a.handshake;
+    a.send(extended(0, encodeExtendedHandshake({ m: { [UT_PEX]: OUR_EXTENSION_IDS.ut_pex } })));
+    const pex = await new Promise<PexMessage>((res, rej) =>
+      a.onMessage((m) => {
+        if (m.type !== 'extended') return;
+        const d = decodeExtensionMessage(m.extendedId, m.payload);
+        if (E.isLeft(d)) rej(new Error(d.left.message));
+        else if (d.right.extension === UT_PEX && d.right.message.added.some((p) => p.port === bPort)) res(d.right.message);
+      }),
+    );
+    a.close();
+    b.close();
+    expect(pex.added.find((p) => p.port === bPort)?.ip).toBe('127.0.0.1');
   });
 });
