@@ -151,3 +151,13 @@ export function negotiatedIds(previous: ReadonlyMap<string, number>, received: E
   }
   return next;
 }
+
+/**
+ * How many requests we may keep outstanding with a peer, given its `reqq` (BEP 10: "the number
+ * of outstanding request messages this client supports without dropping any"). Without one,
+ * `ourDepth` stands; with one, the smaller of the two, and never below 1. The peer machine's
+ * pipeline (pipelineDepth) is passed through this.
+ */
+export function boundByReqq(ourDepth: number, reqq: number | undefined): number {
+  return Math.max(1, reqq === undefined ? ourDepth : Math.min(ourDepth, reqq));
+}

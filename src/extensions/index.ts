@@ -9,6 +9,7 @@ export {
   decodeExtendedHandshake,
   encodeExtendedHandshake,
   negotiatedIds,
+  boundByReqq,
   EXTENDED_HANDSHAKE_ID,
   UT_METADATA,
   UT_PEX,

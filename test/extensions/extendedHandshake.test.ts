@@ -9,6 +9,7 @@ import {
   MAX_EXTENDED_HANDSHAKE_BYTES,
   MAX_EXTENSION_MESSAGE_BYTES,
   negotiatedIds,
+  boundByReqq,
   OUR_EXTENSION_IDS,
 } from '../../src/extensions/index.js';
 
@@ -77,6 +78,13 @@ describe('extended handshake (BEP 10)', () => {
     const first = negotiatedIds(new Map(), right(decodeExtendedHandshake(encode({ m: { ut_metadata: 3, ut_pex: 4 } }))));
     const second = negotiatedIds(first, right(decodeExtendedHandshake(encode({ m: { ut_pex: 0, ut_metadata: 9 } }))));
     expect([...second]).toEqual([['ut_metadata', 9]]);
+  });
+
+  it("the peer's reqq bounds our pipeline to it", () => {
+    expect(boundByReqq(120, undefined)).toBe(120);
+    expect(boundByReqq(120, 250)).toBe(120);
+    expect(boundByReqq(120, 16)).toBe(16);
+    expect(boundByReqq(8, 0)).toBe(1); // a decoded reqq is >= 1; still never 0
   });
 
   it('never throws on arbitrary payloads', () => {
