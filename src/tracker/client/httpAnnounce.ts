@@ -20,7 +20,7 @@ export function httpAnnounce(
   const label = trackerLabel(announceUrl);
   if (!/^https?:\/\//i.test(announceUrl)) return TE.left(trackerError.unsupportedScheme(label));
   return pipe(
-    httpGetBounded(buildAnnounceUrl(announceUrl, req), label, opts),
+    httpGetBounded(buildAnnounceUrl(announceUrl, req), label, opts, announceUrl),
     TE.chainEitherK((body) => decodeAnnounceBody(label, body)),
   );
 }
