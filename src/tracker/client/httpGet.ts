@@ -34,6 +34,11 @@ export interface HttpTrackerOptions {
   readonly urlPolicy?: boolean;
   /** Host name resolution (default `dns.promises.lookup`); IP literals skip it. */
   readonly lookup?: HostLookup;
+  /**
+   * Classifies resolved addresses for the policy (default {@link addressScope}). Tests, which
+   * may only use 127.0.0.0/8, let one loopback address play a public tracker.
+   */
+  readonly addressScope?: (ip: string) => AddressScope;
 }
 
 /** Default whole-request timeout of an HTTP tracker request, ms. */
@@ -62,6 +67,7 @@ export function httpGetBounded(
     const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     const maxRedirects = opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     const lookup: HostLookup = opts.lookup ?? ((h) => dnsLookup(h));
+    const scopeOf = opts.addressScope ?? addressScope;
     const ctrl = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -84,10 +90,10 @@ export function httpGetBounded(
         const host = current.hostname.startsWith('[') ? current.hostname.slice(1, -1) : current.hostname;
         const target = await untilAborted(resolveHost(host, lookup), ctrl.signal);
         if (opts.urlPolicy === true) {
-          const verdict = checkTrackerAddress(hop === 0 ? trackerUrl : current.href, target.address, previous);
+          const verdict = checkTrackerAddress(hop === 0 ? trackerUrl : current.href, target.address, previous, scopeOf);
           if (verdict !== undefined) return E.left(trackerError.refusedByPolicy(label, verdict));
         }
-        previous = addressScope(target.address);
+        previous = scopeOf(target.address);
         const res = await send(current, target, opts, ctrl.signal);
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && status !== 304) {

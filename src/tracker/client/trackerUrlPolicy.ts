@@ -50,8 +50,13 @@ export function addressScope(ip: string): AddressScope {
  * redirected here, `undefined` for the first hop. A local tracker may redirect within the
  * local network (it passed the check itself); a public one may not redirect into it.
  */
-export function checkTrackerAddress(url: string, ip: string, previous: AddressScope | undefined): PolicyVerdict {
-  const scope = addressScope(ip);
+export function checkTrackerAddress(
+  url: string,
+  ip: string,
+  previous: AddressScope | undefined,
+  scopeOf: (ip: string) => AddressScope = addressScope,
+): PolicyVerdict {
+  const scope = scopeOf(ip);
   if (scope === 'public') return undefined;
   if (previous === 'public') return `redirect from a public address to ${scope} address ${ip} refused`;
   if (previous !== undefined) return undefined;
