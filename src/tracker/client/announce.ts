@@ -17,6 +17,8 @@ export interface AnnounceOptions {
   readonly urlPolicy?: boolean;
   /** Local address both transports send from (`--host`). */
   readonly localAddress?: string;
+  /** Most peers taken from one reply, either transport (default 200). */
+  readonly maxPeersPerReply?: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export function announce(url: string, req: AnnounceRequest, opts: AnnounceOption
     urlPolicy: opts.urlPolicy ?? true,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}),
+    ...(opts.maxPeersPerReply !== undefined ? { maxPeersPerReply: opts.maxPeersPerReply } : {}),
   };
   switch (scheme) {
     case 'http':

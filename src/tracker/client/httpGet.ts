@@ -16,6 +16,8 @@ export interface HttpTrackerOptions {
   readonly timeoutMs?: number;
   /** Largest reply body accepted, bytes (default 1 MiB: ~175 000 compact peers, as libtorrent). */
   readonly maxBodyBytes?: number;
+  /** Most peers taken from one announce reply (default 200, `DEFAULT_MAX_PEERS_PER_REPLY`). */
+  readonly maxPeersPerReply?: number;
   /** Redirects followed before giving up (default 3). */
   readonly maxRedirects?: number;
   /** Cancels the request (e.g. the announce machine left the state that started it). */

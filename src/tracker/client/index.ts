@@ -6,7 +6,7 @@
 export * from '../types.js';
 export { announce, type AnnounceOptions } from './announce.js';
 export { buildAnnounceUrl, appendQuery } from './announceUrl.js';
-export { parseCompactPeers4, parseCompactPeers6, formatIPv6 } from './compactPeers.js';
+export { DEFAULT_MAX_PEERS_PER_REPLY, parseCompactPeers4, parseCompactPeers6, formatIPv6 } from './compactPeers.js';
 export { httpAnnounce, decodeAnnounceBody } from './httpAnnounce.js';
 export { decodeHttpAnnounceReply, type HttpAnnounceReply } from './httpAnnounceReply.js';
 export {

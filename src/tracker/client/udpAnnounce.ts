@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { trackerError, type AnnounceRequest, type AnnounceResponse, type TrackerError } from '../types.js';
+import { DEFAULT_MAX_PEERS_PER_REPLY } from './compactPeers.js';
 import { clampInterval } from './intervals.js';
 import { checkTrackerAddress } from './trackerUrlPolicy.js';
 import { UdpConnectionCache } from './udpConnectionCache.js';
@@ -38,6 +39,8 @@ export interface UdpTrackerOptions {
   readonly localAddress?: string;
   /** Apply the tracker URL policy (SSRF guard, trackerUrlPolicy.ts); `announce()` turns it on. */
   readonly urlPolicy?: boolean;
+  /** Most peers taken from one reply (default {@link DEFAULT_MAX_PEERS_PER_REPLY}). */
+  readonly maxPeersPerReply?: number;
 }
 
 /** Default retransmission base, ms (BEP 15: 15 s). */
@@ -206,7 +209,7 @@ class UdpExchange {
       const onAbort = (): void => finish(E.left(trackerError.network(this.label, 'announce cancelled')));
       const timer = setTimeout(() => finish(E.right({ _tag: 'timeout' })), ms);
       this.waiter = (p) => {
-        const reply = decodeUdpReply(p, tid, this.family);
+        const reply = decodeUdpReply(p, tid, this.family, this.opts.maxPeersPerReply ?? DEFAULT_MAX_PEERS_PER_REPLY);
         if (reply._tag !== 'ignore') finish(E.right({ _tag: 'reply', reply }));
       };
       this.failure = (e) => finish(E.left(e));
