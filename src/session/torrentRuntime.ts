@@ -254,7 +254,7 @@ export class TorrentRuntime implements TorrentHandle {
           pieceCount: m.pieceCount,
           outgoing,
         }),
-        self: [{ ip: '127.0.0.1', port: this.host.port }],
+        self: [{ ip: '127.0.0.1', port: this.host.port }, ...(this.host.localAddress ? [{ ip: this.host.localAddress, port: this.host.port }] : [])],
         now: () => Date.now(),
         chokerInput: {
           readPeers: () => this.chokeCandidates(),

@@ -176,7 +176,8 @@ function send(url: URL, target: { address: string; family: 4 | 6 }, opts: HttpTr
     signal,
     lookup: pinned,
     agent: false, // one connection per request: nothing lingers after the announce
-    ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}),
+    // a local address of the other family cannot reach this tracker: leave that to the OS
+    ...(opts.localAddress !== undefined && isIP(opts.localAddress) === target.family ? { localAddress: opts.localAddress } : {}),
   };
   return new Promise((resolve, reject) => {
     const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, resolve);

@@ -148,7 +148,7 @@ class UdpExchange {
       else this.broken = err;
     });
     // Sends wait for the bind; a bind failure (address not ours) arrives as 'error'.
-    if (opts.localAddress !== undefined) this.socket.bind({ address: opts.localAddress, port: 0 });
+    if (opts.localAddress !== undefined && isIP(opts.localAddress) === family) this.socket.bind({ address: opts.localAddress, port: 0 });
   }
 
   async announce(req: AnnounceRequest): Promise<E.Either<TrackerError, AnnounceResponse>> {
