@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { AnnounceRequest, AnnounceResponse, TrackerError } from '../types.js';
+import { trackerLabel } from './httpGet.js';
 
 /** One tracker's request still running, possibly past the call that started it. */
 export interface InFlightAnnounce {
@@ -229,7 +230,7 @@ export function announceTiers(
         const fresh = live.filter((l) => l.deadline > t).map((l) => l.deadline);
         if (next >= queue.length && fresh.length === 0 && t - callStart >= maxWait) {
           const slow = live[0]!;
-          finish(E.left({ _tag: 'timeout', message: `tracker ${slow.url}: no reply yet after ${t - callStart} ms (still asking)` }));
+          finish(E.left({ _tag: 'timeout', message: `tracker ${trackerLabel(slow.url)}: no reply yet after ${t - callStart} ms (still asking)` }));
           return;
         }
         const wakeAt = fresh.length > 0 && next < queue.length ? Math.min(...fresh) : callStart + maxWait;
