@@ -13,7 +13,7 @@ import { mapBounded } from './boundedMap.js';
 import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { parsePeerAddress } from './peerAddressArg.js';
-import { terminalText } from './terminalText.js';
+import { terminalText } from '../text/terminalText.js';
 
 /** Connection attempts `peers` keeps in flight at once (default of `--concurrency`). */
 export const DEFAULT_PROBE_CONCURRENCY = 32;
