@@ -6,7 +6,8 @@ import { runStatorrent } from '../support/cliRunner.js';
 import { stopChild } from '../support/childLines.js';
 import { treeDigest } from '../support/sampleContent.js';
 import { makeTrackedTestTorrent, type TrackedTestTorrent } from '../support/testTorrent.js';
-import { waitForSwarmPeers } from '../support/trackerSwarmWait.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { httpAnnounce } from '../../src/tracker/client/httpAnnounce.js';
 import { spawnStatorrent, waitForStdout, type CliProcess } from './cliProcess.js';
 
 const children: CliProcess[] = [];
@@ -30,8 +31,11 @@ describe('--host: announce and connect from the address we listen on', () => {
       children.push(seed);
       const port = Number((await waitForStdout(seed, /"type":"torrent".*"port":(\d+)/, 10_000))[1]);
       // the tracker saw the announce come from 127.0.0.3, where the seeder listens
-      const listed = await waitForSwarmPeers(t.tracker.httpAnnounceUrl!, t.metainfo.infoHash, [{ ip: '127.0.0.3', port }], 10_000);
-      expect(listed.filter((p) => p.port === port).map((p) => p.ip)).toEqual(['127.0.0.3']);
+      await waitForStdout(seed, /"type":"announced"/, 10_000);
+      const watcher = { infoHash: t.metainfo.infoHash, peerId: Buffer.from('-WATCH-0000000000000'), port: 1, uploaded: 0, downloaded: 0, left: 0, event: 'started', numwant: 200, compact: true } as const;
+      const reply = await httpAnnounce(t.tracker.httpAnnounceUrl!, watcher, { timeoutMs: 2000 })();
+      if (E.isLeft(reply)) throw new Error(reply.left.message);
+      expect(reply.right.peers.filter((p) => p.port === port).map((p) => p.ip)).toEqual(['127.0.0.3']);
       const out = join(dir, 'fetched');
       const r = await runStatorrent(['download', t.torrentPath, '-o', out, '--port', '0', '--host', '127.0.0.4', '--verbose'], { timeoutMs: 30_000 });
       expect(r.stderr).toBe('');
