@@ -2,13 +2,17 @@ import * as E from 'fp-ts/lib/Either.js';
 import { loadMetainfo } from '../metainfo/loadMetainfo.js';
 import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
+import { isMagnet } from '../magnet/parseMagnet.js';
+import { printMagnetInfo } from './magnetReport.js';
 import { metainfoJson, metainfoText } from './metainfoReport.js';
 
-const USAGE = `usage: statorrent info <file.torrent | http(s)://url> [--json] [--verbose]
-  Shows what a torrent holds: name, info hash, trackers, pieces, size, files.
+const USAGE = `usage: statorrent info <file.torrent | http(s)://url | 'magnet:?…'> [--json] [--verbose]
+  Shows what a torrent holds: name, info hash, magnet link, trackers, pieces, size, files.
+  For a magnet link: what the link says (info hash, name, trackers, peers), nothing fetched.
   --json       print one JSON document (fields: name, infoHash, private, multiFile,
                pieceLength, pieceCount, totalLength, announceList, urlList, comment,
-               createdBy, creationDate, files[{path, length, offset, padding}])
+               createdBy, creationDate, files[{path, length, offset, padding}], magnet;
+               for a magnet link: infoHash, name, trackers, peers, webSeeds, warnings, magnet)
   --verbose    on a malformed torrent, also print every problem as a tree
 `;
 
@@ -27,6 +31,7 @@ export async function runInfoCommand(argv: string[], io: CliIo): Promise<number>
   }
   if (positionals.length !== 1) return usage(io, positionals.length === 0 ? 'which torrent? give a file or URL' : 'give exactly one torrent');
   const source = positionals[0]!;
+  if (isMagnet(source)) return printMagnetInfo(source, values.json === true, io);
   const loaded = await loadMetainfo(source)();
   if (E.isLeft(loaded)) {
     const err = loaded.left;
