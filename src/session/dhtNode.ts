@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
-import { defer, filter, from, mergeMap, Observable, switchMap, type Subscription } from 'rxjs';
+import { BehaviorSubject, defer, distinctUntilChanged, filter, from, mergeMap, Observable, switchMap, type Subscription } from 'rxjs';
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { dhtLookupMachine, type DhtLookupEmitted, type DhtLookupOutput, type LookupMethod } from '../../machines/dhtLookup.machine.js';
 import { dhtNodeMachine } from '../../machines/dhtNode.machine.js';
@@ -88,6 +88,7 @@ export class DhtNode {
   private joined: Promise<void>;
   private counters = { queriesAnswered: 0, malformedDropped: 0, rateLimitedDropped: 0, unsolicitedDropped: 0 };
   private stopped = false;
+  private readonly size = new BehaviorSubject(0);
 
   private constructor(
     private readonly socket: DhtSocket,
@@ -99,6 +100,7 @@ export class DhtNode {
     this.table = new RoutingTable(id, now);
     // Saved nodes come back questionable: only an answer this run makes them good.
     for (const c of saved) this.table.observe(c, 'query', now);
+    this.size.next(this.table.size);
     this.peers = new PeerStore(options.peerStore);
     this.limiter = new RateLimiter(options.rateLimit);
     this.tx = new Transactions(options.maxOutstanding ?? 512);
@@ -182,6 +184,11 @@ export class DhtNode {
     return (await this.query(endpoint, { method: 'ping' }, undefined)).ok;
   }
 
+  /** Nodes in the routing table, now and whenever it changes. */
+  tableSize$(): Observable<number> {
+    return this.size.pipe(distinctUntilChanged());
+  }
+
   /** The routing table, bucket by bucket. */
   buckets(): BucketView[] {
     return this.table.view(Date.now());
@@ -204,6 +211,7 @@ export class DhtNode {
       p.resolve({ ok: false, reason: 'timeout' });
     }
     await this.save();
+    this.size.complete();
     this.inbound.unsubscribe();
     await this.socket.close();
   }
@@ -314,6 +322,7 @@ export class DhtNode {
           if (r.reason === 'wrongId') this.table.remove(expect);
           else this.table.failed(expect, now);
         }
+        this.size.next(this.table.size);
         resolve(r);
       };
       let t: Uint8Array | undefined;
@@ -355,6 +364,7 @@ export class DhtNode {
       const r = this.table.observe({ id: q.id, ip: from.ip, port: from.port }, 'query', now);
       // BEP 5: a full bucket with questionable nodes pings them; bounded by the transaction table.
       if (r.kind === 'ping' && this.tx.size < this.tx.max / 2) void this.query(r.questionable[0]!, { method: 'ping' }, r.questionable[0]!.id);
+      this.size.next(this.table.size);
     }
     const budget = Math.max(REPLY_FLOOR_BYTES, REPLY_FACTOR * queryBytes);
     const base = { t: q.t, id: this.id, ip: from };
