@@ -92,15 +92,18 @@ const int: D.Decoder<unknown, number> = D.fromRefinement((u: unknown): u is numb
 const flag: D.Decoder<unknown, boolean> = D.map((n: number) => n !== 0)(int);
 const port: D.Decoder<unknown, number> = D.refine((n: number): n is number => n >= 0 && n <= 65535, 'port 0..65535')(int);
 
-const envelope = pipe(bdictRecord, D.compose(D.struct({ t: bytesBetween(0, MAX_TRANSACTION_BYTES, `transaction id of at most ${MAX_TRANSACTION_BYTES} bytes`), y: ascii(1) })));
-const queryEnvelope = pipe(bdictRecord, D.compose(D.struct({ q: ascii(64), a: bdictRecord })));
-const argsId = pipe(D.struct({ id: nodeId }), D.intersect(D.partial({ ro: flag })));
-const findNodeArgs = D.struct({ target: nodeId });
-const getPeersArgs = D.struct({ info_hash: nodeId });
-const announceArgs = pipe(
-  D.struct({ info_hash: nodeId, port, token: bytesBetween(0, MAX_TOKEN_BYTES, `token of at most ${MAX_TOKEN_BYTES} bytes`) }),
-  D.intersect(D.partial({ implied_port: flag })),
-);
+const tid = bytesBetween(0, MAX_TRANSACTION_BYTES, `transaction id of at most ${MAX_TRANSACTION_BYTES} bytes`);
+const token = bytesBetween(0, MAX_TOKEN_BYTES, `token of at most ${MAX_TOKEN_BYTES} bytes`);
+const kind = ascii(1);
+const dict = <A>(d: D.Decoder<unknown, A>): D.Decoder<unknown, A> => pipe(bdictRecord, D.compose(d));
+/** One decoder per whole message, chosen by `y` (and `q`), so each datagram is walked once. */
+const query = <A>(args: D.Decoder<unknown, A>) =>
+  dict(D.struct({ t: tid, y: kind, a: dict(pipe(D.struct({ id: nodeId }), D.intersect(D.partial({ ro: flag })), D.intersect(args))) }));
+const pingQuery = query(D.struct({}));
+const findNodeQuery = query(D.struct({ target: nodeId }));
+const getPeersQuery = query(D.struct({ info_hash: nodeId }));
+const announceQuery = query(pipe(D.struct({ info_hash: nodeId, port, token }), D.intersect(D.partial({ implied_port: flag }))));
+const unknownQuery = dict(D.struct({ t: tid, y: kind, q: ascii(64), a: dict(pipe(D.struct({ id: nodeId }), D.intersect(D.partial({ ro: flag })))) }));
 const compactNodes: D.Decoder<unknown, Contact[]> = D.parse((b: Uint8Array) => {
   const c = decodeCompactNodes(b);
   return c === undefined ? D.failure(b, 'compact node info (a multiple of 26 bytes)') : D.success(c);
@@ -109,15 +112,13 @@ const compactNodes: D.Decoder<unknown, Contact[]> = D.parse((b: Uint8Array) => {
 const peerValues: D.Decoder<unknown, Endpoint[]> = D.map((list: BValue[]) =>
   list.flatMap((v) => (v instanceof Uint8Array && v.length === COMPACT_PEER_BYTES ? [decodeCompactPeer(v)] : [])).filter((e) => e.port !== 0),
 )(blist);
-const responseBody = pipe(
-  D.struct({ id: nodeId }),
-  D.intersect(D.partial({ nodes: compactNodes, values: peerValues, token: bytesBetween(0, MAX_TOKEN_BYTES, `token of at most ${MAX_TOKEN_BYTES} bytes`) })),
+const responseMessage = dict(
+  pipe(
+    D.struct({ t: tid, y: kind, r: dict(pipe(D.struct({ id: nodeId }), D.intersect(D.partial({ nodes: compactNodes, values: peerValues, token })))) }),
+    D.intersect(D.partial({ ip: bytes })),
+  ),
 );
-const responseEnvelope = pipe(
-  bdictRecord,
-  D.compose(pipe(D.struct({ r: pipe(bdictRecord, D.compose(responseBody)) }), D.intersect(D.partial({ ip: bytes })))),
-);
-const errorEnvelope = pipe(bdictRecord, D.compose(D.struct({ e: blist })));
+const errorMessage = dict(D.struct({ t: tid, y: kind, e: blist }));
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -128,14 +129,15 @@ export function decodeKrpc(datagram: Uint8Array): E.Either<KrpcDecodeError, Krpc
   if (E.isLeft(b)) return fail('bencode', b.left.message);
   const schema = <A>(r: E.Either<D.DecodeError, A>): E.Either<KrpcDecodeError, A> =>
     E.isLeft(r) ? fail('schema', drawOneLine(r.left).replace(/^reply/, 'message')) : E.right(r.right);
-  const env = schema(envelope.decode(b.right));
-  if (E.isLeft(env)) return env;
-  const { t, y } = env.right;
-  if (y === 'q') return decodeQuery(t, b.right, schema);
-  if (y === 'r') {
-    const r = schema(responseEnvelope.decode(b.right));
+  const m = b.right;
+  // Dispatch on `y` and `q` by a peek; the chosen decoder then validates the whole message.
+  const y = m instanceof Map ? m.get('y') : undefined;
+  const y0 = y instanceof Uint8Array && y.length === 1 ? String.fromCharCode(y[0]!) : '';
+  if (y0 === 'q') return decodeQuery(m, schema);
+  if (y0 === 'r') {
+    const r = schema(responseMessage.decode(m));
     if (E.isLeft(r)) return r;
-    const { r: body, ip } = r.right;
+    const { t, r: body, ip } = r.right;
     return E.right({
       kind: 'response',
       t,
@@ -146,49 +148,46 @@ export function decodeKrpc(datagram: Uint8Array): E.Either<KrpcDecodeError, Krpc
       ...(ip !== undefined && ip.length === COMPACT_PEER_BYTES ? { ip: decodeCompactPeer(ip) } : {}),
     });
   }
-  if (y === 'e') {
-    const r = schema(errorEnvelope.decode(b.right));
+  if (y0 === 'e') {
+    const r = schema(errorMessage.decode(m));
     if (E.isLeft(r)) return r;
     const [code, message] = r.right.e;
     return E.right({
       kind: 'error',
-      t,
+      t: r.right.t,
       code: typeof code === 'number' ? code : 0,
       message: message instanceof Uint8Array ? utf8.decode(message.subarray(0, 200)) : '',
     });
   }
-  return fail('schema', `unknown message kind y="${y.replace(/[^\x20-\x7e]/g, '?')}"`);
+  if (!(m instanceof Map)) return fail('schema', 'message: expected dictionary');
+  return fail('schema', y === undefined ? 'missing y' : 'y: expected "q", "r" or "e"');
 }
 
 function decodeQuery(
-  t: Uint8Array,
-  value: BValue,
+  m: BValue,
   schema: <A>(r: E.Either<D.DecodeError, A>) => E.Either<KrpcDecodeError, A>,
 ): E.Either<KrpcDecodeError, KrpcQuery> {
-  const q = schema(queryEnvelope.decode(value));
-  if (E.isLeft(q)) return q;
-  const { q: name, a } = q.right;
-  const head = schema(argsId.decode(a));
-  if (E.isLeft(head)) return head;
-  const base = { kind: 'query' as const, t, id: head.right.id, readOnly: head.right.ro ?? false };
+  const q = (m as Map<string, BValue>).get('q');
+  const name = q instanceof Uint8Array && q.length <= 64 ? String.fromCharCode(...q) : '';
+  const base = (x: { t: Uint8Array; a: { id: NodeId; ro?: boolean } }) => ({ kind: 'query' as const, t: x.t, id: x.a.id, readOnly: x.a.ro ?? false });
   switch (name) {
     case 'ping':
-      return E.right({ ...base, method: 'ping' });
+      return E.map((x: { t: Uint8Array; a: { id: NodeId; ro?: boolean } }) => ({ ...base(x), method: 'ping' as const }))(schema(pingQuery.decode(m)));
     case 'find_node':
-      return E.map((x: { target: NodeId }) => ({ ...base, method: 'find_node' as const, target: x.target }))(schema(findNodeArgs.decode(a)));
+      return E.map((x: { t: Uint8Array; a: { id: NodeId; ro?: boolean; target: NodeId } }) => ({ ...base(x), method: 'find_node' as const, target: x.a.target }))(schema(findNodeQuery.decode(m)));
     case 'get_peers':
-      return E.map((x: { info_hash: NodeId }) => ({ ...base, method: 'get_peers' as const, infoHash: x.info_hash }))(schema(getPeersArgs.decode(a)));
+      return E.map((x: { t: Uint8Array; a: { id: NodeId; ro?: boolean; info_hash: NodeId } }) => ({ ...base(x), method: 'get_peers' as const, infoHash: x.a.info_hash }))(schema(getPeersQuery.decode(m)));
     case 'announce_peer':
-      return E.map((x: { info_hash: NodeId; port: number; token: Uint8Array; implied_port?: boolean }) => ({
-        ...base,
+      return E.map((x: { t: Uint8Array; a: { id: NodeId; ro?: boolean; info_hash: NodeId; port: number; token: Uint8Array; implied_port?: boolean } }) => ({
+        ...base(x),
         method: 'announce_peer' as const,
-        infoHash: x.info_hash,
-        port: x.port,
-        token: x.token,
-        impliedPort: x.implied_port ?? false,
-      }))(schema(announceArgs.decode(a)));
+        infoHash: x.a.info_hash,
+        port: x.a.port,
+        token: x.a.token,
+        impliedPort: x.a.implied_port ?? false,
+      }))(schema(announceQuery.decode(m)));
     default:
-      return E.right({ ...base, method: 'unknown', name });
+      return E.map((x: { t: Uint8Array; q: string; a: { id: NodeId; ro?: boolean } }) => ({ ...base(x), method: 'unknown' as const, name: x.q }))(schema(unknownQuery.decode(m)));
   }
 }
 

