@@ -149,7 +149,7 @@ async function runNode(node: DhtNode, everyMs: number, forMs: number | undefined
 /** The routing table as text: one line per bucket, one per node. */
 export function tableText(buckets: readonly BucketView[], node: DhtNode): string {
   const s = node.stats();
-  const lines = [`routing table: ${s.nodes} nodes in ${buckets.length} bucket${buckets.length === 1 ? '' : 's'}; ${s.peersStored} peers stored for ${s.infoHashes} torrents; ${s.queriesAnswered} queries answered`];
+  const lines = [`routing table: ${s.nodes} node${s.nodes === 1 ? '' : 's'} in ${buckets.length} bucket${buckets.length === 1 ? '' : 's'}; ${s.peersStored} peers stored for ${s.infoHashes} torrents; ${s.queriesAnswered} queries answered`];
   for (const b of buckets) {
     if (b.nodes.length === 0 && !b.holdsOurId) continue;
     const good = b.nodes.filter((n) => n.status === 'good').length;

@@ -295,7 +295,8 @@ export class DhtNode {
       const target = view[prefix]?.holdsOurId === true ? this.id : idWithPrefix(this.id, prefix, randomBytes(20));
       await this.settle(this.runLookup(target, 'find_node', undefined, this.table.closest(target, 2 * K, now)));
     }
-    if (this.table.size === 0) this.machine.send({ type: 'TABLE_EMPTY' });
+    // every node gone bad (or none left): join again from the bootstrap nodes
+    if (this.table.closest(this.id, 1, Date.now()).length === 0) this.machine.send({ type: 'TABLE_EMPTY' });
   }
 
   private async reannounce(): Promise<void> {
