@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { BehaviorSubject, defer, distinctUntilChanged, filter, from, mergeMap, Observable, switchMap, type Subscription } from 'rxjs';
-import { createActor, fromPromise, type Actor } from 'xstate';
+import { createActor, fromPromise } from 'xstate';
 import { dhtLookupMachine, type DhtLookupEmitted, type DhtLookupOutput, type LookupMethod } from '../../machines/dhtLookup.machine.js';
 import { dhtNodeMachine } from '../../machines/dhtNode.machine.js';
 import { bindDhtSocket, type Datagram, type DhtSocket } from '../../streams/dhtSocket.js';
@@ -81,7 +81,8 @@ export class DhtNode {
   private readonly tokens = new TokenSecrets(randomBytes(16));
   private readonly tx: Transactions<Pending>;
   private readonly announced = new Map<string, { infoHash: NodeId; port: number }>();
-  private readonly lookups = new Set<Actor<typeof dhtLookupMachine>>();
+  /** Running lookups: how to end each (stops the actor and completes its subscriber). */
+  private readonly lookups = new Set<() => void>();
   private readonly machine;
   private readonly queryTimeoutMs: number;
   private readonly inbound: Subscription;
@@ -205,7 +206,7 @@ export class DhtNode {
     this.stopped = true;
     this.machine.send({ type: 'STOP' });
     this.machine.stop();
-    for (const l of this.lookups) l.stop();
+    for (const end of [...this.lookups]) end();
     for (const p of this.tx.drain()) {
       clearTimeout(p.timer);
       p.resolve({ ok: false, reason: 'timeout' });
@@ -248,18 +249,23 @@ export class DhtNode {
           );
         }
       });
+      const end = (): void => {
+        this.lookups.delete(end);
+        actor.stop();
+        sub.complete();
+      };
       actor.subscribe({
         complete: () => {
-          this.lookups.delete(actor);
+          this.lookups.delete(end);
           const output = actor.getSnapshot().output;
           if (output !== undefined) sub.next({ type: 'done', output });
           sub.complete();
         },
       });
-      this.lookups.add(actor);
+      this.lookups.add(end);
       actor.start();
       return () => {
-        this.lookups.delete(actor);
+        this.lookups.delete(end);
         actor.stop();
       };
     });

@@ -162,4 +162,42 @@ describe('DhtNode on loopback', () => {
     expect(bytes.length).toBeLessThanOrEqual(Math.max(400, 4 * getPeers.length));
     await client.close();
   });
+
+  it('announce_peer with implied_port stores the UDP source port; a bad token is refused with error 203', async () => {
+    const a = await startNode('127.0.0.1');
+    const client = await rawClient('127.0.0.8');
+    const id = new Uint8Array(20).fill(4);
+    const q = (t: number, body: object) => encodeQuery({ kind: 'query', t: Uint8Array.of(t), id, readOnly: false, ...body } as Parameters<typeof encodeQuery>[0]);
+    await client.send(q(1, { method: 'get_peers', infoHash }), a.address.port);
+    const first = decodeKrpc(await client.nextReply());
+    const token = E.isRight(first) && first.right.kind === 'response' ? first.right.token! : new Uint8Array(0);
+    await client.send(q(2, { method: 'announce_peer', infoHash, port: 1, token: new Uint8Array(8), impliedPort: false }), a.address.port);
+    const refused = decodeKrpc(await client.nextReply());
+    expect(E.isRight(refused) && refused.right.kind === 'error' ? refused.right.code : 0).toBe(203);
+    await client.send(q(3, { method: 'announce_peer', infoHash, port: 1, token, impliedPort: true }), a.address.port);
+    await client.nextReply();
+    await client.send(q(4, { method: 'get_peers', infoHash }), a.address.port);
+    const r = decodeKrpc(await client.nextReply());
+    expect(E.isRight(r) && r.right.kind === 'response' ? r.right.values : []).toEqual([{ ip: '127.0.0.8', port: await client.port() }]);
+    await client.close();
+  });
+
+  it('stop() ends a lookup in flight: its observable completes instead of hanging', async () => {
+    const a = await startNode('127.0.0.1');
+    const b = await startNode('127.0.0.2', { bootstrap: [a.address], queryTimeoutMs: 60_000 });
+    await b.whenJoined();
+    const steps: string[] = [];
+    const ended = new Promise<void>((resolve) =>
+      b.lookup(infoHash, 'get_peers').subscribe({
+        next: (e) => {
+          steps.push(e.type);
+          // the first query is on the wire and its answer cannot have been read yet
+          if (e.type === 'query' && steps.length === 1) void b.stop();
+        },
+        complete: resolve,
+      }),
+    );
+    await ended;
+    expect(steps).toEqual(['query']);
+  });
 });
