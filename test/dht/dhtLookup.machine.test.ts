@@ -61,13 +61,15 @@ describe('dhtLookup machine', () => {
   });
 
   it('ignores answers nobody asked for and answers after a timeout', () => {
-    const seeds = [node(1, 1)];
-    const { actor, clock } = start({ target, method: 'find_node', seeds });
+    const seeds = [node(1, 1), node(2, 2)];
+    const { actor, clock } = start({ target, method: 'find_node', seeds, alpha: 1 });
     actor.send({ type: 'RESPONSE', key: idKey(node(9, 9).id), nodes: [node(12, 12)], peers: [] });
-    expect(actor.getSnapshot().context.table.candidates).toHaveLength(1);
-    clock.increment(2000);
-    actor.send({ type: 'RESPONSE', key: idKey(seeds[0]!.id), nodes: [node(12, 12)], peers: [] });
-    expect(actor.getSnapshot().status).toBe('done');
+    expect(actor.getSnapshot().context.table.candidates).toHaveLength(2);
+    clock.increment(2000); // the first (nearest) seed times out; the second is asked
+    actor.send({ type: 'RESPONSE', key: idKey(seeds[1]!.id), nodes: [node(12, 12)], peers: [] });
+    const statuses = () => actor.getSnapshot().context.table.candidates.map((c) => [c.port, c.status]);
+    expect(statuses()).toEqual([[7002, 'failed'], [7001, 'asked']]);
+    expect(actor.getSnapshot().value).toBe('querying');
   });
 
   it('announces to the nearest answerers with their tokens, then finishes when all settle', () => {
