@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeWithSpans, type BDict, type BValue } from '../bencode/index.js';
 import { metainfoError, type MetainfoError } from './errors.js';
-import { MAX_FILES, MAX_PIECE_COUNT, MAX_PIECE_LENGTH } from './limits.js';
+import { MAX_FILES, MAX_PIECE_COUNT, MAX_PIECE_LENGTH, MAX_TORRENT_BYTES, type MetainfoLimits } from './limits.js';
 import { drawDecodeError, summarizeDecodeError } from './drawDecodeError.js';
 import { strictText } from './bencodeDecoders.js';
 import { makePathsUnique, sanitizeComponent, sanitizePath } from './sanitizePath.js';
@@ -26,12 +26,24 @@ const lenientUtf8 = new TextDecoder('utf-8');
  * The info hash is the SHA-1 of the `info` dictionary's original bytes, never of a re-encoding,
  * so torrents with unsorted keys or unknown fields keep their identity. File paths come back
  * sanitized (see sanitizePath.ts) and unique.
+ *
+ * Bounded by `limits` (size, nesting, item budget; defaults in {@link MetainfoLimits}) so a
+ * hostile file costs time and memory linear in its size, rejected or not.
  */
-export function parseMetainfo(input: Uint8Array): E.Either<MetainfoError, Metainfo> {
-  const decoded = decodeWithSpans(input);
+export function parseMetainfo(input: Uint8Array, limits: MetainfoLimits = {}): E.Either<MetainfoError, Metainfo> {
+  const maxBytes = limits.maxBytes ?? MAX_TORRENT_BYTES;
+  if (input.length > maxBytes) {
+    return E.left(metainfoError('too-large', `${input.length} bytes is over the ${maxBytes}-byte limit for a .torrent`));
+  }
+  const budget: { maxDepth?: number; maxItems?: number } = {};
+  if (limits.maxDepth !== undefined) budget.maxDepth = limits.maxDepth;
+  if (limits.maxItems !== undefined) budget.maxItems = limits.maxItems;
+  const decoded = decodeWithSpans(input, { ...budget, spanKeys: ['info'] });
   if (E.isLeft(decoded)) {
     const be = decoded.left;
-    return E.left(metainfoError('bencode', `not bencode: ${be.message.replace(/^bencode: /, '')}`, { bencode: be }));
+    const overBudget = be.code === 'too-deep' || be.code === 'too-many-items';
+    const what = overBudget ? 'too complex to decode' : 'not bencode';
+    return E.left(metainfoError('bencode', `${what}: ${be.message.replace(/^bencode: /, '')}`, { bencode: be }));
   }
   const { value, spans } = decoded.right;
 
