@@ -18,28 +18,32 @@ export interface DecodeBudget {
 }
 
 /*
- * One item is about 40 bytes of heap, what an empty list costs once decoded. Measured on
- * Node 20: an empty `Map` keeps ~190 bytes, a byte-string view ~104, an empty array ~40;
- * integers and empty strings (one shared view) cost only their slot in the parent.
+ * One item is about 40 bytes of heap at peak. Measured on Node 20 (bench/decode.bench.ts): an
+ * empty `Map` costs ~230 bytes, a list ~64, a byte-string view ~124; integers and empty strings
+ * (one shared view) only their ~27-byte slot in the parent.
  */
 
-/** Items charged for a dictionary (a `Map`: about five empty lists of heap). */
+/** Items charged for a dictionary (a `Map`). */
 export const DICT_ITEM_WEIGHT = 5;
 
-/** Items charged for a non-empty byte string (a `Uint8Array` view: about three empty lists). */
+/** Items charged for a list (an array, plus its slot on the decoder's stack while open). */
+export const LIST_ITEM_WEIGHT = 2;
+
+/** Items charged for a non-empty byte string (a `Uint8Array` view). */
 export const STRING_ITEM_WEIGHT = 3;
 
 /**
  * Default item budget for an input of `bytes` bytes: one item per 2 input bytes, at least 4096
- * and at most {@link MAX_DEFAULT_ITEMS}, so decoded memory stays within ~20 bytes per input
- * byte. Only hostile inputs come near: `de` is 2 bytes for 5 items, while real torrents and
- * tracker replies spend well over 2 bytes an item (hashes, names and peer lists dominate).
+ * and at most `cap`, so decoded memory stays within ~20 bytes per input byte. Only hostile
+ * inputs come near: `de` is 2 bytes for 5 items, while real torrents and tracker replies spend
+ * well over 2 bytes an item (hashes, names and peer lists dominate).
  */
-export const itemsFor = (bytes: number): number => Math.min(MAX_DEFAULT_ITEMS, Math.max(4096, Math.ceil(bytes / 2)));
+export const itemsFor = (bytes: number, cap = MAX_DEFAULT_ITEMS): number => Math.min(cap, Math.max(4096, Math.ceil(bytes / 2)));
 
 /**
- * Cap of the default item budget whatever the input size: ~100 MB of decoded values
- * (libtorrent caps a .torrent at 3M tokens; a file entry here costs ~15 items, there ~10).
+ * Cap of the default item budget for a 10 MB input: ~100 MB of decoded values (libtorrent
+ * caps a .torrent at 3M tokens; a 3-component file entry costs 19 items here, ~10 tokens
+ * there, so ~130k such files fit). Scales with a raised size limit (see `parseMetainfo`).
  */
 export const MAX_DEFAULT_ITEMS = 2_500_000;
 

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { DEFAULT_MAX_DEPTH, DICT_ITEM_WEIGHT, itemsFor, STRING_ITEM_WEIGHT, type DecodeBudget } from './budget.js';
+import { DEFAULT_MAX_DEPTH, DICT_ITEM_WEIGHT, itemsFor, LIST_ITEM_WEIGHT, STRING_ITEM_WEIGHT, type DecodeBudget } from './budget.js';
 import { bencodeError, type BDict, type BencodeError, type BList, type BValue } from './types.js';
 
 /** Bounds that keep hostile input from hanging the decoder or exhausting memory. */
@@ -254,7 +254,7 @@ export function decodeWithSpans(input: Uint8Array, limits: DecodeLimits = {}): E
       else if (c === CH_l || c === CH_d) {
         if (frames.length >= maxDepth) fail('too-deep', pos, `nesting deeper than ${maxDepth}`);
         const dict = c === CH_d ? new Map<string, BValue>() : undefined;
-        if (dict !== undefined) spend(DICT_ITEM_WEIGHT - 1);
+        spend((dict !== undefined ? DICT_ITEM_WEIGHT : LIST_ITEM_WEIGHT) - 1);
         frames.push({ start: pos, dict, mark: items.length, key: undefined, keyAt: 0, prev: undefined });
         pos++;
         continue;

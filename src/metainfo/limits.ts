@@ -33,7 +33,10 @@ export interface MetainfoLimits {
   readonly maxBytes?: number;
   /** Deepest nesting (default 100). */
   readonly maxDepth?: number;
-  /** Item budget of the bencode decode (default in proportion to the input; see `itemsFor`). */
+  /**
+   * Item budget of the bencode decode (default in proportion to the input, see `itemsFor`,
+   * capped at 2.5M items per 10 MB of {@link maxBytes}).
+   */
   readonly maxItems?: number;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeWithSpans, type BDict, type BValue } from '../bencode/index.js';
+import { decodeWithSpans, DEFAULT_MAX_DEPTH, itemsFor, MAX_DEFAULT_ITEMS, type BDict, type BValue } from '../bencode/index.js';
 import { metainfoError, type MetainfoError } from './errors.js';
 import { MAX_FILES, MAX_PIECE_COUNT, MAX_PIECE_LENGTH, MAX_TORRENT_BYTES, type MetainfoLimits } from './limits.js';
 import { drawDecodeError, summarizeDecodeError } from './drawDecodeError.js';
@@ -35,9 +35,9 @@ export function parseMetainfo(input: Uint8Array, limits: MetainfoLimits = {}): E
   if (input.length > maxBytes) {
     return E.left(metainfoError('too-large', `${input.length} bytes is over the ${maxBytes}-byte limit for a .torrent`));
   }
-  const budget: { maxDepth?: number; maxItems?: number } = {};
-  if (limits.maxDepth !== undefined) budget.maxDepth = limits.maxDepth;
-  if (limits.maxItems !== undefined) budget.maxItems = limits.maxItems;
+  // A raised size limit raises the item cap in proportion, so one option admits a big torrent.
+  const cap = Math.max(MAX_DEFAULT_ITEMS, Math.ceil((MAX_DEFAULT_ITEMS * maxBytes) / MAX_TORRENT_BYTES));
+  const budget = { maxDepth: limits.maxDepth ?? DEFAULT_MAX_DEPTH, maxItems: limits.maxItems ?? itemsFor(input.length, cap) };
   const decoded = decodeWithSpans(input, { ...budget, spanKeys: ['info'] });
   if (E.isLeft(decoded)) {
     const be = decoded.left;
