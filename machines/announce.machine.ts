@@ -22,6 +22,9 @@ import type { AnnounceEvent, AnnounceResponse, PeerAddress, TrackerError } from 
  * - emitted (`actor.on(...)`): `peers` after every successful announce, `announced` with the
  *   event and the whole reply (seeders/leechers for the UI), `trackerWarning` when the reply
  *   carries a `warning message`, `trackerError` for every failure.
+ * - a torrent without trackers (or with trackers turned off) runs this machine with input
+ *   `noTrackers: true`: START then changes nothing and STOP finishes at once, so the torrent
+ *   machine needs no second announcer.
  * - time only via named delays: `announceInterval`, `earliestReannounce`, `retryDelay`,
  *   `stopDeadline`; run it on a SimulatedClock in tests.
  */
@@ -31,6 +34,8 @@ export interface AnnounceIntent {
 
 /** Tunables; all optional. */
 export interface AnnounceMachineInput {
+  /** The torrent has no trackers to announce to (none listed, or turned off by the user). */
+  readonly noTrackers?: boolean;
   /** First retry delay after a failure, seconds (default 30); doubles per failure. */
   readonly retryBaseSeconds?: number;
   /** Longest retry delay, seconds (default 1800). */
@@ -40,6 +45,8 @@ export interface AnnounceMachineInput {
 }
 
 interface AnnounceContext {
+  /** Nothing to announce to: stay idle until STOP. */
+  readonly noTrackers: boolean;
   /** Seconds until the next regular announce (from the last reply). */
   readonly interval: number;
   /** Seconds after a reply before an early (NEED_PEERS) announce is allowed. */
@@ -113,6 +120,7 @@ export const announceMachine = setup({
   },
   guards: {
     hasStarted: ({ context }) => context.started,
+    hasNoTrackers: ({ context }) => context.noTrackers,
     /** Read before `recordReply` runs: did this reply make `completed` due now? */
     completedStillPending: ({ context }) =>
       context.completedPending && context.inFlight !== 'completed' && (context.started || context.inFlight === 'started'),
@@ -164,12 +172,14 @@ export const announceMachine = setup({
     },
     guards: {
       hasStarted: 'A `started` announce was accepted, so the tracker lists us.',
+      hasNoTrackers: 'The torrent has no trackers (none listed, or turned off).',
       completedStillPending: 'The download finished while this announce was in flight and `completed` is still owed.',
       completedNotSent: 'No `completed` announce has been accepted yet.',
       wantsEarlyAnnounce: 'NEED_PEERS arrived during min interval.',
     },
   },
   context: ({ input }) => ({
+    noTrackers: input.noTrackers ?? false,
     interval: INITIAL_INTERVAL_S,
     minInterval: MIN_ANNOUNCE_INTERVAL_S,
     failures: 0,
@@ -185,9 +195,12 @@ export const announceMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      description: 'Torrent not running yet; nothing announced.',
+      description: 'Torrent not running yet, or no trackers to tell; nothing announced.',
       on: {
-        START: { target: 'announcing', description: 'First contact: announce `started`.', meta: { bep: 'BEP 3 · Trackers' } },
+        START: [
+          { guard: 'hasNoTrackers', description: 'No trackers: nothing to announce; peers come from elsewhere (given, incoming).' },
+          { target: 'announcing', description: 'First contact: announce `started`.', meta: { bep: 'BEP 3 · Trackers' } },
+        ],
         COMPLETED: { actions: 'markCompleted', description: 'Remember that `completed` is owed for later.' },
         STOP: { target: 'done', description: 'Never announced, so there is nothing to take back.' },
       },
@@ -287,3 +300,6 @@ export const announceMachine = setup({
     done: { type: 'final', description: 'Finished; the torrent machine sees this as the announcer being done.' },
   },
 });
+
+/** Inputs for the coverage exploration (test/machines/coverage.test.ts): without trackers (small, explored first), then with. */
+export const announceMachineSampleInputs: readonly AnnounceMachineInput[] = [{ noTrackers: true }, {}];

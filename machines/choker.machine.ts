@@ -1,4 +1,4 @@
-import { assign, emit, enqueueActions, setup } from 'xstate';
+import { assign, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import {
   chokeChanges,
   defaultChokeOptions,
@@ -13,34 +13,54 @@ import {
  * peers and keeps the best few unchoked; every 30 s it rotates one optimistic unchoke.
  *
  * Contract:
- * - input `readPeers()` returns a snapshot of the candidates (rates are measured by the stream
- *   layer; the choker only decides). `random()` and the clock are injected for replay.
+ * - actor to provide: `readPeers`, invoked for the choker's life. On `READ_PEERS` it answers
+ *   at once with `PEERS_READ`: the candidates (rates are measured by the stream layer; the
+ *   choker only decides), the time they were read (ms, for "new peer" weighting) and one
+ *   uniform random `draw` in [0, 1) for the optimistic pick. Clock and randomness thus arrive
+ *   as event data, so traces replay the choker's decisions exactly and tests need no stubs.
  * - decisions go out as `UNCHOKE` / `CHOKE` events sent to the peer actors found in the actor
  *   system under their ids (the torrent machine spawns them with `systemId` = peer id), so they
  *   show in traces, and as one emitted `rechoked` summary.
  * - `PEERS_CHANGED` asks for an early decision (a peer joined, left or became interested).
- * - the ranking follows the torrent's mode through the snapshot: `readPeers()` reports what
+ * - the ranking follows the torrent's mode through the snapshot: `readPeers` reports what
  *   peers give us while we download and what they take while we seed.
+ * - the torrent invokes the choker only while active; a paused torrent has closed every
+ *   connection, so there is nothing to choke and no pause state here.
  */
 export interface ChokerInput {
-  readonly readPeers: () => readonly ChokeCandidate[];
-  readonly random: () => number;
-  readonly now: () => number;
   readonly options?: ChokeOptions;
 }
 
+/** Whether the decision that the next `PEERS_READ` brings also draws a new optimistic peer. */
+type Rotation = 'no' | 'due' | 'ifVacant';
+
 interface ChokerContext {
-  readonly readPeers: () => readonly ChokeCandidate[];
-  readonly random: () => number;
-  readonly now: () => number;
   readonly options: ChokeOptions;
   readonly unchoked: ReadonlySet<string>;
   readonly optimistic: string | undefined;
+  readonly rotation: Rotation;
 }
 
-export type ChokerEvent = { type: 'PEERS_CHANGED' } | { type: 'PAUSE' } | { type: 'RESUME' };
+/** The snapshot `readPeers` answers with. */
+export interface PeersRead {
+  readonly type: 'PEERS_READ';
+  readonly peers: readonly ChokeCandidate[];
+  /** When the snapshot was taken (ms, the same clock as `connectedAt`). */
+  readonly now: number;
+  /** Uniform in [0, 1): the randomness of the optimistic pick. */
+  readonly draw: number;
+}
+
+export type ChokerEvent = { type: 'PEERS_CHANGED' } | PeersRead;
 
 export type ChokerEmitted = { type: 'rechoked'; unchoked: readonly string[]; optimistic: string | undefined };
+
+const readOf = (event: ChokerEvent): PeersRead => (event.type === 'PEERS_READ' ? event : { type: 'PEERS_READ', peers: [], now: 0, draw: 0 });
+
+/** Placeholder: the session provides the real reader (see the contract above). */
+const unprovided = fromCallback(() => {
+  throw new Error('readPeers actor not provided by the session');
+});
 
 export const chokerMachine = setup({
   types: {
@@ -49,23 +69,31 @@ export const chokerMachine = setup({
     events: {} as ChokerEvent,
     emitted: {} as ChokerEmitted,
   },
+  actors: { readPeers: unprovided },
   delays: {
     rechokeInterval: 10_000,
     optimisticInterval: 30_000,
   },
   guards: {
-    optimisticVacant: ({ context }) => {
+    rotationDue: ({ context, event }) => {
+      if (context.rotation === 'due') return true;
+      if (context.rotation === 'no') return false;
       const current = context.optimistic;
-      return current === undefined || !context.readPeers().some((p) => p.id === current && p.interested);
+      return current === undefined || !readOf(event).peers.some((p) => p.id === current && p.interested);
     },
   },
   actions: {
+    askPeers: sendTo('readPeers', { type: 'READ_PEERS' }),
+    rotationDue: assign({ rotation: 'due' as Rotation }),
+    rotationIfVacant: assign({ rotation: ({ context }) => (context.rotation === 'due' ? 'due' : 'ifVacant') as Rotation }),
     rotateOptimistic: assign({
-      optimistic: ({ context }) =>
-        pickOptimistic(context.readPeers(), context.optimistic, context.now(), context.random, context.options),
+      optimistic: ({ context, event }) => {
+        const read = readOf(event);
+        return pickOptimistic(read.peers, context.optimistic, read.now, () => read.draw, context.options);
+      },
     }),
-    rechoke: enqueueActions(({ context, enqueue, system }) => {
-      const peers = context.readPeers();
+    rechoke: enqueueActions(({ context, event, enqueue, system }) => {
+      const peers = readOf(event).peers;
       const present = new Set(peers.map((p) => p.id));
       const optimistic = context.optimistic !== undefined && present.has(context.optimistic) ? context.optimistic : undefined;
       const unchoked = selectUnchoked(peers, optimistic, context.options, context.unchoked);
@@ -79,15 +107,8 @@ export const chokerMachine = setup({
         const ref = system.get(id);
         if (ref) enqueue.sendTo(ref, { type: 'UNCHOKE' });
       }
-      enqueue.assign({ unchoked: new Set(unchoked), optimistic });
+      enqueue.assign({ unchoked: new Set(unchoked), optimistic, rotation: 'no' as Rotation });
       enqueue(emit({ type: 'rechoked' as const, unchoked, optimistic }));
-    }),
-    chokeAll: enqueueActions(({ context, enqueue, system }) => {
-      for (const id of context.unchoked) {
-        const ref = system.get(id);
-        if (ref) enqueue.sendTo(ref, { type: 'CHOKE' });
-      }
-      enqueue.assign({ unchoked: new Set<string>() });
     }),
   },
 }).createMachine({
@@ -97,8 +118,7 @@ export const chokerMachine = setup({
     bep: 'BEP 3 · Peer messages (choking algorithm)',
     events: {
       PEERS_CHANGED: { description: 'A peer joined, left, or changed interest: decide again now.' },
-      PAUSE: { description: 'The torrent paused.' },
-      RESUME: { description: 'The torrent resumed.' },
+      PEERS_READ: { description: 'The peer snapshot asked for: candidates with their rates, the time, and a random draw.' },
     },
     delays: {
       rechokeInterval: {
@@ -111,23 +131,22 @@ export const chokerMachine = setup({
       },
     },
     guards: {
-      optimisticVacant: 'No optimistic peer, or it left or is no longer interested.',
+      rotationDue: 'The 30 s rotation is due, or a peer change found no optimistic peer (none yet, or it left or lost interest).',
     },
   },
   context: ({ input }) => ({
-    readPeers: input.readPeers,
-    random: input.random,
-    now: input.now,
     options: input.options ?? defaultChokeOptions,
     unchoked: new Set<string>(),
     optimistic: undefined,
+    rotation: 'no',
   }),
+  invoke: { id: 'readPeers', src: 'readPeers' },
   initial: 'running',
   states: {
     running: {
       description: 'Ranking peers on a fixed period; new decisions also when the peer set changes.',
       meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
-      entry: ['rotateOptimistic', 'rechoke'],
+      entry: ['rotationDue', 'askPeers'],
       initial: 'waiting',
       states: {
         waiting: {
@@ -136,8 +155,8 @@ export const chokerMachine = setup({
             rechokeInterval: {
               target: 'waiting',
               reenter: true,
-              actions: 'rechoke',
-              description: 'Unchoke the fastest interested peers that do not snub us; choke the rest.',
+              actions: 'askPeers',
+              description: 'Time to re-rank: read the peers.',
               meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
             },
           },
@@ -147,27 +166,43 @@ export const chokerMachine = setup({
         optimisticInterval: {
           target: 'running',
           reenter: true,
-          description: 'Rotate the optimistic unchoke (new peers weigh triple), then rechoke.',
+          description: 'Rotation due (new peers weigh triple): read the peers.',
           meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
         },
       },
       on: {
-        PEERS_CHANGED: [
+        PEERS_CHANGED: {
+          actions: ['rotationIfVacant', 'askPeers'],
+          description: 'A peer joined, left, or changed interest: read the peers now, not at the next rechoke.',
+        },
+        PEERS_READ: [
           {
-            guard: 'optimisticVacant',
+            guard: 'rotationDue',
             actions: ['rotateOptimistic', 'rechoke'],
-            description: 'No optimistic peer yet (or it left or lost interest): draw one now rather than in up to 30 s.',
+            description: 'Draw the optimistic peer (at start, every 30 s, or when the slot is vacant rather than in up to 30 s), then rechoke.',
             meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
           },
-          { actions: 'rechoke', description: 'A peer joined, left, or changed interest.' },
+          {
+            actions: 'rechoke',
+            description: 'Unchoke the fastest interested peers that do not snub us; choke the rest.',
+            meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
+          },
         ],
-        PAUSE: { target: 'paused', description: 'Stop uploading to everyone.' },
       },
-    },
-    paused: {
-      description: 'Torrent paused: every upload slot is closed.',
-      entry: 'chokeAll',
-      on: { RESUME: { target: 'running', description: 'Pick an optimistic peer and rechoke at once.' } },
     },
   },
 });
+
+/** Inputs for the coverage exploration (test/machines/coverage.test.ts). */
+export const chokerMachineSampleInput: ChokerInput = {};
+
+/** Snapshots for the coverage exploration: nobody, and six interested peers (one becomes optimistic). */
+export const chokerMachineSampleEvents: readonly ChokerEvent[] = [
+  { type: 'PEERS_READ', peers: [], now: 0, draw: 0 },
+  {
+    type: 'PEERS_READ',
+    peers: ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id, interested: true, rate: 0, snubbed: false, connectedAt: 0 })),
+    now: 0,
+    draw: 0,
+  },
+];

@@ -1,5 +1,7 @@
 import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorLogic, type EventObject } from 'xstate';
 import { endpointKey, ipOfEndpointKey, PeerPool, TrustLedger, type PeerEndpoint } from '../src/peers/peerPool.js';
+import type { AnnounceMachineInput } from './announce.machine.js';
+import type { ChokerInput } from './choker.machine.js';
 
 /**
  * One torrent's lifecycle and peer set (BEP 3): checking → active (downloading | seeding),
@@ -12,8 +14,14 @@ import { endpointKey, ipOfEndpointKey, PeerPool, TrustLedger, type PeerEndpoint 
  * - actors to provide: `checkPieces` (resume check; resolves to the number of verified pieces),
  *   `peer` (the peer machine, spawned once per connection with `systemId` = endpoint key),
  *   `announcer` (the tracker announce machine, invoked for the whole life of the torrent, id
- *   `announce`; it must accept `START`, `COMPLETED`, `STOP` and finish after `STOP`), and
- *   `choker` (invoked while active, id `choker`).
+ *   `announce`; it must accept `START`, `COMPLETED`, `NEED_PEERS`, `STOP` and finish after
+ *   `STOP`), and `choker` (invoked while active, id `choker`; pausing stops it, since a paused
+ *   torrent has no connections to choke).
+ * - time: only named delays. Dial back-off is counted on the machine's own dial clock, which
+ *   the redial timer advances, so it follows a simulated clock in tests and replays exactly.
+ * - while downloading with room for peers and no candidate left to dial, each redial round sends
+ *   `NEED_PEERS` to the announcer, which announces early but never before the tracker's
+ *   `min interval`.
  * - events in: `PEERS_DISCOVERED` (from trackers), `INCOMING_PEER` (an accepted connection
  *   whose handshake named this torrent), `PEER_CLOSED`, `PIECE_VERIFIED`, `PIECE_FAILED`
  *   (with the IPs that contributed blocks), `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
@@ -24,25 +32,31 @@ export interface TorrentInput {
   readonly pieceCount: number;
   /** Most simultaneous peer connections (incoming + outgoing). */
   readonly maxPeers: number;
-  /** Input handed to every spawned peer actor besides its endpoint. */
-  readonly peerInput: (endpoint: PeerEndpoint, outgoing: boolean) => unknown;
+  /**
+   * Input handed to every spawned peer actor, with `endpoint` and `outgoing` added per
+   * connection. Plain data and shared core objects only: a peer machine builds its own
+   * per-connection state from it (no factory functions in context).
+   */
+  readonly peerInput: object;
   /** Our own listen address(es), so trackers returning us are not dialled. */
   readonly self?: readonly PeerEndpoint[];
-  /**
-   * Clock for dial back-off (ms). The session passes wall-clock time; tests pass their
-   * simulated clock's `now`, so back-off follows simulated time there.
-   */
-  readonly now: () => number;
-  /** Input for the invoked `choker` actor (its peer snapshot reader, clock and randomness). */
-  readonly chokerInput?: unknown;
+  /** Input for the invoked `choker` actor (its tunables; it reads peers through its own provided actor). */
+  readonly chokerInput?: ChokerInput;
+  /** Input for the invoked `announcer` actor (e.g. `noTrackers`). */
+  readonly announcerInput?: AnnounceMachineInput;
 }
+
+/** Period of the redial round; the dial clock advances by this much per round. */
+const REDIAL_INTERVAL_MS = 5_000;
 
 interface TorrentContext {
   readonly pieceCount: number;
   readonly maxPeers: number;
   readonly peerInput: TorrentInput['peerInput'];
-  readonly now: () => number;
-  readonly chokerInput: unknown;
+  readonly chokerInput: ChokerInput;
+  readonly announcerInput: AnnounceMachineInput;
+  /** Milliseconds of redial rounds while active: the clock of dial back-off. */
+  readonly dialClock: number;
   readonly pool: PeerPool;
   readonly trust: TrustLedger;
   readonly verified: number;
@@ -93,7 +107,7 @@ export const torrentMachine = setup({
   },
   delays: {
     /** Candidates in back-off become dialable over time; look again this often. */
-    redialInterval: 5_000,
+    redialInterval: REDIAL_INTERVAL_MS,
     /** How long a final `stopped` announce may take before we stop anyway. */
     stopGrace: 3_000,
   },
@@ -111,14 +125,14 @@ export const torrentMachine = setup({
     }),
     dialMore: enqueueActions(({ context, enqueue }) => {
       const room = context.maxPeers - context.peers.size;
-      const endpoints = context.pool.takeForDial(room, context.now());
+      const endpoints = context.pool.takeForDial(room, context.dialClock);
       if (endpoints.length === 0) return;
       const peers = new Set(context.peers);
       for (const endpoint of endpoints) {
         const id = endpointKey(endpoint);
         if (peers.has(id)) continue;
         peers.add(id);
-        enqueue.spawnChild('peer', { id, systemId: id, input: context.peerInput(endpoint, true) });
+        enqueue.spawnChild('peer', { id, systemId: id, input: { ...context.peerInput, endpoint, outgoing: true } });
         enqueue(emit({ type: 'dial' as const, id, endpoint }));
       }
       enqueue.assign({ peers });
@@ -131,7 +145,7 @@ export const torrentMachine = setup({
         return;
       }
       context.pool.markConnected(event.endpoint);
-      enqueue.spawnChild('peer', { id, systemId: id, input: context.peerInput(event.endpoint, false) });
+      enqueue.spawnChild('peer', { id, systemId: id, input: { ...context.peerInput, endpoint: event.endpoint, outgoing: false } });
       enqueue.assign({ peers: new Set([...context.peers, id]) });
     }),
     rejectIncoming: emit(({ event }) => ({
@@ -140,11 +154,19 @@ export const torrentMachine = setup({
     })),
     forgetPeer: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'PEER_CLOSED') return;
-      context.pool.markClosed(event.endpoint, event.failed, context.now());
+      context.pool.markClosed(event.endpoint, event.failed, context.dialClock);
       const peers = new Set(context.peers);
       peers.delete(event.id);
       enqueue.stopChild(event.id);
       enqueue.assign({ peers });
+    }),
+    advanceDialClock: assign({ dialClock: ({ context }) => context.dialClock + REDIAL_INTERVAL_MS }),
+    // after dialMore in the same transition, so it sees the peers just dialled
+    askForPeersIfStarved: enqueueActions(({ context, enqueue, system }) => {
+      const starved =
+        context.verified < context.pieceCount && context.peers.size < context.maxPeers && context.pool.dialable(context.dialClock) === 0;
+      const ref = system.get('announce');
+      if (starved && ref) enqueue.sendTo(ref, { type: 'NEED_PEERS' });
     }),
     countVerified: assign({ verified: ({ context }) => context.verified + 1 }),
     blameContributors: enqueueActions(({ context, event, enqueue, system }) => {
@@ -204,7 +226,7 @@ export const torrentMachine = setup({
       STOP: { description: 'The user or the session stops the torrent for good.' },
     },
     delays: {
-      redialInterval: { description: 'How often candidates whose back-off has passed are dialled again.' },
+      redialInterval: { description: 'How often candidates whose back-off has passed are dialled again; back-off is counted in these rounds.' },
       stopGrace: { description: 'How long the final stopped announce may take before we stop anyway.' },
     },
     guards: {
@@ -218,8 +240,9 @@ export const torrentMachine = setup({
     pieceCount: input.pieceCount,
     maxPeers: input.maxPeers,
     peerInput: input.peerInput,
-    now: input.now,
-    chokerInput: input.chokerInput,
+    chokerInput: input.chokerInput ?? {},
+    announcerInput: input.announcerInput ?? {},
+    dialClock: 0,
     pool: new PeerPool(input.self ?? []),
     trust: new TrustLedger(),
     verified: 0,
@@ -231,7 +254,7 @@ export const torrentMachine = setup({
     id: 'announce',
     systemId: 'announce',
     src: 'announcer',
-    input: {},
+    input: ({ context }: { context: TorrentContext }) => context.announcerInput,
     onDone: { target: '.stopped', description: 'The announcer finished (stopped announce sent or given up): the torrent is stopped.' },
   },
   initial: 'checking',
@@ -317,7 +340,12 @@ export const torrentMachine = setup({
             waiting: {
               description: 'Between dial rounds.',
               after: {
-                redialInterval: { target: 'waiting', reenter: true, actions: 'dialMore', description: 'Retry candidates whose back-off has passed.' },
+                redialInterval: {
+                  target: 'waiting',
+                  reenter: true,
+                  actions: ['advanceDialClock', 'dialMore', 'askForPeersIfStarved'],
+                  description: 'Retry candidates whose back-off has passed; still downloading with room and nobody to dial: ask the trackers for more.',
+                },
               },
             },
           },

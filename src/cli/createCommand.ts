@@ -5,7 +5,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import { createTorrent, isCreateError, type CreatedTorrent, type CreateTorrentOptions } from '../metainfo/index.js';
 import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
-import { formatBytes, parseSize } from './formatBytes.js';
+import { formatBytes, parseSize } from '../text/formatBytes.js';
 import { ProgressReporter } from './progressBar.js';
 
 const USAGE = `usage: statorrent create <file|folder> [-t URL[,URL...]]... [-o out.torrent] [options]

@@ -11,7 +11,7 @@ import { differingFiles } from './contentCompare.js';
 import { demoFiles, writeDemoContent } from './demoContent.js';
 import { startDemoSwarm, type DemoSwarm, type SwarmMember } from './demoSwarm.js';
 import { SwarmView } from './demoView.js';
-import { formatBytes } from './formatBytes.js';
+import { formatBytes } from '../text/formatBytes.js';
 import { watchInterrupts } from './interruption.js';
 import { parseIntOption } from './peerAddressArg.js';
 import { ProgressReporter } from './progressBar.js';

@@ -1,6 +1,6 @@
 import type { Metainfo } from '../metainfo/types.js';
-import { formatBytes } from './formatBytes.js';
-import { terminalText } from './terminalText.js';
+import { formatBytes } from '../text/formatBytes.js';
+import { terminalText } from '../text/terminalText.js';
 
 /** The `statorrent info --json` document: stable field names for scripts. */
 export interface MetainfoJson {

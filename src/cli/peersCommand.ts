@@ -11,7 +11,7 @@ import { generatePeerId } from '../wire/peerId.js';
 import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { parsePeerAddress } from './peerAddressArg.js';
-import { terminalText } from './terminalText.js';
+import { terminalText } from '../text/terminalText.js';
 
 const USAGE = `usage: statorrent peers <file.torrent | http(s)://url> [--timeout S] [--peer IP:PORT]... [--json]
   Asks the torrent's trackers for peers (announce 'started', then 'stopped'), connects to every

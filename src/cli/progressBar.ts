@@ -1,4 +1,4 @@
-import { formatBytes } from './formatBytes.js';
+import { formatBytes } from '../text/formatBytes.js';
 import type { CliStream } from './cliIo.js';
 
 /** One moment of a long job measured in bytes (hashing, downloading, checking). */

@@ -1,5 +1,5 @@
 import type { TorrentProgress } from '../session/types.js';
-import { formatBytes } from './formatBytes.js';
+import { formatBytes } from '../text/formatBytes.js';
 import { formatDuration } from './formatDuration.js';
 
 const rate = (bytesPerSecond: number): string => `${formatBytes(Math.round(bytesPerSecond))}/s`;

@@ -2,7 +2,7 @@ import type { TorrentEvent, TorrentProgress } from '../session/types.js';
 import type { CliIo } from './cliIo.js';
 import { eventJson, progressJson, type JsonLine } from './transferJson.js';
 import { renderTransferLine, verifiedPercent } from './transferLine.js';
-import { terminalText } from './terminalText.js';
+import { terminalText } from '../text/terminalText.js';
 
 /**
  * How a transfer is shown: `tty` redraws one line in place, `plain` prints milestone lines

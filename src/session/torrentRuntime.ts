@@ -1,10 +1,10 @@
 import { connect, type Socket } from 'node:net';
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { createActor, createMachine, fromPromise, type AnyActorRef, type InspectionEvent } from 'xstate';
+import { createActor, fromCallback, fromPromise, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { announceMachine } from '../../machines/announce.machine.js';
-import { chokerMachine } from '../../machines/choker.machine.js';
-import { peerMachine, type PeerMachineInput } from '../../machines/peer.machine.js';
+import { chokerMachine, type PeersRead } from '../../machines/choker.machine.js';
+import { peerMachine } from '../../machines/peer.machine.js';
 import { torrentMachine, type TorrentActor, type TorrentEmitted } from '../../machines/torrent.machine.js';
 import { DownloadFlow } from '../../streams/downloadFlow.js';
 import { startPeerLink } from '../../streams/peerLink.js';
@@ -82,13 +82,6 @@ const stateOf = (actor: TorrentActor): TorrentState => {
   if (s.matches({ active: { transfer: 'seeding' } })) return 'seeding';
   return 'downloading';
 };
-
-/** A stand-in announcer for torrents without trackers: it only waits for STOP. */
-const noTrackers = createMachine({
-  id: 'noTrackers',
-  initial: 'idle',
-  states: { idle: { on: { STOP: 'done' } }, done: { type: 'final' } },
-});
 
 /**
  * Composes one torrent: storage, piece picker and the two data flows, the torrent machine with
@@ -194,16 +187,21 @@ export class TorrentRuntime implements TorrentHandle {
   private createActor(): TorrentActor {
     const m = this.options.metainfo;
     const tiers = this.options.useTrackers === false ? [] : m.announceList;
-    const announcer =
-      tiers.length === 0
-        ? noTrackers
-        : announceMachine.provide({
-            actors: {
-              announce: fromPromise(({ input, signal }: { input: { event: import('../tracker/types.js').AnnounceEvent }; signal: AbortSignal }) =>
-                this.announceOnce(input.event, signal),
-              ),
-            },
-          });
+    const announcer = announceMachine.provide({
+      actors: {
+        announce: fromPromise(({ input, signal }: { input: { event: import('../tracker/types.js').AnnounceEvent }; signal: AbortSignal }) =>
+          this.announceOnce(input.event, signal),
+        ),
+      },
+    });
+    // the wall clock and randomness enter the choker here, as data of its PEERS_READ events
+    const choker = chokerMachine.provide({
+      actors: {
+        readPeers: fromCallback(({ sendBack, receive }) => {
+          receive(() => sendBack({ type: 'PEERS_READ', peers: this.chokeCandidates(), now: Date.now(), draw: Math.random() } satisfies PeersRead));
+        }),
+      },
+    });
     const tieredAnnounce = createTieredAnnouncer(
       new TrackerTiers(tiers),
       { infoHash: m.infoHash, peerId: this.host.peerId, port: this.host.port },
@@ -230,26 +228,16 @@ export class TorrentRuntime implements TorrentHandle {
         }),
         peer: peerMachine,
         announcer,
-        choker: chokerMachine,
+        choker,
       },
     });
     const actor = createActor(machine, {
       input: {
         pieceCount: m.pieceCount,
         maxPeers: this.options.maxPeers ?? 50,
-        peerInput: (_endpoint, outgoing): PeerMachineInput => ({
-          infoHash: m.infoHash,
-          peerId: this.host.peerId,
-          pieceCount: m.pieceCount,
-          outgoing,
-        }),
+        peerInput: { infoHash: m.infoHash, peerId: this.host.peerId, pieceCount: m.pieceCount },
         self: [{ ip: '127.0.0.1', port: this.host.port }],
-        now: () => Date.now(),
-        chokerInput: {
-          readPeers: () => this.chokeCandidates(),
-          random: Math.random,
-          now: () => Date.now(),
-        },
+        announcerInput: { noTrackers: tiers.length === 0 },
       },
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });

@@ -1,3 +1,4 @@
+import type { ScheduledEvents } from './xstateInternals.js';
 
 interface Timer {
   readonly id: number;
@@ -7,9 +8,6 @@ interface Timer {
   readonly label: string | undefined;
   readonly key: string | undefined;
 }
-
-/** xstate's record of delayed events (the system snapshot's `_scheduledEvents`). */
-export type ScheduledEvents = () => Readonly<Record<string, { readonly event?: { readonly type?: unknown } }>>;
 
 /**
  * A simulated clock for replay, driven by the trace rather than by time alone. Unlike xstate's

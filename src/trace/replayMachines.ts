@@ -1,9 +1,8 @@
-import { createMachine, fromPromise, type AnyActorLogic } from 'xstate';
+import { createMachine, fromCallback, fromPromise, type AnyActorLogic } from 'xstate';
 import { announceMachine } from '../../machines/announce.machine.js';
 import { chokerMachine } from '../../machines/choker.machine.js';
 import { peerMachine } from '../../machines/peer.machine.js';
 import { torrentMachine } from '../../machines/torrent.machine.js';
-import type { ReplayClock } from './replayClock.js';
 import { reviveSafeJson } from './safeJson.js';
 
 /**
@@ -12,8 +11,10 @@ import { reviveSafeJson } from './safeJson.js';
  * Each actor is replayed alone from its own recorded events, so its children are stand-ins:
  * invoked promises never settle by themselves (their recorded `xstate.done.actor.*` /
  * `xstate.error.actor.*` events are fed back as inputs, outputs included), and spawned or
- * invoked machines are inert (their own recordings are replayed separately). Inputs that were
- * functions (clocks, peer readers, randomness) are rebuilt on the replay clock.
+ * invoked actors are inert (their own recordings are replayed separately; what they sent,
+ * such as the choker's PEERS_READ snapshots, is fed as recorded). Machine inputs are plain
+ * data (clocks and randomness reach machines as delays and event data), so the recorded input
+ * is the input.
  */
 export interface ReplayLogic {
   readonly logic: AnyActorLogic;
@@ -23,65 +24,37 @@ export interface ReplayLogic {
 /** An invoked promise that never settles: its recorded outcome arrives as an event instead. */
 const pendingPromise = fromPromise<never, unknown>(() => new Promise<never>(() => undefined));
 
-/** An inert child: accepts any event, does nothing, never finishes. */
+/** An inert child machine: accepts any event, does nothing, never finishes. */
 const inertChild = createMachine({ id: 'replayStandIn' });
+
+/** An inert callback child: hears requests (e.g. READ_PEERS), answers nothing. */
+const silentCallback = fromCallback(() => undefined);
 
 const asRecord = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 
-/** A small deterministic generator standing in for `Math.random` (the choker's optimistic pick). */
-const seededRandom = (): (() => number) => {
-  let s = 0x9e3779b9;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x1_0000_0000;
-  };
-};
-
-const builders: Record<string, (input: unknown, clock: ReplayClock) => ReplayLogic> = {
+const builders: Record<string, (input: unknown) => ReplayLogic> = {
   peer: (input) => ({ logic: peerMachine, input: reviveSafeJson(input) }),
   announce: (input) => ({
     logic: announceMachine.provide({ actors: { announce: pendingPromise as never } }),
     input: reviveSafeJson(input) ?? {},
   }),
-  choker: (input, clock) => {
-    const recorded = asRecord(reviveSafeJson(input));
-    const options = asRecord(recorded.options);
-    return {
-      logic: chokerMachine,
-      input: {
-        // the choker's picks depend on live rates; its decisions reach the peers as recorded
-        // CHOKE/UNCHOKE events, which the peers' own replays check
-        readPeers: () => [],
-        random: seededRandom(),
-        now: () => clock.now(),
-        ...(Object.keys(options).length > 0 ? { options } : {}),
-      },
-    };
-  },
-  torrent: (input, clock) => {
-    const recorded = asRecord(reviveSafeJson(input));
-    return {
-      logic: torrentMachine.provide({
-        actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild },
-      }),
-      input: {
-        pieceCount: Number(recorded.pieceCount),
-        maxPeers: Number(recorded.maxPeers),
-        ...(Array.isArray(recorded.self) ? { self: recorded.self } : {}),
-        peerInput: () => ({}),
-        now: () => clock.now(),
-      },
-    };
-  },
+  choker: (input) => ({
+    logic: chokerMachine.provide({ actors: { readPeers: silentCallback } }),
+    input: asRecord(reviveSafeJson(input)),
+  }),
+  torrent: (input) => ({
+    logic: torrentMachine.provide({
+      actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild },
+    }),
+    input: reviveSafeJson(input),
+  }),
 };
 
 /** Machine ids that can be replayed. */
 export const replayableMachines: readonly string[] = Object.keys(builders);
 
 /** The logic and input to replay a recorded actor of machine `machine`, or undefined if unknown. */
-export function replayLogicFor(machine: string, recordedInput: unknown, clock: ReplayClock): ReplayLogic | undefined {
+export function replayLogicFor(machine: string, recordedInput: unknown): ReplayLogic | undefined {
   const build = Object.hasOwn(builders, machine) ? builders[machine] : undefined;
-  return build?.(recordedInput, clock);
+  return build?.(recordedInput);
 }

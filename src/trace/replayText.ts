@@ -1,4 +1,4 @@
-import { terminalText } from '../cli/terminalText.js';
+import { terminalText } from '../text/terminalText.js';
 import { describeStateValue } from './stateText.js';
 import type { ReplayedStep, ReplayReport } from './traceReplay.js';
 

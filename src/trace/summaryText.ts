@@ -1,5 +1,5 @@
-import { formatBytes } from '../cli/formatBytes.js';
-import { terminalText } from '../cli/terminalText.js';
+import { formatBytes } from '../text/formatBytes.js';
+import { terminalText } from '../text/terminalText.js';
 import type { PeerSummary, TraceSummary } from './traceSummary.js';
 
 const ms = (t: number | null): string => (t === null ? '-' : `${t < 10_000 ? t.toFixed(1) : Math.round(t)} ms`);

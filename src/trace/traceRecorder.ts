@@ -6,6 +6,7 @@ import { LineWriter } from './lineWriter.js';
 import { toSafeJson } from './safeJson.js';
 import { TRACE_FORMAT, TRACE_VERSION, type ActorLine, type TraceLine } from './traceFormat.js';
 import { wireRecord } from './wireRecord.js';
+import { actorFacts } from './xstateInternals.js';
 
 /** Receives a torrent's inspection events and wire messages and writes them as a trace. */
 export interface TraceRecorder {
@@ -26,16 +27,6 @@ export interface TraceRecorderOptions {
   readonly name?: string;
   /** Monotonic milliseconds (default `performance.now`); tests pass a simulated clock. */
   readonly now?: () => number;
-}
-
-/** The parts of an xstate Actor the recorder reads (not all are in the public type). */
-interface InspectedActor {
-  readonly id: string;
-  readonly sessionId: string;
-  readonly src?: unknown;
-  readonly logic?: { readonly id?: unknown; readonly root?: unknown };
-  readonly options?: { readonly input?: unknown; readonly systemId?: unknown };
-  readonly _parent?: object;
 }
 
 interface ActorInfo {
@@ -83,30 +74,28 @@ export async function openTraceRecorder(path: string, options: TraceRecorderOpti
   /** Events an actor sent to itself (delayed raises, `after` timers): replay regenerates them. */
   const selfSent = new WeakSet<object>();
 
-  const register = (ref: InspectedActor, t: number): ActorInfo => {
+  const register = (ref: object, t: number): ActorInfo => {
     const known = actors.get(ref);
     if (known !== undefined) return known;
-    const logic = ref.logic;
-    const machine = logic !== undefined && logic.root !== undefined && typeof logic.id === 'string' ? logic.id : null;
-    const parentInfo = ref._parent !== undefined ? register(ref._parent as InspectedActor, t) : undefined;
-    const info: ActorInfo = { key: nextKey++, machine, parent: parentInfo?.key ?? null };
+    const facts = actorFacts(ref);
+    const parentInfo = facts.parent !== undefined ? register(facts.parent, t) : undefined;
+    const info: ActorInfo = { key: nextKey++, machine: facts.machine, parent: parentInfo?.key ?? null };
     actors.set(ref, info);
-    const systemId = ref.options?.systemId;
     const line: ActorLine = {
       t,
       kind: 'actor',
       actor: info.key,
-      id: String(ref.id),
-      systemId: typeof systemId === 'string' ? systemId : null,
-      machine,
-      src: typeof ref.src === 'string' ? ref.src : null,
+      id: facts.id,
+      systemId: facts.systemId,
+      machine: facts.machine,
+      src: facts.src,
       parent: info.parent,
-      input: toSafeJson(ref.options?.input),
+      input: toSafeJson(facts.input),
     };
     put(line);
     // the announce machine's request: its invoked `announce` actor gets `{ event }` as input
     if (parentInfo?.machine === 'announce') {
-      const input = ref.options?.input as { event?: unknown } | undefined;
+      const input = facts.input as { event?: unknown } | undefined;
       if (typeof input?.event === 'string') {
         parentInfo.announcing = input.event;
         put({ t, kind: 'tracker', actor: parentInfo.key, phase: 'request', event: input.event });
@@ -142,12 +131,12 @@ export async function openTraceRecorder(path: string, options: TraceRecorderOpti
     if (closed) return;
     try {
       const t = now();
-      const ref = e.actorRef as unknown as InspectedActor;
+      const ref = e.actorRef;
       const info = register(ref, t);
       switch (e.type) {
         case '@xstate.event': {
-          const source = e.sourceRef as unknown as InspectedActor | undefined;
-          if (source !== undefined && (source as object) === (ref as object)) selfSent.add(e.event);
+          const source = e.sourceRef;
+          if (source !== undefined && source === ref) selfSent.add(e.event);
           put({ t, kind: 'send', to: info.key, from: source !== undefined ? register(source, t).key : null, type: String(e.event.type) });
           break;
         }

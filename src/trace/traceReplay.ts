@@ -1,10 +1,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { createActor, type AnyActorRef, type EventObject, type InspectionEvent } from 'xstate';
-import { ReplayClock, type ScheduledEvents } from './replayClock.js';
+import { ReplayClock } from './replayClock.js';
 import { replayLogicFor } from './replayMachines.js';
 import { reviveSafeJson, toSafeJson, type Json } from './safeJson.js';
 import type { StepLine } from './traceFormat.js';
 import { readTrace } from './traceReader.js';
+import { scheduledEventsOf } from './xstateInternals.js';
 
 /**
  * Replays a trace into fresh machines and checks that each actor passes through exactly the
@@ -19,9 +20,11 @@ import { readTrace } from './traceReader.js';
  *
  * Limits: children are stand-ins (see replayMachines.ts), so cross-actor effects are checked
  * per receiving actor, not re-derived; actions on plain data (PeerPool, TrustLedger) are
- * re-run on the replay's data; the choker's picks use a fixed generator and no live rates, so
- * only its states are checked; byte arrays longer than the recorder kept come back zeroed;
- * machines not in machines/ (e.g. the session's no-tracker stand-in) are counted, not replayed.
+ * re-run on the replay's data; the choker's decisions are re-derived from its recorded
+ * PEERS_READ events (rates, time and random draw are event data), though only states are
+ * compared and the CHOKE/UNCHOKE it sends reach no peer in replay (each peer replays its own
+ * recording); byte arrays longer than
+ * the recorder kept come back zeroed; machines not in machines/ are counted, not replayed.
  */
 
 /** Slack for a timer's due time against when it fired in the recording (timers fire late). */
@@ -113,7 +116,7 @@ export async function replayTrace(path: string, options: ReplayOptions = {}): Pr
   let divergence: ReplayDivergence | undefined;
 
   const start = (s: Subject, line: StepLine): void => {
-    const built = replayLogicFor(s.machine, s.input, s.clock);
+    const built = replayLogicFor(s.machine, s.input);
     if (built === undefined) return;
     let root: AnyActorRef | undefined;
     const inspect = (e: InspectionEvent): void => {
@@ -123,8 +126,7 @@ export async function replayTrace(path: string, options: ReplayOptions = {}): Pr
     };
     s.clock.advanceTo(line.t);
     root = createActor(built.logic, { input: built.input, clock: s.clock, inspect }) as AnyActorRef;
-    const system = root.system as unknown as { getSnapshot?: () => { _scheduledEvents?: ReturnType<ScheduledEvents> } };
-    s.clock.scheduledEvents = () => system.getSnapshot?.()._scheduledEvents ?? {};
+    s.clock.scheduledEvents = scheduledEventsOf(root);
     s.actor = root;
     actors++;
     root.start();
@@ -203,7 +205,7 @@ export async function replayTrace(path: string, options: ReplayOptions = {}): Pr
     switch (line.kind) {
       case 'actor': {
         if (line.machine === null) return true;
-        if (replayLogicFor(line.machine, line.input, new ReplayClock()) === undefined) {
+        if (replayLogicFor(line.machine, line.input) === undefined) {
           skipped[line.machine] = (skipped[line.machine] ?? 0) + 1;
           return true;
         }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ProgressReporter, renderProgressBar } from '../../src/cli/progressBar.js';
-import { formatBytes, parseSize } from '../../src/cli/formatBytes.js';
-import { terminalText } from '../../src/cli/terminalText.js';
+import { formatBytes, parseSize } from '../../src/text/formatBytes.js';
+import { terminalText } from '../../src/text/terminalText.js';
 
 const sink = (isTTY: boolean) => {
   const writes: string[] = [];

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWithSpans, type BValue } from '../../src/bencode/index.js';
-import { bitfieldLength, emptyReserved, generatePeerId } from '../../src/wire/index.js';
+import { bitfieldLength, emptyReserved, generatePeerId, ourReserved, setExtensionProtocol } from '../../src/wire/index.js';
 import { connectPeer, type PeerProbe } from '../../streams/connectPeer.js';
 import { startPeerLink } from '../../streams/peerLink.js';
 import { startLibtorrentSeeder, type SeederProcess } from '../support/libtorrentPeer.js';
@@ -98,11 +98,15 @@ describe('handshake and bitfield with real clients on 127.0.0.1', () => {
     expectComplete(p);
   });
 
-  it('Transmission: handshake, extended handshake, have-all', async () => {
+  it('Transmission: handshake, extended handshake only when we offer BEP 10, have-all', async () => {
     const p = await probe(tr.port);
     expect(p.client).toMatch(/^Transmission 3\./);
     expect(p.extensions).toMatchObject({ extensionProtocol: true, fast: true });
-    expect(p.firstMessages.map((m) => m.type)).toContain('extended'); // BEP 10 handshake came first
+    // Transmission answers the BEP 10 bit with an extended handshake; we leave the bit off, so none comes
+    expect(p.firstMessages.map((m) => m.type)).not.toContain('extended');
+    // from another loopback address: Transmission keeps one connection per IP
+    const offered = await probe(tr.port, setExtensionProtocol(ourReserved()), '127.0.0.7');
+    expect(offered.firstMessages.map((m) => m.type)).toContain('extended'); // BEP 10 handshake came first
     expect(p.availability.kind).toBe('all');
   });
 

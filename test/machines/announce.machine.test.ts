@@ -235,4 +235,19 @@ describe('announce machine (simulated clock)', () => {
     expect(i.actor.getSnapshot().status).toBe('done');
     expect(i.calls).toHaveLength(0);
   });
+
+  it('without trackers announces nothing, whatever it is told, and finishes on STOP', async () => {
+    const m = start({ noTrackers: true });
+    m.actor.send({ type: 'START' });
+    m.actor.send({ type: 'NEED_PEERS' });
+    m.actor.send({ type: 'COMPLETED' });
+    await m.advance(3_600_000);
+    expect(m.calls).toHaveLength(0);
+    expect(m.state()).toBe('idle');
+    m.actor.send({ type: 'STOP' });
+    expect(m.actor.getSnapshot().status).toBe('done');
+    expect(m.calls).toHaveLength(0);
+    expect(m.emitted).toEqual([]);
+  });
 });
+

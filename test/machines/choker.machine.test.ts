@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assign, createActor, setup, SimulatedClock, type AnyActorRef } from 'xstate';
-import { chokerMachine } from '../../machines/choker.machine.js';
+import { assign, createActor, fromCallback, setup, SimulatedClock, type AnyActorRef } from 'xstate';
+import { chokerMachine, type PeersRead } from '../../machines/choker.machine.js';
 import type { ChokeCandidate } from '../../src/choking/chokeDecision.js';
 
 /** A stand-in peer actor that records the choke commands it receives. */
@@ -12,7 +12,12 @@ const recorder = setup({ types: { context: {} as { got: string[] }, events: {} a
 function harness(peers: ChokeCandidate[], randomValues: number[] = [0]) {
   const clock = new SimulatedClock();
   let r = 0;
-  const parent = setup({ actors: { choker: chokerMachine, recorder } }).createMachine({
+  // the session's reader, on the simulated clock: a snapshot of `peers`, the time and the next draw
+  const readPeers = fromCallback(({ sendBack, receive }) => {
+    receive(() => sendBack({ type: 'PEERS_READ', peers: [...peers], now: clock.now(), draw: randomValues[r++ % randomValues.length]! } satisfies PeersRead));
+  });
+  const choker = chokerMachine.provide({ actors: { readPeers } });
+  const parent = setup({ actors: { choker, recorder } }).createMachine({
     entry: assign(({ spawn }) => {
       for (const p of peers) spawn('recorder', { id: p.id, systemId: p.id });
       return {};
@@ -20,20 +25,16 @@ function harness(peers: ChokeCandidate[], randomValues: number[] = [0]) {
     invoke: {
       id: 'choker',
       src: 'choker',
-      input: {
-        readPeers: () => peers,
-        random: () => randomValues[r++ % randomValues.length]!,
-        now: () => clock.now(),
-      },
+      input: {},
     },
   });
   const actor = createActor(parent, { clock });
   const rechokes: { unchoked: readonly string[]; optimistic: string | undefined }[] = [];
   actor.start();
-  const choker = actor.getSnapshot().children['choker'] as AnyActorRef | undefined;
+  const chokerRef = actor.getSnapshot().children['choker'] as AnyActorRef | undefined;
   (actor.getSnapshot().children['choker'] as AnyActorRef).on('rechoked', (e: { unchoked: readonly string[]; optimistic: string | undefined }) => rechokes.push(e));
   const got = (id: string): string[] => ((actor.getSnapshot().children[id] as AnyActorRef).getSnapshot().context as { got: string[] }).got;
-  return { clock, actor, rechokes, got, choker };
+  return { clock, actor, rechokes, got, choker: chokerRef };
 }
 
 const p = (id: string, rate: number, over: Partial<ChokeCandidate> = {}): ChokeCandidate => ({ id, interested: true, rate, snubbed: false, connectedAt: 0, ...over });
@@ -84,13 +85,23 @@ describe('choker machine (simulated clock)', () => {
     expect(h.got('a')).toEqual(['UNCHOKE', 'CHOKE']);
   });
 
-  it('chokes everyone when paused and restarts on resume', () => {
-    const peers = [p('a', 50)];
-    const h = harness(peers, [0]);
-    h.choker!.send({ type: 'PAUSE' });
-    expect(h.got('a')).toEqual(['UNCHOKE', 'CHOKE']);
-    h.choker!.send({ type: 'RESUME' });
-    expect(h.got('a')).toEqual(['UNCHOKE', 'CHOKE', 'UNCHOKE']);
+  it('decides from the snapshot it is sent alone (time and randomness are event data, so replays repeat it)', () => {
+    const silent = chokerMachine.provide({ actors: { readPeers: fromCallback(() => undefined) } });
+    const decide = (): (string | undefined)[] => {
+      const clock = new SimulatedClock();
+      const actor = createActor(silent, { clock, input: {} });
+      const out: (string | undefined)[] = [];
+      actor.on('rechoked', (e) => out.push(e.optimistic));
+      actor.start();
+      const peers = [p('a', 50), p('b', 40), p('c', 30), p('d', 20), p('x', 0, { connectedAt: 90_000 }), p('y', 0)];
+      actor.send({ type: 'PEERS_READ', peers, now: 100_000, draw: 0.5 }); // x is new: weight 3 of 4, y old: 1
+      clock.increment(30_000);
+      actor.send({ type: 'PEERS_READ', peers, now: 130_000, draw: 0.9 }); // the rotation: y, the only other
+      actor.stop();
+      return out;
+    };
+    expect(decide()).toEqual(['x', 'y']);
+    expect(decide()).toEqual(decide());
   });
 
   it('draws an optimistic peer as soon as one can be had, not 30 s later', () => {

@@ -15,20 +15,8 @@ const endpoint = { ip: '127.0.0.1', port: 6881 };
 /** Samples by machine name. */
 export const coverageSamples: Readonly<Record<string, CoverageSamples>> = {
   announce: {
-    input: {},
     // The announce actor's replies: a normal one, and one with a tracker warning (BEP 3).
     outputs: { announce: [{ interval: 1800, minInterval: 60, peers: [] }, { interval: 900, peers: [], warning: 'slow down' }] },
-  },
-  choker: {
-    // no peers (the optimistic slot stays vacant), and six interested peers (one becomes optimistic)
-    inputs: [
-      { readPeers: () => [], random: () => 0, now: () => 0 },
-      {
-        readPeers: () => ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ id, interested: true, rate: 0, snubbed: false, connectedAt: 0 })),
-        random: () => 0,
-        now: () => 0,
-      },
-    ],
   },
   peer: {
     // Dialled and accepted connections start differently (BEP 3: the initiator sends first).
@@ -47,7 +35,7 @@ export const coverageSamples: Readonly<Record<string, CoverageSamples>> = {
     ],
   },
   torrent: {
-    input: { pieceCount: 1, maxPeers: 1, peerInput: () => ({}), now: () => 0 },
+    input: { pieceCount: 1, maxPeers: 1, peerInput: {} },
     // checkPieces resolves with the number of pieces already verified on disk.
     outputs: { checkPieces: [0, 1] },
     events: [

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { assign, createActor, fromPromise, setup, SimulatedClock, waitFor, type AnyActorRef } from 'xstate';
+import { assign, createActor, fromPromise, setup, SimulatedClock, waitFor, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import { announceMachine, type AnnounceIntent } from '../../machines/announce.machine.js';
 import { torrentMachine, type TorrentEmitted } from '../../machines/torrent.machine.js';
+import type { AnnounceResponse } from '../../src/tracker/types.js';
 
 /** Stand-in child that records what it is told; finishes on STOP (like the announce machine). */
-const recorder = setup({ types: { context: {} as { got: string[] }, events: {} as { type: string } } }).createMachine({
-  context: { got: [] },
+const recorder = setup({ types: { context: {} as { got: string[]; input: unknown }, events: {} as { type: string }, input: {} as unknown } }).createMachine({
+  context: ({ input }) => ({ got: [], input }),
   initial: 'live',
   states: {
     live: {
@@ -18,19 +20,19 @@ const recorder = setup({ types: { context: {} as { got: string[] }, events: {} a
 });
 const idle = setup({}).createMachine({});
 
-function start(opts: { pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean } = {}) {
+function start(opts: { pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean; choker?: AnyActorLogic; peerInput?: Record<string, unknown> } = {}) {
   const clock = new SimulatedClock();
   const machine = torrentMachine.provide({
     actors: {
       checkPieces: fromPromise(async () => opts.verified ?? 0),
       peer: recorder,
       announcer: opts.announcerFinishes === false ? idle : recorder,
-      choker: idle,
+      choker: opts.choker ?? idle,
     },
   });
   const actor = createActor(machine, {
     clock,
-    input: { pieceCount: opts.pieceCount ?? 3, maxPeers: opts.maxPeers ?? 2, peerInput: () => ({}), now: () => clock.now() },
+    input: { pieceCount: opts.pieceCount ?? 3, maxPeers: opts.maxPeers ?? 2, peerInput: opts.peerInput ?? {} },
   });
   const emitted: TorrentEmitted[] = [];
   actor.on('*', (e) => emitted.push(e));
@@ -80,7 +82,9 @@ describe('torrent machine', () => {
     t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.2:6881', endpoint: ep(2), failed: true });
     const dials = () => t.emitted.filter((e) => e.type === 'dial').length;
     expect(dials()).toBe(1);
-    t.clock.increment(10_000); // two redial rounds, back-off is 15 s
+    // two redial rounds (back-off counts rounds of the redial timer: one clock step, one round), back-off is 15 s
+    t.clock.increment(5_000);
+    t.clock.increment(5_000);
     expect(dials()).toBe(1);
     t.clock.increment(5_000);
     expect(dials()).toBe(2);
@@ -183,7 +187,7 @@ describe('torrent machine', () => {
     const clock = new SimulatedClock();
     const actor = createActor(
       torrentMachine.provide({ actors: { checkPieces: fromPromise<number, void>(async () => { throw new Error('cannot read /x: EACCES'); }), peer: recorder, announcer: recorder, choker: idle } }),
-      { clock, input: { pieceCount: 1, maxPeers: 1, peerInput: () => ({}), now: () => clock.now() } },
+      { clock, input: { pieceCount: 1, maxPeers: 1, peerInput: {} } },
     );
     actor.start();
     await waitFor(actor, (s) => s.matches('error'));
@@ -200,4 +204,76 @@ describe('torrent machine', () => {
     t.actor.send({ type: 'RESUME' });
     expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
   });
+
+  it('hands every peer actor the plain peer input with its endpoint, marked outgoing or incoming', async () => {
+    const t = start({ maxPeers: 3, peerInput: { pieceCount: 3 } });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: ep(7) });
+    const inputOf = (id: string): unknown => ((t.actor.system.get(id) as AnyActorRef).getSnapshot().context as { input: unknown }).input;
+    expect(inputOf('127.0.0.2:6881')).toEqual({ pieceCount: 3, endpoint: ep(2), outgoing: true });
+    expect(inputOf('127.0.0.7:6881')).toEqual({ pieceCount: 3, endpoint: ep(7), outgoing: false });
+  });
+
+  it('asks the trackers for more peers while downloading with room and nobody left to dial', async () => {
+    const t = start({ maxPeers: 2 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2), ep(3), ep(4)] });
+    t.clock.increment(5_000); // full: no need
+    expect(t.got('announce')).toEqual(['START']);
+    t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.2:6881', endpoint: ep(2), failed: true }); // 127.0.0.4 replaces it
+    t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.3:6881', endpoint: ep(3), failed: true }); // nobody left
+    expect(t.got('announce')).toEqual(['START']); // the next redial round decides
+    t.clock.increment(5_000);
+    expect(t.got('announce')).toEqual(['START', 'NEED_PEERS']);
+  });
+
+  it('does not ask for peers while seeding', async () => {
+    const t = start({ verified: 3 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.clock.increment(15_000);
+    expect(t.got('announce')).toEqual(['START']);
+  });
+
+  it('runs the choker only while active: pausing stops it, resuming starts a fresh one', async () => {
+    const t = start({ choker: recorder });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    const first = t.actor.system.get('choker');
+    expect(first).toBeDefined();
+    t.actor.send({ type: 'PAUSE' });
+    expect(t.actor.system.get('choker')).toBeUndefined();
+    expect(first!.getSnapshot().status).toBe('stopped');
+    t.actor.send({ type: 'RESUME' });
+    expect(t.actor.system.get('choker')).toBeDefined();
+    expect(t.actor.system.get('choker')).not.toBe(first);
+  });
+
+  it('with the real announcer: a starved download announces early, but not before min interval', async () => {
+    const clock = new SimulatedClock();
+    const announced: { event: string; at: number }[] = [];
+    const announcer = announceMachine.provide({
+      actors: {
+        announce: fromPromise<AnnounceResponse, AnnounceIntent>(async ({ input }) => {
+          announced.push({ event: input.event, at: clock.now() });
+          return { interval: 1800, minInterval: 60, peers: [] };
+        }),
+      },
+    });
+    const actor = createActor(torrentMachine.provide({ actors: { checkPieces: fromPromise(async () => 0), peer: recorder, announcer, choker: idle } }), {
+      clock,
+      input: { pieceCount: 2, maxPeers: 2, peerInput: {} },
+    });
+    actor.start();
+    await waitFor(actor, (s) => s.matches('active'));
+    await waitFor(actor.system.get('announce') as AnyActorRef, (s) => s.matches('waiting'));
+    expect(announced).toEqual([{ event: 'started', at: 0 }]);
+    clock.increment(5_000); // a redial round with nobody to dial: NEED_PEERS, held until min interval
+    clock.increment(50_000);
+    expect(announced).toHaveLength(1);
+    clock.increment(5_000);
+    await waitFor(actor.system.get('announce') as AnyActorRef, (s) => s.matches('waiting'));
+    expect(announced).toEqual([{ event: 'started', at: 0 }, { event: 'empty', at: 60_000 }]);
+    actor.stop();
+  });
 });
+

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { createActor, SimulatedClock } from 'xstate';
+import { createActor, fromCallback, SimulatedClock } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chokerMachine } from '../../machines/choker.machine.js';
 import { openTraceRecorder } from '../../src/trace/traceRecorder.js';
@@ -23,8 +23,9 @@ describe('replaying timers that were due at the same moment', () => {
     const clock = new SimulatedClock();
     const rec = await openTraceRecorder(path, { now: () => clock.now() });
     if (E.isLeft(rec)) throw new Error(rec.left);
-    const actor = createActor(chokerMachine, {
-      input: { readPeers: () => [], random: Math.random, now: () => clock.now() },
+    const readPeers = fromCallback(({ sendBack, receive }) => receive(() => sendBack({ type: 'PEERS_READ', peers: [], now: clock.now(), draw: 0.5 })));
+    const actor = createActor(chokerMachine.provide({ actors: { readPeers } }), {
+      input: {},
       clock,
       inspect: rec.right.inspect,
     }).start();

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { createActor, SimulatedClock } from 'xstate';
+import { createActor, fromCallback, SimulatedClock } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chokerMachine } from '../../machines/choker.machine.js';
 import { runTraceCommand } from '../../src/cli/traceCommand.js';
@@ -18,21 +18,24 @@ describe('statorrent trace', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-trace-cli-'));
     trace = join(dir, 'choker.jsonl');
-    // a choker through rechokes, an optimistic rotation, a pause and a resume
+    // a choker through rechokes, an optimistic rotation and peer changes, its peers read from a reader
     const clock = new SimulatedClock();
     const rec = await openTraceRecorder(trace, { name: 'choker\u001b[31m', now: () => clock.now() });
     if (E.isLeft(rec)) throw new Error(rec.left);
-    const actor = createActor(chokerMachine, {
-      input: { readPeers: () => [], random: Math.random, now: () => clock.now() },
+    const peers = [{ id: 'a', interested: true, rate: 10, snubbed: false, connectedAt: 0 }];
+    const readPeers = fromCallback(({ sendBack, receive }) => receive(() => sendBack({ type: 'PEERS_READ', peers, now: clock.now(), draw: 0.5 })));
+    const actor = createActor(chokerMachine.provide({ actors: { readPeers } }), {
+      input: {},
       clock,
       inspect: rec.right.inspect,
     }).start();
     clock.increment(10_000);
     actor.send({ type: 'PEERS_CHANGED' });
     clock.increment(25_000);
-    actor.send({ type: 'PAUSE' });
+    peers.push({ id: 'b', interested: true, rate: 0, snubbed: false, connectedAt: 35_000 });
+    actor.send({ type: 'PEERS_CHANGED' });
     clock.increment(1_000);
-    actor.send({ type: 'RESUME' });
+    actor.send({ type: 'PEERS_CHANGED' });
     clock.increment(10_000);
     actor.stop();
     await rec.right.close();
@@ -53,7 +56,8 @@ describe('statorrent trace', () => {
     const lines = io.outText().trimEnd().split('\n');
     expect(lines[0]).toMatch(/^\s+0\.0 ms {2}choker x:0\s+xstate\.init -> running\.waiting$/);
     expect(lines).toContainEqual(expect.stringMatching(/^\s+10000\.0 ms {2}choker x:0\s+xstate\.after\.rechokeInterval\.choker\.running\.waiting \(timer\) -> running\.waiting$/));
-    expect(lines).toContainEqual(expect.stringMatching(/PAUSE -> paused$/));
+    expect(lines).toContainEqual(expect.stringMatching(/PEERS_CHANGED -> running\.waiting$/));
+    expect(lines).toContainEqual(expect.stringMatching(/PEERS_READ -> running\.waiting$/));
     expect(lines.at(-1)).toMatch(/^replay ok: 1 actors, \d+ events$/);
   });
 
@@ -62,7 +66,7 @@ describe('statorrent trace', () => {
     expect(await runTraceCommand(['replay', trace, '--json'], io)).toBe(0);
     const report = JSON.parse(io.outText()) as { ok: boolean; actors: number; events: number };
     expect(report).toMatchObject({ ok: true, actors: 1 });
-    // the 10 s rechokes, the 30 s rotation, PEERS_CHANGED, PAUSE, RESUME, the stop
+    // the 10 s rechokes, the 30 s rotation, three PEERS_CHANGED, a PEERS_READ for each, the stop
     expect(report.events).toBeGreaterThanOrEqual(8);
   });
 
