@@ -22,10 +22,11 @@ for (const target of targets) {
   try {
     const r = runFuzz(target, runs, seed);
     process.stdout.write(
-      `${r.name.padEnd(20)} ${String(r.runs).padStart(8)} inputs  ${(r.totalMs / 1000).toFixed(1).padStart(6)} s  slowest ${r.slowestMs.toFixed(1)} ms (budget ${target.budgetMs} ms)\n`,
+      `${r.name.padEnd(20)} ${String(r.runs).padStart(8)} inputs  ${(r.totalMs / 1000).toFixed(1).padStart(6)} s  slowest ${r.slowestMs.toFixed(1)} ms CPU (budget ${target.budgetMs} ms)\n`,
     );
   } catch (e) {
-    process.stdout.write(`${target.name}: FAILED\n${(e as Error).message}\n`);
+    const cause = (e as Error).cause;
+    process.stdout.write(`${target.name}: FAILED\n${(e as Error).message}\n${cause instanceof Error ? `Cause: ${cause.message}\n` : ''}`);
     process.exitCode = 1;
     break;
   }
