@@ -118,6 +118,12 @@ export const decodeCases: readonly DecodeCase[] = [
     const pieces = Math.ceil(n / 16384);
     return filled(T, 'd4:infod5:filesl', (i) => (i < n ? `d6:lengthi1e4:pathl7:${String(i).padStart(7, '0')}ee` : undefined), `e4:name1:x12:piece lengthi16384e6:pieces${pieces * 20}:${'p'.repeat(pieces * 20)}ee`);
   }),
+  torrentCase('valid 1-byte files, as many as the item budget takes', () => {
+    // 13 items a file (dictionary 5, 2 keys, integer, list 2, name 3): 1.5M / 13
+    const n = 115_000;
+    const pieces = Math.ceil(n / 16384);
+    return filled(T, 'd4:infod5:filesl', (i) => (i < n ? `d6:lengthi1e4:pathl7:${String(i).padStart(7, '0')}ee` : undefined), `e4:name1:x12:piece lengthi16384e6:pieces${pieces * 20}:${'p'.repeat(pieces * 20)}ee`);
+  }),
   torrentCase('10 MB announce-list of 1-URL tiers', () => filled(T, 'd13:announce-listl', same('l1:uee'.slice(0, 5)), `e4:infod6:lengthi1e${INFO_TAIL}e`)),
   torrentCase('10 MB of file path components', () =>
     filled(T, 'd4:infod5:filesld6:lengthi1e4:pathl', same('1:a'), `eee4:name1:x12:piece lengthi16384e6:pieces20:${'p'.repeat(20)}ee`)),

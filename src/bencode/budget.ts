@@ -2,7 +2,7 @@
  * Budgets for decoding untrusted bencode: how many bytes, how deep, how many values. Every
  * decoder of bytes from the network or from a file passes one of these, so a hostile input is
  * refused after work and memory linear in its size at a small constant (decoded values hold at
- * most ~20 bytes of heap per input byte and ~100 MB in all by default; see bench/decode.bench.ts).
+ * most ~20 bytes of heap per input byte and ~60 MB in all by default; see bench/decode.bench.ts).
  */
 export interface DecodeBudget {
   /** Largest input accepted, bytes; a longer input fails at once with `too-large`. */
@@ -41,11 +41,12 @@ export const STRING_ITEM_WEIGHT = 3;
 export const itemsFor = (bytes: number, cap = MAX_DEFAULT_ITEMS): number => Math.min(cap, Math.max(4096, Math.ceil(bytes / 2)));
 
 /**
- * Cap of the default item budget for a 10 MB input: ~100 MB of decoded values (libtorrent
- * caps a .torrent at 3M tokens; a 3-component file entry costs 19 items here, ~10 tokens
- * there, so ~130k such files fit). Scales with a raised size limit (see `parseMetainfo`).
+ * Cap of the default item budget for a 10 MB input: ~60 MB of decoded values, so that even the
+ * largest torrent accepted (then parsed into its file list) peaks near 200 MiB. A 3-component
+ * file entry costs 19 items, so ~79k such files fit (libtorrent's 3M-token default takes ~300k);
+ * a raised size limit raises the cap in proportion (see `parseMetainfo`).
  */
-export const MAX_DEFAULT_ITEMS = 2_500_000;
+export const MAX_DEFAULT_ITEMS = 1_500_000;
 
 /** Default nesting limit (libtorrent's bdecode default). */
 export const DEFAULT_MAX_DEPTH = 100;

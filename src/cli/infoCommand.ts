@@ -38,7 +38,8 @@ export async function runInfoCommand(argv: string[], io: CliIo): Promise<number>
   const loaded = await loadMetainfo(source, { maxBytes: maxBytes.right })();
   if (E.isLeft(loaded)) {
     const err = loaded.left;
-    const hint = err.code === 'too-large' ? ' (raise it with --max-torrent-size)' : '';
+    const overBudget = err._tag === 'MetainfoError' && err.bencode?.code === 'too-many-items';
+    const hint = err.code === 'too-large' ? ' (raise it with --max-torrent-size)' : overBudget ? ' (a larger --max-torrent-size admits more)' : '';
     io.err.write(`statorrent info: ${err.message}${hint}\n`);
     if (values.verbose === true && err._tag === 'MetainfoError' && err.tree !== undefined) io.err.write(`${err.tree}\n`);
     return EXIT_FAILURE;

@@ -35,7 +35,7 @@ export interface MetainfoLimits {
   readonly maxDepth?: number;
   /**
    * Item budget of the bencode decode (default in proportion to the input, see `itemsFor`,
-   * capped at 2.5M items per 10 MB of {@link maxBytes}).
+   * capped at 1.5M items per 10 MB of {@link maxBytes}).
    */
   readonly maxItems?: number;
 }

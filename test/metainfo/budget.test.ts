@@ -26,15 +26,15 @@ describe('a .torrent is decoded within a budget', () => {
     const r = parseMetainfo(bytes);
     if (E.isRight(r)) throw new Error('accepted');
     expect(r.left.code).toBe('bencode');
-    expect(r.left.message).toMatch(/^invalid torrent: too complex to decode: more than 2500000 values \(the budget for 6000002 input bytes\) at byte \d+$/);
-    // 500,000 dictionaries in, a sixth of the input: the work is bounded by the budget
-    expect(r.left.bencode!.offset).toBeLessThan(bytes.length / 5);
+    expect(r.left.message).toMatch(/^invalid torrent: too complex to decode: more than 1500000 values \(the budget for 6000002 input bytes\) at byte \d+$/);
+    // 300,000 dictionaries in, a tenth of the input: the work is bounded by the budget
+    expect(r.left.bencode!.offset).toBeLessThan(bytes.length / 8);
   });
 
   it('a files list of empty dictionaries is refused by the budget, not by a million io-ts errors', () => {
     const bytes = fill('d4:infod5:filesl', 'de', 3_000_000, 'e4:name1:x12:piece lengthi16384e6:pieces0:ee');
     const r = parseMetainfo(bytes);
-    expect(E.isLeft(r) && r.left.message).toMatch(/too complex to decode: more than 2500000 values/);
+    expect(E.isLeft(r) && r.left.message).toMatch(/too complex to decode: more than 1500000 values/);
   });
 
   it('a list of bad file entries reports the first few problems only', () => {
@@ -53,9 +53,11 @@ describe('a .torrent is decoded within a budget', () => {
     expect(r.left.code).toBe('too-large');
     expect(r.left.message).toBe(`invalid torrent: ${bytes.length} bytes is over the 10000000-byte limit for a .torrent`);
     expect(E.isRight(parseMetainfo(bytes, { maxBytes: 20_000_000 }))).toBe(true);
-    // 2.6M integers (2.6M items) in a 12 MB torrent: over the 10 MB cap of 2.5M, within 20 MB's 5M
+    // 2M integers (2M items) in a 12 MB torrent: the cap is 1.5M items per 10 MB of limit
     const many = fill('d1:al', 'i1234e', 2_000_000, `e4:infod6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:${'p'.repeat(20)}ee`);
+    const tooMany = parseMetainfo(many, { maxBytes: many.length }); // cap 1.8M
+    expect(E.isLeft(tooMany) && tooMany.left.bencode?.code).toBe('too-many-items');
+    expect(E.isRight(parseMetainfo(many, { maxBytes: 20_000_000 }))).toBe(true); // cap 3M
     expect(E.isLeft(parseMetainfo(many, { maxBytes: 20_000_000, maxItems: 1_000_000 }))).toBe(true);
-    expect(E.isRight(parseMetainfo(many, { maxBytes: 20_000_000 }))).toBe(true);
   });
 });
