@@ -5,7 +5,7 @@ import { metainfoError, type MetainfoError } from './errors.js';
 import { MAX_FILES, MAX_PIECE_COUNT, MAX_PIECE_LENGTH, MAX_TORRENT_BYTES, type MetainfoLimits } from './limits.js';
 import { drawDecodeError, summarizeDecodeError } from './drawDecodeError.js';
 import { strictText } from './bencodeDecoders.js';
-import { makePathsUnique, sanitizeComponent, sanitizePath } from './sanitizePath.js';
+import { makePathsUniqueInPlace, sanitizeComponent, sanitizePath } from './sanitizePath.js';
 import {
   commentDecoder,
   createdByDecoder,
@@ -142,12 +142,16 @@ function checkLayout(info: RawInfo): E.Either<MetainfoError, Layout> {
 }
 
 function multiFileEntries(name: string, raw: readonly RawFile[]): FileEntry[] {
-  const padding = raw.map((f) => f.attr !== undefined && f.attr.includes(0x70 /* 'p', BEP 47 */));
-  const sanitized = raw.map((f) => sanitizePath(filePath(f)));
-  const unique = makePathsUnique(sanitized, (i) => padding[i]!);
+  const isPadding = (i: number): boolean => {
+    const attr = raw[i]!.attr;
+    return attr !== undefined && attr.includes(0x70 /* 'p', BEP 47 */);
+  };
+  // each path starts with the torrent name, so the paths made unique are the entries' own arrays
+  const paths = raw.map((f) => [name, ...sanitizePath(filePath(f))]);
+  const unique = makePathsUniqueInPlace(paths, isPadding);
   let offset = 0;
   return raw.map((f, i) => {
-    const entry: FileEntry = { path: [name, ...unique[i]!], length: f.length, offset, padding: padding[i]! };
+    const entry: FileEntry = { path: unique[i]!, length: f.length, offset, padding: isPadding(i) };
     offset += f.length;
     return entry;
   });

@@ -99,12 +99,19 @@ export function sanitizePath(components: readonly string[], placeholder = EMPTY_
  * (padding files, never written) are returned unchanged and reserve nothing.
  */
 export function makePathsUnique(paths: readonly (readonly string[])[], skip: (index: number) => boolean = () => false): string[][] {
+  return makePathsUniqueInPlace(paths.map((p) => [...p]), skip);
+}
+
+/**
+ * {@link makePathsUnique} renaming in the given arrays (no copies: a torrent may list hundreds
+ * of thousands of files); returns `paths`.
+ */
+export function makePathsUniqueInPlace(paths: string[][], skip: (index: number) => boolean = () => false): string[][] {
   // Paths are keyed as components joined by NUL, which no sanitized component contains.
   const files = new Set<string>();
   const dirs = new Set<string>();
-  return paths.map((original, index) => {
-    const parts = [...original];
-    if (skip(index)) return parts;
+  paths.forEach((parts, index) => {
+    if (skip(index)) return;
     let prefix = '';
     // Folders: a component that names an existing file is renamed (consistently: the same
     // folder name always maps to the first free variant).
@@ -121,8 +128,8 @@ export function makePathsUnique(paths: readonly (readonly string[])[], skip: (in
     const last = parts.length - 1;
     parts[last] = firstFree(prefix, parts[last]!, (k) => !files.has(k) && !dirs.has(k));
     files.add(prefix === '' ? parts[last]! : `${prefix}\u0000${parts[last]!}`);
-    return parts;
   });
+  return paths;
 }
 
 function firstFree(dirKey: string, name: string, free: (key: string) => boolean): string {
