@@ -10,6 +10,7 @@ import type { LoadedMachine } from './loadMachines.js';
 import { machineModel } from './machineModel.js';
 import { machineReadme } from './machineReadme.js';
 import { machineToMermaid } from './machineToMermaid.js';
+import { overviewMermaid, type RepoFacts } from './overview.js';
 import { renderMermaidSvgs, svgIsCurrent } from './renderMermaidSvg.js';
 
 /** Everything diagrams/ should contain. */
@@ -18,10 +19,15 @@ export interface DiagramSet {
   readonly texts: ReadonlyMap<string, string>;
   /** <name>.svg to the Mermaid source it must be rendered from. */
   readonly svgSources: ReadonlyMap<string, string>;
+  /** Hand-written overview steps (overviewPlan.ts) that name files or machines that are gone. */
+  readonly warnings: readonly string[];
 }
 
-/** Builds the expected contents (deterministic: sorted by machine name, no timestamps). */
-export function diagramSet(machines: readonly LoadedMachine[]): DiagramSet {
+/**
+ * Builds the expected contents (deterministic: sorted by machine name, no timestamps). With the
+ * repository's sources, also overview.mmd (how the machines talk; see overview.ts).
+ */
+export function diagramSet(machines: readonly LoadedMachine[], repo?: RepoFacts): DiagramSet {
   const named = [...machines].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((m) => ({ name: m.name, model: machineModel(m.machine) }));
   const texts = new Map<string, string>();
   const svgSources = new Map<string, string>();
@@ -30,8 +36,15 @@ export function diagramSet(machines: readonly LoadedMachine[]): DiagramSet {
     texts.set(`${name}.mmd`, mmd);
     svgSources.set(`${name}.svg`, mmd);
   }
-  texts.set('README.md', machineReadme(named));
-  return { texts, svgSources };
+  const warnings: string[] = [];
+  if (repo !== undefined) {
+    const overview = overviewMermaid(named, repo);
+    texts.set('overview.mmd', overview.mmd);
+    svgSources.set('overview.svg', overview.mmd);
+    warnings.push(...overview.unresolved.map((step) => `overview: data-plane step ${step} names a file or machine that does not exist (scripts/overviewPlan.ts)`));
+  }
+  texts.set('README.md', machineReadme(named, repo !== undefined));
+  return { texts, svgSources, warnings };
 }
 
 /** One way in which diagrams/ disagrees with the machines. */

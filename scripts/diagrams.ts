@@ -1,6 +1,7 @@
 /**
  * `npm run diagrams`: writes diagrams/<name>.mmd, diagrams/<name>.svg and diagrams/README.md from
- * every machines/<name>.machine.ts (compiled under dist/).
+ * every machines/<name>.machine.ts (compiled under dist/), and diagrams/overview.mmd/.svg from
+ * the machines and the sources of machines/ and streams/.
  * `npm run diagrams:check` (`--check`): writes nothing; exits 1 naming every stale file.
  * `--force` re-renders every SVG even when its recorded source hash is current.
  */
@@ -8,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diagramSet, staleDiagramFiles, writeDiagramSet } from './diagramFiles.js';
 import { loadMachines } from './loadMachines.js';
+import { readRepoFacts } from './overview.js';
 
 // This file runs as dist/scripts/diagrams.js; the repository is two levels up.
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -16,7 +18,8 @@ const diagramsDir = join(repoRoot, 'diagrams');
 async function main(argv: readonly string[]): Promise<number> {
   const started = performance.now();
   const machines = await loadMachines(repoRoot, join(repoRoot, 'dist', 'machines'), 'js');
-  const set = diagramSet(machines);
+  const set = diagramSet(machines, await readRepoFacts(repoRoot));
+  for (const w of set.warnings) console.warn(`diagrams: warning: ${w}`);
   const took = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   if (argv.includes('--check')) {
     const stale = await staleDiagramFiles(diagramsDir, set);

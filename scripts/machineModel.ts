@@ -20,6 +20,15 @@ export interface TransitionModel {
   readonly trigger: string;
   /** The guard rendered by name (`a && !b`), absent when unguarded. */
   readonly guard: string | undefined;
+  /**
+   * True for the unguarded last resort of a guarded list (`[else]`): earlier transitions for the
+   * same event all have guards, and this one runs when none of them holds.
+   */
+  readonly fallback: boolean;
+  /** What the transition does, by name (see {@link actionName}), in execution order. */
+  readonly actions: readonly string[];
+  /** A transition to its own source that leaves and re-enters it (restarting its timers). */
+  readonly reenter: boolean;
   /** xstate ids of the targets; empty for a targetless (internal, actions-only) transition. */
   readonly targets: readonly string[];
   readonly description: string | undefined;
@@ -43,6 +52,9 @@ export interface StateModel {
   readonly initial: readonly string[];
   /** Invoked actors by their logic name (`src`). */
   readonly invokes: readonly string[];
+  /** Entry and exit actions by name (see {@link actionName}). */
+  readonly entry: readonly string[];
+  readonly exit: readonly string[];
   readonly children: readonly StateModel[];
   readonly transitions: readonly TransitionModel[];
 }
@@ -61,6 +73,8 @@ export interface MachineModel {
   readonly delays: ReadonlyMap<string, TimerDoc>;
   /** Named guards from `setup({ guards })`, by name, with text from the root's `meta.guards`. */
   readonly guards: ReadonlyMap<string, { readonly description: string | undefined; readonly bep: string | undefined }>;
+  /** Actor logic named in `setup({ actors })`, in name order: what the machine can invoke or spawn. */
+  readonly actors: readonly string[];
 }
 
 /** A timer: its default duration when fixed, and its text from the root's `meta.delays`. */
@@ -89,6 +103,7 @@ export function machineModel(machine: AnyStateMachine): MachineModel {
     events: eventDocs(machine.root.meta),
     delays: timerDocs(machine, transitions),
     guards: guardDocs(machine),
+    actors: Object.keys((machine.implementations.actors ?? {}) as Record<string, unknown>).sort(),
   };
 }
 
@@ -122,6 +137,13 @@ function docOf(docs: Map<string, { description: string | undefined; bep: string 
   return docs.get(name) ?? { description: undefined, bep: undefined };
 }
 
+/** External events the machine accepts: those named in `on` (not xstate's done/after/error events), sorted. */
+export function eventNames(model: MachineModel): string[] {
+  const names = new Set<string>();
+  for (const t of model.transitions) if (t.eventType !== '' && !t.eventType.startsWith('xstate.')) names.add(t.eventType);
+  return [...names].sort();
+}
+
 /**
  * Stable key of a transition definition taken from a running actor (for example from an
  * `@xstate.microstep` inspection event), matching {@link TransitionModel.key}.
@@ -147,9 +169,10 @@ function stateModel(node: AnyStateNode): StateModel {
 
   const transitions: TransitionModel[] = [];
   for (const [eventType, list] of node.transitions) {
-    list.forEach((t, i) => transitions.push(transitionModel(node, String(eventType), t, i, triggerOf(node, String(eventType), delays, invokeSrc))));
+    list.forEach((t, i) => transitions.push(transitionModel(node, String(eventType), list, i, triggerOf(node, String(eventType), delays, invokeSrc))));
   }
-  (node.always ?? []).forEach((t, i) => transitions.push(transitionModel(node, '', t, i, 'always')));
+  const always = node.always ?? [];
+  always.forEach((_, i) => transitions.push(transitionModel(node, '', always, i, 'always')));
 
   const initial = kind === 'compound' && node.initial ? node.initial.target.map((n) => n.id) : [];
   const history = kind === 'history' ? (node.history === 'deep' ? 'deep' : 'shallow') : undefined;
@@ -163,19 +186,26 @@ function stateModel(node: AnyStateNode): StateModel {
     bep: bepOf(node.meta),
     initial,
     invokes: [...invokeSrc.values()],
+    entry: actionNames(node.entry),
+    exit: actionNames(node.exit),
     children: Object.values(node.states).map(stateModel),
     transitions,
   };
 }
 
-function transitionModel(node: AnyStateNode, eventType: string, t: AnyTransitionDefinition, index: number, trigger: string): TransitionModel {
+function transitionModel(node: AnyStateNode, eventType: string, list: readonly AnyTransitionDefinition[], index: number, trigger: string): TransitionModel {
+  const t = list[index]!;
+  const targets = (t.target ?? []).map((n) => n.id);
   return {
     key: keyOf(node.id, eventType, index),
     source: node.id,
     eventType,
     trigger,
     guard: t.guard === undefined ? undefined : guardName(t.guard),
-    targets: (t.target ?? []).map((n) => n.id),
+    fallback: t.guard === undefined && index > 0 && list.slice(0, index).every((earlier) => earlier.guard !== undefined),
+    actions: actionNames(t.actions),
+    reenter: t.reenter && targets.includes(node.id),
+    targets,
     description: t.description,
     bep: bepOf(t.meta),
   };
@@ -203,6 +233,48 @@ function delayName(delay: unknown): string {
   if (typeof delay === 'number') return `${delay}ms`;
   if (typeof delay === 'string') return delay;
   return 'inline delay';
+}
+
+function actionNames(actions: readonly unknown[]): string[] {
+  return actions.flatMap((a) => {
+    const name = actionName(a);
+    return name === undefined ? [] : [name];
+  });
+}
+
+/**
+ * Names an action: its name in `setup({ actions })` when it has one; for xstate's inline action
+ * creators what they do (`emit peers`, `raise TICK`, `send START`); undefined for an inline
+ * `assign` or `log`, which only update context or print.
+ */
+export function actionName(action: unknown): string | undefined {
+  if (typeof action === 'string') return action;
+  if (typeof action === 'object' && action !== null && 'type' in action) return String((action as { type: unknown }).type);
+  if (typeof action !== 'function') return undefined;
+  const a = action as { type?: unknown; event?: unknown; name?: string; src?: unknown };
+  const eventType = typeof a.event === 'object' && a.event !== null && 'type' in a.event ? String((a.event as { type: unknown }).type) : undefined;
+  const withEvent = (verb: string): string => (eventType === undefined ? verb : `${verb} ${eventType}`);
+  switch (a.type) {
+    case 'xstate.assign':
+    case 'xstate.log':
+    // xstate's own bookkeeping for `after` timers (raise xstate.after.* on entry, cancel on exit).
+    case 'xstate.cancel':
+      return undefined;
+    case 'xstate.emit':
+      return withEvent('emit');
+    case 'xstate.raise':
+      return eventType?.startsWith('xstate.') ? undefined : withEvent('raise');
+    case 'xstate.sendTo':
+      return withEvent('send');
+    case 'xstate.spawnChild':
+      return typeof a.src === 'string' ? `spawn ${a.src}` : 'spawn';
+    case 'xstate.stopChild':
+      return 'stop child';
+    case 'xstate.enqueueActions':
+      return 'inline actions';
+    default:
+      return a.name ? `inline ${a.name}` : 'inline action';
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * `meta.guards`. Missing text is shown as "(no description)" so gaps stay visible instead of
  * being papered over.
  */
-import type { MachineModel, StateModel, TimerDoc, TransitionModel } from './machineModel.js';
+import { eventNames, type MachineModel, type StateModel, type TimerDoc, type TransitionModel } from './machineModel.js';
 import { transitionLabel } from './machineToMermaid.js';
 
 /** A machine to document, under the file name its diagram is written to. */
@@ -17,8 +17,19 @@ export interface NamedMachine {
 
 const NONE = '(no description)';
 
-/** Renders the README (ends with a newline). */
-export function machineReadme(machines: readonly NamedMachine[]): string {
+/**
+ * The order a student reads the machines in, with why, for the machines known when this was
+ * written; machines added later follow in name order with their own description.
+ */
+export const READING_ORDER: readonly (readonly [name: string, why: string])[] = [
+  ['peer', 'one connection to one peer: the BEP 3 handshake, then parallel regions side by side (who chokes whom, who wants what). The smallest piece of the protocol; everything else builds on it.'],
+  ['torrent', 'one torrent: checks the disk, then keeps a set of peer machines (one per connection) and decides when the download is complete.'],
+  ['choker', 'which peers may download from us: tit-for-tat every rechoke interval, plus one optimistic slot.'],
+  ['announce', 'how the torrent finds peers: announces to the trackers, retries with back-off.'],
+];
+
+/** Renders the README (ends with a newline); `withOverview` when overview.svg is generated too. */
+export function machineReadme(machines: readonly NamedMachine[], withOverview = false): string {
   const out: string[] = [
     '# State diagrams',
     '',
@@ -27,6 +38,7 @@ export function machineReadme(machines: readonly NamedMachine[]): string {
     'Each `.mmd` is the Mermaid source; each `.svg` is rendered from it and records the source hash.',
     '',
   ];
+  if (machines.length > 0) out.push(...whereToStart(machines, withOverview));
   if (machines.length === 0) out.push('No machines yet.', '');
   else {
     out.push('## Machines', '');
@@ -38,39 +50,79 @@ export function machineReadme(machines: readonly NamedMachine[]): string {
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }
 
+function whereToStart(machines: readonly NamedMachine[], withOverview: boolean): string[] {
+  const known = new Map(READING_ORDER);
+  const ordered = [
+    ...READING_ORDER.flatMap(([name]) => machines.filter((m) => m.name === name)),
+    ...machines.filter((m) => !known.has(m.name)),
+  ];
+  const out = ['## Where to start', ''];
+  let n = 1;
+  if (withOverview) {
+    out.push(
+      `${n++}. [overview.svg](overview.svg): the whole client on one page. The "control plane" box`,
+      '   holds the machines (protocol states and decisions): solid arrows say who starts whom,',
+      '   dotted arrows carry events. The session is drawn twice: above the machines it starts',
+      '   them and turns network and disk IO into events (IO in), below them it acts on what they',
+      '   emit (IO out). The "data plane" box beside them is where bytes flow (thick arrows),',
+      '   through RxJS streams, straight between socket and disk, never through a machine.',
+    );
+  }
+  for (const m of ordered) {
+    const why = known.get(m.name) ?? m.model.root.description ?? NONE;
+    out.push(`${n++}. [${m.name}](#${anchor(m.name)}) ([${m.name}.svg](${m.name}.svg)): ${why}`);
+  }
+  out.push(
+    '',
+    'For each diagram, read the [notation](#how-to-read-the-diagrams) once, then follow the',
+    'arrows from the black dot; the tables under each diagram give every state, event, timer,',
+    'guard and transition in words, with the BEP it comes from.',
+    '',
+  );
+  return out;
+}
+
 const HOW_TO_READ = [
   '## How to read the diagrams',
   '',
+  'The machine diagrams are UML state charts:',
+  '',
   '- Each machine is one outer box. A black dot (`[*]` in the `.mmd`) points at the state a box',
   '  starts in; a state with an arrow to a ringed dot is final: the actor finishes there.',
-  '- **Parallel regions**: a state drawn with dashed boxes inside (separated by `--` in the `.mmd`)',
-  '  is in *all* of its regions at once, each region in one of its own states. The peer\'s `active`',
-  '  state, for example, tracks four independent flags side by side.',
-  '- **Arrow labels** say what takes the transition:',
-  '  - `EVENT`: the event arrives.',
-  '  - `EVENT [guard]`: the event arrives and the named guard holds. When one event has several',
-  '    transitions they are tried in the order of the Transitions table; the first whose guard',
-  '    holds wins, and an unguarded one at the end is the fallback.',
-  '  - `after delayName`: a timer started on entering the source state fired; leaving the state',
-  '    cancels it. Default durations are in each machine\'s Timers table.',
-  '  - `always [guard]`: no event needed; taken as soon as the state is entered, or the data',
-  '    changes, while the guard holds.',
-  '  - `done(actor)` / `error(actor)`: an actor the state invoked (for example a tracker request)',
-  '    finished or failed. `onDone`: a compound state\'s child reached a final state.',
-  '  - Guards combine as `a && b`, `a || b`, `!a`; `in region.state` holds while another',
-  '    parallel region is in that state.',
+  '- **Parallel regions**: a state whose inside is split into dashed boxes (separated by `--` in',
+  '  the `.mmd`) is in *all* of its regions at once, each region in one of its own states. The',
+  '  peer\'s `active` state, for example, tracks four independent flags side by side.',
+  '- **Arrow labels** read `trigger [guard] / actions`:',
+  '  - `EVENT`: the event arrives. `after delayName`: a timer started on entering the source',
+  '    state fired (leaving the state cancels it; default durations are in the Timers table).',
+  '    `always`: no event needed, taken as soon as the guard holds. `done(actor)` /',
+  '    `error(actor)`: an actor the state invoked finished or failed. `onDone`: a compound',
+  '    state\'s child reached a final state.',
+  '  - `[guard]`: the transition is taken only while the named guard holds. Guards combine as',
+  '    `a && b`, `a || b`, `!a`; `in region.state` holds while another parallel region is in',
+  '    that state. When one event has several transitions they are tried in the order of the',
+  '    Transitions table, and the first whose guard holds wins; `[else]` marks the last one,',
+  '    without a guard, taken when none of the others holds.',
+  '  - `/ actions`: what the transition does, in words (`send interested` is the',
+  '    `sendInterested` action; the Transitions table has the exact names).',
+  '  - Several transitions between the same two states share one arrow, one per line (a dotted',
+  '    rule separates them when one takes several lines).',
   '- An arrow leaving a box with states inside applies in every state inside it (the peer\'s',
   '  `IDLE_TIMEOUT` leaves `active` whatever its regions are in); a handler deeper inside for',
   '  the same event takes precedence.',
-  '- One arrow can carry several labels, one per line: each line is its own transition between',
-  '  the same two states.',
-  '- A yellow note "handled here, staying" beside a state lists what it handles without moving',
-  '  to another state: by running actions only, or by re-entering itself, which restarts its',
-  '  timers (the Transitions table tells which: "(stays, runs actions)" or the state itself).',
-  '- Arrows from the "any state" node are declared on the machine itself: they apply whatever',
-  '  state the machine is in.',
+  '- **Inside a state\'s box**, under its name: what it does without leaving. `entry / …` and',
+  '  `exit / …` run on entering and leaving; `EVENT / …` lines handle an event and stay;',
+  '  `↻ re-enter` marks a transition that leaves and re-enters the state, which restarts its',
+  '  timers. For a state with states inside, that list is in an "anywhere in <state>" box (next',
+  '  to it when its inside is parallel regions); the machine\'s own list is the "any state"',
+  '  box, whose arrows apply whatever state the machine is in.',
   '- Timers are named XState delays; the session and the tests override them with',
   '  `machine.provide({ delays })` (tests run them on a simulated clock).',
+  '',
+  'The overview is a flowchart: solid arrows start an actor (`invokes`: for as long as the',
+  'state lasts; `spawns`: from an action, one per connection for peers), dotted arrows carry',
+  'events (`sends` to the actor, `emits` to whoever subscribes), thick arrows move bytes.',
+  'Rounded boxes are IO actors the session provides (for example the disk check).',
   '',
   'The text below comes from the machines: `description` on states and transitions, `meta.bep`',
   'for the protocol reference, and the root\'s `meta.events`, `meta.delays` and `meta.guards`.',
@@ -112,19 +164,13 @@ function machineSection({ name, model }: NamedMachine): string[] {
     lines.push('| guard | holds when | BEP |', '| --- | --- | --- |');
     for (const [guard, doc] of model.guards) lines.push(row([code(guard), doc.description ?? NONE, bepText(doc.bep)]));
   }
-  lines.push('', '### Transitions', '', '| from | trigger | to | description | BEP |', '| --- | --- | --- | --- | --- |');
+  lines.push('', '### Transitions', '', '| from | trigger | to | actions | description | BEP |', '| --- | --- | --- | --- | --- | --- |');
   for (const t of model.transitions) {
-    lines.push(row([code(pathOf(model, t.source)), code(transitionLabel(t, model.id)), targetsText(model, t), t.description ?? NONE, bepText(t.bep)]));
+    const actions = t.actions.map(code).join(', ');
+    lines.push(row([code(pathOf(model, t.source)), code(transitionLabel(t, model.id)), targetsText(model, t), actions, t.description ?? NONE, bepText(t.bep)]));
   }
   lines.push('');
   return lines;
-}
-
-/** External events: those named in `on` (not xstate's internal done/after/error events). */
-function eventNames(model: MachineModel): string[] {
-  const names = new Set<string>();
-  for (const t of model.transitions) if (t.eventType !== '' && !t.eventType.startsWith('xstate.')) names.add(t.eventType);
-  return [...names].sort();
 }
 
 function kindText(s: StateModel, initial: boolean): string {

@@ -11,6 +11,7 @@ PKGS=(
   transmission-cli   # transmission-show / transmission-create / transmission-cli
   aria2              # another real client
   chromium           # headless browser mermaid-cli renders diagrams/*.svg with (npm run diagrams)
+  fonts-dejavu-core  # DejaVu Sans: the font diagrams/*.svg name and are measured in (test/diagrams)
   time procps iproute2 curl
 )
 missing=()

@@ -8,7 +8,7 @@ import type { DownloadFlow } from './downloadFlow.js';
 import type { PeerLink } from './peerLink.js';
 import type { UploadFlow } from './uploadFlow.js';
 
-/** Whole-set announcements (bitfield, have-all, have-none) one connection may make. */
+/** Whole-set announcements (bitfield, have-all, have-none) adding no piece one connection may make. */
 const MAX_ANNOUNCEMENTS = 8;
 
 /** Torrent-wide pieces of the data plane one connection plugs into. */
@@ -65,19 +65,24 @@ export function attachPeerTraffic(link: PeerLink, peer: PeerRecord, deps: Traffi
    * BEP 3 / BEP 6 say a peer announces its pieces once, right after the handshake, but real
    * clients do not always (aria2 1.36 sends have-none, then a full bitfield later): a later
    * announcement replaces the peer's set, availability adjusted bit by bit so it stays
-   * symmetric with the removal at close. Each one costs a pass over every piece for a 5-byte
-   * message, so past a few the peer is abusive and closed.
+   * symmetric with the removal at close. aria2 sends a bitfield whenever that is shorter than
+   * the `have`s it replaces, a dozen times per download under load: news, never counted. A
+   * bitfield costs its sender a byte per 8 pieces we pass over, like any message; a 5-byte
+   * have-all/have-none costs us a pass over every piece, and every second one of those adds
+   * nothing. So announcements that add no piece (plus the first) are counted, and past a few
+   * the peer is closed.
    */
   const announced = (isSet: (i: number) => boolean): void => {
     if (peer.announcements >= MAX_ANNOUNCEMENTS) {
       peer.actor.send({ type: 'CLOSE', message: `peer announced its pieces more than ${MAX_ANNOUNCEMENTS} times` });
       return;
     }
-    peer.announcements++;
     const wasInterested = peer.amInterested;
+    let news = false;
     for (let i = 0; i < peer.bitfield.length; i++) {
       if (isSet(i)) {
         if (peer.bitfield.set(i)) {
+          news = true;
           availability.addHave(i);
           if (!have.has(i)) peer.interesting++;
         }
@@ -86,6 +91,7 @@ export function attachPeerTraffic(link: PeerLink, peer: PeerRecord, deps: Traffi
         if (!have.has(i)) peer.interesting--;
       }
     }
+    if (!news || peer.announcements === 0) peer.announcements++;
     if (wasInterested && peer.interesting > 0) download.refill(peer);
     else updateInterest();
   };

@@ -8,7 +8,8 @@ const USAGE = `usage: statorrent download <file.torrent | http(s)://url> [option
   Exits 0 once every piece is verified (after a short 'stopped' announce).
   -o, --output DIR     where to save (default: this folder)
   --port N             TCP port for incoming peers (default 6881; 0 = any free port)
-  --host ADDR          IP address to listen on (default: all)
+  --host ADDR          IP address to listen on, announce from and connect from
+                       (default: listen on all, the OS picks the rest)
   --peer IP:PORT       also dial this peer; repeatable (e.g. a seeder you know)
   --no-trackers        do not ask the torrent's trackers (use with --peer)
   --max-peers N        most simultaneous connections (default 50)

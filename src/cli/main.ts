@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 /** The `statorrent` executable: dispatches to the command table (see commandTable.ts). */
+import { EXIT_FAILURE } from './cliIo.js';
+import { describeOutputError, isClosedReader, watchOutput } from './outputDrain.js';
 import { runCli } from './runCli.js';
 
 // `statorrent info x.torrent | head`: a closed pipe is the reader's choice, not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
+const out = watchOutput(process.stdout, (e) => {
+  if (isClosedReader(e)) process.exit(0);
 });
+const err = watchOutput(process.stderr);
 
 const code = await runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr });
-// Exit now: a finished download must not linger on idle keep-alive sockets or timers. Writes to
-// pipes, files and terminals are synchronous on Linux and macOS, so no output is lost.
-process.exit(code);
+// Flush before exiting: a slow pipe reader gets every byte, a full disk gives exit status 1.
+const outError = await out.finish();
+const failed = outError !== undefined && !isClosedReader(outError);
+if (failed) process.stderr.write(`statorrent: cannot write output: ${describeOutputError(outError)}\n`);
+await err.finish();
+// Exit now rather than waiting for the event loop to empty: a finished download must not
+// linger on idle keep-alive sockets or timers. Everything written has reached the OS by now.
+process.exit(failed ? EXIT_FAILURE : code);

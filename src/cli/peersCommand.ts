@@ -8,16 +8,24 @@ import { announceTiers, TrackerTiers } from '../tracker/client/trackerTiers.js';
 import type { AnnounceEvent, AnnounceRequest } from '../tracker/types.js';
 import { toHex } from '../wire/hex.js';
 import { generatePeerId } from '../wire/peerId.js';
+import { DEFAULT_MAX_PEERS_PER_REPLY } from '../tracker/client/compactPeers.js';
+import { mapBounded } from './boundedMap.js';
 import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { parsePeerAddress } from './peerAddressArg.js';
 import { terminalText } from '../text/terminalText.js';
 
+/** Connection attempts `peers` keeps in flight at once (default of `--concurrency`). */
+export const DEFAULT_PROBE_CONCURRENCY = 32;
+
 const USAGE = `usage: statorrent peers <file.torrent | http(s)://url> [--timeout S] [--peer IP:PORT]... [--json]
-  Asks the torrent's trackers for peers (announce 'started', then 'stopped'), connects to every
-  peer at once, and prints what each says in its handshake and first bitfield: address,
-  client, how many pieces it has, extensions (BEP 10 extension protocol, BEP 6 fast, BEP 5 DHT).
+  Asks the torrent's trackers for peers (announce 'started', then 'stopped'), connects to each
+  peer (a few at a time), and prints what each says in its handshake and first bitfield:
+  address, client, how many pieces it has, extensions (BEP 10 extension protocol, BEP 6 fast,
+  BEP 5 DHT).
   --timeout S      seconds for the tracker and for each peer (default 10)
+  --max-peers N    most peers taken from the tracker's reply (default ${DEFAULT_MAX_PEERS_PER_REPLY})
+  --concurrency N  most connection attempts at once (default ${DEFAULT_PROBE_CONCURRENCY})
   --peer IP:PORT   also probe this peer; repeatable (needed for torrents without trackers)
   --no-trackers    probe only the --peer addresses
   --json           one JSON document: {infoHash, tracker, peers[{ip, port, ok, client, peerId,
@@ -65,6 +73,8 @@ function extensionsText(r: PeerReport): string {
 export async function runPeersCommand(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(argv, {
     timeout: { type: 'string' },
+    'max-peers': { type: 'string' },
+    concurrency: { type: 'string' },
     peer: { type: 'string', multiple: true },
     'no-trackers': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -80,6 +90,15 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
   if (positionals.length !== 1) return usage(positionals.length === 0 ? 'which torrent? give a .torrent file or an http(s) URL' : 'give exactly one torrent');
   const timeoutS = Number(values.timeout ?? '10');
   if (!/^[0-9]+(\.[0-9]+)?$/.test(values.timeout ?? '10') || timeoutS <= 0 || timeoutS > 600) return usage('--timeout must be a number of seconds in (0, 600]');
+  const count = (text: string | undefined, fallback: number): number | undefined => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    return /^[0-9]+$/.test(text) && n >= 1 && n <= 100_000 ? n : undefined;
+  };
+  const maxPeers = count(values['max-peers'], DEFAULT_MAX_PEERS_PER_REPLY);
+  if (maxPeers === undefined) return usage('--max-peers must be a whole number in [1, 100000]');
+  const concurrency = count(values.concurrency, DEFAULT_PROBE_CONCURRENCY);
+  if (concurrency === undefined || concurrency > 1024) return usage('--concurrency must be a whole number in [1, 1024]');
   const extra: PeerEndpoint[] = [];
   for (const p of values.peer ?? []) {
     const e = parsePeerAddress(p);
@@ -104,21 +123,21 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
   let leaving: Promise<unknown> = Promise.resolve();
   if (useTrackers) {
     if (m.announceList.length === 0) return fail(`${terminalText(m.name)} names no trackers (probe known peers with --peer and --no-trackers)`);
-    const reply = await announceOnce(m, peerId, 'started', timeoutMs);
+    const reply = await announceOnce(m, peerId, 'started', timeoutMs, maxPeers);
     if (E.isLeft(reply)) return fail(reply.left);
     const r = reply.right.response;
     tracker = { url: reply.right.url, peers: r.peers.length, seeders: r.complete ?? null, leechers: r.incomplete ?? null };
     for (const p of r.peers) found.push({ ip: p.ip, port: p.port });
     // leave the swarm again (best effort), while the probes run
-    leaving = announceOnce(m, peerId, 'stopped', Math.min(timeoutMs, 3000));
+    leaving = announceOnce(m, peerId, 'stopped', Math.min(timeoutMs, 3000), maxPeers);
   }
   const unique = [...new Map(found.map((p) => [endpointKey(p), p])).values()];
   if (values.json !== true) {
     if (tracker !== null) io.out.write(`tracker ${terminalText(tracker.url)}: ${tracker.peers} peer${tracker.peers === 1 ? '' : 's'}${tracker.seeders === null ? '' : ` (${tracker.seeders} seeders, ${tracker.leechers ?? '?'} leechers)`}\n`);
     if (unique.length > 0) io.out.write(`probing ${unique.length} peer${unique.length === 1 ? '' : 's'}...\n`);
   }
-  const reports = await Promise.all(
-    unique.map(async (p) => peerReport(p, m.pieceCount, await connectPeerRetryingRefusal({ ip: p.ip, port: p.port, infoHash: m.infoHash, peerId, pieceCount: m.pieceCount, timeoutMs }))),
+  const reports = await mapBounded(unique, concurrency, async (p) =>
+    peerReport(p, m.pieceCount, await connectPeerRetryingRefusal({ ip: p.ip, port: p.port, infoHash: m.infoHash, peerId, pieceCount: m.pieceCount, timeoutMs })),
   );
   await leaving;
   const answered = reports.filter((r) => r.ok);
@@ -140,12 +159,12 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
 }
 
 /** One multitracker announce (BEP 12) bounded by `timeoutMs`; the error is one line. */
-async function announceOnce(m: Metainfo, peerId: Uint8Array, event: AnnounceEvent, timeoutMs: number): Promise<E.Either<string, { url: string; response: import('../tracker/types.js').AnnounceResponse }>> {
+async function announceOnce(m: Metainfo, peerId: Uint8Array, event: AnnounceEvent, timeoutMs: number, maxPeers: number): Promise<E.Either<string, { url: string; response: import('../tracker/types.js').AnnounceResponse }>> {
   const signal = AbortSignal.timeout(timeoutMs);
   // port 6881: we do not listen here, and `stopped` follows at once, so the tracker forgets us
-  const req: AnnounceRequest = { infoHash: m.infoHash, peerId, port: 6881, uploaded: 0, downloaded: 0, left: m.totalLength, event, numwant: 200, compact: true };
+  const req: AnnounceRequest = { infoHash: m.infoHash, peerId, port: 6881, uploaded: 0, downloaded: 0, left: m.totalLength, event, numwant: Math.min(maxPeers, 200), compact: true };
   const r = await announceTiers(new TrackerTiers(m.announceList), req, {
-    announce: (url, q) => announce(url, q, { signal, http: { timeoutMs }, udp: { retransmitBaseMs: Math.max(200, Math.floor(timeoutMs / 4)), maxRetransmits: 1 } }),
+    announce: (url, q) => announce(url, q, { signal, maxPeersPerReply: maxPeers, http: { timeoutMs }, udp: { retransmitBaseMs: Math.max(200, Math.floor(timeoutMs / 4)), maxRetransmits: 1 } }),
     signal,
   })();
   return E.mapLeft((e: { message: string }) => e.message)(r);

@@ -9,7 +9,8 @@ const USAGE = `usage: statorrent seed <file.torrent | http(s)://url> <DIR> [opti
   instead of downloading. Then announces and serves until Ctrl-C (exit 0).
   --skip-check         trust the data without hashing it (you just made the torrent from it)
   --port N             TCP port for incoming peers (default 6881; 0 = any free port)
-  --host ADDR          IP address to listen on (default: all)
+  --host ADDR          IP address to listen on, announce from and connect from
+                       (default: listen on all, the OS picks the rest)
   --peer IP:PORT       also dial this peer; repeatable
   --no-trackers        do not announce to the torrent's trackers
   --max-peers N        most simultaneous connections (default 50)

@@ -65,7 +65,10 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
       if (E.isLeft(t)) return fail(t.left);
       trace = t.right;
     }
-    const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }) });
+    // --host: listen there, and announce and dial from there too, so trackers list an address
+    // that answers (issue 10); "any" addresses are left to the OS.
+    const bindFrom = plan.host !== undefined && plan.host !== '0.0.0.0' && plan.host !== '::' ? { localAddress: plan.host } : {};
+    const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom });
     if (E.isLeft(started)) return fail(started.left);
     session = started.right;
     const dir = resolve(plan.dir);

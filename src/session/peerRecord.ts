@@ -31,7 +31,7 @@ export interface PeerRecord {
   /** Our request pipeline to this peer is non-empty (mirrors REQUESTS_PENDING/DRAINED). */
   requestsPending: boolean;
   handshaked: boolean;
-  /** Bitfields / have-alls / have-nones received (BEP 3, BEP 6 expect one; real clients send more). */
+  /** The first bitfield / have-all / have-none plus later ones that added no piece (see peerTraffic). */
   announcements: number;
   /** BEP 6 negotiated: rejects are sent instead of silently dropping requests. */
   fast: boolean;

@@ -206,6 +206,17 @@ export class TorrentRuntime implements TorrentHandle {
       new TrackerTiers(tiers),
       { infoHash: m.infoHash, peerId: this.host.peerId, port: this.host.port },
       () => ({ uploaded: this.upTotal.total, downloaded: this.downTotal.total, left: m.totalLength - this.verifiedBytes }),
+      {
+        // announce from where we listen, so trackers list an address that answers
+        ...(this.host.localAddress ? { localAddress: this.host.localAddress } : {}),
+        // trackers skipped or refused while another answered still say why (--verbose)
+        onTrackerError: (e) => this.events$.next({ type: 'trackerError', message: e.message }),
+        // a slow tracker that answered after a faster one: its peers still count
+        onLateReply: (r) => {
+          if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEERS_DISCOVERED', peers: r.peers });
+          this.events$.next({ type: 'announced', peers: r.peers.length, ...(r.complete !== undefined ? { seeders: r.complete } : {}), ...(r.incomplete !== undefined ? { leechers: r.incomplete } : {}) });
+        },
+      },
     );
     this.announceOnce = (event, signal) => tieredAnnounce(event, signal);
     const machine = torrentMachine.provide({
@@ -236,12 +247,14 @@ export class TorrentRuntime implements TorrentHandle {
         pieceCount: m.pieceCount,
         maxPeers: this.options.maxPeers ?? 50,
         peerInput: { infoHash: m.infoHash, peerId: this.host.peerId, pieceCount: m.pieceCount },
-        self: [{ ip: '127.0.0.1', port: this.host.port }],
+        self: [{ ip: '127.0.0.1', port: this.host.port }, ...(this.host.localAddress ? [{ ip: this.host.localAddress, port: this.host.port }] : [])],
         announcerInput: { noTrackers: tiers.length === 0 },
       },
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });
     actor.on('*', (e) => this.onTorrentEmitted(e as TorrentEmitted));
+    // slow trackers' requests may outlive the announce that started them: end them with the torrent
+    actor.subscribe({ complete: () => tieredAnnounce.close(), error: () => tieredAnnounce.close() });
     actor.subscribe({
       complete: () => this.onDone(),
       // a throwing actor must not leave `completed` unsettled and the ticker running

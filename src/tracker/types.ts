@@ -66,7 +66,9 @@ export type TrackerError =
   | { readonly _tag: 'failure-reason'; readonly reason: string; readonly message: string }
   | { readonly _tag: 'invalid-reply'; readonly message: string }
   | { readonly _tag: 'too-large'; readonly limit: number; readonly message: string }
-  | { readonly _tag: 'unsupported-scheme'; readonly url: string; readonly message: string };
+  | { readonly _tag: 'unsupported-scheme'; readonly url: string; readonly message: string }
+  /** Not contacted: the tracker URL policy (SSRF guard) refused it; `reason` says which rule. */
+  | { readonly _tag: 'refused-by-policy'; readonly reason: string; readonly message: string };
 
 /** The `_tag`s of {@link TrackerError}. */
 export type TrackerErrorTag = TrackerError['_tag'];
@@ -104,6 +106,11 @@ export const trackerError = {
     _tag: 'unsupported-scheme',
     url,
     message: `tracker ${url}: unsupported URL scheme (use http, https or udp)`,
+  }),
+  refusedByPolicy: (url: string, reason: string): TrackerError => ({
+    _tag: 'refused-by-policy',
+    reason: oneLine(reason),
+    message: `tracker ${url} not contacted: ${oneLine(reason)}`,
   }),
 } as const;
 

@@ -60,5 +60,8 @@ export function clientNameFromPeerId(peerId: Uint8Array): string {
   }
   const mainline = /^M(\d+)-(\d+)-(\d+)-/.exec(head);
   if (mainline) return `Mainline ${mainline[1]}.${mainline[2]}.${mainline[3]}`;
+  // aria2 writes its version in full, Mainline-like: `A2-1-36-0-` then random bytes (QUIRKS.md)
+  const aria2 = /^A2-(\d{1,3})-(\d{1,3})-(\d{1,3})-/.exec(printable(peerId.subarray(0, 16)));
+  if (aria2) return `aria2 ${aria2[1]}.${aria2[2]}.${aria2[3]}`;
   return `unknown client (${head})`;
 }

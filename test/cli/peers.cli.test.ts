@@ -1,33 +1,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Metainfo } from '../../src/metainfo/index.js';
-import { httpScrape } from '../../src/tracker/client/httpScrape.js';
 import type { PeerReport } from '../../src/cli/peersCommand.js';
 import { runStatorrent } from '../support/cliRunner.js';
-import { startLibtorrentSeeder, type SeederProcess } from '../support/libtorrentPeer.js';
+import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
 import { mktorrentSample } from '../support/mktorrentSample.js';
 import { startOpenTracker, type OpenTracker } from '../support/opentracker.js';
 import { mktorrent } from '../support/thirdPartyTools.js';
 
 let dir: string;
 let tracker: OpenTracker | undefined;
-let seeder: SeederProcess | undefined;
+let seeder: LibtorrentSwarmPeer | undefined;
 let torrentPath: string;
 let metainfo: Metainfo;
-
-/** Until opentracker counts the seeder (its first announce lands after it prints READY). */
-async function trackerKnowsSeeder(deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const r = await httpScrape(tracker!.httpUrl, [metainfo.infoHash], { timeoutMs: 2000 })();
-    if (E.isRight(r) && (r.right.get(metainfo.infoHashHex)?.complete ?? 0) >= 1) return;
-    if (Date.now() > deadline) throw new Error('opentracker never saw the libtorrent seeder');
-    await new Promise((ok) => setTimeout(ok, 50)); // gap between polls of a condition
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'st-cli-peers-'));
@@ -35,8 +22,8 @@ beforeAll(async () => {
   torrentPath = join(dir, 'content.torrent');
   metainfo = await mktorrentSample(join(dir, 'seed', 'content'), torrentPath, { announce: tracker.httpUrl, pieceLengthLog2: 15 });
   await tracker.allow(metainfo.infoHashHex);
-  seeder = await startLibtorrentSeeder(torrentPath, join(dir, 'seed'));
-  await trackerKnowsSeeder(10_000);
+  // ready once opentracker has answered its announce, so the tracker lists it from then on
+  seeder = await startLibtorrentSwarmPeer(torrentPath, join(dir, 'seed'), { announce: true });
 }, 30_000);
 afterAll(async () => {
   await seeder?.stop();

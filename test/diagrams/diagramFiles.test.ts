@@ -25,7 +25,8 @@ describe('diagram files', () => {
     expect(mmd).toBe(set.texts.get('sample.mmd'));
     expect(svgIsCurrent(svg, mmd)).toBe(true);
     expect(svg).toMatch(/<svg[^>]*>/);
-    expect(svg).toContain('HANDSHAKE [validHandshake]');
+    expect(svg).toContain('[validHandshake]');
+    expect(svg).toContain('/ mark ok');
     expect(svg).toContain('after handshakeTimeout');
     const readme = await readFile(join(dir, 'README.md'), 'utf8');
     expect(readme).toContain('![sample state diagram](sample.svg)');

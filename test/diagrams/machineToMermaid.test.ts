@@ -15,17 +15,19 @@ describe('machineToMermaid', () => {
     await expect(parseMermaid(mmd)).resolves.toMatchObject({ diagramType: 'stateDiagram' });
   });
 
-  it('labels guarded, delayed, eventless and invoke transitions by name', () => {
-    expect(lines).toContain('s_handshaking --> s_checking : HANDSHAKE [validHandshake]');
-    // what a state handles while staying in it is a note (Mermaid lays out self-loop labels over
-    // other arrows); long labels break before the guard so they stay narrow
-    expect(lines).toContain('note left of s_handshaking');
-    expect(lines).toContain('handled here, staying<br/>HANDSHAKE<br/>[canRetry && !validHandshake]<br/>RETRY');
+  it('labels guarded, delayed, eventless and invoke transitions by name, with their actions', () => {
+    // long labels break before the guard and before the actions, so they stay narrow
+    expect(lines).toContain('s_handshaking --> s_checking : HANDSHAKE<br/>[validHandshake]<br/>/ mark ok');
+    // what a state handles while staying in it is listed inside its box, UML style (self-loops
+    // get laid out over other arrows)
+    expect(lines).toContain('s_handshaking : HANDSHAKE [canRetry && !validHandshake] / count retry');
+    expect(lines).toContain('s_handshaking : RETRY / mark ok');
     expect(mmd).not.toContain('s_handshaking --> s_handshaking');
     // both timers lead to the same state: one arrow, one label line each (no overlapping labels)
     expect(lines).toContain('s_handshaking --> s_stopped : after 5000ms<br/>after handshakeTimeout');
     expect(lines).toContain('s_checking --> s_connected : always [isOk]');
-    expect(lines).toContain('s_checking --> s_stopped : always');
+    // the unguarded last resort of a guarded list is the fallback
+    expect(lines).toContain('s_checking --> s_stopped : always [else]');
     expect(lines).toContain('s_dialling --> s_handshaking : done(dial)');
     expect(lines).toContain('s_dialling --> s_stopped : error(dial)');
     // root transitions apply anywhere: drawn from an "any state" node inside the machine's box
@@ -95,18 +97,19 @@ describe('machineToMermaid', () => {
     expect(machineToMermaid(machineModel(nested))).toContain('s_top__b__p --> s_top__b__q : GO [(in a.y) && g]');
   });
 
-  it('lists what a box handles while staying in it in a note beside it', async () => {
+  it('lists what a box handles while staying in it inside the box (a composite: in an "anywhere in" box)', async () => {
     const m = setup({ actions: { log: () => {} } }).createMachine({
       id: 'm',
       initial: 'box',
-      states: { box: { initial: 'a', on: { PING: { actions: 'log' } }, states: { a: { on: { TICK: { actions: 'log' } } } } } },
+      states: { box: { initial: 'a', entry: 'log', on: { PING: { actions: 'log' } }, states: { a: { on: { TICK: { actions: 'log' } } } } } },
     });
     const source = machineToMermaid(machineModel(m));
     const ls = source.split('\n').map((l) => l.trim());
-    expect(ls).toContain('note left of s_box');
-    expect(ls).toContain('handled here, staying<br/>PING');
-    expect(ls).toContain('note left of s_box__a');
-    expect(ls).toContain('handled here, staying<br/>TICK');
+    const inside = ls.indexOf('state "anywhere in box" as s_box__anywhere');
+    expect(inside).toBeGreaterThan(ls.indexOf('state "box" as s_box {'));
+    expect(ls).toContain('s_box__anywhere : entry / log');
+    expect(ls).toContain('s_box__anywhere : PING / log');
+    expect(ls).toContain('s_box__a : TICK / log');
     expect(source).not.toMatch(/s_box(__a)? --> s_box/);
     await expect(parseMermaid(source)).resolves.toMatchObject({ diagramType: 'stateDiagram' });
   });

@@ -13,7 +13,6 @@ import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/l
 import { mktorrentSample } from '../support/mktorrentSample.js';
 import { startOpenTracker, type OpenTracker } from '../support/opentracker.js';
 import { awkwardLayout, writeSample } from '../support/sampleContent.js';
-import { waitForSwarmPeers } from '../support/trackerSwarmWait.js';
 import { startTransmissionSeeder } from '../support/transmissionPeer.js';
 
 // Acceptance (wire issue): handshake + bitfield exchange with a real libtorrent seeder and a
@@ -38,13 +37,9 @@ beforeAll(async () => {
   await tracker.allow(metainfo.infoHashHex);
   [libtorrent, transmission] = await Promise.all([
     startLibtorrentSwarmPeer(torrentPath, join(dir, 'lt'), { ip: LT_IP, announce: true }),
-    startTransmissionSeeder(torrentPath, join(dir, 'tr')),
+    // each ready once opentracker has answered its announce, so the tracker lists both
+    startTransmissionSeeder(torrentPath, join(dir, 'tr'), 20_000, { untilAnnounced: true }),
   ]);
-  // Transmission prints "Seeding" before its `started` announce lands; wait for the tracker.
-  await waitForSwarmPeers(tracker.httpUrl, metainfo.infoHash, [
-    { ip: LT_IP, port: libtorrent.port },
-    { ip: '127.0.0.1', port: transmission.port },
-  ], 15_000);
 }, 30_000);
 afterAll(async () => {
   await Promise.all([libtorrent?.stop(), transmission?.stop()]);

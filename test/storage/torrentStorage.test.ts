@@ -146,9 +146,29 @@ describe('TorrentStorage', () => {
   });
 });
 
+/** `nobody` on Debian (and most Linux systems). */
+const NOBODY = 65534;
+
+/**
+ * Runs `f` as a user who may read but not write the files a test made read-only: root ignores
+ * file modes, so as root (CI) the process takes nobody's effective uid and gid for the duration
+ * (the saved uid stays 0, so it can switch back); anyone else runs `f` as themselves.
+ */
+async function asUserWithoutWriteAccess<T>(f: () => Promise<T>): Promise<T> {
+  if (process.getuid?.() !== 0) return f();
+  if (process.seteuid === undefined || process.setegid === undefined) throw new Error('cannot drop root here (worker thread?)');
+  process.setegid(NOBODY);
+  process.seteuid(NOBODY);
+  try {
+    return await f();
+  } finally {
+    process.seteuid(0);
+    process.setegid(0);
+  }
+}
+
 describe('TorrentStorage on read-only files', () => {
-  // Root ignores file modes, so there is nothing to observe when the tests run as root.
-  it.skipIf(process.getuid?.() === 0)('still serves and verifies a file it may not write', async () => {
+  it('still serves and verifies a file it may not write; a write through it fails as a value', async () => {
     const files: FileSpec[] = [{ path: ['ro', 'f'], length: 20 }];
     const content = contentFor(files, 5);
     const m = syntheticTorrent(files, 8, content);
@@ -156,11 +176,18 @@ describe('TorrentStorage on read-only files', () => {
     for (let i = 0; i < 3; i++) await s1.writeBlock(i, 0, content.subarray(i * 8, Math.min(20, i * 8 + 8)));
     await s1.close();
     await chmod(join(dir, 'ro', 'f'), 0o444);
-    const s2 = await openOk(m);
-    expect(await s2.verifyPiece(2)).toBe(true);
-    const r = await s2.readBlock(1, 0, 8);
-    expect(E.isRight(r) && Buffer.from(r.right).equals(content.subarray(8, 16))).toBe(true);
-    await s2.close();
+    await chmod(dir, 0o755); // mkdtemp's 0700 would keep nobody out of the folder altogether
+    await asUserWithoutWriteAccess(async () => {
+      const s2 = await openOk(m);
+      expect(await s2.verifyPiece(2)).toBe(true);
+      const r = await s2.readBlock(1, 0, 8);
+      expect(E.isRight(r) && Buffer.from(r.right).equals(content.subarray(8, 16))).toBe(true);
+      // the handle is read-only (the fallback), not read-write
+      const w = await s2.writeBlock(0, 0, content.subarray(0, 8));
+      expect(E.isLeft(w) && w.left.message).toMatch(/EBADF/);
+      await s2.close();
+    });
+    expect(Buffer.from(await readFile(join(dir, 'ro', 'f'))).equals(Buffer.from(content))).toBe(true);
   });
 });
 

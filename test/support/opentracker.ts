@@ -6,12 +6,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { httpAnnounce } from '../../src/tracker/client/httpAnnounce.js';
 import { freeLoopbackPort } from './freePort.js';
+import { waitForPortAccepting } from './portAccepting.js';
 
 /** A running opentracker. */
 export interface OpenTracker {
@@ -90,33 +90,15 @@ function handle(port: number, child: ChildProcess, dir: string, whitelist: strin
   };
 }
 
-/** Polls a TCP connect until it succeeds, the process exits, or the deadline passes. */
+/** Until opentracker accepts TCP connections (an observed event), it exits, or the deadline passes. */
 async function waitForPort(port: number, child: ChildProcess): Promise<'ready' | 'exited' | 'deadline'> {
-  let exited = child.exitCode !== null;
-  child.once('exit', () => {
-    exited = true;
-  });
-  const deadline = Date.now() + DEADLINE_MS;
-  while (Date.now() < deadline) {
-    if (exited) return 'exited';
-    if (await canConnect(port)) return 'ready';
-    await pause(POLL_MS);
-  }
-  return 'deadline';
+  if (child.exitCode !== null) return 'exited';
+  const exited = new Promise<'exited'>((resolve) => child.once('exit', () => resolve('exited')));
+  const listening = waitForPortAccepting(port, DEADLINE_MS, POLL_MS).then(() => 'ready' as const, () => 'deadline' as const);
+  return Promise.race([listening, exited]);
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ port, host: '127.0.0.1' });
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
-}
-
-/** The gap between two polls of a condition (never a wait standing in for an event). */
+/** The gap between two whitelist probes: opentracker reloads on SIGHUP without a word, so a probe is the only way to see it. */
 const pause = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
 /** SIGTERM, then SIGKILL if it has not exited within 3 s. */

@@ -12,13 +12,24 @@ import { writeTransmissionConfig } from './transmissionConfig.js';
  * 127.0.0.1 with DHT/LPD/PEX/uTP/port forwarding off and plaintext preferred, and resolves
  * once it reports "Seeding" (after its own verification). stdout is unbuffered via stdbuf:
  * transmission-cli only prints status lines there, ending in \r.
+ *
+ * With `untilAnnounced`, it also waits for the tracker's answer to its `started` announce, so
+ * the tracker lists it from then on. transmission-cli says so only in its debug log
+ * (`TR_DEBUG_FD=2`): after a successful announce other than `stopped`, which it sends first,
+ * it logs "Sending periodic reannounce in N seconds".
  */
-export async function startTransmissionSeeder(torrentPath: string, dataDir: string, timeoutMs = 20_000): Promise<SeederProcess> {
+export async function startTransmissionSeeder(
+  torrentPath: string,
+  dataDir: string,
+  timeoutMs = 20_000,
+  options: { readonly untilAnnounced?: boolean } = {},
+): Promise<SeederProcess> {
   const configDir = await mkdtemp(join(tmpdir(), 'statorrent-tr-'));
   const port = await freeLoopbackPort();
   await writeTransmissionConfig(configDir, port);
   const child = spawn('stdbuf', ['-o0', 'transmission-cli', '-g', configDir, '-w', dataDir, '-p', String(port), torrentPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.untilAnnounced === true ? { ...process.env, TR_DEBUG_FD: '2' } : process.env,
   });
   child.on('error', () => undefined);
   const stop = async (): Promise<void> => {
@@ -26,7 +37,13 @@ export async function startTransmissionSeeder(torrentPath: string, dataDir: stri
     await rm(configDir, { recursive: true, force: true });
   };
   try {
+    const announced = options.untilAnnounced === true
+      ? waitForOutput(child, [child.stderr], /Sending periodic reannounce/, timeoutMs, 'transmission-cli announcing')
+      : Promise.resolve();
+    announced.catch(() => undefined); // awaited below, after "Seeding"
     await waitForOutput(child, [child.stdout], /Seeding/, timeoutMs, 'transmission-cli seeder');
+    await announced;
+    child.stderr.resume(); // the debug log keeps coming: drain it, or the full pipe stalls transmission
     return { port, stop };
   } catch (e) {
     await stop();

@@ -24,6 +24,8 @@ describe('peer ids', () => {
     expect(clientNameFromPeerId(ascii('-DE2110-'))).toMatch(/^Deluge /);
     expect(clientNameFromPeerId(ascii('-lt0D80-'))).toMatch(/^libTorrent \(rakshasa\)/);
     expect(clientNameFromPeerId(ascii('M7-4-3--'))).toBe('Mainline 7.4.3');
+    expect(clientNameFromPeerId(ascii('A2-1-36-0-'))).toBe('aria2 1.36.0'); // what aria2 1.36 really sends
+    expect(clientNameFromPeerId(ascii('A2-1-3'))).toBe('unknown client (A2-1-3xx)');
     expect(clientNameFromPeerId(generatePeerId())).toBe('statorrent 0.0.1.0');
   });
 

@@ -7,16 +7,22 @@ export const COMPACT_PEER4_BYTES = 6;
 export const COMPACT_PEER6_BYTES = 18;
 
 /**
+ * Most peers taken from one tracker reply (issue 10: a 1.5 MiB reply listed 60 000). A few
+ * hundred are plenty to fill any connection limit; the next announce brings fresh ones.
+ */
+export const DEFAULT_MAX_PEERS_PER_REPLY = 200;
+
+/**
  * Parses a compact IPv4 peer list (BEP 23). A length that is not a multiple of 6 means the
  * reply is corrupt: an error rather than a guess. Port-0 entries are dropped (nobody listens
- * there).
+ * there). At most `max` peers are taken; the rest are never turned into objects.
  */
-export function parseCompactPeers4(bytes: Uint8Array): E.Either<string, PeerAddress[]> {
+export function parseCompactPeers4(bytes: Uint8Array, max = Infinity): E.Either<string, PeerAddress[]> {
   if (bytes.length % COMPACT_PEER4_BYTES !== 0) {
     return E.left(`compact peer list of ${bytes.length} bytes is not a multiple of 6`);
   }
   const peers: PeerAddress[] = [];
-  for (let i = 0; i < bytes.length; i += COMPACT_PEER4_BYTES) {
+  for (let i = 0; i < bytes.length && peers.length < max; i += COMPACT_PEER4_BYTES) {
     const port = (bytes[i + 4]! << 8) | bytes[i + 5]!;
     if (port === 0) continue;
     peers.push({ ip: `${bytes[i]}.${bytes[i + 1]}.${bytes[i + 2]}.${bytes[i + 3]}`, port });
@@ -24,13 +30,13 @@ export function parseCompactPeers4(bytes: Uint8Array): E.Either<string, PeerAddr
   return E.right(peers);
 }
 
-/** Parses a compact IPv6 peer list (BEP 7 `peers6`; 18 bytes per peer). */
-export function parseCompactPeers6(bytes: Uint8Array): E.Either<string, PeerAddress[]> {
+/** Parses a compact IPv6 peer list (BEP 7 `peers6`; 18 bytes per peer), at most `max` peers. */
+export function parseCompactPeers6(bytes: Uint8Array, max = Infinity): E.Either<string, PeerAddress[]> {
   if (bytes.length % COMPACT_PEER6_BYTES !== 0) {
     return E.left(`compact peers6 list of ${bytes.length} bytes is not a multiple of 18`);
   }
   const peers: PeerAddress[] = [];
-  for (let i = 0; i < bytes.length; i += COMPACT_PEER6_BYTES) {
+  for (let i = 0; i < bytes.length && peers.length < max; i += COMPACT_PEER6_BYTES) {
     const port = (bytes[i + 16]! << 8) | bytes[i + 17]!;
     if (port === 0) continue;
     peers.push({ ip: formatIPv6(bytes.subarray(i, i + 16)), port });

@@ -4,6 +4,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { decode } from '../../bencode/index.js';
 import { trackerError, type AnnounceRequest, type AnnounceResponse, type TrackerError } from '../types.js';
 import { buildAnnounceUrl } from './announceUrl.js';
+import { DEFAULT_MAX_PEERS_PER_REPLY } from './compactPeers.js';
 import { decodeHttpAnnounceReply } from './httpAnnounceReply.js';
 import { httpGetBounded, trackerLabel, type HttpTrackerOptions } from './httpGet.js';
 
@@ -20,17 +21,17 @@ export function httpAnnounce(
   const label = trackerLabel(announceUrl);
   if (!/^https?:\/\//i.test(announceUrl)) return TE.left(trackerError.unsupportedScheme(label));
   return pipe(
-    httpGetBounded(buildAnnounceUrl(announceUrl, req), label, opts),
-    TE.chainEitherK((body) => decodeAnnounceBody(label, body)),
+    httpGetBounded(buildAnnounceUrl(announceUrl, req), label, opts, announceUrl),
+    TE.chainEitherK((body) => decodeAnnounceBody(label, body, opts.maxPeersPerReply)),
   );
 }
 
-/** Bencode-decodes then validates an announce reply body. */
-export function decodeAnnounceBody(label: string, body: Uint8Array): E.Either<TrackerError, AnnounceResponse> {
+/** Bencode-decodes then validates an announce reply body, taking at most `maxPeers` peers. */
+export function decodeAnnounceBody(label: string, body: Uint8Array, maxPeers = DEFAULT_MAX_PEERS_PER_REPLY): E.Either<TrackerError, AnnounceResponse> {
   return pipe(
     decode(body, { maxDepth: 8 }),
     E.mapLeft((be) => trackerError.invalidReply(label, be.message)),
-    E.chain((v) => pipe(decodeHttpAnnounceReply(v), E.mapLeft((m) => trackerError.invalidReply(label, m)))),
+    E.chain((v) => pipe(decodeHttpAnnounceReply(v, maxPeers), E.mapLeft((m) => trackerError.invalidReply(label, m)))),
     E.chain((reply) =>
       reply._tag === 'failure' ? E.left(trackerError.failureReason(label, reply.reason)) : E.right(reply.response),
     ),

@@ -53,7 +53,8 @@ export function httpScrape(
   if (scrapeUrl === undefined) return TE.left(trackerError.unsupportedScheme(label));
   const query = infoHashes.map((h) => `info_hash=${percentEncodeBytes(h)}`).join('&');
   return pipe(
-    httpGetBounded(appendQuery(scrapeUrl, query), label, opts),
+    // The policy judges the announce URL the torrent gave (a scrape path never ends in /announce).
+    httpGetBounded(appendQuery(scrapeUrl, query), label, opts, announceUrl),
     TE.chainEitherK((body) => decodeScrapeBody(label, body)),
   );
 }

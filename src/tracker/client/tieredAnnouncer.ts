@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
-import type { AnnounceEvent, AnnounceRequest, AnnounceResponse } from '../types.js';
+import type { AnnounceEvent, AnnounceRequest, AnnounceResponse, TrackerError } from '../types.js';
 import { announce, type AnnounceOptions } from './announce.js';
 import { announceTiers, type TrackerTiers } from './trackerTiers.js';
 
@@ -25,7 +25,21 @@ export interface TransferStats {
  * Announces one event to a torrent's tiers (BEP 12).
  * Resolves to the reply; rejects with a `TrackerError` (never an `Error`).
  */
-export type TieredAnnouncer = (event: AnnounceEvent, signal?: AbortSignal) => Promise<AnnounceResponse>;
+export interface TieredAnnouncer {
+  (event: AnnounceEvent, signal?: AbortSignal): Promise<AnnounceResponse>;
+  /** Cancels requests still running in the background (slow trackers); call when the torrent stops. */
+  close(): void;
+}
+
+/** Options of {@link createTieredAnnouncer}: the transports', plus the multitracker side channels. */
+export interface TieredAnnouncerOptions extends AnnounceOptions {
+  /** How long a silent tracker holds up the next one, ms (see `announceTiers`). */
+  readonly patienceMs?: number;
+  /** A tracker failed but the announce went on (another answered, or will be asked). */
+  readonly onTrackerError?: (error: TrackerError) => void;
+  /** A slow tracker answered after the announce had settled. */
+  readonly onLateReply?: (response: AnnounceResponse) => void;
+}
 
 /**
  * Binds a torrent's tiers, identity and live stats into the function the announce machine's
@@ -37,17 +51,23 @@ export function createTieredAnnouncer(
   tiers: TrackerTiers,
   identity: AnnounceIdentity,
   stats: () => TransferStats,
-  opts: AnnounceOptions = {},
+  opts: TieredAnnouncerOptions = {},
 ): TieredAnnouncer {
-  return async (event, signal) => {
+  const { patienceMs, onTrackerError, onLateReply, ...transport } = opts;
+  const run = async (event: AnnounceEvent, signal?: AbortSignal): Promise<AnnounceResponse> => {
     const s = stats();
     const req: AnnounceRequest = { ...identity, uploaded: s.uploaded, downloaded: s.downloaded, left: s.left, event, compact: true };
-    const withSignal = signal !== undefined ? { ...opts, signal } : opts;
+    // Each request gets its own signal: a slow one may outlive this call (announceTiers cancels
+    // them all when `signal` aborts).
     const r = await announceTiers(tiers, req, {
-      announce: (url, q) => announce(url, q, withSignal),
+      announce: (url, q, own) => announce(url, q, own !== undefined ? { ...transport, signal: own } : transport),
       ...(signal !== undefined ? { signal } : {}),
+      ...(patienceMs !== undefined ? { patienceMs } : {}),
+      ...(onTrackerError !== undefined ? { onTrackerError: (_url: string, e: TrackerError) => onTrackerError(e) } : {}),
+      ...(onLateReply !== undefined ? { onLateReply: (_url: string, resp: AnnounceResponse) => onLateReply(resp) } : {}),
     })();
     if (E.isLeft(r)) throw r.left;
     return r.right.response;
   };
+  return Object.assign(run, { close: () => tiers.cancelInFlight() });
 }

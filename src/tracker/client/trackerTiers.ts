@@ -1,6 +1,19 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { AnnounceRequest, AnnounceResponse, TrackerError } from '../types.js';
+import { trackerLabel } from './httpGet.js';
+
+/** One tracker's request still running, possibly past the call that started it. */
+export interface InFlightAnnounce {
+  readonly promise: Promise<E.Either<TrackerError, AnnounceResponse>>;
+  /** When it started (ms, the caller's clock). */
+  readonly startedAt: number;
+  /** Aborted once the request is cancelled (its failure then is no news). */
+  readonly signal: AbortSignal;
+  readonly cancel: () => void;
+  /** The latest announce call waiting on it; only that call reports its outcome. */
+  owner: object;
+}
 
 /**
  * The announce-list of one torrent as BEP 12 wants it kept: each tier shuffled once, trackers
@@ -10,6 +23,7 @@ import type { AnnounceRequest, AnnounceResponse, TrackerError } from '../types.j
 export class TrackerTiers {
   private readonly tiers: string[][];
   private readonly trackerIds = new Map<string, string>();
+  private readonly inFlight = new Map<string, InFlightAnnounce>();
 
   /**
    * @param announceList tiers of tracker URLs (empty tiers and duplicate URLs are dropped)
@@ -49,6 +63,26 @@ export class TrackerTiers {
   rememberTrackerId(url: string, id: string): void {
     this.trackerIds.set(url, id);
   }
+
+  /** `url`'s request still running, if any (a slow tracker keeps its own retries going). */
+  inFlightOf(url: string): InFlightAnnounce | undefined {
+    return this.inFlight.get(url);
+  }
+
+  /** Remembers `url`'s running request until it settles. */
+  track(url: string, entry: InFlightAnnounce): void {
+    this.inFlight.set(url, entry);
+    void entry.promise.then(() => {
+      if (this.inFlight.get(url) === entry) this.inFlight.delete(url);
+    });
+  }
+
+  /** Cancels every running request (leaving the swarm, or the torrent stopped). */
+  cancelInFlight(): void {
+    const all = [...this.inFlight.values()];
+    this.inFlight.clear();
+    for (const e of all) e.cancel();
+  }
 }
 
 /** Fisher-Yates, in place. */
@@ -67,46 +101,142 @@ export interface TierAnnounceResult {
   readonly response: AnnounceResponse;
 }
 
-/** Announces one URL; usually {@link announce} with options bound. */
-export type AnnounceOne = (url: string, req: AnnounceRequest) => TE.TaskEither<TrackerError, AnnounceResponse>;
+/** Announces one URL; usually {@link announce} with options bound. `signal` cancels it. */
+export type AnnounceOne = (url: string, req: AnnounceRequest, signal?: AbortSignal) => TE.TaskEither<TrackerError, AnnounceResponse>;
+
+/** How long a tracker may stay silent before the next one is asked as well, ms. */
+export const DEFAULT_TRACKER_PATIENCE_MS = 5_000;
+/** How long one call waits on trackers past their patience once nobody else is left, ms. */
+export const DEFAULT_TRACKER_MAX_WAIT_MS = 60_000;
 
 /** Options of {@link announceTiers}. */
 export interface AnnounceTiersOptions {
   readonly announce: AnnounceOne;
-  /** Stops trying further trackers once aborted. */
+  /** Stops the call and cancels every running request once aborted. */
   readonly signal?: AbortSignal;
+  /** See {@link DEFAULT_TRACKER_PATIENCE_MS}. */
+  readonly patienceMs?: number;
+  /** See {@link DEFAULT_TRACKER_MAX_WAIT_MS}. */
+  readonly maxWaitMs?: number;
+  /** Clock, ms (default `Date.now`). */
+  readonly now?: () => number;
+  /**
+   * Each tracker's failure other than the one the call fails with (a refused URL, a dead
+   * tracker skipped for a working one, a slow one that finally gave up), so none goes unseen.
+   */
+  readonly onTrackerError?: (url: string, error: TrackerError) => void;
+  /** A slow tracker answered after the call had settled: its peers are still worth having. */
+  readonly onLateReply?: (url: string, response: AnnounceResponse) => void;
 }
 
+const cancelled: TrackerError = { _tag: 'network', message: 'announce cancelled' };
+
 /**
- * Announces following BEP 12: trackers of the first tier in order, on failure the next one,
- * then the next tier; the first that answers is promoted within its tier. Fails with the last
- * tracker's error (its message says which tracker) when all fail, or a `network` error when
- * the list is empty.
+ * Announces following BEP 12 without letting one tracker block the others: trackers are asked
+ * in tier order, and the next one is asked when the previous failed *or* has been silent for
+ * `patienceMs`; the slow one keeps running (a UDP tracker keeps its BEP 15 retransmission
+ * schedule) and a later call joins it rather than asking twice. The first answer wins and is
+ * promoted within its tier, so BEP 12's preference order still decides who is asked first.
+ * Fails with the last error when every tracker failed, or once only silent trackers are left
+ * after `maxWaitMs`; a `stopped` announce first cancels running requests (a late `started`
+ * must not list us again).
  */
 export function announceTiers(
   tiers: TrackerTiers,
   req: AnnounceRequest,
   opts: AnnounceTiersOptions,
 ): TE.TaskEither<TrackerError, TierAnnounceResult> {
-  return async () => {
-    let last: TrackerError | undefined;
-    const order = tiers.order;
-    for (let t = 0; t < order.length; t++) {
-      for (const url of order[t]!) {
-        if (opts.signal?.aborted) return E.left({ _tag: 'network', message: 'announce cancelled' });
-        const id = tiers.trackerIdOf(url);
-        // A tracker id belongs to the tracker that gave it; never send it to another.
-        const { trackerId: _ignored, ...rest } = req;
-        const withId: AnnounceRequest = id !== undefined ? { ...rest, trackerId: id } : rest;
-        const r = await opts.announce(url, withId)();
-        if (E.isRight(r)) {
-          tiers.promote(t, url);
-          if (r.right.trackerId !== undefined) tiers.rememberTrackerId(url, r.right.trackerId);
-          return E.right({ url, response: r.right });
+  return () => {
+    const patience = opts.patienceMs ?? DEFAULT_TRACKER_PATIENCE_MS;
+    const maxWait = opts.maxWaitMs ?? DEFAULT_TRACKER_MAX_WAIT_MS;
+    const now = opts.now ?? Date.now;
+    if (req.event === 'stopped') tiers.cancelInFlight();
+    const queue = tiers.order.flatMap((urls, tier) => urls.map((url) => ({ url, tier })));
+    if (queue.length === 0) return Promise.resolve(E.left({ _tag: 'network', message: 'torrent has no trackers to announce to' }));
+    if (opts.signal?.aborted) return Promise.resolve(E.left(cancelled));
+    const call = {};
+    const callStart = now();
+    const live: { url: string; tier: number; deadline: number }[] = [];
+    const errors: { url: string; error: TrackerError }[] = [];
+    let next = 0;
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    return new Promise((resolve) => {
+      const finish = (r: E.Either<TrackerError, TierAnnounceResult>): void => {
+        if (settled) return;
+        settled = true;
+        if (timer !== undefined) clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        for (const e of errors) if (E.isRight(r) || e.error !== r.left) opts.onTrackerError?.(e.url, e.error);
+        resolve(r);
+      };
+      const onAbort = (): void => {
+        tiers.cancelInFlight();
+        finish(E.left(cancelled));
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const ask = (url: string, tier: number): void => {
+        let entry = tiers.inFlightOf(url);
+        if (entry === undefined) {
+          const ctrl = new AbortController();
+          const id = tiers.trackerIdOf(url);
+          // A tracker id belongs to the tracker that gave it; never send it to another.
+          const { trackerId: _ignored, ...rest } = req;
+          const withId: AnnounceRequest = id !== undefined ? { ...rest, trackerId: id } : rest;
+          const promise = opts.announce(url, withId, ctrl.signal)().then((r) => {
+            if (E.isRight(r) && r.right.trackerId !== undefined) tiers.rememberTrackerId(url, r.right.trackerId);
+            return r;
+          });
+          entry = { promise, startedAt: now(), signal: ctrl.signal, cancel: () => ctrl.abort(), owner: call };
+          tiers.track(url, entry);
+        } else {
+          entry.owner = call;
         }
-        last = r.left;
-      }
-    }
-    return E.left(last ?? { _tag: 'network', message: 'torrent has no trackers to announce to' });
+        const mine = entry;
+        const l = { url, tier, deadline: entry.startedAt + patience };
+        live.push(l);
+        void entry.promise.then((r) => {
+          live.splice(live.indexOf(l), 1);
+          if (E.isRight(r)) tiers.promote(tier, url);
+          if (settled) {
+            // Only the latest call waiting on this request reports it, once.
+            if (mine.owner !== call) return;
+            if (E.isRight(r)) opts.onLateReply?.(url, r.right);
+            else if (!mine.signal.aborted) opts.onTrackerError?.(url, r.left);
+            return;
+          }
+          if (E.isRight(r)) return finish(E.right({ url, response: r.right }));
+          errors.push({ url, error: r.left });
+          pump();
+        });
+      };
+
+      const pump = (): void => {
+        if (settled) return;
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        const t = now();
+        // Ask the next tracker while none of those asked is still within its patience.
+        while (next < queue.length && !live.some((l) => l.deadline > t)) {
+          const q = queue[next++]!;
+          ask(q.url, q.tier);
+        }
+        if (live.length === 0) {
+          finish(E.left(errors[errors.length - 1]?.error ?? { _tag: 'network', message: 'no tracker answered' }));
+          return;
+        }
+        const fresh = live.filter((l) => l.deadline > t).map((l) => l.deadline);
+        if (next >= queue.length && fresh.length === 0 && t - callStart >= maxWait) {
+          const slow = live[0]!;
+          finish(E.left({ _tag: 'timeout', message: `tracker ${trackerLabel(slow.url)}: no reply yet after ${t - callStart} ms (still asking)` }));
+          return;
+        }
+        const wakeAt = fresh.length > 0 && next < queue.length ? Math.min(...fresh) : callStart + maxWait;
+        timer = setTimeout(pump, Math.max(0, wakeAt - t));
+      };
+      pump();
+    });
   };
 }

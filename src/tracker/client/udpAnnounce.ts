@@ -5,7 +5,9 @@ import { isIP } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { trackerError, type AnnounceRequest, type AnnounceResponse, type TrackerError } from '../types.js';
+import { DEFAULT_MAX_PEERS_PER_REPLY } from './compactPeers.js';
 import { clampInterval } from './intervals.js';
+import { checkTrackerAddress } from './trackerUrlPolicy.js';
 import { UdpConnectionCache } from './udpConnectionCache.js';
 import { decodeUdpReply, encodeAnnounceRequest, encodeConnectRequest, type UdpReply } from './udpPackets.js';
 
@@ -30,6 +32,15 @@ export interface UdpTrackerOptions {
   readonly createSocket?: (type: SocketType) => Socket;
   /** Host name resolution (default `dns.promises.lookup`); IP literals skip it. */
   readonly lookup?: (host: string) => Promise<{ address: string; family: number }>;
+  /**
+   * Local address the socket binds to (`--host`), so the tracker sees, and lists, the address
+   * we listen on (BEP 15 announces carry IP 0: "the sender's").
+   */
+  readonly localAddress?: string;
+  /** Apply the tracker URL policy (SSRF guard, trackerUrlPolicy.ts); `announce()` turns it on. */
+  readonly urlPolicy?: boolean;
+  /** Most peers taken from one reply (default {@link DEFAULT_MAX_PEERS_PER_REPLY}). */
+  readonly maxPeersPerReply?: number;
 }
 
 /** Default retransmission base, ms (BEP 15: 15 s). */
@@ -57,6 +68,10 @@ export function udpAnnounce(
       target = await resolve(parsed.host, opts.lookup ?? ((h) => dnsLookup(h)));
     } catch (e) {
       return E.left(trackerError.network(label, `cannot resolve ${parsed.host}: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    if (opts.urlPolicy === true) {
+      const verdict = checkTrackerAddress(announceUrl, target.address, undefined);
+      if (verdict !== undefined) return E.left(trackerError.refusedByPolicy(label, verdict));
     }
     const session = new UdpExchange(label, target.address, parsed.port, target.family, opts);
     try {
@@ -105,6 +120,8 @@ class UdpExchange {
   private readonly key: string;
   private waiter: ((packet: Uint8Array) => void) | undefined;
   private failure: ((e: TrackerError) => void) | undefined;
+  /** A socket error that arrived while no request was waiting. */
+  private broken: TrackerError | undefined;
 
   constructor(
     private readonly label: string,
@@ -125,7 +142,13 @@ class UdpExchange {
       if (rinfo.address !== this.address || rinfo.port !== this.port) return;
       this.waiter?.(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
     });
-    this.socket.on('error', (e) => this.failure?.(trackerError.network(this.label, e.message)));
+    this.socket.on('error', (e) => {
+      const err = trackerError.network(this.label, e.message);
+      if (this.failure !== undefined) this.failure(err);
+      else this.broken = err;
+    });
+    // Sends wait for the bind; a bind failure (address not ours) arrives as 'error'.
+    if (opts.localAddress !== undefined && isIP(opts.localAddress) === family) this.socket.bind({ address: opts.localAddress, port: 0 });
   }
 
   async announce(req: AnnounceRequest): Promise<E.Either<TrackerError, AnnounceResponse>> {
@@ -186,10 +209,11 @@ class UdpExchange {
       const onAbort = (): void => finish(E.left(trackerError.network(this.label, 'announce cancelled')));
       const timer = setTimeout(() => finish(E.right({ _tag: 'timeout' })), ms);
       this.waiter = (p) => {
-        const reply = decodeUdpReply(p, tid, this.family);
+        const reply = decodeUdpReply(p, tid, this.family, this.opts.maxPeersPerReply ?? DEFAULT_MAX_PEERS_PER_REPLY);
         if (reply._tag !== 'ignore') finish(E.right({ _tag: 'reply', reply }));
       };
       this.failure = (e) => finish(E.left(e));
+      if (this.broken !== undefined) return finish(E.left(this.broken));
       if (this.opts.signal?.aborted) return onAbort();
       this.opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.socket.send(packet, this.port, this.address, (err) => {

@@ -70,9 +70,10 @@ const MAX_ERROR_MESSAGE = 1024;
 
 /**
  * Decodes a datagram that should answer transaction `transactionId`. `peerFamily` says how
- * the announce peers are packed: 6 bytes over IPv4, 18 over IPv6 (BEP 15 "IPv6").
+ * the announce peers are packed: 6 bytes over IPv4, 18 over IPv6 (BEP 15 "IPv6"); at most
+ * `maxPeers` of them are taken.
  */
-export function decodeUdpReply(packet: Uint8Array, transactionId: number, peerFamily: 4 | 6): UdpReply {
+export function decodeUdpReply(packet: Uint8Array, transactionId: number, peerFamily: 4 | 6, maxPeers = Infinity): UdpReply {
   if (packet.length < 8) return { _tag: 'ignore' };
   const v = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
   if (v.getUint32(4) !== transactionId >>> 0) return { _tag: 'ignore' };
@@ -87,7 +88,7 @@ export function decodeUdpReply(packet: Uint8Array, transactionId: number, peerFa
       if (packet.length === 8) return { _tag: 'error', message: REFUSED_HEADER_ONLY };
       if (packet.length < 20) return { _tag: 'invalid', reason: `announce reply of ${packet.length} bytes (need at least 20)` };
       const list = packet.subarray(20);
-      const parsed = peerFamily === 6 ? parseCompactPeers6(list) : parseCompactPeers4(list);
+      const parsed = peerFamily === 6 ? parseCompactPeers6(list, maxPeers) : parseCompactPeers4(list, maxPeers);
       if (parsed._tag === 'Left') {
         const unit = peerFamily === 6 ? COMPACT_PEER6_BYTES : COMPACT_PEER4_BYTES;
         return { _tag: 'invalid', reason: `announce reply peer list of ${list.length} bytes is not a multiple of ${unit}` };
