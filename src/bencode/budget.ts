@@ -10,8 +10,9 @@ export interface DecodeBudget {
   /** Deepest nesting of lists and dictionaries (default 100, as libtorrent). */
   readonly maxDepth?: number;
   /**
-   * Most values in the input, counting every integer, string, list, dictionary and key, with a
-   * dictionary counting {@link DICT_ITEM_WEIGHT} (a `Map` costs several times a list in heap).
+   * Most values in the input, weighted by what each costs once decoded: an integer, an empty
+   * string or a dictionary key 1, a list {@link LIST_ITEM_WEIGHT}, a non-empty string
+   * {@link STRING_ITEM_WEIGHT}, a dictionary {@link DICT_ITEM_WEIGHT}.
    * Default: in proportion to the input, {@link itemsFor}`(input.length)`.
    */
   readonly maxItems?: number;
