@@ -2,6 +2,8 @@ import type fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { from } from 'rxjs';
 import { decode } from '../src/bencode/index.js';
+import { decodeKrpc } from '../src/dht/krpc.js';
+import { decodeExtensionMessage } from '../src/extensions/extensionMessage.js';
 import { parseMetainfo } from '../src/metainfo/index.js';
 import { decodeAnnounceBody, decodeUdpReply } from '../src/tracker/client/index.js';
 import { decodeFrame, decodeHandshake, describeWireError, type WireError } from '../src/wire/index.js';
@@ -124,6 +126,25 @@ export const fuzzTargets: readonly FuzzTarget[] = [
           },
         });
       return problem;
+    },
+  },
+  {
+    name: 'DHT KRPC datagram',
+    input: bencodeInput,
+    budgetMs: 200,
+    check: (b) => {
+      const r = decodeKrpc(b);
+      return E.isLeft(r) ? typedError(r.left, '_tag', ['KrpcDecodeError']) : undefined;
+    },
+  },
+  {
+    name: 'extension message (BEP 10 handshake, ut_metadata, ut_pex)',
+    input: bencodeInput,
+    budgetMs: 200,
+    check: (b) => {
+      // the first byte picks the extended id: 0 handshake, 1 ut_metadata, 2 ut_pex, else unknown
+      const r = decodeExtensionMessage((b[0] ?? 0) % 4, b.subarray(1));
+      return E.isLeft(r) ? typedError(r.left, '_tag', ['ExtensionError']) : undefined;
     },
   },
 ];
