@@ -2,7 +2,10 @@ import { and, assign, cancel, enqueueActions, fromCallback, not, raise, sendTo, 
 import { Bitfield } from '../src/pieces/bitfield.js';
 import { PeerGate } from '../src/peers/peerGate.js';
 import { PeerPieces } from '../src/peers/peerPieces.js';
-import { checkHandshake, clientNameFromPeerId, describeWireError, fastNegotiated, ourReserved, toHex, type WireError } from '../src/wire/index.js';
+import { negotiatedIds } from '../src/extensions/index.js';
+import { clientNameFromPeerId, fastNegotiated, ourReserved, toHex } from '../src/wire/index.js';
+import { closeReasonFor, handshakeVerdict } from './peer.close.js';
+import { DEFAULT_EXTENDED, extendedHandshakeMessage, extensionProtocolOffered, extensionsRegion, outgoingExtended, pexNegotiated } from './peer.extensions.js';
 import { peerMachineMeta } from './peer.meta.js';
 import type { CloseReason, ConnectionInput, PeerCommand, PeerContext, PeerEvent, PeerMachineInput } from './peer.types.js';
 
@@ -13,7 +16,7 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  * One peer connection (BEP 3), the single owner of its protocol state: connecting →
  * handshaking → greeting → active → closed, one path for dialled and accepted connections.
  * `active` has six parallel regions: the four BEP 3 flags (amChoking, amInterested,
- * peerChoking, peerInterested), snubbing, and extensions (where BEP 10 negotiation goes).
+ * peerChoking, peerInterested), snubbing, and extensions (BEP 10, see peer.extensions.ts).
  *
  * IO is the provided `connection` actor (invoked for the machine's whole life): it owns the
  * socket and wire stack, sends the events below to this machine and receives
@@ -24,18 +27,17 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  *
  * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_*
  * (one per control message), ACTIVITY / DATA_RECEIVED (coalesced, ≤ 1 per second),
- * PROTOCOL_ERROR, SOCKET_CLOSED; from the data plane — REQUESTS_PENDING / REQUESTS_DRAINED
- * (edges only), PIECE_VERIFIED, CLOSE; from the choker — CHOKE, UNCHOKE.
+ * PROTOCOL_ERROR, SOCKET_CLOSED, EXTENDED_HANDSHAKE_RECEIVED, PEER_METADATA, PEER_PEX,
+ * EXTENSION_ERROR; from the data plane — REQUESTS_PENDING / REQUESTS_DRAINED (edges only),
+ * PIECE_VERIFIED, SEND_EXTENDED, CLOSE; from the choker — CHOKE, UNCHOKE.
  * Timers are named delays (`peerMachine.provide({ delays })`).
  */
 
 const KEEPALIVE_TIMER = 'keepAlive';
 const IDLE_TIMER = 'idle';
 const CONNECTION = 'connection';
+const PEX_TIMER = 'pex';
 
-const handshakeVerdict = (context: PeerContext, event: PeerEvent) =>
-  event.type === 'HANDSHAKE_RECEIVED' ? checkHandshake(event.handshake, { infoHash: context.infoHash, ourPeerId: context.ourPeerId }) : undefined;
-const protocolClose = (error: WireError): CloseReason => ({ code: 'protocol', error, message: describeWireError(error) });
 
 export const peerMachine = setup({
   types: {
@@ -52,6 +54,7 @@ export const peerMachine = setup({
     keepAliveInterval: 120_000,
     idleTimeout: 240_000,
     requestTimeout: 60_000,
+    pexInterval: 60_000,
   },
   guards: {
     isIncoming: ({ context }) => !context.outgoing,
@@ -60,6 +63,8 @@ export const peerMachine = setup({
     haveInRange: ({ context, event }) => event.type === 'PEER_HAVE' && event.index < context.pieceCount,
     withinAnnouncementCap: ({ context }) => context.pieces.announcements < context.maxAnnouncements,
     wantsPieces: ({ context }) => context.pieces.interesting > 0,
+    extensionProtocolOffered: ({ context }) => extensionProtocolOffered(context),
+    peerTakesExtension: ({ context, event }) => outgoingExtended(context, event) !== undefined,
   },
   actions: {
     sendHandshake: sendTo(CONNECTION, ({ context }): PeerCommand => ({
@@ -85,34 +90,7 @@ export const peerMachine = setup({
       const have = context.pieces.ours;
       if (have.count > 0) enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'bitfield', bitfield: have.toBytes() } } satisfies PeerCommand);
     }),
-    recordClose: assign({
-      closeReason: ({ context, event }): CloseReason => {
-        switch (event.type) {
-          case 'HANDSHAKE_RECEIVED': {
-            const verdict = handshakeVerdict(context, event);
-            return verdict !== undefined && verdict._tag === 'Left' ? protocolClose(verdict.left) : { code: 'local', message: 'closed' };
-          }
-          case 'CONNECT_FAILED':
-            return { code: 'connectFailed', message: event.message };
-          case 'PROTOCOL_ERROR':
-            return protocolClose(event.error);
-          case 'SOCKET_CLOSED':
-            return event.reason;
-          case 'CLOSE':
-            return { code: 'local', message: event.message };
-          case 'IDLE_TIMEOUT':
-            return { code: 'idleTimeout', message: 'peer sent nothing for too long' };
-          case 'PEER_HAVE':
-            return protocolClose({ tag: 'pieceIndexOutOfRange', messageType: 'have', index: event.index, pieceCount: context.pieceCount });
-          case 'PEER_BITFIELD':
-          case 'PEER_HAVE_ALL':
-          case 'PEER_HAVE_NONE':
-            return { code: 'local', message: `peer announced its pieces more than ${context.maxAnnouncements} times` };
-          default:
-            return { code: 'handshakeTimeout', message: 'peer did not complete the handshake in time' };
-        }
-      },
-    }),
+    recordClose: assign({ closeReason: ({ context, event }) => closeReasonFor(context, event) }),
     // the connection is over: availability gives this peer's share back, the gate shuts
     releasePieces: ({ context }) => {
       context.pieces.release();
@@ -155,6 +133,27 @@ export const peerMachine = setup({
       if (event.type !== 'PIECE_VERIFIED' || context.pieces.weVerified(event.index)) return;
       enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'have', index: event.index } } satisfies PeerCommand);
     }),
+    sendExtendedHandshake: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'send', message: extendedHandshakeMessage(context) })),
+    // BEP 10: a later handshake updates the ids; `reqq` bounds our pipeline through the gate
+    recordExtensions: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'EXTENDED_HANDSHAKE_RECEIVED') return;
+      context.gate.reqq = event.handshake.reqq ?? context.gate.reqq;
+      enqueue.assign({ theirExtended: event.handshake, extensionIds: negotiatedIds(context.extensionIds, event.handshake) });
+    }),
+    reportExtensions: sendTo(CONNECTION, ({ event }): PeerCommand => ({ type: 'extended', handshake: (event as Extract<PeerEvent, { type: 'EXTENDED_HANDSHAKE_RECEIVED' }>).handshake })),
+    reportMetadata: sendTo(CONNECTION, ({ event }): PeerCommand => ({ type: 'metadataMessage', message: (event as Extract<PeerEvent, { type: 'PEER_METADATA' }>).message })),
+    reportPex: sendTo(CONNECTION, ({ event }): PeerCommand => ({ type: 'pexMessage', message: (event as Extract<PeerEvent, { type: 'PEER_PEX' }>).message })),
+    reportPexDue: sendTo(CONNECTION, { type: 'pexDue' } satisfies PeerCommand),
+    sendExtended: enqueueActions(({ context, event, enqueue }) => {
+      const message = outgoingExtended(context, event);
+      if (message !== undefined) enqueue.sendTo(CONNECTION, { type: 'send', message } satisfies PeerCommand);
+    }),
+    // BEP 11: one ut_pex message a minute at most, only where both sides speak it
+    schedulePex: enqueueActions(({ context, enqueue }) => {
+      if (!pexNegotiated(context)) return;
+      enqueue.cancel(PEX_TIMER);
+      enqueue.raise({ type: 'PEX_DUE' }, { id: PEX_TIMER, delay: 'pexInterval' });
+    }),
     markSnubbed: ({ context }) => void (context.gate.snubbed = true),
     markUnsnubbed: ({ context }) => void (context.gate.snubbed = false),
   },
@@ -175,6 +174,9 @@ export const peerMachine = setup({
       client: '',
       theirReserved: null,
       maxAnnouncements: input.maxAnnouncements ?? 8,
+      extended: input.extended ?? DEFAULT_EXTENDED,
+      theirExtended: null,
+      extensionIds: new Map<string, number>(),
       closeReason: null,
       pieces,
       gate: new PeerGate(),
@@ -194,6 +196,7 @@ export const peerMachine = setup({
       description: 'A peer that breaks the wire format is closed, never guessed around: its later bytes cannot be trusted.',
       meta: { bep: 'BEP 3 · Peer messages' },
     },
+    EXTENSION_ERROR: { target: '.closed', actions: 'recordClose', description: 'An extension message over its budget or not decodable: close.', meta: { bep: 'BEP 10 · Extension Protocol' } },
     SOCKET_CLOSED: { target: '.closed', actions: 'recordClose', description: 'The connection is gone, from any state.' },
   },
   states: {
@@ -379,14 +382,7 @@ export const peerMachine = setup({
             },
           },
         },
-        extensions: {
-          // BEP 10 goes here: `offered` (both set reserved bit 0x10 of byte 5) → send our
-          // extended handshake → `negotiated`, with the peer's message ids (ut_metadata,
-          // ut_pex) kept in context as plain data beside `maxAnnouncements`.
-          description: 'Extension negotiation (BEP 10 lands here); none is offered yet, so the reserved bit stays off.',
-          initial: 'none',
-          states: { none: { description: 'No extension protocol negotiated.' } },
-        },
+        extensions: extensionsRegion,
       },
     },
     closed: {

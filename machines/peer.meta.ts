@@ -6,6 +6,8 @@
 
 const BEP3 = 'BEP 3 · Peer messages';
 const BEP6 = 'BEP 6 · Fast Extension';
+const BEP10 = 'BEP 10 · Extension Protocol';
+const BEP11 = 'BEP 11 · Peer Exchange';
 
 /** Root `meta` of the peer machine. */
 export const peerMachineMeta = {
@@ -34,12 +36,19 @@ export const peerMachineMeta = {
     CLOSE: { description: 'The session drops this peer (banned, abusive, torrent paused or stopped).' },
     KEEPALIVE_DUE: { description: 'Raised by the machine itself every keepAliveInterval.', bep: 'BEP 3 · Peer protocol' },
     IDLE_TIMEOUT: { description: 'Raised by the machine itself after idleTimeout without ACTIVITY.' },
+    EXTENDED_HANDSHAKE_RECEIVED: { description: "The peer's extended handshake: its extension ids (m), reqq, metadata_size, client and port.", bep: BEP10 },
+    PEER_METADATA: { description: 'A ut_metadata request, data or reject from the peer (at most 16 KiB of metadata; never blocks).', bep: 'BEP 9 · Metadata' },
+    PEER_PEX: { description: 'A ut_pex message from the peer: peers added and dropped, already validated and bounded.', bep: BEP11 },
+    EXTENSION_ERROR: { description: 'An extension message was over its size budget or not decodable.', bep: BEP10 },
+    SEND_EXTENDED: { description: 'The session has an extension message for this peer (a metadata piece or request, a PEX message).', bep: BEP10 },
+    PEX_DUE: { description: 'Raised by the machine itself every pexInterval while both sides speak ut_pex.', bep: BEP11 },
   },
   delays: {
     handshakeTimeout: { description: 'Connect plus both handshakes must finish within this, so a silent socket cannot hold a connection slot.' },
     keepAliveInterval: { description: 'How often we send a keep-alive; BEP 3 says they are generally sent every two minutes.', bep: 'BEP 3 · Peer protocol' },
     idleTimeout: { description: 'Two keep-alive periods of silence: the peer is gone.' },
     requestTimeout: { description: 'No block for this long while we wait on requests: the peer is snubbing us.' },
+    pexInterval: { description: 'BEP 11: at most one ut_pex message a minute, each way.', bep: BEP11 },
   },
   guards: {
     isIncoming: 'The peer dialled us, so TCP is already connected.',
@@ -48,6 +57,8 @@ export const peerMachineMeta = {
     haveInRange: 'The have index is below the piece count.',
     withinAnnouncementCap: 'The peer re-announced its piece set without adding a piece fewer than maxAnnouncements times (8; more is abusive).',
     wantsPieces: 'The peer has a piece we still lack (its interesting count is above zero).',
+    extensionProtocolOffered: 'Both handshakes set the BEP 10 reserved bit (byte 5, 0x10).',
+    peerTakesExtension: 'The peer gave this extension an id in its extended handshake.',
   },
 } as const;
 
@@ -55,6 +66,7 @@ const infoHash = new Uint8Array(20).fill(1);
 const ourId = new Uint8Array(20).fill(2);
 const theirId = new Uint8Array(20).fill(3);
 const fastReserved = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0x04);
+const extensionReserved = Uint8Array.of(0, 0, 0, 0, 0, 0x10, 0, 0x04);
 const handshake = (hash: Uint8Array, peerId: Uint8Array, reserved = new Uint8Array(8)) => ({
   type: 'HANDSHAKE_RECEIVED',
   handshake: { reserved, infoHash: hash, peerId },
@@ -62,7 +74,7 @@ const handshake = (hash: Uint8Array, peerId: Uint8Array, reserved = new Uint8Arr
 
 /** Dialled and accepted connections start differently (BEP 3: the initiator sends first). */
 export const peerMachineSampleInputs = [
-  { infoHash, peerId: ourId, pieceCount: 4, outgoing: true },
+  { infoHash, peerId: ourId, pieceCount: 4, outgoing: true, extended: { m: { ut_metadata: 1, ut_pex: 2 }, metadataSize: 100 } },
   // a low cap so the abusive re-announcing path is reached within the exploration's depth
   { infoHash, peerId: ourId, pieceCount: 4, outgoing: false, maxAnnouncements: 1 },
 ];
@@ -70,6 +82,12 @@ export const peerMachineSampleInputs = [
 export const peerMachineSampleEvents = [
   handshake(infoHash, theirId),
   handshake(infoHash, theirId, fastReserved),
+  handshake(infoHash, theirId, extensionReserved),
+  { type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: { m: new Map([['ut_metadata', 3], ['ut_pex', 4]]), reqq: 16, dropped: [] } },
+  { type: 'PEER_METADATA', message: { type: 'request', piece: 0 } },
+  { type: 'PEER_PEX', message: { added: [{ ip: '127.0.0.9', port: 6881, flags: 0 }], dropped: [] } },
+  { type: 'SEND_EXTENDED', extension: 'ut_metadata', payload: new Uint8Array(1) },
+  { type: 'EXTENSION_ERROR', error: { _tag: 'ExtensionError', code: 'too-large', message: 'peer sent a bad ut_pex message: too large' } },
   handshake(theirId, theirId),
   { type: 'PEER_HAVE', index: 1 },
   { type: 'PEER_HAVE', index: 9 },

@@ -2,6 +2,7 @@ import type { Availability } from '../src/pieces/availability.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerGate } from '../src/peers/peerGate.js';
 import type { PeerPieces } from '../src/peers/peerPieces.js';
+import type { DecodedExtendedHandshake, ExtensionError, OurExtendedHandshake, PexMessage, UtMetadataMessage } from '../src/extensions/index.js';
 import type { Handshake, WireError, WireMessage } from '../src/wire/index.js';
 
 /**
@@ -13,7 +14,7 @@ import type { Handshake, WireError, WireMessage } from '../src/wire/index.js';
 export type CloseReason =
   | { readonly code: 'protocol'; readonly error: WireError; readonly message: string }
   | {
-      readonly code: 'handshakeTimeout' | 'idleTimeout' | 'connectFailed' | 'remoteClosed' | 'socketError' | 'local';
+      readonly code: 'handshakeTimeout' | 'idleTimeout' | 'connectFailed' | 'remoteClosed' | 'socketError' | 'local' | 'extension';
       readonly message: string;
     };
 
@@ -35,8 +36,13 @@ export interface PeerMachineInput {
   /** True when we dial; false for an accepted connection (already connected). */
   readonly outgoing: boolean;
   readonly endpoint?: PeerAddress;
-  /** Reserved bytes we announce (default: fast extension only; BEP 10 once it lands). */
+  /** Reserved bytes we announce (default: fast extension and extension protocol, BEP 6 + BEP 10). */
   readonly reserved?: Uint8Array;
+  /**
+   * Our extended handshake (BEP 10), sent when both sides set the BEP 10 bit: the extensions we
+   * take (`m`), `metadata_size` when we have the metadata (BEP 9). Default: ut_metadata only.
+   */
+  readonly extended?: OurExtendedHandshake;
   /** Whole-set announcements adding no piece allowed before the peer counts as abusive (default 8). */
   readonly maxAnnouncements?: number;
   /** Our verified pieces (torrent-wide, shared): what we announce and what interest is counted against. */
@@ -59,7 +65,15 @@ export type PeerCommand =
   | { readonly type: 'uploadClosed' }
   /** Its interest or snubbing changed: the choker may want to re-rank. */
   | { readonly type: 'candidacyChanged' }
-  | { readonly type: 'close'; readonly reason: CloseReason };
+  | { readonly type: 'close'; readonly reason: CloseReason }
+  /** The peer's extended handshake arrived (BEP 10; again when it sends another). */
+  | { readonly type: 'extended'; readonly handshake: DecodedExtendedHandshake }
+  /** A ut_metadata message from the peer (BEP 9): serve a request, or hand data to the fetch. */
+  | { readonly type: 'metadataMessage'; readonly message: UtMetadataMessage }
+  /** A ut_pex message from the peer (BEP 11), not more often than once a minute. */
+  | { readonly type: 'pexMessage'; readonly message: PexMessage }
+  /** Time to send this peer our next ut_pex message (BEP 11: at most once a minute). */
+  | { readonly type: 'pexDue' };
 
 /** What the connection actor is started with. */
 export interface ConnectionInput {
@@ -80,6 +94,12 @@ export interface PeerContext {
   readonly client: string;
   readonly theirReserved: Uint8Array | null;
   readonly maxAnnouncements: number;
+  /** Our extended handshake (BEP 10). */
+  readonly extended: OurExtendedHandshake;
+  /** The peer's latest extended handshake, once it sent one. */
+  readonly theirExtended: DecodedExtendedHandshake | null;
+  /** Extension name → the id the peer wants it under (what our outgoing messages carry). */
+  readonly extensionIds: ReadonlyMap<string, number>;
   readonly closeReason: CloseReason | null;
   readonly pieces: PeerPieces;
   readonly gate: PeerGate;
@@ -101,6 +121,13 @@ export type PeerEvent =
   | { type: 'ACTIVITY' }
   | { type: 'DATA_RECEIVED' }
   | { type: 'PROTOCOL_ERROR'; error: WireError }
+  | { type: 'EXTENDED_HANDSHAKE_RECEIVED'; handshake: DecodedExtendedHandshake }
+  | { type: 'PEER_METADATA'; message: UtMetadataMessage }
+  | { type: 'PEER_PEX'; message: PexMessage }
+  | { type: 'EXTENSION_ERROR'; error: ExtensionError }
+  | { type: 'SEND_EXTENDED'; extension: string; payload: Uint8Array }
+  | { type: 'PEX_DUE' }
+  | { type: 'PEX_QUIET_OVER' }
   | { type: 'SOCKET_CLOSED'; reason: CloseReason }
   | { type: 'CHOKE' }
   | { type: 'UNCHOKE' }

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Cancel, PiecePicker } from '../src/pieces/piecePicker.js';
+import { boundByReqq } from '../src/extensions/extendedHandshake.js';
 import { pipelineDepth, refillThreshold } from '../src/pieces/pipelineDepth.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerRecord } from './peerRecord.js';
@@ -81,7 +82,7 @@ export class DownloadFlow {
       return;
     }
     const outstanding = this.picker.outstanding(peer.id);
-    const depth = pipelineDepth(peer.down.rate(this.now()));
+    const depth = boundByReqq(pipelineDepth(peer.down.rate(this.now())), peer.gate.reqq);
     const want = depth - outstanding;
     if (batched && outstanding > 0 && want < refillThreshold(depth)) return;
     if (want > 0) {

@@ -1,5 +1,7 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import * as E from 'fp-ts/lib/Either.js';
 import type { PeerEvent } from '../machines/peer.machine.js';
+import { decodeExtensionMessage, UT_METADATA } from '../src/extensions/index.js';
 import type { FrameEvent } from './frames.js';
 
 /** How often at most the machine hears about bulk traffic. */
@@ -7,6 +9,11 @@ export interface PeerEventOptions {
   /** Minimum time between two `ACTIVITY` events, and between two `DATA_RECEIVED` events (1 s). */
   readonly activityEvery?: number;
   readonly scheduler?: SchedulerLike;
+  /**
+   * Extensions we advertise and take (BEP 10 `m`): messages under their ids are decoded, any
+   * other id is ignored. Default ut_metadata only; ut_pex joins for public torrents (BEP 27).
+   */
+  readonly extensions?: ReadonlySet<string>;
 }
 
 /**
@@ -14,13 +21,15 @@ export interface PeerEventOptions {
  * (choke, unchoke, interest, have, bitfield, have-all/none) become one event each, because each
  * changes peer state; every frame also counts as traffic, reported as `ACTIVITY` at most once per
  * `activityEvery`; `piece` frames are reported as `DATA_RECEIVED` at most once per
- * `activityEvery`, without their payload. Requests, cancels, extended and the rest go only to
+ * `activityEvery`, without their payload; extended messages are decoded (see `extensionEvent`).
+ * Requests, cancels and the rest go only to
  * the session (it subscribes to the frames directly). Coalescing is leading-edge, so a timer in
  * the machine is at most `activityEvery` late, which is noise against 60 s / 4 min timeouts.
  */
 export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<FrameEvent, PeerEvent> {
   const every = options.activityEvery ?? 1000;
   const scheduler = options.scheduler ?? asyncScheduler;
+  const extensions = options.extensions ?? DEFAULT_EXTENSIONS;
   return (source) =>
     new Observable<PeerEvent>((subscriber) => {
       let lastActivity = -Infinity;
@@ -38,7 +47,7 @@ export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<F
           }
           const now = scheduler.now();
           const m = frame.message;
-          const control = controlEvent(m);
+          const control = m.type === 'extended' ? extensionEvent(m.extendedId, m.payload, extensions) : controlEvent(m);
           if (control !== undefined) subscriber.next(control);
           if (m.type === 'piece' && due(lastData, now)) {
             lastData = now;
@@ -53,6 +62,29 @@ export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<F
         complete: () => subscriber.complete(),
       });
     });
+}
+
+const DEFAULT_EXTENSIONS: ReadonlySet<string> = new Set([UT_METADATA]);
+
+/**
+ * An extended message (BEP 10) as a machine event: decoded under its budget (io-ts), an unknown
+ * id ignored, a bad or oversized one an EXTENSION_ERROR (the machine closes). Rare messages: a
+ * metadata piece is at most 16 KiB and there are at most 512 of them per torrent.
+ */
+function extensionEvent(extendedId: number, payload: Uint8Array, enabled: ReadonlySet<string>): PeerEvent | undefined {
+  const decoded = decodeExtensionMessage(extendedId, payload, enabled);
+  if (E.isLeft(decoded)) return { type: 'EXTENSION_ERROR', error: decoded.left };
+  const x = decoded.right;
+  switch (x.extension) {
+    case 'handshake':
+      return { type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: x.handshake };
+    case 'ut_metadata':
+      return { type: 'PEER_METADATA', message: x.message };
+    case 'ut_pex':
+      return { type: 'PEER_PEX', message: x.message };
+    default:
+      return undefined;
+  }
 }
 
 const controlEvent = (m: Extract<FrameEvent, { kind: 'message' }>['message']): PeerEvent | undefined => {

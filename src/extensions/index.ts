@@ -23,3 +23,4 @@ export { decodeUtPex, encodeUtPex, isUnicast, PexFlags, type PexMessage, type Pe
 export { PexState } from './pexState.js';
 export { MetadataAssembly, checkMetadataSize, type MetadataPieceFault, type PieceWitness } from './metadataAssembly.js';
 export { peerSourcesAllowed, type PeerSources } from './peerSources.js';
+export { ourExtendedHandshake, advertisedExtensions, type OurHandshakeFacts } from './ourHandshake.js';

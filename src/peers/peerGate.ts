@@ -14,6 +14,8 @@ export class PeerGate {
   mayRequest = false;
   /** The peer snubs us: it loses its regular upload slot; its pipeline stays shallow (its rate is ~0). */
   snubbed = false;
+  /** The peer's `reqq` (BEP 10): most requests it queues; our pipeline to it stays within. */
+  reqq: number | undefined = undefined;
   /** We unchoked the peer (BEP 3): its requests are served. */
   mayUpload = false;
   /** The peer is interested in our pieces: it competes for our upload slots. */

@@ -3,11 +3,14 @@ import type { CallbackActorLogic, EventObject } from 'xstate';
 import type { CloseReason, ConnectionInput, PeerCommand, PeerMachineInput } from '../../machines/peer.machine.js';
 import type { DownloadFlow } from '../../streams/downloadFlow.js';
 import { peerConnection } from '../../streams/peerConnection.js';
+import { handleExtensionCommand, type ExtensionSinks } from '../../streams/peerExtensions.js';
 import type { PeerRecord } from '../../streams/peerRecord.js';
 import { attachPeerTraffic } from '../../streams/peerTraffic.js';
 import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
-import type { UploadFlow } from '../../streams/uploadFlow.js';
+import { MAX_QUEUED_REQUESTS, type UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
+import { advertisedExtensions, ourExtendedHandshake, type OurExtendedHandshake } from '../extensions/index.js';
+import { packageVersion } from '../metainfo/packageVersion.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { parseIp } from '../peers/ipAddress.js';
 import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
@@ -31,6 +34,10 @@ export interface TorrentPeersDeps {
   /** The connection is over; `failed`: it never completed the handshake. */
   readonly closed: (id: string, endpoint: PeerEndpoint, reason: CloseReason, failed: boolean) => void;
   readonly peersChanged: () => void;
+  /** Our listen port, for the extended handshake's `p`. */
+  readonly listenPort?: number;
+  /** Extension traffic of one connection beyond serving metadata (PEX, metadata fetch). */
+  readonly extensionSinks?: (id: string, endpoint: PeerEndpoint) => Partial<ExtensionSinks>;
 }
 
 /**
@@ -44,11 +51,21 @@ export class TorrentPeers {
   /** Accepted sockets waiting for the peer actor the torrent machine spawns for them. */
   private readonly pendingIncoming = new Map<string, Socket>();
   readonly connection: CallbackActorLogic<PeerCommand, ConnectionInput, EventObject>;
+  /** Our extended handshake (BEP 10), the same for every peer of this torrent. */
+  private readonly extended: OurExtendedHandshake;
 
   constructor(private readonly deps: TorrentPeersDeps) {
     this.records = deps.records;
     const m = deps.metainfo;
+    this.extended = ourExtendedHandshake({
+      private: m.private,
+      metadataSize: m.infoBytes.length,
+      client: `statorrent ${packageVersion()}`,
+      reqq: MAX_QUEUED_REQUESTS,
+      ...(deps.listenPort !== undefined ? { port: deps.listenPort } : {}),
+    });
     this.connection = peerConnection({
+      extensions: advertisedExtensions(this.extended),
       infoHash: m.infoHash,
       peerId: deps.ourPeerId,
       pieceCount: m.pieceCount,
@@ -79,11 +96,12 @@ export class TorrentPeers {
             deps.closed(id, endpoint, reason, !handshaked);
           },
         });
-        if (onWire === undefined) return plane;
+        // every statorrent peer serves our metadata (BEP 9); PEX and fetching come from the torrent
+        const sinks: ExtensionSinks = { infoBytes: () => m.infoBytes, ...deps.extensionSinks?.(id, endpoint) };
         return {
           command: (c) => {
-            if (c.type === 'send') onWire(id, 'out', c.message);
-            plane.command(c);
+            if (c.type === 'send') onWire?.(id, 'out', c.message);
+            if (!handleExtensionCommand(c, link.notify, sinks)) plane.command(c);
           },
           closed: (r) => plane.closed(r),
         };
@@ -97,7 +115,7 @@ export class TorrentPeers {
    */
   get peerInput(): Omit<PeerMachineInput, 'endpoint' | 'outgoing'> {
     const m = this.deps.metainfo;
-    return { infoHash: m.infoHash, peerId: this.deps.ourPeerId, pieceCount: m.pieceCount, have: this.deps.have, availability: this.deps.availability };
+    return { infoHash: m.infoHash, peerId: this.deps.ourPeerId, pieceCount: m.pieceCount, have: this.deps.have, availability: this.deps.availability, extended: this.extended };
   }
 
   /**

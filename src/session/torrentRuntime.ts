@@ -81,6 +81,7 @@ export class TorrentRuntime implements TorrentHandle {
       records,
       ourPeerId: host.peerId,
       localAddress: host.localAddress,
+      listenPort: host.port,
       have: this.have,
       availability: this.picker.availability,
       download,

@@ -40,10 +40,10 @@ export const setDht = (reserved: Uint8Array, on = true): Uint8Array => withBit(r
 export const emptyReserved = (): Uint8Array => new Uint8Array(RESERVED_LENGTH);
 
 /**
- * What statorrent announces: the fast extension (BEP 6) only. The BEP 10 bit stays off until an
- * extended handshake stands behind it: a client that trusts the bit waits for one.
+ * What statorrent announces: the fast extension (BEP 6) and the extension protocol (BEP 10);
+ * the peer machine sends an extended handshake whenever both sides set the BEP 10 bit.
  */
-export const ourReserved = (): Uint8Array => setFastExtension(emptyReserved());
+export const ourReserved = (): Uint8Array => setExtensionProtocol(setFastExtension(emptyReserved()));
 
 /** True when both sides announced the fast extension, so BEP 6 messages are legal. */
 export const fastNegotiated = (ours: Uint8Array, theirs: Uint8Array): boolean =>

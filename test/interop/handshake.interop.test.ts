@@ -99,13 +99,13 @@ describe('handshake and bitfield with real clients on 127.0.0.1', () => {
   });
 
   it('Transmission: handshake, extended handshake only when we offer BEP 10, have-all', async () => {
-    const p = await probe(tr.port);
+    const p = await probe(tr.port, setExtensionProtocol(ourReserved(), false));
     expect(p.client).toMatch(/^Transmission 3\./);
     expect(p.extensions).toMatchObject({ extensionProtocol: true, fast: true });
-    // Transmission answers the BEP 10 bit with an extended handshake; we leave the bit off, so none comes
+    // Transmission answers the BEP 10 bit with an extended handshake; without the bit, none comes
     expect(p.firstMessages.map((m) => m.type)).not.toContain('extended');
-    // from another loopback address: Transmission keeps one connection per IP
-    const offered = await probe(tr.port, setExtensionProtocol(ourReserved()), '127.0.0.7');
+    // from another loopback address (Transmission keeps one connection per IP), with our default bits
+    const offered = await probe(tr.port, ourReserved(), '127.0.0.7');
     expect(offered.firstMessages.map((m) => m.type)).toContain('extended'); // BEP 10 handshake came first
     expect(p.availability.kind).toBe('all');
   });

@@ -2,7 +2,7 @@ import { adjacencyMapToArray, getAdjacencyMap, getShortestPaths } from '@xstate/
 import { describe, expect, it } from 'vitest';
 import { createActor, getStateNodes, SimulatedClock, type AnyStateMachine, type AnyStateNode, type SnapshotFrom, type StateValue } from 'xstate';
 import { peerMachine, type PeerEvent } from '../../machines/peer.machine.js';
-import { input, ourId, theirHandshake } from './peerMachineFixtures.js';
+import { input, ourId, plainHandshake, theirHandshake } from './peerMachineFixtures.js';
 
 type Snap = SnapshotFrom<typeof peerMachine>;
 
@@ -11,11 +11,14 @@ const AFTER = {
   connectTimeout: 'xstate.after.handshakeTimeout.peer.connecting',
   handshakeTimeout: 'xstate.after.handshakeTimeout.peer.handshaking',
   requestTimeout: 'xstate.after.requestTimeout.peer.active.snubbing.waiting',
+  pexQuiet: 'xstate.after.pexInterval.peer.active.extensions.negotiated.pexQuiet',
 } as const;
 const DELAY_OF: Record<string, number> = {
   [AFTER.connectTimeout]: 20_000,
   [AFTER.handshakeTimeout]: 20_000,
   [AFTER.requestTimeout]: 60_000,
+  // far from the 60 s request timer, so a path that takes one never also fires the other
+  [AFTER.pexQuiet]: 1e9,
 };
 
 const events = [
@@ -23,6 +26,11 @@ const events = [
   { type: 'CONNECT_FAILED', message: 'refused' },
   { type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() },
   { type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake({ peerId: ourId }) },
+  // without the BEP 10 bit the extensions region stays in `none`
+  { type: 'HANDSHAKE_RECEIVED', handshake: plainHandshake() },
+  // no reqq: it is written to the gate, a core shared by every explored path
+  { type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: { m: new Map([['ut_pex', 3]]), dropped: [] } },
+  { type: 'PEER_PEX', message: { added: [], dropped: [] } },
   { type: 'PEER_CHOKE' },
   { type: 'PEER_UNCHOKE' },
   { type: 'PEER_INTERESTED' },
@@ -90,7 +98,7 @@ describe('peer machine model (@xstate/graph)', () => {
     expect(paths.length).toBeGreaterThan(30);
     for (const path of paths) {
       const clock = new SimulatedClock();
-      const actor = createActor(peerMachine, { input: input(true), clock });
+      const actor = createActor(peerMachine.provide({ delays: { pexInterval: 1e9 } }), { input: input(true), clock });
       actor.start();
       for (const step of path.steps) {
         const delay = DELAY_OF[step.event.type];

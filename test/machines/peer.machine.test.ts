@@ -3,7 +3,7 @@ import { peerMachine } from '../../machines/peer.machine.js';
 import { Bitfield } from '../../src/pieces/bitfield.js';
 import { activePeer, ourId, plainHandshake, startPeer, theirHandshake } from './peerMachineFixtures.js';
 
-const FOUR_STATES = { amChoking: 'choking', amInterested: 'notInterested', peerChoking: 'choking', peerInterested: 'notInterested', snubbing: 'idle', extensions: 'none' };
+const FOUR_STATES = { amChoking: 'choking', amInterested: 'notInterested', peerChoking: 'choking', peerInterested: 'notInterested', snubbing: 'idle', extensions: 'offered' };
 
 describe('peer machine: handshake (one path for both directions)', () => {
   it('dials, handshakes, and becomes active with every region at its BEP 3 start', () => {
@@ -13,8 +13,8 @@ describe('peer machine: handshake (one path for both directions)', () => {
     p.actor.send({ type: 'CONNECTED' });
     expect(p.fresh()).toEqual(['handshake']);
     p.actor.send({ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() });
-    // fast extension on both sides, nothing to offer: have-none (BEP 6)
-    expect(p.fresh()).toEqual(['ready', 'send:haveNone']);
+    // fast extension on both sides, nothing to offer: have-none (BEP 6); then our extended handshake (BEP 10)
+    expect(p.fresh()).toEqual(['ready', 'send:haveNone', 'send:extended']);
     expect(p.actor.getSnapshot().value).toEqual({ active: FOUR_STATES });
     expect(p.actor.getSnapshot().context.remotePeerId).toBe('22'.repeat(20));
     expect(p.gate).toMatchObject({ open: true, fast: true, mayRequest: false, mayUpload: false });
@@ -25,7 +25,7 @@ describe('peer machine: handshake (one path for both directions)', () => {
     expect(p.actor.getSnapshot().value).toBe('handshaking');
     expect(p.tags()).toEqual([]);
     p.actor.send({ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() });
-    expect(p.tags()).toEqual(['handshake', 'ready', 'send:haveNone']);
+    expect(p.tags()).toEqual(['handshake', 'ready', 'send:haveNone', 'send:extended']);
   });
 
   it('decides the fast extension from both reserved fields (BEP 6), announcing our pieces accordingly', () => {
@@ -38,7 +38,7 @@ describe('peer machine: handshake (one path for both directions)', () => {
     expect(none.tags()).toEqual(['handshake', 'ready']); // BEP 3: no bitfield when we have nothing
     const seed = activePeer({ ours: Bitfield.full(10) });
     expect(seed.gate.fast).toBe(true);
-    expect(seed.tags().at(-1)).toBe('send:haveAll');
+    expect(seed.tags().slice(-2)).toEqual(['send:haveAll', 'send:extended']);
   });
 
   it('closes on a wrong info hash or on our own peer id, with a typed reason', () => {

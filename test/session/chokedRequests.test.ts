@@ -89,6 +89,7 @@ describe('a peer that keeps requesting while choked', () => {
     const types = new Set(heard.map((m) => m.type));
     types.delete('haveAll'); // the seeder's announcement (BEP 6)
     types.delete('keepAlive');
+    types.delete('extended'); // our extended handshake (BEP 10: the raw peer set the bit)
     expect([...types]).toEqual(['reject']);
     const rejects = heard.filter((m) => m.type === 'reject').length;
     expect(rejects).toBeGreaterThan(0);

