@@ -82,7 +82,8 @@ export const peerMachine = setup({
     // BEP 3: the bitfield goes first and only when we have something; BEP 6 adds shorthands
     sendOurPiecesFast: sendTo(CONNECTION, ({ context }): PeerCommand => {
       const have = context.pieces.ours;
-      if (have.isComplete) return { type: 'send', message: { type: 'haveAll' } };
+      // pieceCount 0: a magnet's metadata is still unknown, and an empty set is not a seed's
+      if (have.isComplete && context.pieceCount > 0) return { type: 'send', message: { type: 'haveAll' } };
       if (have.count > 0) return { type: 'send', message: { type: 'bitfield', bitfield: have.toBytes() } };
       return { type: 'send', message: { type: 'haveNone' } };
     }),

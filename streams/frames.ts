@@ -35,9 +35,10 @@ export interface FrameOptions {
   /**
    * Pieces in the torrent: bounds the length prefix and validates have/bitfield/request. A
    * listener serving several torrents passes a lookup by the handshake's info hash instead
-   * (`undefined`: not ours, an `unknownInfoHash` error).
+   * (`undefined`: not ours, an `unknownInfoHash` error). `null`: not known yet (fetching the
+   * metadata of a magnet link): piece messages are not checked against a count.
    */
-  readonly pieceCount: number | ((infoHash: Uint8Array) => number | undefined);
+  readonly pieceCount: number | null | ((infoHash: Uint8Array) => number | undefined);
   /** The reserved bytes we send; with the peer's, decides whether BEP 6 messages are legal. */
   readonly ourReserved?: Uint8Array;
   /** When given, a handshake for another torrent or with our own peer id is a protocol error. */
@@ -66,7 +67,7 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
       const buffer = new ReceiveBuffer();
       let handshake: Handshake | undefined;
       let fast = false;
-      let pieceCount = 0; // known once the handshake names the torrent
+      let pieceCount: number | null = 0; // known once the handshake names the torrent
       let cap = 0;
       let failed = false;
       let upstream: Subscription | undefined;
@@ -90,14 +91,14 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         const decoded = decodeHandshake(transient ? new Uint8Array(bytes) : bytes);
         if (E.isLeft(decoded)) return fail(decoded.left);
         const h = decoded.right;
-        const count = typeof options.pieceCount === 'number' ? options.pieceCount : options.pieceCount(h.infoHash);
+        const count = typeof options.pieceCount === 'function' ? options.pieceCount(h.infoHash) : options.pieceCount;
         if (count === undefined) return fail({ tag: 'unknownInfoHash', got: toHex(h.infoHash) });
         if (options.expect !== undefined) {
           const checked = checkHandshake(h, options.expect);
           if (E.isLeft(checked)) return fail(checked.left);
         }
         pieceCount = count;
-        cap = maxFrameLength(count);
+        cap = maxFrameLength(count ?? 0);
         handshake = h;
         fast = fastNegotiated(mine, handshake.reserved);
         subscriber.next({ kind: 'handshake', handshake });
@@ -116,7 +117,7 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
           // BEP 3 `piece`: one per 16 KiB block, so decoded here without the generic Either
           // chain; the checks are decodeMessage's and validateMessage's (length, index range).
           const index = readUint32(body, 1);
-          if (index >= pieceCount) return fail({ tag: 'pieceIndexOutOfRange', messageType: 'piece', index, pieceCount });
+          if (pieceCount !== null && index >= pieceCount) return fail({ tag: 'pieceIndexOutOfRange', messageType: 'piece', index, pieceCount });
           subscriber.next({ kind: 'message', message: { type: 'piece', index, begin: readUint32(body, 5), block: body.subarray(9) } });
           return true;
         }

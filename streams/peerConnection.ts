@@ -30,7 +30,8 @@ export interface PeerConnectionOptions extends PeerEventOptions {
   readonly infoHash: Uint8Array;
   /** Our peer id (the framer refuses a handshake carrying it: we dialled ourselves). */
   readonly peerId: Uint8Array;
-  readonly pieceCount: number;
+  /** `null` while fetching a magnet link's metadata: piece messages are framed but not checked. */
+  readonly pieceCount: number | null;
   /** Reserved bytes we announce; must match the machine's (default: fast extension only). */
   readonly reserved?: Uint8Array;
   /** The socket: dialled now for an outgoing connection, the accepted one otherwise; undefined if gone. */

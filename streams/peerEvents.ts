@@ -14,6 +14,11 @@ export interface PeerEventOptions {
    * other id is ignored. Default ut_metadata only; ut_pex joins for public torrents (BEP 27).
    */
   readonly extensions?: ReadonlySet<string>;
+  /**
+   * Drop have/bitfield/have-all/have-none (the metadata is still being fetched, so there is no
+   * piece count to judge them against; the torrent reconnects once it knows).
+   */
+  readonly ignorePieceState?: boolean;
 }
 
 /**
@@ -30,6 +35,7 @@ export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<F
   const every = options.activityEvery ?? 1000;
   const scheduler = options.scheduler ?? asyncScheduler;
   const extensions = options.extensions ?? DEFAULT_EXTENSIONS;
+  const ignorePieceState = options.ignorePieceState === true;
   return (source) =>
     new Observable<PeerEvent>((subscriber) => {
       let lastActivity = -Infinity;
@@ -47,7 +53,7 @@ export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<F
           }
           const now = scheduler.now();
           const m = frame.message;
-          const control = m.type === 'extended' ? extensionEvent(m.extendedId, m.payload, extensions) : controlEvent(m);
+          const control = m.type === 'extended' ? extensionEvent(m.extendedId, m.payload, extensions) : ignorePieceState && PIECE_STATE.has(m.type) ? undefined : controlEvent(m);
           if (control !== undefined) subscriber.next(control);
           if (m.type === 'piece' && due(lastData, now)) {
             lastData = now;
@@ -64,6 +70,7 @@ export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<F
     });
 }
 
+const PIECE_STATE: ReadonlySet<string> = new Set(['have', 'bitfield', 'haveAll', 'haveNone']);
 const DEFAULT_EXTENSIONS: ReadonlySet<string> = new Set([UT_METADATA]);
 
 /**

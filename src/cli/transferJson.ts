@@ -38,5 +38,6 @@ export function progressJson(p: TorrentProgress, t: number): JsonLine {
     uploaded: p.uploaded,
     peers: p.peers,
     etaSeconds: p.etaSeconds === undefined ? null : Math.round(p.etaSeconds),
+    ...(p.metadata !== undefined ? { metadata: p.metadata } : {}),
   };
 }

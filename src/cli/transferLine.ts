@@ -20,6 +20,11 @@ function bar(fraction: number, width: number): string {
  */
 export function renderTransferLine(p: TorrentProgress, width = 80, label?: string): string {
   const prefix = label === undefined ? '' : `${label} `;
+  if (p.state === 'fetchingMetadata') {
+    const m = p.metadata ?? { received: 0, total: 0 };
+    const tail = m.total === 0 ? `  waiting for a peer with the metadata  peers ${p.peers}` : `  ${m.received}/${m.total} metadata pieces  peers ${p.peers}`;
+    return fit(`${prefix}metadata    `, m.total === 0 ? 0 : m.received / m.total, tail, width);
+  }
   if (p.state === 'checking') {
     const pct = percentOf(p.checkedPieces, p.pieceCount);
     const tail = `  ${pct.toFixed(1).padStart(5)}%  ${p.checkedPieces}/${p.pieceCount} pieces`;

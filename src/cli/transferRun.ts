@@ -1,7 +1,10 @@
 import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Subscription } from 'rxjs';
+import type { MagnetLink } from '../magnet/magnetLink.js';
+import { isMagnet, parseMagnet } from '../magnet/parseMagnet.js';
 import { loadMetainfo } from '../metainfo/loadMetainfo.js';
+import { findSavedTorrent } from '../session/savedTorrent.js';
 import type { Metainfo } from '../metainfo/types.js';
 import type { PeerEndpoint } from '../peers/peerPool.js';
 import { Session } from '../session/session.js';
@@ -57,7 +60,16 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
   let trace: TraceRecorder | undefined;
   let session: Session | undefined;
   try {
-    const loaded = await loadMetainfo(plan.source)();
+    const dir = resolve(plan.dir);
+    // a magnet link: its metadata saved by an earlier run makes it an ordinary .torrent
+    const magnet = isMagnet(plan.source) ? parseMagnet(plan.source) : undefined;
+    if (magnet !== undefined && E.isLeft(magnet)) return fail(magnet.left.message);
+    const saved = magnet === undefined ? undefined : await findSavedTorrent(dir, magnet.right);
+    if (magnet !== undefined && saved === undefined) {
+      if (plan.command === 'seed') return fail('seed needs the torrent itself: no saved .torrent for this magnet link in that folder');
+      return await runMagnet(plan, io, magnet.right, dir, interrupts.interrupted, fail, (s, t) => ((session = s), (trace = t)));
+    }
+    const loaded = saved !== undefined ? E.right(saved) : await loadMetainfo(plan.source)();
     if (E.isLeft(loaded)) return fail(loaded.left.message);
     const metainfo = loaded.right;
     if (plan.tracePath !== undefined) {
@@ -71,7 +83,6 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
     const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom });
     if (E.isLeft(started)) return fail(started.left);
     session = started.right;
-    const dir = resolve(plan.dir);
     const added = await session.add({
       metainfo,
       downloadDir: dir,
@@ -91,6 +102,74 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
       if (trace.failure !== undefined) io.err.write(`statorrent ${plan.command}: the trace is incomplete: ${trace.failure}\n`);
     }
   }
+}
+
+/**
+ * `download 'magnet:?…'` without a saved .torrent: the session fetches the metadata (state
+ * `fetchingMetadata`), saves `<name>.torrent` in the folder, then the download goes on as from
+ * that file. `own` hands the session and trace to the caller, which closes them.
+ */
+async function runMagnet(
+  plan: TransferPlan,
+  io: CliIo,
+  magnet: MagnetLink,
+  dir: string,
+  interrupted: Promise<Interruption>,
+  fail: (msg: string) => number,
+  own: (session: Session | undefined, trace: TraceRecorder | undefined) => void,
+): Promise<number> {
+  let trace: TraceRecorder | undefined;
+  if (plan.tracePath !== undefined) {
+    const t = await openTrace(plan.tracePath, { infoHash: magnet.infoHashHex, name: magnet.name ?? magnet.infoHashHex });
+    if (E.isLeft(t)) return fail(t.left);
+    trace = t.right;
+  }
+  const bindFrom = plan.host !== undefined && plan.host !== '0.0.0.0' && plan.host !== '::' ? { localAddress: plan.host } : {};
+  const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom });
+  if (E.isLeft(started)) {
+    own(undefined, trace);
+    return fail(started.left);
+  }
+  const session = started.right;
+  own(session, trace);
+  const added = await session.add({
+    magnet,
+    downloadDir: dir,
+    peers: plan.peers,
+    useTrackers: plan.useTrackers,
+    ...(plan.maxPeers === undefined ? {} : { maxPeers: plan.maxPeers }),
+    ...(trace === undefined ? {} : { inspect: trace.inspect, onWire: trace.onWire }),
+  });
+  if (E.isLeft(added)) return fail(added.left);
+  const handle = added.right;
+  const view = new TransferView(io, { mode: plan.mode, verbose: plan.verbose });
+  view.json({ type: 'magnet', infoHash: magnet.infoHashHex, name: magnet.name ?? null, trackers: magnet.trackers, dir, port: session.port });
+  view.line(`fetching the metadata of ${terminalText(magnet.name ?? magnet.infoHashHex)} from peers (magnet link, BEP 9)`);
+  const fetching: Subscription[] = [
+    handle.events$.subscribe((e) => view.event(e)),
+    handle.progress$.subscribe((p) => {
+      if (p.state === 'fetchingMetadata') view.progress(p);
+    }),
+  ];
+  const fetched = new Promise<string>((res) => handle.events$.subscribe((e) => e.type === 'metadataFetched' && res(e.torrentPath)));
+  const first = await Promise.race([
+    fetched.then((path) => ({ kind: 'fetched' as const, path })),
+    handle.completed.then(
+      () => ({ kind: 'error' as const, message: 'completed without metadata' }),
+      (e: unknown) => ({ kind: 'error' as const, message: e instanceof Error ? e.message : String(e) }),
+    ),
+    interrupted.then((interruption) => ({ kind: 'interrupted' as const, interruption })),
+  ]);
+  for (const s of fetching) s.unsubscribe();
+  view.close();
+  if (first.kind === 'error') return fail(first.message);
+  if (first.kind === 'interrupted') {
+    view.finalLine(`interrupted (${first.interruption.signal}) while fetching the metadata`);
+    return first.interruption.exitCode;
+  }
+  const loaded = await loadMetainfo(first.path)();
+  if (E.isLeft(loaded)) return fail(loaded.left.message);
+  return follow(plan, io, session, handle, loaded.right, dir, interrupted, fail);
 }
 
 async function follow(

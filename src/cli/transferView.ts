@@ -145,6 +145,10 @@ export class TransferView {
         return verbose ? `piece ${e.index} verified (${this.verified}/${this.pieceCount})` : undefined;
       case 'pieceFailed':
         return `piece ${e.index} failed its hash check; fetching it again`;
+      case 'peerPenalised':
+        return `peer ${e.id} dropped from the metadata exchange: ${terminalText(e.message)}`;
+      case 'metadataFetched':
+        return `metadata received: saved ${terminalText(e.torrentPath)}`;
       case 'completed':
       case 'stopped':
       case 'error':

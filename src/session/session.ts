@@ -1,6 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
+import type { MagnetLink } from '../magnet/magnetLink.js';
+import { parseMagnet } from '../magnet/parseMagnet.js';
 import { generatePeerId } from '../wire/index.js';
+import { MagnetTorrent, type MagnetRunOptions } from './magnetTorrent.js';
+import { findSavedTorrent } from './savedTorrent.js';
 import { readIncomingInfoHash } from './incomingHandshake.js';
 import { TorrentRuntime, type TorrentHandle, type TorrentRunOptions } from './torrentRuntime.js';
 
@@ -25,8 +29,16 @@ export interface SessionOptions {
 /** Accepted connections that may wait for their handshake at once; more are refused (flood guard). */
 export const MAX_PENDING_HANDSHAKES = 64;
 
+/** A magnet link to run: the link (text or parsed) in place of the metainfo. */
+export interface MagnetAddOptions extends Omit<MagnetRunOptions, 'magnet'> {
+  readonly magnet: string | MagnetLink;
+}
+
+/** What the session routes incoming connections to and stops. */
+type Running = TorrentHandle & Pick<TorrentRuntime, 'acceptIncoming' | 'stopped$'>;
+
 export class Session {
-  private readonly torrents = new Map<string, TorrentRuntime>();
+  private readonly torrents = new Map<string, Running>();
   private readonly pending = new Set<Socket>();
   private closing = false;
 
@@ -56,20 +68,48 @@ export class Session {
     });
   }
 
-  /** Adds a torrent and starts it (checking what is on disk first). */
-  async add(options: TorrentRunOptions): Promise<E.Either<string, TorrentHandle>> {
+  /**
+   * Adds a torrent and starts it (checking what is on disk first). Given a magnet link, the
+   * torrent first fetches its metadata from peers (state `fetchingMetadata`, BEP 9), saves it as
+   * `<name>.torrent` in the download folder and goes on from there; a later `add` of the same
+   * link finds that file and skips the fetch.
+   */
+  async add(options: TorrentRunOptions | MagnetAddOptions): Promise<E.Either<string, TorrentHandle>> {
+    if ('magnet' in options) return this.addMagnet(options);
     const hex = options.metainfo.infoHashHex;
     if (this.torrents.has(hex)) return E.left(`torrent ${hex} is already in this session`);
-    const rt = await TorrentRuntime.start(options, {
+    const rt = await TorrentRuntime.start(options, this.host());
+    if (E.isRight(rt)) this.register(hex, rt.right);
+    return rt;
+  }
+
+  private async addMagnet(options: MagnetAddOptions): Promise<E.Either<string, TorrentHandle>> {
+    const parsed = typeof options.magnet === 'string' ? parseMagnet(options.magnet) : E.right(options.magnet);
+    if (E.isLeft(parsed)) return E.left(parsed.left.message);
+    const magnet = parsed.right;
+    if (this.torrents.has(magnet.infoHashHex)) return E.left(`torrent ${magnet.infoHashHex} is already in this session`);
+    const { magnet: _link, ...rest } = options;
+    const saved = await findSavedTorrent(options.downloadDir, magnet);
+    if (saved !== undefined) return this.add({ ...rest, metainfo: saved });
+    // incoming peers reach the runtime through the handle once the metadata is known
+    const handle = new MagnetTorrent({ ...rest, magnet }, this.host(), (run) => TorrentRuntime.start(run, this.host()));
+    this.register(magnet.infoHashHex, handle);
+    return E.right(handle);
+  }
+
+  private host() {
+    return {
       peerId: this.peerId,
       port: this.port,
       ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
+    };
+  }
+
+  private register(hex: string, running: Running): void {
+    this.torrents.set(hex, running);
+    void running.stopped$.then(() => {
+      if (this.torrents.get(hex) === running) this.torrents.delete(hex);
     });
-    if (E.isRight(rt)) {
-      this.torrents.set(hex, rt.right);
-      void rt.right.stopped$.then(() => this.torrents.delete(hex));
-    }
-    return rt;
   }
 
   /** The torrents running now. */

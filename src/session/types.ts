@@ -1,5 +1,5 @@
 /** Lifecycle states a torrent reports (the torrent machine's, flattened for display). */
-export type TorrentState = 'checking' | 'downloading' | 'seeding' | 'paused' | 'stopping' | 'stopped' | 'error';
+export type TorrentState = 'fetchingMetadata' | 'checking' | 'downloading' | 'seeding' | 'paused' | 'stopping' | 'stopped' | 'error';
 
 /** A snapshot of one torrent for progress displays; emitted about once a second. */
 export interface TorrentProgress {
@@ -21,6 +21,8 @@ export interface TorrentProgress {
   readonly peers: number;
   /** Seconds left at the current rate; undefined when unknown or done. */
   readonly etaSeconds: number | undefined;
+  /** While `fetchingMetadata` (a magnet link, BEP 9): metadata pieces held and needed (0 until a peer said). */
+  readonly metadata?: { readonly received: number; readonly total: number };
 }
 
 /** Things worth telling a user or a log, one at a time. */
@@ -34,6 +36,10 @@ export type TorrentEvent =
   | { readonly type: 'pieceVerified'; readonly index: number }
   | { readonly type: 'pieceFailed'; readonly index: number }
   | { readonly type: 'banned'; readonly ip: string }
+  /** A peer failed the metadata exchange (BEP 9: rejected, timed out, sent bad pieces or lying metadata); it was closed. */
+  | { readonly type: 'peerPenalised'; readonly id: string; readonly reason: string; readonly message: string }
+  /** The magnet link's metadata arrived and verified; it was saved as a .torrent at `torrentPath`. */
+  | { readonly type: 'metadataFetched'; readonly name: string; readonly torrentPath: string }
   | { readonly type: 'completed' }
   | { readonly type: 'error'; readonly message: string }
   | { readonly type: 'stopped' };

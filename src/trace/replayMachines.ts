@@ -1,6 +1,7 @@
 import { createMachine, fromCallback, fromPromise, type AnyActorLogic } from 'xstate';
 import { announceMachine } from '../../machines/announce.machine.js';
 import { chokerMachine } from '../../machines/choker.machine.js';
+import { metadataMachine } from '../../machines/metadata.machine.js';
 import { peerMachine } from '../../machines/peer.machine.js';
 import { torrentMachine } from '../../machines/torrent.machine.js';
 import { reviveSafeJson } from './safeJson.js';
@@ -47,6 +48,8 @@ const builders: Record<string, (input: unknown) => ReplayLogic> = {
     logic: chokerMachine.provide({ actors: { readPeers: silentCallback } }),
     input: asRecord(reviveSafeJson(input)),
   }),
+  // the metadata fetch of a magnet link (BEP 9): no children; its pieces arrive as recorded events
+  metadata: (input) => ({ logic: metadataMachine, input: asRecord(reviveSafeJson(input)) }),
   torrent: (input) => ({
     logic: torrentMachine.provide({
       actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild },

@@ -4,7 +4,8 @@ import { FAST_MESSAGE_TYPES, type WireMessage } from './messages.js';
 
 /** What a message is checked against once the torrent and the negotiated extensions are known. */
 export interface MessageRules {
-  readonly pieceCount: number;
+  /** `null` while the torrent's metadata is still being fetched (magnet link, BEP 9): no piece checks. */
+  readonly pieceCount: number | null;
   /** Both sides set the BEP 6 bit; otherwise BEP 6 messages are a protocol error. */
   readonly fastExtension: boolean;
 }
@@ -21,8 +22,8 @@ export const bitfieldLength = (pieceCount: number): number => Math.ceil(pieceCou
  */
 export const maxFrameLength = (pieceCount: number): number => Math.max(1 << 20, bitfieldLength(pieceCount) + 1);
 
-const indexError = (m: WireMessage & { index: number }, pieceCount: number): E.Either<WireError, WireMessage> =>
-  m.index < pieceCount ? E.right(m) : E.left({ tag: 'pieceIndexOutOfRange', messageType: m.type, index: m.index, pieceCount });
+const indexError = (m: WireMessage & { index: number }, pieceCount: number | null): E.Either<WireError, WireMessage> =>
+  pieceCount === null || m.index < pieceCount ? E.right(m) : E.left({ tag: 'pieceIndexOutOfRange', messageType: m.type, index: m.index, pieceCount });
 
 /**
  * Checks what needs the torrent's piece count or the negotiated extensions: piece indexes in
@@ -51,6 +52,7 @@ export function validateMessage(m: WireMessage, rules: MessageRules): E.Either<W
       }
       return indexError(m, rules.pieceCount);
     case 'bitfield': {
+      if (rules.pieceCount === null) return E.right(m); // bounded by the frame cap; judged once the metadata is known
       const expected = bitfieldLength(rules.pieceCount);
       if (m.bitfield.length !== expected) return E.left({ tag: 'bitfieldSize', length: m.bitfield.length, expected });
       const spare = expected * 8 - rules.pieceCount;
