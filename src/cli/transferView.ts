@@ -145,6 +145,8 @@ export class TransferView {
         return verbose ? `piece ${e.index} verified (${this.verified}/${this.pieceCount})` : undefined;
       case 'pieceFailed':
         return `piece ${e.index} failed its hash check; fetching it again`;
+      case 'peersDiscovered':
+        return verbose ? `peer exchange: ${e.peers} peer${e.peers === 1 ? '' : 's'} from ${e.from}` : undefined;
       case 'peerPenalised':
         return `peer ${e.id} dropped from the metadata exchange: ${terminalText(e.message)}`;
       case 'metadataFetched':

@@ -21,6 +21,7 @@ import type { AnnounceEvent, AnnounceResponse } from '../tracker/types.js';
 import { mapAnnounceEvents } from './torrentEventMap.js';
 import type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
 import { TorrentPeers } from './torrentPeers.js';
+import { TorrentPex } from './torrentPex.js';
 import { progressSnapshot, stateOf } from './torrentProgress.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
 
@@ -40,6 +41,7 @@ export class TorrentRuntime implements TorrentHandle {
   private readonly have: Bitfield;
   private readonly picker: PiecePicker;
   private readonly peers: TorrentPeers;
+  private readonly pex: TorrentPex;
   private readonly downTotal = new RateMeter();
   private readonly upTotal = new RateMeter();
   /** The torrent machine's actor (its system holds the peer, announce and choker actors). */
@@ -65,6 +67,12 @@ export class TorrentRuntime implements TorrentHandle {
     this.picker = new PiecePicker(m.pieceLength, m.totalLength);
     const now = (): number => Date.now();
     const records = new Map<string, PeerRecord>();
+    this.pex = new TorrentPex(m, records, {
+      discovered: (from, peers) => {
+        this.events$.next({ type: 'peersDiscovered', source: 'pex', from, peers: peers.length });
+        if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEERS_DISCOVERED', peers });
+      },
+    });
     const download = new DownloadFlow(this.picker, storage, this.have, records, this.downTotal, {
       pieceVerified: (i) => this.onPieceVerified(i),
       pieceFailed: (i, contributors) => {
@@ -96,6 +104,7 @@ export class TorrentRuntime implements TorrentHandle {
         });
       },
       peersChanged: () => this.actor.system.get('choker')?.send({ type: 'PEERS_CHANGED' }),
+      extensionSinks: (id, endpoint) => this.pex.sinks(id, endpoint),
     });
     this.completed = new Promise<void>((resolve, reject) => {
       this.resolveCompleted = resolve;

@@ -32,6 +32,8 @@ export type TorrentEvent =
   | { readonly type: 'trackerError'; readonly message: string }
   | { readonly type: 'trackerWarning'; readonly message: string }
   | { readonly type: 'peerConnected'; readonly id: string; readonly client: string }
+  /** Peer addresses learnt from a source other than the trackers: `pex` (BEP 11, from peer `from`). */
+  | { readonly type: 'peersDiscovered'; readonly source: 'pex'; readonly from: string; readonly peers: number }
   | { readonly type: 'peerClosed'; readonly id: string; readonly reason: string }
   | { readonly type: 'pieceVerified'; readonly index: number }
   | { readonly type: 'pieceFailed'; readonly index: number }

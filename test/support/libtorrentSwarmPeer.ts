@@ -22,6 +22,11 @@ export interface LibtorrentSwarmPeerOptions {
   readonly announce?: boolean;
   /** Upload limit in bytes/s, applied to loopback peers too (0 = none). */
   readonly uploadRate?: number;
+  /** Dial this peer (`ip:port`) after the check; ready only once connected to it. */
+  readonly connect?: string;
+  /** Download what is missing (from `connect` or others), at most `downloadRate` bytes/s. */
+  readonly leech?: boolean;
+  readonly downloadRate?: number;
   readonly timeoutMs?: number;
 }
 
@@ -38,6 +43,9 @@ export async function startLibtorrentSwarmPeer(torrentPath: string, savePath: st
   if (options.partial === true) args.push('--partial');
   if (options.announce === true) args.push('--announce');
   if (options.uploadRate !== undefined && options.uploadRate > 0) args.push('--upload-rate', String(options.uploadRate));
+  if (options.connect !== undefined) args.push('--connect', options.connect);
+  if (options.leech === true) args.push('--leech');
+  if (options.downloadRate !== undefined && options.downloadRate > 0) args.push('--download-rate', String(options.downloadRate));
   const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   child.on('error', () => undefined); // reported through 'exit' / the wait below
   const stop = async (): Promise<void> => {

@@ -10,7 +10,11 @@ Hash-checks the data under SAVE_PATH, then prints "READY <port> <pieces it has>"
   * --announce: also wait for the first reply of the torrent's tracker (so a leecher announcing
     after READY is sure to be told about this peer);
   * --upload-rate B: at most B bytes/s upload, loopback peers included (libtorrent exempts
-    local peers from limits by default, hence the peer class filter).
+    local peers from limits by default, hence the peer class filter);
+  * --connect IP:PORT: dial that peer after the check, ready only once connected to it (so it
+    is among the peers this one names in its ut_pex messages, BEP 11);
+  * --leech: whatever the check found, download the rest (no upload mode, no seeding check);
+  * --download-rate B: at most B bytes/s download, loopback peers included.
 No DHT, LSD, UPnP, NAT-PMP or uTP; listens and dials from --ip only.
 Exits when stdin closes (the test process went away) or on SIGTERM.
 """
@@ -31,15 +35,19 @@ def main() -> None:
     p.add_argument("--partial", action="store_true")
     p.add_argument("--announce", action="store_true")
     p.add_argument("--upload-rate", type=int, default=0)
+    p.add_argument("--connect", default="")
+    p.add_argument("--leech", action="store_true")
+    p.add_argument("--download-rate", type=int, default=0)
     a = p.parse_args()
     if not a.ip.startswith("127."):
         sys.exit("ERROR loopback addresses only")
 
     ses = loopback_session(a.ip, extra={
         "upload_rate_limit": a.upload_rate,
+        "download_rate_limit": a.download_rate,
         "alert_mask": BASE_ALERTS | lt.alert.category_t.tracker_notification,
     })
-    if a.upload_rate > 0:
+    if a.upload_rate > 0 or a.download_rate > 0:
         # every address into the global class only, so its rate limit applies to loopback too
         everyone = lt.ip_filter()
         everyone.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
@@ -54,6 +62,7 @@ def main() -> None:
     checked = False
     announced = not a.announce
     ready = False
+    connected_to = ""
     while not stop.is_set():
         ses.wait_for_alert(200)
         for alert in ses.pop_alerts():
@@ -67,8 +76,14 @@ def main() -> None:
         if a.announce and not has_tracker:
             fail("--announce but the torrent names no tracker")
         status = handle.status()
-        if checked and not a.partial and not status.is_seeding:
+        if checked and not a.partial and not a.leech and not status.is_seeding:
             fail(mismatch_message(status))
+        if a.connect and checked and not connected_to:
+            host, port = a.connect.rsplit(":", 1)
+            handle.connect_peer((host, int(port)))
+            connected_to = a.connect
+        if a.connect and status.num_peers == 0:
+            continue  # ready only once connected to that peer (so it can be named in PEX)
         if not ready and checked and announced and ses.listen_port() > 0:
             ready = True
             print("READY %d %d" % (ses.listen_port(), status.num_pieces), flush=True)

@@ -1,0 +1,61 @@
+import type { PeerRecord } from '../../streams/peerRecord.js';
+import type { ExtensionSinks } from '../../streams/peerExtensions.js';
+import { peerSourcesAllowed, PexFlags, PexState, type PexPeer } from '../extensions/index.js';
+import type { Metainfo } from '../metainfo/types.js';
+import type { PeerEndpoint } from '../peers/peerPool.js';
+
+/** Where the peers a torrent learns by PEX go. */
+export interface PexSinks {
+  /** `peers` came in a ut_pex message from the peer `from` (validated, bounded, for the dialer). */
+  readonly discovered: (from: string, peers: readonly PeerEndpoint[]) => void;
+}
+
+/**
+ * Peer exchange (BEP 11) for one torrent: a PexState per connection that negotiated ut_pex, so
+ * each message we send carries only the changes since the last one; the timing (once a minute
+ * at most, each way) is the peer machine's `pexInterval`. Private torrents (BEP 27) neither send
+ * nor take PEX: ut_pex is not even advertised, and this refuses both ways as well.
+ */
+export class TorrentPex {
+  /** By connection record: a reconnection from the same address starts afresh. */
+  private readonly states = new WeakMap<PeerRecord, PexState>();
+  private readonly allowed: boolean;
+
+  constructor(
+    metainfo: Pick<Metainfo, 'private'>,
+    private readonly records: ReadonlyMap<string, PeerRecord>,
+    private readonly out: PexSinks,
+  ) {
+    this.allowed = peerSourcesAllowed(metainfo).pex;
+  }
+
+  /** The PEX part of one connection's extension sinks. */
+  sinks(id: string, endpoint: PeerEndpoint): Partial<ExtensionSinks> {
+    if (!this.allowed) return {};
+    return {
+      pex: (message) => {
+        if (message.added.length > 0) this.out.discovered(id, message.added.map(({ ip, port }) => ({ ip, port })));
+      },
+      nextPex: () => {
+        const record = this.records.get(id);
+        if (record === undefined || record.closed) return undefined;
+        let state = this.states.get(record);
+        if (state === undefined) this.states.set(record, (state = new PexState(endpoint)));
+        return state.next(this.connected());
+      },
+    };
+  }
+
+  /**
+   * Peers we can vouch for: connections past the handshake that we dialled (their endpoint is
+   * where they listen; an accepted connection's port is only its ephemeral one).
+   */
+  private connected(): PexPeer[] {
+    const out: PexPeer[] = [];
+    for (const r of this.records.values()) {
+      if (r.closed || !r.gate.open || !r.outgoing) continue;
+      out.push({ ip: r.endpoint.ip, port: r.endpoint.port, flags: PexFlags.reachable | (r.pieces.bitfield.isComplete ? PexFlags.seed : 0) });
+    }
+    return out;
+  }
+}

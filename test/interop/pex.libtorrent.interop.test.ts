@@ -1,0 +1,49 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Metainfo } from '../../src/metainfo/types.js';
+import { downloadWithLibrary } from '../support/libraryDownload.js';
+import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
+import { mktorrentSample } from '../support/mktorrentSample.js';
+import { corruptPieces } from '../support/pieceCorruption.js';
+import { treeDigest } from '../support/sampleContent.js';
+
+/**
+ * Acceptance (issue 11, BEP 11): statorrent is told of one libtorrent peer only (no trackers).
+ * That peer holds half the pieces and slowly downloads the rest from a full seeder statorrent never heard of;
+ * its ut_pex message names the seeder, statorrent dials it and completes from it.
+ */
+describe('peer exchange with libtorrent', () => {
+  let dir: string;
+  let metainfo: Metainfo;
+  let seed: LibtorrentSwarmPeer | undefined;
+  let half: LibtorrentSwarmPeer | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'st-pex-'));
+    const original = join(dir, 'original');
+    const torrentPath = join(dir, 'content.torrent');
+    metainfo = await mktorrentSample(join(original, 'content'), torrentPath, { pieceLengthLog2: 15 });
+    seed = await startLibtorrentSwarmPeer(torrentPath, original, { ip: '127.0.0.5' });
+    const halfPath = join(dir, 'half');
+    await cp(original, halfPath, { recursive: true });
+    await corruptPieces(metainfo, halfPath, Array.from({ length: metainfo.pieceCount }, (_, i) => i).filter((i) => i % 2 === 1));
+    // a slow leecher, so it stays connected to the seed (interested) while statorrent runs
+    half = await startLibtorrentSwarmPeer(torrentPath, halfPath, { ip: '127.0.0.6', leech: true, downloadRate: 4096, connect: `127.0.0.5:${seed.port}` });
+  });
+  afterAll(async () => {
+    await half?.stop();
+    await seed?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('learns the seeder from the half peer through PEX and downloads from it', async () => {
+    const run = await downloadWithLibrary(metainfo, join(dir, 'out'), { useTrackers: false, peers: [{ ip: '127.0.0.6', port: half!.port }], timeoutMs: 50_000 });
+    expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'original', 'content')));
+    // libtorrent's message names the seeder and (as it sees it) statorrent itself, which the pool skips
+    expect(run.events).toContainEqual(expect.objectContaining({ type: 'peersDiscovered', source: 'pex', from: `127.0.0.6:${half!.port}` }));
+    expect(run.events).toContainEqual(expect.objectContaining({ type: 'peerConnected', id: `127.0.0.5:${seed!.port}` }));
+    expect(run.blocksByPeer.get(`127.0.0.5:${seed!.port}`)).toBeGreaterThan(0);
+  });
+});
