@@ -58,7 +58,7 @@ export const extensionsRegion = {
     },
     negotiated: {
       description: 'Both handshakes exchanged: extension messages flow under the negotiated ids; PEX is timed here.',
-      entry: 'schedulePex',
+      entry: 'scheduleFirstPex',
       initial: 'pexListening',
       on: {
         EXTENDED_HANDSHAKE_RECEIVED: { actions: ['recordExtensions', 'reportExtensions'], description: 'A later handshake updates the ids (id 0 turns an extension off).', meta: { bep: BEP10 } },

@@ -55,6 +55,7 @@ export const peerMachine = setup({
     idleTimeout: 240_000,
     requestTimeout: 60_000,
     pexInterval: 60_000,
+    pexFirst: 5_000,
   },
   guards: {
     isIncoming: ({ context }) => !context.outgoing,
@@ -150,10 +151,11 @@ export const peerMachine = setup({
       if (message !== undefined) enqueue.sendTo(CONNECTION, { type: 'send', message } satisfies PeerCommand);
     }),
     // BEP 11: one ut_pex message a minute at most, only where both sides speak it
+    scheduleFirstPex: enqueueActions(({ context, enqueue }) => {
+      if (pexNegotiated(context)) enqueue.raise({ type: 'PEX_DUE' }, { id: PEX_TIMER, delay: 'pexFirst' });
+    }),
     schedulePex: enqueueActions(({ context, enqueue }) => {
-      if (!pexNegotiated(context)) return;
-      enqueue.cancel(PEX_TIMER);
-      enqueue.raise({ type: 'PEX_DUE' }, { id: PEX_TIMER, delay: 'pexInterval' });
+      if (pexNegotiated(context)) enqueue.raise({ type: 'PEX_DUE' }, { id: PEX_TIMER, delay: 'pexInterval' });
     }),
     markSnubbed: ({ context }) => void (context.gate.snubbed = true),
     markUnsnubbed: ({ context }) => void (context.gate.snubbed = false),

@@ -41,7 +41,7 @@ export const peerMachineMeta = {
     PEER_PEX: { description: 'A ut_pex message from the peer: peers added and dropped, already validated and bounded.', bep: BEP11 },
     EXTENSION_ERROR: { description: 'An extension message was over its size budget or not decodable.', bep: BEP10 },
     SEND_EXTENDED: { description: 'The session has an extension message for this peer (a metadata piece or request, a PEX message).', bep: BEP10 },
-    PEX_DUE: { description: 'Raised by the machine itself every pexInterval while both sides speak ut_pex.', bep: BEP11 },
+    PEX_DUE: { description: 'Raised by the machine itself pexFirst after negotiation, then every pexInterval, while both sides speak ut_pex.', bep: BEP11 },
   },
   delays: {
     handshakeTimeout: { description: 'Connect plus both handshakes must finish within this, so a silent socket cannot hold a connection slot.' },
@@ -49,6 +49,7 @@ export const peerMachineMeta = {
     idleTimeout: { description: 'Two keep-alive periods of silence: the peer is gone.' },
     requestTimeout: { description: 'No block for this long while we wait on requests: the peer is snubbing us.' },
     pexInterval: { description: 'BEP 11: at most one ut_pex message a minute, each way.', bep: BEP11 },
+    pexFirst: { description: 'Our first ut_pex message goes this soon after the extended handshakes (then once a minute).', bep: BEP11 },
   },
   guards: {
     isIncoming: 'The peer dialled us, so TCP is already connected.',
