@@ -12,6 +12,8 @@ import type { TorrentEvent, TorrentProgress } from './types.js';
 /** How a magnet link is run: like a .torrent, with the link in place of the metainfo. */
 export interface MagnetRunOptions extends Omit<TorrentRunOptions, 'metainfo' | 'skipCheck'> {
   readonly magnet: MagnetLink;
+  /** Most connections at once while fetching the metadata (default 20); peers are dialled in link order. */
+  readonly maxMetadataPeers?: number;
 }
 
 /**
@@ -88,6 +90,7 @@ export class MagnetTorrent implements TorrentHandle {
       ...(o.peers !== undefined ? { peers: o.peers } : {}),
       ...(o.useTrackers !== undefined ? { useTrackers: o.useTrackers } : {}),
       ...(o.inspect !== undefined ? { inspect: o.inspect } : {}),
+      ...(o.maxMetadataPeers !== undefined ? { maxPeers: o.maxMetadataPeers } : {}),
       onProgress: (received, total) => {
         this.metadata = { received, total };
         this.progress$.next(this.fetchingSnapshot());
@@ -111,8 +114,9 @@ export class MagnetTorrent implements TorrentHandle {
     if (E.isLeft(saved)) return fail(saved.left);
     this.events$.next({ type: 'metadataFetched', name: metainfo.name, torrentPath: saved.right });
     if (this.stopping) return fail('stopped before the download started');
-    const { magnet: _magnet, ...rest } = o;
-    const rt = await this.startRuntime({ ...rest, metainfo });
+    const { magnet: _magnet, maxMetadataPeers: _max, ...rest } = o;
+    // the link's x.pe peers stay known to the torrent (its trackers are in the saved metainfo)
+    const rt = await this.startRuntime({ ...rest, metainfo, peers: [...o.magnet.peers, ...(o.peers ?? [])] });
     if (E.isLeft(rt)) return fail(rt.left);
     this.inner = rt.right;
     if (this.stopping) await rt.right.stop();
