@@ -3,8 +3,10 @@ import { EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { downloadPlan } from './transferArgs.js';
 import { runTransfer } from './transferRun.js';
 
-const USAGE = `usage: statorrent download <file.torrent | http(s)://url> [options]
+const USAGE = `usage: statorrent download <file.torrent | http(s)://url | 'magnet:?…'> [options]
   Downloads a torrent: single-file torrents to DIR/<name>, multi-file ones to DIR/<name>/...
+  A magnet link first fetches the metadata from peers (its tr= trackers, x.pe peers, --peer)
+  and saves it as DIR/<name>.torrent; run again with the same link, that file is used.
   Exits 0 once every piece is verified (after a short 'stopped' announce).
   -o, --output DIR     where to save (default: this folder)
   --port N             TCP port for incoming peers (default 6881; 0 = any free port)
@@ -16,9 +18,10 @@ const USAGE = `usage: statorrent download <file.torrent | http(s)://url> [option
   --seed               keep seeding after the download until Ctrl-C (then exit 0)
   -q, --quiet          print only errors and the final line
   --json               one JSON object per line: every event, progress about once a second
-                       (types: torrent, progress, checked, announced, trackerError,
+                       (types: magnet, torrent, progress, checked, announced, trackerError,
                        trackerWarning, peerConnected, peerClosed, pieceVerified, pieceFailed,
-                       banned, completed, error, stopped, seeding, exit)
+                       banned, peersDiscovered, peerPenalised, metadataFetched, completed,
+                       error, stopped, seeding, exit)
   -v, --verbose        also print trackers, peers coming and going, each verified piece
   --trace FILE         record every state machine event and wire message to FILE
   Ctrl-C stops cleanly (announces 'stopped', flushes files) and exits 130 (SIGTERM: 143).
