@@ -10,7 +10,8 @@ export interface ConnectPeerOptions {
   readonly infoHash: Uint8Array;
   /** Our peer id. */
   readonly peerId: Uint8Array;
-  readonly pieceCount: number;
+  /** `null` for a magnet link (metadata not fetched): pieces are reported as counted, not judged. */
+  readonly pieceCount: number | null;
   /** Whole probe budget: connect, handshake and first availability message. */
   readonly timeoutMs: number;
   readonly reserved?: Uint8Array;
@@ -68,7 +69,11 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
   const reserved = o.reserved ?? ourReserved();
   return new Promise((resolve) => {
     const socket = connect({ host: o.ip, port: o.port, ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) });
-    const link = startPeerLink({ socket, input: { infoHash: o.infoHash, peerId: o.peerId, pieceCount: o.pieceCount, outgoing: true, reserved } });
+    const link = startPeerLink({
+      socket,
+      input: { infoHash: o.infoHash, peerId: o.peerId, pieceCount: o.pieceCount ?? 0, outgoing: true, reserved },
+      ...(o.pieceCount === null ? { unknownPieces: true } : {}),
+    });
     let handshake: { peerId: Uint8Array; reserved: Uint8Array } | undefined;
     const firstMessages: WireMessage[] = [];
     let done = false;
@@ -113,7 +118,7 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
       if (f.kind !== 'message') return;
       const m = f.message;
       if (m.type === 'bitfield') return finish(probe({ kind: 'bitfield', bitfield: m.bitfield.slice() }, popcount(m.bitfield)));
-      if (m.type === 'haveAll') return finish(probe({ kind: 'all' }, o.pieceCount));
+      if (m.type === 'haveAll') return finish(probe({ kind: 'all' }, o.pieceCount ?? undefined));
       if (m.type === 'haveNone') return finish(probe({ kind: 'none' }, 0));
       if (firstMessages.length < 16) firstMessages.push(m.type === 'piece' ? { ...m, block: m.block.slice() } : m);
     });

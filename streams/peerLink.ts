@@ -28,6 +28,8 @@ export interface PeerLinkOptions extends PeerEventOptions {
   readonly input: PeerMachineInput;
   /** The machine with its delays, e.g. `peerMachine.provide({ delays })`. */
   readonly machine?: PeerMachine;
+  /** The torrent's pieces are not known (a magnet link): piece messages are framed but not judged or applied. */
+  readonly unknownPieces?: boolean;
 }
 
 /**
@@ -50,7 +52,8 @@ export function startPeerLink(options: PeerLinkOptions): PeerLink {
     ...options,
     infoHash: input.infoHash,
     peerId: input.peerId,
-    pieceCount: input.pieceCount,
+    pieceCount: options.unknownPieces === true ? null : input.pieceCount,
+    ignorePieceState: options.unknownPieces === true,
     ...(input.reserved !== undefined ? { reserved: input.reserved } : {}),
     socketFor: () => options.socket,
     attach: (link) => {

@@ -1,5 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { connectPeerRetryingRefusal, type PeerProbe, type ProbeError } from '../../streams/connectPeer.js';
+import type { MagnetLink } from '../magnet/magnetLink.js';
+import { isMagnet, parseMagnet } from '../magnet/parseMagnet.js';
 import { loadMetainfo } from '../metainfo/loadMetainfo.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
@@ -18,7 +20,7 @@ import { terminalText } from '../text/terminalText.js';
 /** Connection attempts `peers` keeps in flight at once (default of `--concurrency`). */
 export const DEFAULT_PROBE_CONCURRENCY = 32;
 
-const USAGE = `usage: statorrent peers <file.torrent | http(s)://url> [--timeout S] [--peer IP:PORT]... [--json]
+const USAGE = `usage: statorrent peers <file.torrent | http(s)://url | 'magnet:?…'> [--timeout S] [--peer IP:PORT]... [--json]
   Asks the torrent's trackers for peers (announce 'started', then 'stopped'), connects to each
   peer (a few at a time), and prints what each says in its handshake and first bitfield:
   address, client, how many pieces it has, extensions (BEP 10 extension protocol, BEP 6 fast,
@@ -41,14 +43,15 @@ export interface PeerReport {
   readonly peerId: string | null;
   /** Pieces it has; null when it sent no bitfield (BEP 3 lets a peer with nothing skip it). */
   readonly pieces: number | null;
-  readonly pieceCount: number;
+  /** null for a magnet link: the piece count comes with the metadata. */
+  readonly pieceCount: number | null;
   readonly availability: 'all' | 'none' | 'bitfield' | 'unknown' | null;
   readonly extensions: { readonly extensionProtocol: boolean; readonly fast: boolean; readonly dht: boolean } | null;
   readonly error: string | null;
 }
 
 /** A probe result as a report row. */
-export function peerReport(peer: PeerEndpoint, pieceCount: number, r: E.Either<ProbeError, PeerProbe>): PeerReport {
+export function peerReport(peer: PeerEndpoint, pieceCount: number | null, r: E.Either<ProbeError, PeerProbe>): PeerReport {
   if (E.isLeft(r)) return { ...peer, ok: false, client: null, peerId: null, pieces: null, pieceCount, availability: null, extensions: null, error: r.left.message };
   const p = r.right;
   return { ...peer, ok: true, client: p.client, peerId: toHex(p.peerId), pieces: p.piecesHave ?? null, pieceCount, availability: p.availability.kind, extensions: p.extensions, error: null };
@@ -56,7 +59,9 @@ export function peerReport(peer: PeerEndpoint, pieceCount: number, r: E.Either<P
 
 /** The "has" column: `all`, `none`, `unknown` or `count/total`. */
 export function piecesText(r: PeerReport): string {
+  if (r.availability === 'all') return 'all';
   if (r.pieces === null) return 'unknown';
+  if (r.pieceCount === null) return r.pieces === 0 ? 'none' : `${r.pieces} pieces`;
   if (r.pieces >= r.pieceCount) return 'all';
   if (r.pieces === 0) return 'none';
   return `${r.pieces}/${r.pieceCount}`;
@@ -106,15 +111,25 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     extra.push(e.right);
   }
   const useTrackers = values['no-trackers'] !== true;
-  if (!useTrackers && extra.length === 0) return usage('--no-trackers needs at least one --peer');
 
   const fail = (msg: string): number => {
     io.err.write(`statorrent peers: ${msg}\n`);
     return EXIT_FAILURE;
   };
-  const loaded = await loadMetainfo(positionals[0]!)();
-  if (E.isLeft(loaded)) return fail(loaded.left.message);
-  const m = loaded.right;
+  const source = positionals[0]!;
+  let m: ProbeTarget;
+  if (isMagnet(source)) {
+    const link = parseMagnet(source);
+    if (E.isLeft(link)) return fail(link.left.message);
+    m = magnetTarget(link.right);
+    extra.push(...link.right.peers);
+  } else {
+    const loaded = await loadMetainfo(source)();
+    if (E.isLeft(loaded)) return fail(loaded.left.message);
+    m = loaded.right;
+  }
+  // a magnet link's x.pe peers count as known peers
+  if (!useTrackers && extra.length === 0) return usage('--no-trackers needs at least one --peer');
   const timeoutMs = Math.round(timeoutS * 1000);
   const peerId = generatePeerId();
 
@@ -141,7 +156,7 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
   );
   await leaving;
   const answered = reports.filter((r) => r.ok);
-  const seeds = answered.filter((r) => r.pieces !== null && r.pieces >= m.pieceCount).length;
+  const seeds = answered.filter((r) => r.availability === 'all' || (r.pieces !== null && m.pieceCount !== null && r.pieces >= m.pieceCount)).length;
   const summary = { peers: reports.length, answered: answered.length, seeds, failed: reports.length - answered.length };
   if (values.json === true) {
     io.out.write(`${JSON.stringify({ infoHash: m.infoHashHex, name: m.name, pieceCount: m.pieceCount, tracker, peers: reports, summary })}\n`);
@@ -158,11 +173,23 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
   return EXIT_OK;
 }
 
+/** What `peers` probes: a torrent, or what a magnet link says (no piece count or size yet). */
+type ProbeTarget = Pick<Metainfo, 'infoHash' | 'infoHashHex' | 'name' | 'announceList'> & { readonly pieceCount: number | null; readonly totalLength: number | null };
+
+const magnetTarget = (l: MagnetLink): ProbeTarget => ({
+  infoHash: l.infoHash,
+  infoHashHex: l.infoHashHex,
+  name: l.name ?? l.infoHashHex,
+  announceList: l.trackers.map((t) => [t]),
+  pieceCount: null,
+  totalLength: null,
+});
+
 /** One multitracker announce (BEP 12) bounded by `timeoutMs`; the error is one line. */
-async function announceOnce(m: Metainfo, peerId: Uint8Array, event: AnnounceEvent, timeoutMs: number, maxPeers: number): Promise<E.Either<string, { url: string; response: import('../tracker/types.js').AnnounceResponse }>> {
+async function announceOnce(m: ProbeTarget, peerId: Uint8Array, event: AnnounceEvent, timeoutMs: number, maxPeers: number): Promise<E.Either<string, { url: string; response: import('../tracker/types.js').AnnounceResponse }>> {
   const signal = AbortSignal.timeout(timeoutMs);
   // port 6881: we do not listen here, and `stopped` follows at once, so the tracker forgets us
-  const req: AnnounceRequest = { infoHash: m.infoHash, peerId, port: 6881, uploaded: 0, downloaded: 0, left: m.totalLength, event, numwant: Math.min(maxPeers, 200), compact: true };
+  const req: AnnounceRequest = { infoHash: m.infoHash, peerId, port: 6881, uploaded: 0, downloaded: 0, left: m.totalLength ?? 16_384, event, numwant: Math.min(maxPeers, 200), compact: true };
   const r = await announceTiers(new TrackerTiers(m.announceList), req, {
     announce: (url, q) => announce(url, q, { signal, maxPeersPerReply: maxPeers, http: { timeoutMs }, udp: { retransmitBaseMs: Math.max(200, Math.floor(timeoutMs / 4)), maxRetransmits: 1 } }),
     signal,

@@ -53,6 +53,16 @@ describe("statorrent download 'magnet:?…'", () => {
     expect(second.find((l) => l['type'] === 'checked')).toMatchObject({ verifiedPieces: metainfo.pieceCount });
   });
 
+  it("peers 'magnet:?…' probes the link's x.pe peers (no piece count yet: have-all reads as all)", async () => {
+    const magnet = formatMagnet({ infoHashHex: metainfo.infoHashHex, name: metainfo.name, peers: [{ ip: '127.0.0.1', port: seeder!.port }] });
+    const r = await runStatorrent(['peers', magnet, '--no-trackers', '--json'], { timeoutMs: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { infoHash: string; pieceCount: number | null; peers: { port: number; ok: boolean; availability: string; pieceCount: number | null }[] };
+    expect(doc).toMatchObject({ infoHash: metainfo.infoHashHex, pieceCount: null });
+    expect(doc.peers).toEqual([expect.objectContaining({ port: seeder!.port, ok: true, availability: 'all', pieceCount: null })]);
+  });
+
   it('refuses a v2-only link with a clear message', async () => {
     const r = await runStatorrent(['download', `magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}`, '-o', join(dir, 'v2'), '--port', '0', '--no-trackers']);
     expect(r.code).toBe(1);
