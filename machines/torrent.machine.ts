@@ -1,5 +1,7 @@
 import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorLogic, type EventObject } from 'xstate';
-import { endpointKey, ipOfEndpointKey, PeerPool, TrustLedger, type PeerEndpoint } from '../src/peers/peerPool.js';
+import type { BanList } from '../src/peers/banList.js';
+import { endpointKey, ipOfEndpointKey, PeerPool, type PeerEndpoint } from '../src/peers/peerPool.js';
+import type { Culprit } from '../src/trust/smartBan.js';
 import type { AnnounceMachineInput } from './announce.machine.js';
 import type { ChokerInput } from './choker.machine.js';
 
@@ -7,7 +9,7 @@ import type { ChokerInput } from './choker.machine.js';
  * One torrent's lifecycle and peer set (BEP 3): checking → active (downloading | seeding),
  * with paused, stopping, stopped and error.
  *
- * Decisions live here; data lives in small classes the actions call (PeerPool, TrustLedger),
+ * Decisions live here; data lives in small classes the actions call (PeerPool, BanList),
  * and bytes never come through (pieces arrive one event each; blocks not at all).
  *
  * Contract with the session that composes it:
@@ -23,8 +25,9 @@ import type { ChokerInput } from './choker.machine.js';
  *   `NEED_PEERS` to the announcer, which announces early but never before the tracker's
  *   `min interval`.
  * - events in: `PEERS_DISCOVERED` (from trackers), `INCOMING_PEER` (an accepted connection
- *   whose handshake named this torrent), `PEER_CLOSED`, `PIECE_VERIFIED`, `PIECE_FAILED`
- *   (with the IPs that contributed blocks), `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
+ *   whose handshake named this torrent), `PEER_CLOSED`, `PIECE_VERIFIED` and `PIECE_FAILED`
+ *   (each with smart ban's verdict: the IPs proven to have sent bad blocks of that piece),
+ *   `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
  * - emitted: `dial` (connect to this endpoint; the peer actor is already spawned under `id`),
  *   `rejectIncoming` (no room; close the socket), `ban`, `completed`, `stopped`, `failed`.
  */
@@ -44,6 +47,8 @@ export interface TorrentInput {
   readonly chokerInput?: ChokerInput;
   /** Input for the invoked `announcer` actor (e.g. `noTrackers`). */
   readonly announcerInput?: AnnounceMachineInput;
+  /** The session's ban list, shared by its torrents (a private one when omitted). */
+  readonly bans?: BanList;
 }
 
 /** Period of the redial round; the dial clock advances by this much per round. */
@@ -58,7 +63,6 @@ interface TorrentContext {
   /** Milliseconds of redial rounds while active: the clock of dial back-off. */
   readonly dialClock: number;
   readonly pool: PeerPool;
-  readonly trust: TrustLedger;
   readonly verified: number;
   /** The check found pieces missing and `completed` has not been announced yet (BEP 3: once). */
   readonly completionPending: boolean;
@@ -71,8 +75,8 @@ export type TorrentEvent =
   | { type: 'PEERS_DISCOVERED'; peers: readonly PeerEndpoint[] }
   | { type: 'INCOMING_PEER'; endpoint: PeerEndpoint }
   | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
-  | { type: 'PIECE_VERIFIED'; index: number }
-  | { type: 'PIECE_FAILED'; index: number; contributorIps: readonly string[] }
+  | { type: 'PIECE_VERIFIED'; index: number; culprits?: readonly Culprit[] }
+  | { type: 'PIECE_FAILED'; index: number; culprits: readonly Culprit[] }
   | { type: 'STORAGE_ERROR'; message: string }
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
@@ -81,7 +85,7 @@ export type TorrentEvent =
 export type TorrentEmitted =
   | { type: 'dial'; id: string; endpoint: PeerEndpoint }
   | { type: 'rejectIncoming'; endpoint: PeerEndpoint }
-  | { type: 'ban'; ip: string; peerIds: readonly string[] }
+  | { type: 'ban'; ip: string; reason: string; peerIds: readonly string[] }
   | { type: 'completed' }
   | { type: 'stopped' }
   | { type: 'failed'; message: string };
@@ -169,16 +173,18 @@ export const torrentMachine = setup({
       if (starved && ref) enqueue.sendTo(ref, { type: 'NEED_PEERS' });
     }),
     countVerified: assign({ verified: ({ context }) => context.verified + 1 }),
-    blameContributors: enqueueActions(({ context, event, enqueue, system }) => {
-      if (event.type !== 'PIECE_FAILED') return;
-      for (const ip of context.trust.blame(event.contributorIps)) {
-        context.pool.ban(ip);
+    // smart ban's verdict: only IPs proven to have sent bad blocks; honest contributors of a
+    // failed piece are never blamed. The ban is session-wide (the shared ban list).
+    banCulprits: enqueueActions(({ context, event, enqueue, system }) => {
+      if (event.type !== 'PIECE_FAILED' && event.type !== 'PIECE_VERIFIED') return;
+      for (const { ip, reason } of event.culprits ?? []) {
+        const fresh = context.pool.ban(ip, reason);
         const peerIds = [...context.peers].filter((id) => ipOfEndpointKey(id) === ip);
         for (const id of peerIds) {
           const ref = system.get(id);
-          if (ref) enqueue.sendTo(ref, closeEvent('banned: sent data that failed the hash check'));
+          if (ref) enqueue.sendTo(ref, closeEvent(`banned: ${reason}`));
         }
-        enqueue(emit({ type: 'ban' as const, ip, peerIds }));
+        if (fresh || peerIds.length > 0) enqueue(emit({ type: 'ban' as const, ip, reason, peerIds }));
       }
     }),
     announceStart: enqueueActions(({ enqueue, system }) => {
@@ -218,8 +224,8 @@ export const torrentMachine = setup({
       PEERS_DISCOVERED: { description: 'Trackers returned peer addresses (compact or dictionary form).', bep: 'BEP 3 · Trackers; BEP 23' },
       INCOMING_PEER: { description: 'An accepted connection whose handshake named this torrent.', bep: 'BEP 3 · Peer protocol' },
       PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
-      PIECE_VERIFIED: { description: 'A downloaded piece matched its SHA-1 hash and is on disk.', bep: 'BEP 3 · Info dictionary' },
-      PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs that sent its blocks.', bep: 'BEP 3 · Info dictionary' },
+      PIECE_VERIFIED: { description: 'A downloaded piece matched its SHA-1 hash and is on disk; carries the IPs whose blocks in failed copies differ from it.', bep: 'BEP 3 · Info dictionary' },
+      PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs proven to have sent bad blocks (smart ban).', bep: 'BEP 3 · Info dictionary' },
       STORAGE_ERROR: { description: 'Writing or reading the download folder failed (disk full, permissions).' },
       PAUSE: { description: 'The user paused the torrent.' },
       RESUME: { description: 'The user resumed the torrent.' },
@@ -243,8 +249,7 @@ export const torrentMachine = setup({
     chokerInput: input.chokerInput ?? {},
     announcerInput: input.announcerInput ?? {},
     dialClock: 0,
-    pool: new PeerPool(input.self ?? []),
-    trust: new TrustLedger(),
+    pool: new PeerPool(input.self ?? [], {}, input.bans),
     verified: 0,
     completionPending: false,
     peers: new Set<string>(),
@@ -292,8 +297,8 @@ export const torrentMachine = setup({
         ],
         PEER_CLOSED: { guard: 'isKnownPeer', actions: ['forgetPeer', 'dialMore'], description: 'A slot freed up: forget the peer and dial a replacement.' },
         PIECE_FAILED: {
-          actions: 'blameContributors',
-          description: 'Blame the IPs that sent the bad piece; repeat offenders are banned and disconnected.',
+          actions: 'banCulprits',
+          description: 'Ban and disconnect the IPs proven to have sent bad blocks (a sole sender at once); the piece is fetched again.',
         },
         STORAGE_ERROR: { target: 'error', actions: 'recordError', description: 'Disk failure: stop trading, keep what is verified.' },
         PAUSE: { target: 'paused', description: 'The user paused: close every peer connection.' },
@@ -319,7 +324,12 @@ export const torrentMachine = setup({
             },
             downloading: {
               description: 'Requesting missing pieces, rarest first, from peers that unchoke us.',
-              on: { PIECE_VERIFIED: { actions: 'countVerified', description: 'One more piece verified.' } },
+              on: {
+                PIECE_VERIFIED: {
+                  actions: ['countVerified', 'banCulprits'],
+                  description: 'One more piece verified; IPs whose blocks in its failed copies differ from it are banned.',
+                },
+              },
               always: {
                 guard: 'allVerified',
                 target: 'seeding',
@@ -357,7 +367,7 @@ export const torrentMachine = setup({
       entry: 'closeAllPeers',
       on: {
         RESUME: { target: 'active', description: 'Back to the swarm: re-route, re-announce and dial again.' },
-        PIECE_VERIFIED: { actions: 'countVerified', description: 'A piece that was in flight when we paused still counts.' },
+        PIECE_VERIFIED: { actions: ['countVerified', 'banCulprits'], description: 'A piece that was in flight when we paused still counts (and its verdict).' },
       },
     },
     stopping: {

@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
+import { BanList, type BanView } from '../peers/banList.js';
+import { parseIp } from '../peers/ipAddress.js';
 import { generatePeerId } from '../wire/index.js';
 import { readIncomingInfoHash } from './incomingHandshake.js';
 import { TorrentRuntime, type TorrentHandle, type TorrentRunOptions } from './torrentRuntime.js';
@@ -28,6 +30,7 @@ export const MAX_PENDING_HANDSHAKES = 64;
 export class Session {
   private readonly torrents = new Map<string, TorrentRuntime>();
   private readonly pending = new Set<Socket>();
+  private readonly banList = new BanList();
   private closing = false;
 
   private constructor(
@@ -63,6 +66,7 @@ export class Session {
     const rt = await TorrentRuntime.start(options, {
       peerId: this.peerId,
       port: this.port,
+      bans: this.banList,
       ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
     });
     if (E.isRight(rt)) {
@@ -70,6 +74,11 @@ export class Session {
       void rt.right.stopped$.then(() => this.torrents.delete(hex));
     }
     return rt;
+  }
+
+  /** IPs banned in this session (by any torrent's smart ban); their connections are refused. */
+  get bans(): BanView {
+    return this.banList;
   }
 
   /** The torrents running now. */
@@ -87,7 +96,9 @@ export class Session {
 
   private async onConnection(socket: Socket): Promise<void> {
     socket.on('error', () => undefined); // errors before the wire stack takes over are just closes
-    if (this.closing || this.pending.size >= MAX_PENDING_HANDSHAKES) {
+    const remote = socket.remoteAddress ?? '';
+    // a banned IP is refused before any of its bytes are read
+    if (this.closing || this.pending.size >= MAX_PENDING_HANDSHAKES || this.banList.has(parseIp(remote)?.ip ?? remote)) {
       socket.destroy();
       return;
     }

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
 import type { Metainfo } from '../metainfo/types.js';
+import type { BanList } from '../peers/banList.js';
 import type { PeerEndpoint } from '../peers/peerPool.js';
 import type { WireMessage } from '../wire/messages.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
@@ -34,6 +35,8 @@ export interface TorrentHost {
   readonly port: number;
   /** Address outgoing connections bind to, if any. */
   readonly localAddress?: string;
+  /** The session's ban list: a ban by one torrent holds for all of them. */
+  readonly bans?: BanList;
 }
 
 /** A running torrent: Observable-first, plus a few commands. */

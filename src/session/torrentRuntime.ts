@@ -9,12 +9,12 @@ import { torrentMachine, type TorrentActor, type TorrentEmitted } from '../../ma
 import { DownloadFlow } from '../../streams/downloadFlow.js';
 import type { PeerRecord } from '../../streams/peerRecord.js';
 import { UploadFlow } from '../../streams/uploadFlow.js';
-import { ipOfEndpointKey } from '../peers/peerPool.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { PiecePicker } from '../pieces/piecePicker.js';
 import { RateMeter } from '../stats/rateMeter.js';
 import { resumeCheck } from '../storage/resumeCheck.js';
 import { TorrentStorage } from '../storage/torrentStorage.js';
+import type { Culprit } from '../trust/smartBan.js';
 import { createTieredAnnouncer } from '../tracker/client/tieredAnnouncer.js';
 import { TrackerTiers } from '../tracker/client/trackerTiers.js';
 import type { AnnounceEvent, AnnounceResponse } from '../tracker/types.js';
@@ -66,11 +66,10 @@ export class TorrentRuntime implements TorrentHandle {
     const now = (): number => Date.now();
     const records = new Map<string, PeerRecord>();
     const download = new DownloadFlow(this.picker, storage, this.have, records, this.downTotal, {
-      pieceVerified: (i) => this.onPieceVerified(i),
-      pieceFailed: (i, contributors) => {
+      pieceVerified: (i, culprits) => this.onPieceVerified(i, culprits),
+      pieceFailed: (i, culprits) => {
         this.events$.next({ type: 'pieceFailed', index: i });
-        const ips = contributors.map((id) => records.get(id)?.endpoint.ip ?? ipOfEndpointKey(id));
-        this.actor.send({ type: 'PIECE_FAILED', index: i, contributorIps: ips });
+        this.actor.send({ type: 'PIECE_FAILED', index: i, culprits });
       },
       storageFailed: (message) => this.actor.send({ type: 'STORAGE_ERROR', message }),
       peerMisbehaved: (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }),
@@ -200,6 +199,7 @@ export class TorrentRuntime implements TorrentHandle {
         peerInput: this.peers.peerInput,
         self: [{ ip: '127.0.0.1', port: this.host.port }, ...(this.host.localAddress ? [{ ip: this.host.localAddress, port: this.host.port }] : [])],
         announcerInput: { noTrackers: tiers.length === 0 },
+        ...(this.host.bans !== undefined ? { bans: this.host.bans } : {}),
       },
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });
@@ -257,7 +257,7 @@ export class TorrentRuntime implements TorrentHandle {
         this.peers.rejectIncoming(e.endpoint);
         break;
       case 'ban':
-        this.events$.next({ type: 'banned', ip: e.ip });
+        this.events$.next({ type: 'banned', ip: e.ip, reason: e.reason });
         break;
       case 'completed':
         this.events$.next({ type: 'completed' });
@@ -272,11 +272,11 @@ export class TorrentRuntime implements TorrentHandle {
     }
   }
 
-  private onPieceVerified(index: number): void {
+  private onPieceVerified(index: number, culprits: readonly Culprit[]): void {
     this.verifiedBytes += this.storage.pieceSize(index);
     this.peers.pieceVerified(index);
     this.events$.next({ type: 'pieceVerified', index });
-    this.actor.send({ type: 'PIECE_VERIFIED', index });
+    this.actor.send({ type: 'PIECE_VERIFIED', index, culprits });
   }
 
   private snapshot(): TorrentProgress {

@@ -33,7 +33,8 @@ export type TorrentEvent =
   | { readonly type: 'peerClosed'; readonly id: string; readonly reason: string }
   | { readonly type: 'pieceVerified'; readonly index: number }
   | { readonly type: 'pieceFailed'; readonly index: number }
-  | { readonly type: 'banned'; readonly ip: string }
+  /** A peer IP proven to have sent bad data, banned for the rest of the session. */
+  | { readonly type: 'banned'; readonly ip: string; readonly reason: string }
   | { readonly type: 'completed' }
   | { readonly type: 'error'; readonly message: string }
   | { readonly type: 'stopped' };
