@@ -15,7 +15,7 @@ const piece = (seed: number): Uint8Array => {
 /** `good` with the given blocks damaged (one byte flipped each). */
 const damaged = (good: Uint8Array, blocks: Iterable<number>): Uint8Array => {
   const p = good.slice();
-  for (const b of blocks) p[b * BLOCK_SIZE + 7] ^= 0xff;
+  for (const b of blocks) p[b * BLOCK_SIZE + 7] = p[b * BLOCK_SIZE + 7]! ^ 0xff;
   return p;
 };
 
