@@ -81,6 +81,16 @@ export class Session {
     return this.banList;
   }
 
+  /**
+   * Bans `ip` for the rest of the session, as smart ban does for a proven liar: every torrent
+   * refuses and stops dialling it, and its connections are closed before their handshake.
+   * Connections already open stay until their torrent bans the IP itself. Returns false when
+   * it was banned already.
+   */
+  ban(ip: string, reason: string): boolean {
+    return this.banList.ban(parseIp(ip)?.ip ?? ip, reason);
+  }
+
   /** The torrents running now. */
   list(): readonly TorrentHandle[] {
     return [...this.torrents.values()];
