@@ -29,7 +29,8 @@ import type { ChokerInput } from './choker.machine.js';
  *   (each with smart ban's verdict: the IPs proven to have sent bad blocks of that piece),
  *   `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
  * - emitted: `dial` (connect to this endpoint; the peer actor is already spawned under `id`),
- *   `rejectIncoming` (no room; close the socket), `ban`, `completed`, `stopped`, `failed`.
+ *   `rejectIncoming` (no room; close the socket), `ban`, `completed`, `stopped`, `failed`,
+ *   `storageFailed` (the download folder failed; the torrent paused).
  */
 export interface TorrentInput {
   readonly pieceCount: number;
@@ -88,7 +89,8 @@ export type TorrentEmitted =
   | { type: 'ban'; ip: string; reason: string; peerIds: readonly string[] }
   | { type: 'completed' }
   | { type: 'stopped' }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  | { type: 'storageFailed'; message: string };
 
 /** The command that makes a peer actor close its connection. */
 const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message } as EventObject);
@@ -209,6 +211,7 @@ export const torrentMachine = setup({
     emitCompleted: emit({ type: 'completed' as const }),
     emitStopped: emit({ type: 'stopped' as const }),
     emitFailed: emit(({ context }) => ({ type: 'failed' as const, message: context.error ?? 'unknown error' })),
+    emitStorageFailed: emit(({ event }) => ({ type: 'storageFailed' as const, message: event.type === 'STORAGE_ERROR' ? event.message : 'unknown error' })),
     setVerified: assign(({ context, event }) => {
       const verified = (event as unknown as { output: number }).output;
       return { verified, completionPending: verified < context.pieceCount };
@@ -300,7 +303,11 @@ export const torrentMachine = setup({
           actions: 'banCulprits',
           description: 'Ban and disconnect the IPs proven to have sent bad blocks (a sole sender at once); the piece is fetched again.',
         },
-        STORAGE_ERROR: { target: 'error', actions: 'recordError', description: 'Disk failure: stop trading, keep what is verified.' },
+        STORAGE_ERROR: {
+          target: 'paused',
+          actions: ['recordError', 'emitStorageFailed'],
+          description: 'The download folder failed (full, read-only, no permission): pause with verified data kept; RESUME retries.',
+        },
         PAUSE: { target: 'paused', description: 'The user paused: close every peer connection.' },
       },
       states: {

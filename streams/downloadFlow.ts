@@ -140,7 +140,11 @@ export class DownloadFlow {
       const result = await this.storage.verifyPieceResult(index);
       if (E.isLeft(result)) {
         // a local problem (disk, closed storage) says nothing about the peers: no blame
-        if (result.left.code !== 'closed') this.events.storageFailed(result.left.message);
+        if (result.left.code === 'closed') return;
+        // the piece is fetched again once the folder works (after a resume): all blocks missing
+        this.smartBan.forget(index);
+        this.picker.onPieceFailed(index);
+        this.events.storageFailed(result.left.message);
         return;
       }
       if (result.right) {

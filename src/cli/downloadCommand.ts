@@ -18,7 +18,7 @@ const USAGE = `usage: statorrent download <file.torrent | http(s)://url> [option
   --json               one JSON object per line: every event, progress about once a second
                        (types: torrent, progress, checked, announced, trackerError,
                        trackerWarning, peerConnected, peerClosed, pieceVerified, pieceFailed,
-                       banned, completed, error, stopped, seeding, exit)
+                       pieceLost, banned, completed, error, stopped, seeding, exit)
   -v, --verbose        also print trackers, peers coming and going, each verified piece
   --trace FILE         record every state machine event and wire message to FILE
   Ctrl-C stops cleanly (announces 'stopped', flushes files) and exits 130 (SIGTERM: 143).

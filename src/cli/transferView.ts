@@ -145,6 +145,8 @@ export class TransferView {
         return verbose ? `piece ${e.index} verified (${this.verified}/${this.pieceCount})` : undefined;
       case 'pieceFailed':
         return `piece ${e.index} failed its hash check; fetching it again`;
+      case 'pieceLost':
+        return `warning: ${terminalText(e.message)}`;
       case 'completed':
       case 'stopped':
       case 'error':

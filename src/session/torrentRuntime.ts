@@ -74,7 +74,18 @@ export class TorrentRuntime implements TorrentHandle {
       storageFailed: (message) => this.actor.send({ type: 'STORAGE_ERROR', message }),
       peerMisbehaved: (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }),
     }, now);
-    const upload = new UploadFlow(storage, this.have, this.upTotal, now, (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }));
+    const upload = new UploadFlow(
+      storage,
+      this.have,
+      this.upTotal,
+      now,
+      (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }),
+      (index, error) => {
+        storage.markMissing(index);
+        this.verifiedBytes -= storage.pieceSize(index);
+        this.events$.next({ type: 'pieceLost', index, message: `piece ${index} is no longer served: ${error.message}` });
+      },
+    );
     this.peers = new TorrentPeers({
       metainfo: m,
       records,
@@ -265,6 +276,11 @@ export class TorrentRuntime implements TorrentHandle {
       case 'failed':
         this.events$.next({ type: 'error', message: e.message });
         this.rejectCompleted(new Error(e.message));
+        break;
+      case 'storageFailed':
+        // paused with verified data kept: `resume()` retries once the folder is fixed
+        this.events$.next({ type: 'error', message: e.message });
+        this.rejectCompleted(new Error(`${e.message} (torrent paused; verified data is kept)`));
         break;
       case 'dial': // the peer's connection actor dials
       case 'stopped':

@@ -113,6 +113,11 @@ export class SmartBan {
     return [...bad].map(([ip, n]) => ({ ip, reason: `sent ${n} block${n === 1 ? '' : 's'} of piece ${index} that differ from the copy that passed its hash check` }));
   }
 
+  /** Piece `index` is dropped without a verdict (a local failure made its check impossible). */
+  forget(index: number): void {
+    this.senders.take(index);
+  }
+
   /** Failed copies held now (for tests and diagnostics). */
   get failedCopies(): number {
     return this.copies;

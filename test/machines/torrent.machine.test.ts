@@ -181,17 +181,39 @@ describe('torrent machine', () => {
     expect(t.actor.getSnapshot().status).toBe('done');
   });
 
-  it('turns a storage failure into the error state, then stops on request', async () => {
-    const t = start();
+  it('pauses on a storage failure (peers closed, verified count kept), resumes, and stops on request', async () => {
+    const t = start({ pieceCount: 2 });
     await waitFor(t.actor, (s) => s.matches('active'));
-    t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: ENOSPC' });
-    expect(t.actor.getSnapshot().matches('error')).toBe(true);
-    expect(t.emitted.at(-1)).toEqual({ type: 'failed', message: 'cannot write /x: ENOSPC' });
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
+    t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+    t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: ENOSPC (no space left on device)' });
+    expect(t.actor.getSnapshot().matches('paused')).toBe(true);
+    expect(t.emitted.at(-1)).toEqual({ type: 'storageFailed', message: 'cannot write /x: ENOSPC (no space left on device)' });
+    expect(t.got('127.0.0.2:6881')).toEqual(['CLOSE']);
+    expect(t.actor.getSnapshot().context.verified).toBe(1);
+    t.actor.send({ type: 'RESUME' });
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
+    t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: EROFS' });
     t.actor.send({ type: 'STOP' });
     expect(t.actor.getSnapshot().status).toBe('done');
   });
 
-  it('still announces stopped when stopping from the error state', async () => {
+  it('enters the error state when the check cannot read the files', async () => {
+    const clock = new SimulatedClock();
+    const actor = createActor(
+      torrentMachine.provide({ actors: { checkPieces: fromPromise(async () => Promise.reject(new Error('cannot read /x: EIO'))), peer: recorder, announcer: recorder, choker: idle } }),
+      { clock, input: { pieceCount: 1, maxPeers: 1, peerInput: {} } },
+    );
+    const emitted: TorrentEmitted[] = [];
+    actor.on('*', (e) => emitted.push(e));
+    actor.start();
+    await waitFor(actor, (s) => s.matches('error'));
+    expect(emitted.at(-1)).toEqual({ type: 'failed', message: 'cannot read /x: EIO' });
+    actor.send({ type: 'STOP' });
+    expect(actor.getSnapshot().status).toBe('done');
+  });
+
+  it('still announces stopped when stopping after a storage failure', async () => {
     const t = start();
     await waitFor(t.actor, (s) => s.matches('active'));
     const announce = t.actor.system.get('announce') as AnyActorRef;
