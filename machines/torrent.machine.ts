@@ -4,6 +4,7 @@ import { endpointKey, ipOfEndpointKey, PeerPool, type PeerEndpoint } from '../sr
 import type { Culprit } from '../src/trust/smartBan.js';
 import type { AnnounceMachineInput } from './announce.machine.js';
 import type { ChokerInput } from './choker.machine.js';
+import { torrentMachineMeta } from './torrent.meta.js';
 
 /**
  * One torrent's lifecycle and peer set (BEP 3): checking → active (downloading | seeding),
@@ -95,6 +96,14 @@ export type TorrentEmitted =
 /** The command that makes a peer actor close its connection. */
 const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message } as EventObject);
 
+/** The peer set without a closed peer, whose endpoint the pool marks closed (`backOff`: wait before redialling). */
+const withoutPeer = (context: TorrentContext, event: Extract<TorrentEvent, { type: 'PEER_CLOSED' }>, backOff: boolean): ReadonlySet<string> => {
+  context.pool.markClosed(event.endpoint, event.failed, context.dialClock, backOff);
+  const peers = new Set(context.peers);
+  peers.delete(event.id);
+  return peers;
+};
+
 /** Placeholder logic: the session provides the real actors (see the contract above). */
 const unprovided = fromPromise<never, unknown>(() => Promise.reject(new Error('actor not provided by the session')));
 
@@ -160,11 +169,14 @@ export const torrentMachine = setup({
     })),
     forgetPeer: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'PEER_CLOSED') return;
-      context.pool.markClosed(event.endpoint, event.failed, context.dialClock);
-      const peers = new Set(context.peers);
-      peers.delete(event.id);
       enqueue.stopChild(event.id);
-      enqueue.assign({ peers });
+      enqueue.assign({ peers: withoutPeer(context, event, true) });
+    }),
+    // we closed it by pausing: no back-off, so RESUME dials it again at once
+    forgetPausedPeer: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'PEER_CLOSED') return;
+      enqueue.stopChild(event.id);
+      enqueue.assign({ peers: withoutPeer(context, event, false) });
     }),
     advanceDialClock: assign({ dialClock: ({ context }) => context.dialClock + REDIAL_INTERVAL_MS }),
     // after dialMore in the same transition, so it sees the peers just dialled
@@ -221,30 +233,7 @@ export const torrentMachine = setup({
 }).createMachine({
   id: 'torrent',
   description: 'One torrent: verify what is on disk, then download and/or seed while keeping the peer set full.',
-  meta: {
-    bep: 'BEP 3',
-    events: {
-      PEERS_DISCOVERED: { description: 'Trackers returned peer addresses (compact or dictionary form).', bep: 'BEP 3 · Trackers; BEP 23' },
-      INCOMING_PEER: { description: 'An accepted connection whose handshake named this torrent.', bep: 'BEP 3 · Peer protocol' },
-      PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
-      PIECE_VERIFIED: { description: 'A downloaded piece matched its SHA-1 hash and is on disk; carries the IPs whose blocks in failed copies differ from it.', bep: 'BEP 3 · Info dictionary' },
-      PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs proven to have sent bad blocks (smart ban).', bep: 'BEP 3 · Info dictionary' },
-      STORAGE_ERROR: { description: 'Writing or reading the download folder failed (disk full, permissions).' },
-      PAUSE: { description: 'The user paused the torrent.' },
-      RESUME: { description: 'The user resumed the torrent.' },
-      STOP: { description: 'The user or the session stops the torrent for good.' },
-    },
-    delays: {
-      redialInterval: { description: 'How often candidates whose back-off has passed are dialled again; back-off is counted in these rounds.' },
-      stopGrace: { description: 'How long the final stopped announce may take before we stop anyway.' },
-    },
-    guards: {
-      allVerified: 'Every piece has passed its hash check.',
-      completedMeanwhile: 'Every piece is verified now, but `completed` was not announced yet (the last piece came in while paused).',
-      hasRoom: 'Fewer peer connections than maxPeers.',
-      isKnownPeer: 'The closed peer is one this torrent spawned.',
-    },
-  },
+  meta: torrentMachineMeta,
   context: ({ input }) => ({
     pieceCount: input.pieceCount,
     maxPeers: input.maxPeers,
@@ -268,7 +257,6 @@ export const torrentMachine = setup({
   initial: 'checking',
   on: {
     PEERS_DISCOVERED: { actions: 'addCandidates', description: 'Remember the addresses; they are dialled once the torrent is active.' },
-    PEER_CLOSED: { guard: 'isKnownPeer', actions: 'forgetPeer', description: 'Forget the peer and note whether its endpoint failed.' },
     INCOMING_PEER: { actions: 'rejectIncoming', description: 'Not active (checking, paused, stopping): refuse the connection.' },
     STOP: { target: '.stopping', description: 'Stop from any state: close peers and say goodbye to trackers.' },
   },
@@ -374,6 +362,7 @@ export const torrentMachine = setup({
       entry: 'closeAllPeers',
       on: {
         RESUME: { target: 'active', description: 'Back to the swarm: re-route, re-announce and dial again.' },
+        PEER_CLOSED: { guard: 'isKnownPeer', actions: 'forgetPausedPeer', description: 'A peer closed by the pause: forgotten without back-off, so RESUME dials it at once.' },
         PIECE_VERIFIED: { actions: ['countVerified', 'banCulprits'], description: 'A piece that was in flight when we paused still counts (and its verdict).' },
       },
     },

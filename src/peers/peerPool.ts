@@ -95,16 +95,18 @@ export class PeerPool {
 
   /**
    * Records the end of a connection or a failed dial. A connection that worked resets the
-   * back-off; a failure doubles it, and too many failures forget the address.
+   * back-off; a failure doubles it, and too many failures forget the address. Without
+   * `backOff` (we closed it ourselves) the address may be dialled again at once.
    */
-  markClosed(p: PeerEndpoint, failed: boolean, now: number): void {
+  markClosed(p: PeerEndpoint, failed: boolean, now: number, backOff = true): void {
     const key = endpointKey(p);
     const c = this.candidates.get(key);
     if (!c) return;
     c.connected = false;
-    if (!failed) {
-      c.failures = 0;
-      c.retryAt = now + this.options.retryBaseMs;
+    if (!failed || !backOff) {
+      // `backOff` false: we closed a working connection ourselves (pause): dial again at once
+      if (!failed) c.failures = 0;
+      c.retryAt = backOff ? now + this.options.retryBaseMs : now;
       return;
     }
     c.failures++;

@@ -191,8 +191,12 @@ describe('torrent machine', () => {
     expect(t.emitted.at(-1)).toEqual({ type: 'storageFailed', message: 'cannot write /x: ENOSPC (no space left on device)' });
     expect(t.got('127.0.0.2:6881')).toEqual(['CLOSE']);
     expect(t.actor.getSnapshot().context.verified).toBe(1);
+    t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.2:6881', endpoint: ep(2), failed: false });
+    const dials = t.emitted.filter((e) => e.type === 'dial').length;
     t.actor.send({ type: 'RESUME' });
     expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
+    // closed by our own pause: dialled again at once, no back-off
+    expect(t.emitted.filter((e) => e.type === 'dial')).toHaveLength(dials + 1);
     t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: EROFS' });
     t.actor.send({ type: 'STOP' });
     expect(t.actor.getSnapshot().status).toBe('done');

@@ -85,7 +85,9 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
     },
     now,
   );
-  const upload = new UploadFlow(storage.right, have, new RateMeter(), now, (_p, m) => misbehaved.push(m));
+  /** Pieces the upload flow found unreadable, with why. */
+  const lost: { index: number; message: string }[] = [];
+  const upload = new UploadFlow(storage.right, have, new RateMeter(), now, (_p, m) => misbehaved.push(m), (index, e) => lost.push({ index, message: e.message }));
 
   /** A connected peer that has every piece (or `pieces`), handshake done, not yet unchoking us. */
   const addPeer = (
@@ -164,6 +166,9 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
     clock,
     verified,
     outcomes,
+    lost,
+    /** Where the torrent's single file lives. */
+    filePath: join(dir, options.seed === true ? 'src' : 'out', 'f.bin'),
     misbehaved,
     addPeer,
     unchokeUs,
