@@ -15,6 +15,7 @@ export interface BanView {
  */
 export class BanList implements BanView {
   private readonly reasons = new Map<string, string>();
+  private readonly listeners = new Set<(ip: string, reason: string) => void>();
 
   constructor(private readonly max = MAX_BANS) {}
 
@@ -26,7 +27,14 @@ export class BanList implements BanView {
       this.reasons.delete(oldest);
     }
     this.reasons.set(ip, reason);
+    for (const l of [...this.listeners]) l(ip, reason);
     return true;
+  }
+
+  /** Calls `listener` for every new ban (e.g. so other torrents close that IP's connections); returns the unsubscribe. */
+  onBan(listener: (ip: string, reason: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   has(ip: string): boolean {

@@ -73,6 +73,8 @@ export class PeerPool {
     if (n <= 0) return out;
     for (const c of this.candidates.values()) {
       if (c.connected || c.retryAt > now) continue;
+      // banned since it was added (maybe by another torrent of the session)
+      if (this.bans.has(c.ip)) continue;
       c.connected = true;
       out.push({ ip: c.ip, port: c.port });
       if (out.length >= n) break;
@@ -83,7 +85,7 @@ export class PeerPool {
   /** How many candidates could be dialled now. */
   dialable(now: number): number {
     let n = 0;
-    for (const c of this.candidates.values()) if (!c.connected && c.retryAt <= now) n++;
+    for (const c of this.candidates.values()) if (!c.connected && c.retryAt <= now && !this.bans.has(c.ip)) n++;
     return n;
   }
 

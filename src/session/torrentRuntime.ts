@@ -215,6 +215,9 @@ export class TorrentRuntime implements TorrentHandle {
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });
     actor.on('*', (e) => this.onTorrentEmitted(e as TorrentEmitted));
+    // a ban by any torrent of the session also ends this torrent's connections from that IP
+    const unwatchBans = this.host.bans?.onBan((ip, reason) => this.peers.closeIp(ip, `banned: ${reason}`));
+    if (unwatchBans !== undefined) actor.subscribe({ complete: unwatchBans, error: unwatchBans });
     // slow trackers' requests may outlive the announce that started them: end them with the torrent
     actor.subscribe({ complete: () => tieredAnnounce.close(), error: () => tieredAnnounce.close() });
     actor.subscribe({

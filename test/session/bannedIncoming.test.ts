@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { Session } from '../../src/session/session.js';
+import type { TorrentEvent } from '../../src/session/types.js';
 import { decodeHandshake, encodeHandshake } from '../../src/wire/index.js';
 import { RawConnection } from '../support/rawPeer.js';
 import { writeSample } from '../support/sampleContent.js';
@@ -25,6 +26,7 @@ describe('session ban list', () => {
   let dir: string;
   let metainfo: Metainfo;
   let session: Session;
+  const events: TorrentEvent[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-bans-'));
@@ -37,6 +39,7 @@ describe('session ban list', () => {
     session = s.right;
     const t = await session.add({ metainfo, downloadDir: join(dir, 'src'), skipCheck: true, useTrackers: false });
     if (E.isLeft(t)) throw new Error(t.left);
+    t.right.events$.subscribe((e) => events.push(e));
     await t.right.completed;
   });
   afterAll(async () => {
@@ -55,5 +58,13 @@ describe('session ban list', () => {
     const reply = decodeHandshake(await welcome.read(68));
     expect(E.isRight(reply) && Buffer.from(reply.right.infoHash).equals(Buffer.from(metainfo.infoHash))).toBe(true);
     welcome.socket.destroy();
+  });
+
+  it('a ban ends connections already open from that IP (a ban by any torrent holds for all)', async () => {
+    const peer = await handshakeFrom('127.0.0.7', session.port, metainfo);
+    await peer.read(68); // connected: our handshake came back
+    expect(session.ban('127.0.0.7', 'sent bad blocks for another torrent')).toBe(true);
+    await peer.closed;
+    expect(events).toContainEqual({ type: 'peerClosed', id: expect.stringMatching(/^127\.0\.0\.7:/), reason: 'banned: sent bad blocks for another torrent' });
   });
 });
