@@ -48,7 +48,9 @@ export interface TorrentHandle {
   readonly events$: Observable<TorrentEvent>;
   /**
    * Resolves when the torrent machine reaches seeding (every piece verified; at once if the
-   * data was already complete); rejects on a fatal error or a stop before that.
+   * data was already complete); rejects on a fatal error or a stop before that, and when the
+   * download folder fails (full, read-only): the torrent is paused then, with verified data
+   * kept, and `resume()` carries on (watch `events$` for `completed`).
    */
   readonly completed: Promise<void>;
   pause(): void;
