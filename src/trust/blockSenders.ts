@@ -60,6 +60,14 @@ export class BlockSenders {
     return only === 0 ? undefined : this.ips[only];
   }
 
+  /** Piece `index` left flight and nobody needs its senders: release them without allocating. */
+  drop(index: number): void {
+    const slots = this.pieces.get(index);
+    if (slots === undefined) return;
+    this.pieces.delete(index);
+    for (let b = 0; b < slots.length; b++) if (slots[b] !== 0) this.release(slots[b]!);
+  }
+
   /** Piece `index` left flight: its senders, compacted, and its slots released. */
   take(index: number): PieceSenders {
     const slots = this.pieces.get(index);

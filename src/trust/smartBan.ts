@@ -94,7 +94,7 @@ export class SmartBan {
    * failed copy, a block different from the good one. Everyone else is cleared.
    */
   piecePassed(index: number, digests: Uint8Array | undefined): readonly Culprit[] {
-    this.senders.take(index);
+    this.senders.drop(index);
     const list = this.failed.get(index);
     if (list === undefined) return NONE;
     this.failed.delete(index);
@@ -115,7 +115,7 @@ export class SmartBan {
 
   /** Piece `index` is dropped without a verdict (a local failure made its check impossible). */
   forget(index: number): void {
-    this.senders.take(index);
+    this.senders.drop(index);
   }
 
   /** Failed copies held now (for tests and diagnostics). */
