@@ -41,6 +41,11 @@ describe('BlockSenders', () => {
       if (i % 4 === 3) s.take(2);
     }
     expect(s.ipsInUse).toBe(0);
+    s.record(5, 0, 2, 'x');
+    s.record(5, 1, 2, 'y');
+    s.drop(5);
+    expect(s.ipsInUse).toBe(0);
+    expect(s.piecesInFlight).toBe(0);
   });
 });
 
