@@ -35,6 +35,8 @@ export interface TransferPlan {
   readonly mode: OutputMode;
   readonly verbose: boolean;
   readonly tracePath?: string;
+  /** Serve the live inspector on 127.0.0.1 at this port (0: any free one). */
+  readonly inspectPort?: number;
 }
 
 type Outcome =
@@ -71,6 +73,13 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
     const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom });
     if (E.isLeft(started)) return fail(started.left);
     session = started.right;
+    if (plan.inspectPort !== undefined) {
+      const inspector = await session.inspect({ port: plan.inspectPort, torrent: metainfo.infoHashHex });
+      if (E.isLeft(inspector)) return fail(inspector.left);
+      // the URL carries the token: it goes to the user's terminal only (stderr, or the JSON stream)
+      if (plan.mode === 'json') io.out.write(`${JSON.stringify({ type: 'inspector', url: inspector.right.url })}\n`);
+      else io.err.write(`inspector: ${inspector.right.url}\n`);
+    }
     const dir = resolve(plan.dir);
     const added = await session.add({
       metainfo,
