@@ -134,13 +134,21 @@ describe('live inspector page during a real download', () => {
       );
       await screenshot(page, 'inspector-live-complete');
       const highlights = await page.evaluate(() => (window as unknown as { highlights: string[][] }).highlights);
-      console.log(JSON.stringify(highlights.map((h) => h.filter((x) => /peerChoking__|amInterested__|^s_(connecting|handshaking|closed)$/.test(x)))));
-      const unchokedAt = highlights.findIndex((h) => h.includes('s_active__peerChoking__unchoked'));
-      expect(unchokedAt).toBeGreaterThanOrEqual(0);
-      expect(highlights.slice(unchokedAt + 1).some((h) => !h.includes('s_active__amInterested__interested'))).toBe(true);
+      // the watched peer's diagram went choked -> unchoked (while we were interested) -> not interested
+      const choked = highlights.findIndex((h) => h.includes('s_active__peerChoking__choking'));
+      const unchoked = highlights.findIndex((h, i) => i > choked && h.includes('s_active__peerChoking__unchoked') && h.includes('s_active__amInterested__interested'));
+      const done = highlights.findIndex((h, i) => i > unchoked && !h.includes('s_active__amInterested__interested'));
+      expect({ choked, unchoked, done }).toEqual({ choked: expect.any(Number), unchoked: expect.any(Number), done: expect.any(Number) });
+      expect(choked).toBeGreaterThanOrEqual(0);
+      expect(unchoked).toBeGreaterThan(choked);
+      expect(done).toBeGreaterThan(unchoked);
       // the transition from choked to unchoked is listed, with the wire message behind it
+      await page.click('#only-selected');
       const transitions = await page.$$eval('#transitions tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
-      expect(transitions.length).toBeGreaterThan(0);
+      expect(transitions.every((t) => t[1] === watched)).toBe(true);
+      const unchoke = transitions.find((t) => t[2] === 'PEER_UNCHOKE');
+      expect(unchoke?.[3]).toBe('wire: unchoke');
+      expect(unchoke?.[4]).toMatch(/peerChoking\.unchoked/);
       expect(pageErrors).toEqual([]);
       expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'seed', 'content')));
       await page.close();

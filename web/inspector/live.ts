@@ -25,7 +25,7 @@ interface Message {
   readonly snapshots?: readonly SnapshotJson[];
 }
 
-const MAX_STEPS = 300;
+const MAX_STEPS = 2000;
 const mib = (n: number): string => `${(n / 1048576).toFixed(2)} MiB/s`;
 
 /** Follows a running session over Server-Sent Events (`events`, relative to the page's token URL). */
@@ -81,11 +81,14 @@ export function startLive(renderer: Renderer, connection: HTMLElement): void {
       machines.clear();
       for (const mc of snapshot.machines) machines.set(mc.actor, mc);
     }
+    const fresh: Step[] = [];
     for (const s of m.steps) {
       if (!mine(s.torrent)) continue;
-      steps.push({ time: s.at, actor: s.actor, machine: s.machine, event: s.event, cause: s.cause, value: s.value, status: s.status });
+      fresh.push({ time: s.at, actor: s.actor, machine: s.machine, event: s.event, cause: s.cause, value: s.value, status: s.status });
       machines.set(s.actor, { actor: s.actor, machine: s.machine, value: s.value, status: s.status });
     }
+    steps.push(...fresh);
+    renderer.play(fresh);
     if (steps.length > MAX_STEPS) steps.splice(0, steps.length - MAX_STEPS);
     dropped += m.dropped;
     if (!dirty) {

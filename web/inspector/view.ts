@@ -32,6 +32,11 @@ const eventText = (e: Step['event']): string => {
   return `${e.type} {${shown}}`;
 };
 
+/** How long each queued state of the selected machine stays highlighted (live mode). */
+const STEP_DWELL_MS = 150;
+/** Most queued states; older ones are skipped so the diagram never lags far behind. */
+const MAX_QUEUED = 8;
+
 const PIECE_COLOURS: Record<string, string> = { v: '#2e7d32', c: '#9ccc65', p: '#fbc02d', r: '#90caf9', f: '#d32f2f' };
 
 /** Draws a {@link View}; the selected machine's diagram is highlighted live. */
@@ -42,6 +47,10 @@ export class Renderer {
   followSteps = false;
   private readonly diagram = new Diagram($('diagram'));
   private last: View | undefined;
+  /** Live: states of the selected machine still to show, one per {@link STEP_DWELL_MS}, so quick successions stay visible. */
+  private readonly queue: { readonly actor: string; readonly machine: string; readonly value: unknown }[] = [];
+  private playing: ReturnType<typeof setTimeout> | undefined;
+  private lastQueued = '';
   /** Live: wall-clock times; trace: ms since the trace began. */
   constructor(private readonly timeText: (t: number) => string) {
     $<HTMLInputElement>('only-selected').addEventListener('change', (e) => {
@@ -50,9 +59,46 @@ export class Renderer {
     });
   }
 
+  /**
+   * Live: the selected machine took these steps since the last update; the diagram walks through
+   * them (quickly when many are waiting) instead of jumping to the last one.
+   */
+  play(steps: readonly Step[]): void {
+    for (const s of steps) {
+      if (s.actor !== this.selected) continue;
+      // steps that left the state as it was (traffic, timers re-armed) would only hold the queue up
+      const text = JSON.stringify(s.value);
+      if (text === this.lastQueued) continue;
+      this.lastQueued = text;
+      this.queue.push({ actor: s.actor, machine: s.machine, value: s.value });
+    }
+    if (this.queue.length > MAX_QUEUED) this.queue.splice(0, this.queue.length - MAX_QUEUED);
+    if (this.playing === undefined) this.next();
+  }
+
+  private next(): void {
+    const item = this.queue.shift();
+    if (item === undefined || item.actor !== this.selected) {
+      this.playing = undefined;
+      if (item !== undefined) this.queue.length = 0;
+      return;
+    }
+    this.showState(item.actor, item.machine, item.value);
+    this.playing = setTimeout(() => this.next(), STEP_DWELL_MS);
+  }
+
+  private showState(actor: string, machine: string, value: unknown): void {
+    const state = $('current-state');
+    state.textContent = describeStateValue(value);
+    state.dataset.actor = actor;
+    this.diagram.show(machine, value);
+  }
+
   select(actor: string): void {
     this.selected = actor;
     this.followSteps = false;
+    this.queue.length = 0;
+    this.lastQueued = '';
     if (this.last) this.render(this.last);
   }
 
@@ -94,10 +140,8 @@ export class Renderer {
     if (sel === undefined) return;
     const title = $('diagram-title');
     title.textContent = `${sel.actor} — ${sel.machine} machine${sel.status === 'active' ? '' : ` (${sel.status})`}`;
-    const state = $('current-state');
-    state.textContent = describeStateValue(sel.value);
-    state.dataset.actor = sel.actor;
-    this.diagram.show(sel.machine, sel.value);
+    // while queued steps of this machine are being shown, they end on its latest state anyway
+    if (this.playing === undefined) this.showState(sel.actor, sel.machine, sel.value);
   }
 
   private transitions(v: View, currentStep: number | undefined): void {
