@@ -218,8 +218,8 @@ export class Renderer {
       let colour = PIECE_COLOURS[c];
       if (colour === undefined) {
         // missing: darker when fewer peers have it (black: nobody)
-        const a = v.availability[i] ?? 0;
-        const g = Math.round(60 + 170 * Math.min(1, a / maxAvail));
+        const a = v.availability[i];
+        const g = a === undefined ? 200 : Math.round(60 + 170 * Math.min(1, a / maxAvail)); // traces do not record availability
         colour = `rgb(${g},${g},${g})`;
       }
       ctx.fillStyle = colour;

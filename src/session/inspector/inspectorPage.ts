@@ -20,11 +20,11 @@ export function inspectorPage(mode: 'live' | 'trace', title: string): string {
   <div id="connection" data-state="connecting">connecting…</div>
 </header>
 <section id="timeline" hidden>
-  <button id="tl-first" title="first step">⏮</button>
+  <button id="tl-first" title="first step">|◀</button>
   <button id="tl-back" title="step back">◀</button>
   <input id="tl-slider" type="range" min="0" max="0" value="0">
   <button id="tl-forward" title="step forward">▶</button>
-  <button id="tl-last" title="last step">⏭</button>
+  <button id="tl-last" title="last step">▶|</button>
   <span id="tl-position"></span>
   <select id="tl-jump"><option value="">jump to…</option></select>
   <div id="tl-verdict"></div>
