@@ -37,6 +37,8 @@ export interface TraceTimeline {
   readonly pieceCount: number;
   /** Client names by peer actor, from their recorded handshakes. */
   readonly clients: Readonly<Record<string, string>>;
+  /** By peer actor: `outgoing` (we dialed it) or `incoming`, from its recorded input. */
+  readonly directions: Readonly<Record<string, 'outgoing' | 'incoming'>>;
   readonly steps: readonly TimelineStep[];
   readonly markers: readonly TimelineMarker[];
   readonly trackers: readonly { readonly t: number; readonly phase: string; readonly event: string; readonly peers?: number; readonly message?: string }[];
@@ -61,11 +63,14 @@ export async function buildTraceTimeline(path: string): Promise<E.Either<string,
   const actors = new Map<number, ActorInfo>();
   const trackers: TraceTimeline['trackers'][number][] = [];
   let pieceCount = 0;
+  const directions: Record<string, 'outgoing' | 'incoming'> = {};
   const header = await readTrace(path, (line) => {
     if (line.kind === 'actor') {
       const name = line.parent === null ? 'torrent' : (line.systemId ?? line.id);
       actors.set(line.actor, { name });
       if (line.machine === 'torrent') pieceCount = Number(asRecord(line.input).pieceCount ?? 0) || 0;
+      const outgoing = asRecord(line.input).outgoing;
+      if (line.machine === 'peer' && typeof outgoing === 'boolean') directions[name] = outgoing ? 'outgoing' : 'incoming';
     } else if (line.kind === 'tracker') {
       const l: TrackerLine = line;
       trackers.push({ t: l.t, phase: l.phase, event: l.event, ...(l.peers !== undefined ? { peers: l.peers } : {}), ...(l.message !== undefined ? { message: l.message } : {}) });
@@ -111,6 +116,7 @@ export async function buildTraceTimeline(path: string): Promise<E.Either<string,
     infoHash: header.right.infoHash ?? '',
     pieceCount,
     clients,
+    directions,
     steps,
     markers,
     trackers,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -12,13 +12,16 @@ import { openTraceRecorder } from '../../src/trace/traceRecorder.js';
 import { replayTrace, type ReplayedStep } from '../../src/trace/traceReplay.js';
 import { buildTraceTimeline } from '../../src/trace/traceTimeline.js';
 import { launchChromium, screenshot } from '../support/browser.js';
-import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
+import { startLibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
 import { mktorrentSample } from '../support/mktorrentSample.js';
+import { corruptPieces } from '../support/pieceCorruption.js';
+import { startStatorrentPeer } from '../support/statorrentPeer.js';
 
 /**
- * The trace viewer on a real recording: a download from a libtorrent seeder on 127.0.0.2 is
- * traced, then the page steps through it in headless Chromium; at every position it must show
- * the state `statorrent trace replay --steps` reports for the same step.
+ * The trace viewer on a real recording: a download from a libtorrent seeder on 127.0.0.2 and a
+ * statorrent peer on 127.0.0.4 that serves corrupted even pieces is traced (so the trace holds
+ * failed pieces and a ban), then the page steps through it in headless Chromium; at every
+ * position it must show the state `statorrent trace replay --steps` reports for the same step.
  */
 describe('trace viewer', () => {
   let dir: string;
@@ -31,13 +34,25 @@ describe('trace viewer', () => {
     dir = await mkdtemp(join(tmpdir(), 'st-traceview-'));
     const torrentPath = join(dir, 'content.torrent');
     const metainfo: Metainfo = await mktorrentSample(join(dir, 'seed', 'content'), torrentPath, { pieceLengthLog2: 15 });
-    const [seeder, b] = await Promise.all([startLibtorrentSwarmPeer(torrentPath, join(dir, 'seed'), { ip: '127.0.0.2' }), launchChromium()]);
+    const bad = join(dir, 'liar');
+    await cp(join(dir, 'seed'), bad, { recursive: true });
+    await corruptPieces(metainfo, bad, Array.from({ length: metainfo.pieceCount }, (_, i) => i).filter((i) => i % 2 === 0));
+    const [seeder, liar, b] = await Promise.all([
+      startLibtorrentSwarmPeer(torrentPath, join(dir, 'seed'), { ip: '127.0.0.2', uploadRate: 600_000 }),
+      startStatorrentPeer({ metainfo, downloadDir: bad, skipCheck: true, useTrackers: false }, '127.0.0.4'),
+      launchChromium(),
+    ]);
     browser = b;
     tracePath = join(dir, 'run.jsonl');
     try {
-      await recordDownload(metainfo, join(dir, 'out'), tracePath, seeder);
+      await liar.handle.completed;
+      await recordDownload(metainfo, join(dir, 'out'), tracePath, [
+        { ip: seeder.ip, port: seeder.port },
+        { ip: '127.0.0.4', port: liar.session.port },
+      ]);
     } finally {
       await seeder.stop();
+      await liar.close();
     }
     const report = await replayTrace(tracePath, { onStep: (s) => replayed.push(s) });
     if (E.isLeft(report) || !report.right.ok) throw new Error(`the recorded trace does not replay: ${JSON.stringify(report)}`);
@@ -100,6 +115,17 @@ describe('trace viewer', () => {
     await expectStep(close!.step + 1);
     expect(replayed[close!.step]!.machine).toBe('peer');
     expect(await page.$eval('#current-state', (e) => e.textContent)).toBe('closed');
+    // jump to a piece's failure: the torrent machine's PIECE_FAILED, the piece red on the map
+    const failure = timeline.right.markers.find((m) => m.kind === 'pieceFailed');
+    expect(failure).toBeDefined();
+    await page.select('#tl-jump', String(failure!.step + 1));
+    await expectStep(failure!.step + 1);
+    const failedStep = replayed[failure!.step]!;
+    expect(failedStep.event.type).toBe('PIECE_FAILED');
+    const newest = await page.$eval('#transitions tbody tr', (tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? ''));
+    expect(newest[2]).toMatch(/^PIECE_FAILED/);
+    expect(Number(await page.$eval('#piece-summary', (e) => e.getAttribute('data-failed')))).toBeGreaterThan(0);
+    await screenshot(page, 'trace-viewer-piece-failed');
     // the last step: every piece the torrent machine verified shows on the piece map
     await page.click('#tl-last');
     await expectStep(replayed.length);
@@ -112,13 +138,13 @@ describe('trace viewer', () => {
 });
 
 /** Downloads with the trace recorder attached, then stops the session (peers close: in the trace). */
-async function recordDownload(metainfo: Metainfo, out: string, tracePath: string, seeder: LibtorrentSwarmPeer): Promise<void> {
+async function recordDownload(metainfo: Metainfo, out: string, tracePath: string, peers: readonly { ip: string; port: number }[]): Promise<void> {
   const rec = await openTraceRecorder(tracePath, { infoHash: metainfo.infoHashHex, name: metainfo.name });
   if (E.isLeft(rec)) throw new Error(rec.left);
   const session = await Session.start({ port: 0, host: '127.0.0.1' });
   if (E.isLeft(session)) throw new Error(session.left);
   try {
-    const t = await session.right.add({ metainfo, downloadDir: out, useTrackers: false, peers: [{ ip: seeder.ip, port: seeder.port }], inspect: rec.right.inspect, onWire: rec.right.onWire });
+    const t = await session.right.add({ metainfo, downloadDir: out, useTrackers: false, peers, inspect: rec.right.inspect, onWire: rec.right.onWire });
     if (E.isLeft(t)) throw new Error(t.left);
     await t.right.completed;
   } finally {

@@ -17,6 +17,7 @@ export class Diagram {
     if (machine !== this.machine) {
       this.machine = machine;
       this.byId.clear();
+      this.shown = '';
       this.host.textContent = 'loading diagram…';
       this.loading = fetch(`diagrams/${encodeURIComponent(machine)}.svg`)
         .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`no diagram for ${machine}`))))
@@ -35,7 +36,12 @@ export class Diagram {
     void this.loading.then(() => this.highlight(value));
   }
 
+  private shown = '';
+
   private highlight(value: unknown): void {
+    const key = JSON.stringify(value);
+    if (key === this.shown) return;
+    this.shown = key;
     const current = new Set(activePaths(value).map((p) => `s_${p.join('__').replace(/[^A-Za-z0-9_]/g, '_')}`));
     for (const [id, g] of this.byId) {
       const on = current.has(id);

@@ -6,6 +6,7 @@ interface TimelineJson {
   readonly infoHash: string;
   readonly pieceCount: number;
   readonly clients: Readonly<Record<string, string>>;
+  readonly directions: Readonly<Record<string, string>>;
   readonly steps: readonly { t: number; actor: string; machine: string; event: Step['event']; cause: StepCause; value: unknown; status: string }[];
   readonly markers: readonly { step: number; kind: string; label: string }[];
   readonly trackers: readonly { t: number; phase: string; event: string; peers?: number; message?: string }[];
@@ -86,7 +87,7 @@ export async function startTrace(renderer: Renderer, connection: HTMLElement): P
       peers.push({
         id: m.actor,
         client: tl.clients[m.actor] ?? '',
-        source: '',
+        source: tl.directions[m.actor] ?? '',
         amChoking: !flag('amChoking', 'unchoked'),
         amInterested: flag('amInterested', 'interested'),
         peerChoking: !flag('peerChoking', 'unchoked'),

@@ -51,6 +51,14 @@ export class Renderer {
   private readonly queue: { readonly actor: string; readonly machine: string; readonly value: unknown }[] = [];
   private playing: ReturnType<typeof setTimeout> | undefined;
   private lastQueued = '';
+  /** What each panel last drew: a panel whose input did not change is not redrawn (the page stays cheap). */
+  private readonly drawn = new Map<string, string>();
+
+  private changed(panel: string, key: string): boolean {
+    if (this.drawn.get(panel) === key) return false;
+    this.drawn.set(panel, key);
+    return true;
+  }
   /** Live: wall-clock times; trace: ms since the trace began. */
   constructor(private readonly timeText: (t: number) => string) {
     $<HTMLInputElement>('only-selected').addEventListener('change', (e) => {
@@ -111,7 +119,7 @@ export class Renderer {
     this.peers(v.peers);
     this.pieces(v);
     const list = $('trackers');
-    list.replaceChildren(
+    if (this.changed('trackers', JSON.stringify(v.trackers.at(-1) ?? null) + v.trackers.length)) list.replaceChildren(
       ...v.trackers
         .slice(-20)
         .reverse()
@@ -125,7 +133,7 @@ export class Renderer {
 
   private machines(v: View): void {
     const ul = $('machines');
-    ul.replaceChildren(
+    if (this.changed('machines', `${this.selected}|${v.machines.map((m) => `${m.actor}:${m.status}`).join()}`)) ul.replaceChildren(
       ...v.machines.map((m) => {
         const li = document.createElement('li');
         li.textContent = `${m.actor} (${m.machine})`;
@@ -145,9 +153,11 @@ export class Renderer {
   }
 
   private transitions(v: View, currentStep: number | undefined): void {
+    const steps = this.onlySelected ? v.steps.filter((s) => s.actor === this.selected) : v.steps;
+    const newest = steps.at(-1);
+    if (!this.changed('transitions', `${steps.length}|${newest?.time}|${newest?.actor}|${newest?.event.type}|${v.dropped}|${currentStep}|${this.onlySelected}|${this.selected}`)) return;
     const body = ($('transitions') as HTMLTableElement).tBodies[0]!;
     const rows: HTMLTableRowElement[] = [];
-    const steps = this.onlySelected ? v.steps.filter((s) => s.actor === this.selected) : v.steps;
     for (let i = steps.length - 1; i >= 0 && rows.length < 100; i--) {
       const s = steps[i]!;
       const tr = document.createElement('tr');
@@ -170,6 +180,7 @@ export class Renderer {
   }
 
   private peers(peers: readonly Peer[]): void {
+    if (!this.changed('peers', `${this.selected}|${JSON.stringify(peers)}`)) return;
     const body = ($('peers') as HTMLTableElement).tBodies[0]!;
     body.replaceChildren(
       ...peers.map((p) => {
@@ -196,12 +207,14 @@ export class Renderer {
   }
 
   private pieces(v: View): void {
+    if (!this.changed('pieces', `${v.pieceCount}|${v.pieceStates}|${v.availability.join()}`)) return;
     const n = v.pieceCount;
     const verified = [...v.pieceStates].filter((c) => c === 'v').length;
     const summary = $('piece-summary');
     const pct = n === 0 ? 0 : Math.floor((verified / n) * 1000) / 10;
     summary.textContent = `${verified}/${n} verified (${pct}%)`;
     summary.dataset.verified = String(verified);
+    summary.dataset.failed = String([...v.pieceStates].filter((c) => c === 'f').length);
     summary.dataset.total = String(n);
     const canvas = $<HTMLCanvasElement>('piece-map');
     const width = canvas.width;
