@@ -9,26 +9,33 @@ import { startInspectorServer, type InspectorServer } from '../../src/session/in
 import { Session } from '../../src/session/session.js';
 import { describeStateValue } from '../../src/trace/stateText.js';
 import { openTraceRecorder } from '../../src/trace/traceRecorder.js';
-import { replayTrace, type ReplayedStep } from '../../src/trace/traceReplay.js';
-import { buildTraceTimeline } from '../../src/trace/traceTimeline.js';
+import { replayTrace, type ReplayedStep, type ReplayReport } from '../../src/trace/traceReplay.js';
+import { buildTraceTimeline, type TraceTimeline } from '../../src/trace/traceTimeline.js';
 import { launchChromium, screenshot } from '../support/browser.js';
 import { startLibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
 import { mktorrentSample } from '../support/mktorrentSample.js';
 import { corruptPieces } from '../support/pieceCorruption.js';
 import { startStatorrentPeer } from '../support/statorrentPeer.js';
 
+/** A recorded trace with what `statorrent trace replay --steps` reports for it. */
+interface Recorded {
+  readonly path: string;
+  readonly steps: readonly ReplayedStep[];
+  readonly report: ReplayReport;
+}
+
 /**
- * The trace viewer on a real recording: a download from a libtorrent seeder on 127.0.0.2 and a
- * statorrent peer on 127.0.0.4 that serves corrupted even pieces is traced (so the trace holds
- * failed pieces and a ban), then the page steps through it in headless Chromium; at every
- * position it must show the state `statorrent trace replay --steps` reports for the same step.
+ * The trace viewer on real recordings, in headless Chromium: (1) a download from a libtorrent
+ * seeder on 127.0.0.2, stepped forward and back, each position showing the state `statorrent
+ * trace replay --steps` reports for the same step; (2) a download where a statorrent peer on
+ * 127.0.0.4 serves corrupted even pieces, to jump to a piece's failure.
  */
 describe('trace viewer', () => {
   let dir: string;
-  let tracePath: string;
   let browser: Browser | undefined;
-  let server: InspectorServer | undefined;
-  const replayed: ReplayedStep[] = [];
+  const servers: InspectorServer[] = [];
+  let honest: Recorded;
+  let lied: Recorded;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-traceview-'));
@@ -43,10 +50,10 @@ describe('trace viewer', () => {
       launchChromium(),
     ]);
     browser = b;
-    tracePath = join(dir, 'run.jsonl');
     try {
       await liar.handle.completed;
-      await recordDownload(metainfo, join(dir, 'out'), tracePath, [
+      honest = await record(metainfo, join(dir, 'out1'), join(dir, 'honest.jsonl'), [{ ip: seeder.ip, port: seeder.port }]);
+      lied = await record(metainfo, join(dir, 'out2'), join(dir, 'lied.jsonl'), [
         { ip: seeder.ip, port: seeder.port },
         { ip: '127.0.0.4', port: liar.session.port },
       ]);
@@ -54,92 +61,99 @@ describe('trace viewer', () => {
       await seeder.stop();
       await liar.close();
     }
-    const report = await replayTrace(tracePath, { onStep: (s) => replayed.push(s) });
-    if (E.isLeft(report) || !report.right.ok) throw new Error(`the recorded trace does not replay: ${JSON.stringify(report)}`);
   });
   afterAll(async () => {
-    await server?.close();
+    await Promise.all(servers.map((s) => s.close()));
     await browser?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('steps forward and back through the replayed steps, showing the states trace replay shows', async () => {
-    const timeline = await buildTraceTimeline(tracePath);
+  /** Serves `r`'s timeline and opens it; resolves once the page shows step 0. */
+  const open = async (r: Recorded): Promise<{ page: Page; timeline: TraceTimeline; errors: string[] }> => {
+    const timeline = await buildTraceTimeline(r.path);
     if (E.isLeft(timeline)) throw new Error(timeline.left);
-    expect(timeline.right.replay.ok).toBe(true);
-    expect(timeline.right.steps.length).toBe(replayed.length);
     const started = await startInspectorServer({ kind: 'trace', title: 'run.jsonl', timeline: timeline.right });
     if (E.isLeft(started)) throw new Error(started.left);
-    server = started.right;
-
+    servers.push(started.right);
     const page = await browser!.newPage();
     await page.setViewport({ width: 1400, height: 1100 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(server.url);
+    await page.goto(started.right.url);
     await page.waitForSelector('#tl-position[data-step="0"]');
+    return { page, timeline: timeline.right, errors };
+  };
+
+  /** Waits for position `n` and checks the page shows what replay reported for step n. */
+  const expectStep = async (page: Page, r: Recorded, n: number): Promise<void> => {
+    await page.waitForFunction((k: number) => document.getElementById('tl-position')!.dataset.step === String(k), {}, n);
+    const seen = await page.evaluate(() => ({
+      actor: document.getElementById('current-state')!.dataset.actor ?? '',
+      state: document.getElementById('current-state')!.textContent ?? '',
+    }));
+    const s = r.steps[n - 1]!;
+    expect(seen.state).toBe(describeStateValue(s.value));
+    // the machine shown is the one that stepped (peers are named by ip:port in both)
+    if (s.machine === 'peer') expect(seen.actor).toBe(s.id);
+  };
+
+  it('steps forward and back through the replayed steps, showing the states trace replay shows', async () => {
+    expect(honest.report.ok).toBe(true);
+    const { page, timeline, errors } = await open(honest);
+    expect(timeline.replay.ok).toBe(true);
+    expect(timeline.steps.length).toBe(honest.steps.length);
     expect(await page.$eval('#tl-verdict', (e) => e.getAttribute('data-ok'))).toBe('true');
-
-    const shown = async (): Promise<{ step: number; actor: string; state: string }> =>
-      page.evaluate(() => ({
-        step: Number(document.getElementById('tl-position')!.dataset.step),
-        actor: document.getElementById('current-state')!.dataset.actor ?? '',
-        state: document.getElementById('current-state')!.textContent ?? '',
-      }));
-    const expectStep = async (n: number): Promise<void> => {
-      await page.waitForFunction((k: number) => document.getElementById('tl-position')!.dataset.step === String(k), {}, n);
-      const s = replayed[n - 1]!;
-      const seen = await shown();
-      expect(seen.step).toBe(n);
-      expect(seen.state).toBe(describeStateValue(s.value));
-      // the machine shown is the one that stepped (peers are named by ip:port in both)
-      if (s.machine === 'peer') expect(seen.actor).toBe(s.id);
-    };
-
     // forward through the first steps one by one, each as replay reports it
-    const first = Math.min(40, replayed.length);
+    const first = Math.min(40, honest.steps.length);
     for (let n = 1; n <= first; n++) {
       await page.click('#tl-forward');
-      await expectStep(n);
+      await expectStep(page, honest, n);
     }
     await screenshot(page, 'trace-viewer-forward');
     // and back again: the same states, recomputed
     for (let n = first - 1; n >= first - 10; n--) {
       await page.click('#tl-back');
-      await expectStep(n);
+      await expectStep(page, honest, n);
     }
     // jump to the peer's close: the marker's step, the peer machine closed
-    const close = timeline.right.markers.find((m) => m.kind === 'peerClosed');
+    const close = timeline.markers.find((m) => m.kind === 'peerClosed');
     expect(close).toBeDefined();
     await page.select('#tl-jump', String(close!.step + 1));
-    await expectStep(close!.step + 1);
-    expect(replayed[close!.step]!.machine).toBe('peer');
+    await expectStep(page, honest, close!.step + 1);
+    expect(honest.steps[close!.step]!.machine).toBe('peer');
     expect(await page.$eval('#current-state', (e) => e.textContent)).toBe('closed');
-    // jump to a piece's failure: the torrent machine's PIECE_FAILED, the piece red on the map
-    const failure = timeline.right.markers.find((m) => m.kind === 'pieceFailed');
-    expect(failure).toBeDefined();
-    await page.select('#tl-jump', String(failure!.step + 1));
-    await expectStep(failure!.step + 1);
-    const failedStep = replayed[failure!.step]!;
-    expect(failedStep.event.type).toBe('PIECE_FAILED');
-    const newest = await page.$eval('#transitions tbody tr', (tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? ''));
-    expect(newest[2]).toMatch(/^PIECE_FAILED/);
-    expect(Number(await page.$eval('#piece-summary', (e) => e.getAttribute('data-failed')))).toBeGreaterThan(0);
-    await screenshot(page, 'trace-viewer-piece-failed');
     // the last step: every piece the torrent machine verified shows on the piece map
     await page.click('#tl-last');
-    await expectStep(replayed.length);
+    await expectStep(page, honest, honest.steps.length);
     const summary = await page.$eval('#piece-summary', (e) => ({ verified: e.getAttribute('data-verified'), total: e.getAttribute('data-total') }));
     expect(summary.verified).toBe(summary.total);
     await screenshot(page, 'trace-viewer-end');
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it("jumps to a piece's failure; the verdict is the replay's", async () => {
+    const { page, timeline, errors } = await open(lied);
+    expect(timeline.replay.ok).toBe(lied.report.ok);
+    expect(timeline.steps.length).toBe(lied.steps.length);
+    expect(await page.$eval('#tl-verdict', (e) => e.getAttribute('data-ok'))).toBe(String(lied.report.ok));
+    const failure = timeline.markers.find((m) => m.kind === 'pieceFailed');
+    expect(failure).toBeDefined();
+    await page.select('#tl-jump', String(failure!.step + 1));
+    await expectStep(page, lied, failure!.step + 1);
+    expect(lied.steps[failure!.step]!.event.type).toBe('PIECE_FAILED');
+    const newest = await page.$eval('#transitions tbody tr', (tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? ''));
+    expect(newest[2]).toMatch(/^PIECE_FAILED/);
+    expect(Number(await page.$eval('#piece-summary', (e) => e.getAttribute('data-failed')))).toBeGreaterThan(0);
+    await screenshot(page, 'trace-viewer-piece-failed');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
 
-/** Downloads with the trace recorder attached, then stops the session (peers close: in the trace). */
-async function recordDownload(metainfo: Metainfo, out: string, tracePath: string, peers: readonly { ip: string; port: number }[]): Promise<void> {
-  const rec = await openTraceRecorder(tracePath, { infoHash: metainfo.infoHashHex, name: metainfo.name });
+/** Downloads with the trace recorder attached, stops the session (peers close: in the trace), replays it. */
+async function record(metainfo: Metainfo, out: string, path: string, peers: readonly { ip: string; port: number }[]): Promise<Recorded> {
+  const rec = await openTraceRecorder(path, { infoHash: metainfo.infoHashHex, name: metainfo.name });
   if (E.isLeft(rec)) throw new Error(rec.left);
   const session = await Session.start({ port: 0, host: '127.0.0.1' });
   if (E.isLeft(session)) throw new Error(session.left);
@@ -151,4 +165,8 @@ async function recordDownload(metainfo: Metainfo, out: string, tracePath: string
     await session.right.close();
     await rec.right.close();
   }
+  const steps: ReplayedStep[] = [];
+  const report = await replayTrace(path, { onStep: (s) => steps.push(s) });
+  if (E.isLeft(report)) throw new Error(report.left);
+  return { path, steps, report: report.right };
 }
