@@ -6,6 +6,7 @@ import type { Bitfield } from '../pieces/bitfield.js';
 import { PieceState } from '../pieces/blockMap.js';
 import type { PiecePicker } from '../pieces/piecePicker.js';
 import type { RateMeter } from '../stats/rateMeter.js';
+import { stepCause } from '../trace/stepCause.js';
 import { actorFacts } from '../trace/xstateInternals.js';
 import {
   PIECE_CHARS,
@@ -17,7 +18,6 @@ import {
   type PeerSource,
   type TrackerActivity,
 } from './inspectorSource.js';
-import { stepCause } from '../trace/stepCause.js';
 import type { TorrentEvent } from './types.js';
 
 /** The data-plane record fields the inspector reads (whatever else a record holds). */
@@ -165,18 +165,16 @@ export class TorrentInspection implements InspectorSource {
       const value = values.get(r.id);
       if (value === undefined) continue; // its machine already finished
       const flag = (region: string, on: string): boolean => inState(value, region, on);
-      const rec = r as InspectedPeerRecord & { client?: string; snubbed?: boolean };
-      const snubbing = regionOf(value, 'snubbing');
       peers.push({
         id: r.id,
-        client: this.clients.get(r.id) ?? rec.client ?? '',
+        client: this.clients.get(r.id) ?? '',
         outgoing: r.outgoing,
         source: this.sourceOf(r),
         amChoking: !flag('amChoking', 'unchoked'),
         amInterested: flag('amInterested', 'interested'),
         peerChoking: !flag('peerChoking', 'unchoked'),
         peerInterested: flag('peerInterested', 'interested'),
-        snubbed: snubbing !== undefined ? inState(value, 'snubbing', 'snubbed') : rec.snubbed === true,
+        snubbed: flag('snubbing', 'snubbed'),
         downRate: r.down.rate(t),
         upRate: r.up.rate(t),
         pipeline: d.picker.outstanding(r.id),
