@@ -14,7 +14,7 @@ import { PiecePicker } from '../pieces/piecePicker.js';
 import { RateMeter } from '../stats/rateMeter.js';
 import { resumeCheck } from '../storage/resumeCheck.js';
 import { TorrentStorage } from '../storage/torrentStorage.js';
-import type { Culprit } from '../trust/smartBan.js';
+import { SmartBan, type Culprit } from '../trust/smartBan.js';
 import { createTieredAnnouncer } from '../tracker/client/tieredAnnouncer.js';
 import { TrackerTiers } from '../tracker/client/trackerTiers.js';
 import type { AnnounceEvent, AnnounceResponse } from '../tracker/types.js';
@@ -23,6 +23,7 @@ import type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHan
 import { TorrentPeers } from './torrentPeers.js';
 import { progressSnapshot, stateOf } from './torrentProgress.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
+import { TorrentInspection } from './torrentInspection.js';
 
 export type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
 
@@ -44,6 +45,8 @@ export class TorrentRuntime implements TorrentHandle {
   private readonly upTotal = new RateMeter();
   /** The torrent machine's actor (its system holds the peer, announce and choker actors). */
   readonly actor: TorrentActor;
+  /** Read-only views for the live inspector (`Session.inspect`); costs nothing until watched. */
+  readonly inspection: TorrentInspection;
   private verifiedBytes = 0;
   private checkedPieces = 0;
   private ticker: NodeJS.Timeout | undefined;
@@ -65,6 +68,7 @@ export class TorrentRuntime implements TorrentHandle {
     this.picker = new PiecePicker(m.pieceLength, m.totalLength);
     const now = (): number => Date.now();
     const records = new Map<string, PeerRecord>();
+    const smartBan = new SmartBan();
     const download = new DownloadFlow(this.picker, storage, this.have, records, this.downTotal, {
       pieceVerified: (i, culprits) => this.onPieceVerified(i, culprits),
       pieceFailed: (i, culprits) => {
@@ -73,7 +77,7 @@ export class TorrentRuntime implements TorrentHandle {
       },
       storageFailed: (message) => this.actor.send({ type: 'STORAGE_ERROR', message }),
       peerMisbehaved: (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }),
-    }, now);
+    }, now, smartBan);
     const upload = new UploadFlow(
       storage,
       this.have,
@@ -113,6 +117,21 @@ export class TorrentRuntime implements TorrentHandle {
     this.completed.catch(() => undefined); // callers may not listen; the error is also an event
     this.stopped$ = new Promise<void>((resolve) => (this.resolveStopped = resolve));
     this.actor = this.createActor();
+    this.inspection = new TorrentInspection({
+      infoHashHex: m.infoHashHex,
+      name: m.name,
+      pieceCount: m.pieceCount,
+      actor: this.actor,
+      records: this.peers.records,
+      picker: this.picker,
+      have: this.have,
+      downTotal: this.downTotal,
+      upTotal: this.upTotal,
+      manualPeers: options.peers ?? [],
+      suspicion: (ip) => smartBan.suspicionOf(ip),
+      now: () => Date.now(),
+    });
+    this.events$.subscribe((e) => this.inspection.onEvent(e));
     this.progress$ = new BehaviorSubject(this.snapshot());
   }
 

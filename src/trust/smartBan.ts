@@ -118,6 +118,13 @@ export class SmartBan {
     this.senders.drop(index);
   }
 
+  /** How many failed copies `ip` sent blocks of (for inspection; it is not blame). */
+  suspicionOf(ip: string): number {
+    let n = 0;
+    for (const list of this.failed.values()) for (const c of list) if (c.ips.includes(ip)) n++;
+    return n;
+  }
+
   /** Failed copies held now (for tests and diagnostics). */
   get failedCopies(): number {
     return this.copies;
