@@ -39,6 +39,8 @@ export function closeReasonFor(context: PeerContext, event: PeerEvent): CloseRea
     case 'PEER_HAVE_NONE':
       return { code: 'local', message: `peer announced its pieces more than ${context.maxAnnouncements} times` };
     default:
+      // the connection actor threw (a bug in the data plane): close this peer, not the torrent
+      if ((event.type as string).startsWith('xstate.error.actor')) return { code: 'local', message: 'connection failed inside statorrent' };
       return { code: 'handshakeTimeout', message: 'peer did not complete the handshake in time' };
   }
 }

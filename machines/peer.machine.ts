@@ -18,12 +18,10 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  * `active` has six parallel regions: the four BEP 3 flags (amChoking, amInterested,
  * peerChoking, peerInterested), snubbing, and extensions (BEP 10, see peer.extensions.ts).
  *
- * IO is the provided `connection` actor (invoked for the machine's whole life): it owns the
- * socket and wire stack, sends the events below to this machine and receives
- * {@link PeerCommand}s. Bits and counts live in cores the machine builds from its input's
- * shared ones and hands to its connection (`pieces`: the peer's bitfield, its share of
- * availability and the interesting count; `gate`: what the block path may do); the named
- * actions call them. Blocks never come here.
+ * IO is the provided `connection` actor (for the machine's whole life): it owns the socket and
+ * wire stack, sends the events below here and receives {@link PeerCommand}s. Bits and counts
+ * live in cores the machine builds and hands to its connection (`pieces`: the peer's bitfield,
+ * availability share, interesting count; `gate`: what the block path may do). No blocks here.
  *
  * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_*
  * (one per control message), ACTIVITY / DATA_RECEIVED (coalesced, ≤ 1 per second),
@@ -189,6 +187,7 @@ export const peerMachine = setup({
     id: CONNECTION,
     src: 'connection',
     input: ({ context }): ConnectionInput => ({ outgoing: context.outgoing, endpoint: context.endpoint, pieces: context.pieces, gate: context.gate }),
+    onError: { target: '.closed', actions: 'recordClose', description: 'The connection actor failed: close this peer only, never the whole torrent.' },
   },
   initial: 'connecting',
   on: {
@@ -380,6 +379,7 @@ export const peerMachine = setup({
               exit: ['markUnsnubbed', 'refill', 'notifyCandidacy'],
               on: {
                 DATA_RECEIVED: { target: 'waiting', actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'A block came after all: no longer snubbed.' },
+                REQUESTS_DRAINED: { target: 'idle', description: 'Its last block came with nothing more to ask: nothing to time.' },
                 PEER_CHOKE: { target: 'idle', description: 'It choked us: nothing is expected from it any more.' },
               },
             },

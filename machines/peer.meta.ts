@@ -44,7 +44,7 @@ export const peerMachineMeta = {
     PEX_DUE: { description: 'Raised by the machine itself pexFirst after negotiation, then every pexInterval, while both sides speak ut_pex.', bep: BEP11 },
   },
   delays: {
-    handshakeTimeout: { description: 'Connect plus both handshakes must finish within this, so a silent socket cannot hold a connection slot.' },
+    handshakeTimeout: { description: 'The connect, and then the handshake, must each finish within this, so a silent socket cannot hold a connection slot.' },
     keepAliveInterval: { description: 'How often we send a keep-alive; BEP 3 says they are generally sent every two minutes.', bep: 'BEP 3 · Peer protocol' },
     idleTimeout: { description: 'Two keep-alive periods of silence: the peer is gone.' },
     requestTimeout: { description: 'No block for this long while we wait on requests: the peer is snubbing us.' },

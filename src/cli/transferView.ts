@@ -129,7 +129,7 @@ export class TransferView {
       case 'trackerWarning':
         return `tracker warning: ${terminalText(e.message)}`;
       case 'banned':
-        return `banned ${e.ip} (sent data that failed the hash check)`;
+        return `banned ${e.ip}: ${terminalText(e.reason)}`;
       case 'checked':
         return verbose ? `checked the data on disk: ${e.verifiedPieces}/${this.pieceCount} pieces already there` : undefined;
       case 'announced': {
@@ -151,6 +151,8 @@ export class TransferView {
         return `peer ${e.id} dropped from the metadata exchange: ${terminalText(e.message)}`;
       case 'metadataFetched':
         return `metadata received: saved ${terminalText(e.torrentPath)}`;
+      case 'pieceLost':
+        return `warning: ${terminalText(e.message)}`;
       case 'completed':
       case 'stopped':
       case 'error':

@@ -55,6 +55,11 @@ export class MagnetTorrent implements TorrentHandle {
     );
   }
 
+  /** The inspector's view, once the torrent runs (not while fetching the metadata). */
+  get inspection(): TorrentRuntime['inspection'] | undefined {
+    return this.inner?.inspection;
+  }
+
   pause(): void {
     this.inner?.pause();
   }

@@ -2,10 +2,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import type { MagnetLink } from '../magnet/magnetLink.js';
 import { parseMagnet } from '../magnet/parseMagnet.js';
+import { BanList, type BanView } from '../peers/banList.js';
+import { parseIp } from '../peers/ipAddress.js';
 import { generatePeerId } from '../wire/index.js';
 import { MagnetTorrent, type MagnetRunOptions } from './magnetTorrent.js';
 import { findSavedTorrent } from './savedTorrent.js';
 import { readIncomingInfoHash } from './incomingHandshake.js';
+import type { InspectorServer } from './inspector/inspectorServer.js';
 import { TorrentRuntime, type TorrentHandle, type TorrentRunOptions } from './torrentRuntime.js';
 
 /** How a session listens and identifies itself. */
@@ -35,11 +38,13 @@ export interface MagnetAddOptions extends Omit<MagnetRunOptions, 'magnet'> {
 }
 
 /** What the session routes incoming connections to and stops. */
-type Running = TorrentHandle & Pick<TorrentRuntime, 'acceptIncoming' | 'stopped$'>;
+type Running = TorrentHandle & Pick<TorrentRuntime, 'acceptIncoming' | 'stopped$'> & { readonly inspection?: TorrentRuntime['inspection'] | undefined };
 
 export class Session {
   private readonly torrents = new Map<string, Running>();
   private readonly pending = new Set<Socket>();
+  private readonly banList = new BanList();
+  private readonly inspectors = new Set<InspectorServer>();
   private closing = false;
 
   private constructor(
@@ -101,6 +106,7 @@ export class Session {
     return {
       peerId: this.peerId,
       port: this.port,
+      bans: this.banList,
       ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
     };
   }
@@ -112,14 +118,46 @@ export class Session {
     });
   }
 
+  /** IPs banned in this session (by any torrent's smart ban); their connections are refused. */
+  get bans(): BanView {
+    return this.banList;
+  }
+
+  /**
+   * Bans `ip` for the rest of the session, as smart ban does for a proven liar: every torrent
+   * refuses and stops dialling it, and its connections are closed before their handshake.
+   * Connections already open stay until their torrent bans the IP itself. Returns false when
+   * it was banned already.
+   */
+  ban(ip: string, reason: string): boolean {
+    return this.banList.ban(parseIp(ip)?.ip ?? ip, reason);
+  }
+
   /** The torrents running now. */
   list(): readonly TorrentHandle[] {
     return [...this.torrents.values()];
   }
 
+  /**
+   * Serves the live inspector for this session's torrents (those running now and those added
+   * later) on 127.0.0.1: open the returned `url` (it carries an unguessable token) in a browser.
+   * Read-only; closed with the session. `torrent`: show only the torrent with this info hash.
+   */
+  async inspect(options: { readonly port?: number; readonly torrent?: string } = {}): Promise<E.Either<string, InspectorServer>> {
+    const { startInspectorServer } = await import('./inspector/inspectorServer.js');
+    const only = options.torrent?.toLowerCase();
+    const sources = () => [...this.torrents.values()].filter((t) => only === undefined || t.infoHashHex === only).flatMap((t) => (t.inspection !== undefined ? [t.inspection] : [])); // a magnet joins once its metadata is in
+    const title = only !== undefined ? (this.torrents.get(only)?.name ?? only) : 'session';
+    const server = await startInspectorServer({ kind: 'live', title, sources }, options.port !== undefined ? { port: options.port } : {});
+    if (E.isRight(server)) this.inspectors.add(server.right);
+    return server;
+  }
+
   /** Stops every torrent (announcing `stopped`) and the listener. */
   async close(): Promise<void> {
     this.closing = true;
+    await Promise.all([...this.inspectors].map((i) => i.close()));
+    this.inspectors.clear();
     for (const socket of this.pending) socket.destroy();
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -127,7 +165,9 @@ export class Session {
 
   private async onConnection(socket: Socket): Promise<void> {
     socket.on('error', () => undefined); // errors before the wire stack takes over are just closes
-    if (this.closing || this.pending.size >= MAX_PENDING_HANDSHAKES) {
+    const remote = socket.remoteAddress ?? '';
+    // a banned IP is refused before any of its bytes are read
+    if (this.closing || this.pending.size >= MAX_PENDING_HANDSHAKES || this.banList.has(parseIp(remote)?.ip ?? remote)) {
       socket.destroy();
       return;
     }

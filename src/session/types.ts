@@ -37,11 +37,17 @@ export type TorrentEvent =
   | { readonly type: 'peerClosed'; readonly id: string; readonly reason: string }
   | { readonly type: 'pieceVerified'; readonly index: number }
   | { readonly type: 'pieceFailed'; readonly index: number }
-  | { readonly type: 'banned'; readonly ip: string }
   /** A peer failed the metadata exchange (BEP 9: rejected, timed out, sent bad pieces or lying metadata); it was closed. */
   | { readonly type: 'peerPenalised'; readonly id: string; readonly reason: string; readonly message: string }
   /** The magnet link's metadata arrived and verified; it was saved as a .torrent at `torrentPath`. */
   | { readonly type: 'metadataFetched'; readonly name: string; readonly torrentPath: string }
+  /**
+   * A verified piece could not be read back while seeding (file truncated, replaced or
+   * unreadable): it is no longer offered to peers; a recheck finds what is left.
+   */
+  | { readonly type: 'pieceLost'; readonly index: number; readonly message: string }
+  /** A peer IP proven to have sent bad data, banned for the rest of the session. */
+  | { readonly type: 'banned'; readonly ip: string; readonly reason: string }
   | { readonly type: 'completed' }
   | { readonly type: 'error'; readonly message: string }
   | { readonly type: 'stopped' };
