@@ -111,6 +111,9 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     extra.push(e.right);
   }
   const useTrackers = values['no-trackers'] !== true;
+  const noPeers = 'needs at least one --peer';
+  // a magnet link's x.pe peers count as known peers: judged once it is parsed
+  if (!useTrackers && extra.length === 0 && !isMagnet(positionals[0]!)) return usage(`--no-trackers ${noPeers}`);
 
   const fail = (msg: string): number => {
     io.err.write(`statorrent peers: ${msg}\n`);
@@ -128,8 +131,7 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     if (E.isLeft(loaded)) return fail(loaded.left.message);
     m = loaded.right;
   }
-  // a magnet link's x.pe peers count as known peers
-  if (!useTrackers && extra.length === 0) return usage('--no-trackers needs at least one --peer');
+  if (!useTrackers && extra.length === 0) return usage(`--no-trackers ${noPeers} (or x.pe peers in the magnet link)`);
   const timeoutMs = Math.round(timeoutS * 1000);
   const peerId = generatePeerId();
 
