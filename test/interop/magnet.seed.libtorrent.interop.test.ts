@@ -6,6 +6,7 @@ import { decodeExtensionMessage, UT_METADATA } from '../../src/extensions/index.
 import { magnetLink } from '../../src/magnet/index.js';
 import type { WireMessage } from '../../src/wire/index.js';
 import { startLibtorrentMagnetLeecher, type LibtorrentMagnetLeecher } from '../support/libtorrentMagnetLeecher.js';
+import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
 import { awkwardLayout, treeDigest, writeSample } from '../support/sampleContent.js';
 import { startStatorrentPeer, type StatorrentPeer } from '../support/statorrentPeer.js';
 import { makeTestTorrent, type TestTorrent } from '../support/testTorrent.js';
@@ -15,11 +16,12 @@ import { makeTestTorrent, type TestTorrent } from '../support/testTorrent.js';
  * our address; we are its only peer, so the info dictionary it verifies came from us, and then
  * it downloads the content from us, hash-checking every piece.
  */
-describe('a libtorrent leecher downloads by magnet from a statorrent seeder', () => {
+describe('a libtorrent leecher by magnet and a statorrent seeder: metadata and PEX from us', () => {
   let dir: string;
   let torrent: TestTorrent;
   let seeder: StatorrentPeer | undefined;
   let leecher: LibtorrentMagnetLeecher | undefined;
+  let other: LibtorrentSwarmPeer | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-magnet-seed-'));
@@ -30,6 +32,7 @@ describe('a libtorrent leecher downloads by magnet from a statorrent seeder', ()
     await mkdir(join(dir, 'out'));
   });
   afterAll(async () => {
+    await other?.stop();
     await leecher?.stop();
     await seeder?.close();
     await rm(dir, { recursive: true, force: true });
@@ -64,5 +67,24 @@ describe('a libtorrent leecher downloads by magnet from a statorrent seeder', ()
       return d._tag === 'Right' && d.right.extension === UT_METADATA && d.right.message.type === 'data' ? [d.right.message.piece] : [];
     });
     expect(new Set(data)).toEqual(new Set(Array.from({ length: pieces }, (_, i) => i)));
+  });
+
+  it('libtorrent learns a third peer from our ut_pex message (BEP 11)', async () => {
+    await seeder?.close();
+    await leecher?.stop();
+    // a slow libtorrent leecher we dial: we name it in PEX (we know where it listens)
+    other = await startLibtorrentSwarmPeer(torrent.torrentPath, join(dir, 'other'), { ip: '127.0.0.7', leech: true, downloadRate: 4096 });
+    seeder = await startStatorrentPeer({
+      metainfo: torrent.metainfo,
+      downloadDir: join(dir, 'seed'),
+      skipCheck: true,
+      useTrackers: false,
+      peers: [{ ip: '127.0.0.7', port: other.port }],
+    });
+    await seeder.handle.completed;
+    leecher = await startLibtorrentMagnetLeecher(magnetLink(torrent.metainfo), join(dir, 'out-pex'), seeder.session.port, 30_000, true);
+    const source = await leecher.peer(`127.0.0.7:${other.port}`);
+    // libtorrent's peer_info.source: 4 = learnt by peer exchange
+    expect(source & 4).toBe(4);
   });
 });

@@ -10,6 +10,8 @@ export interface LibtorrentMagnetLeecher {
   readonly metadata: Promise<{ readonly infoHashHex: string; readonly peers: readonly string[] }>;
   /** Payload bytes downloaded, once every piece is checked and the files are closed. */
   readonly finished: Promise<number>;
+  /** Resolves with the source flags once it is connected to `ip:port` (libtorrent's peer_info.source; 4 = PEX). */
+  peer(key: string): Promise<number>;
   log(): string;
   stop(): Promise<void>;
 }
@@ -17,8 +19,8 @@ export interface LibtorrentMagnetLeecher {
 const SCRIPT = fileURLToPath(new URL('./lt_magnet_leech.py', import.meta.url));
 
 /** Starts libtorrent on `magnet`, dialling 127.0.0.1:`peerPort`, saving under `savePath`. */
-export async function startLibtorrentMagnetLeecher(magnet: string, savePath: string, peerPort: number, timeoutMs = 30_000): Promise<LibtorrentMagnetLeecher> {
-  const child = spawn(PYTHON, [SCRIPT, magnet, savePath, String(peerPort)], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function startLibtorrentMagnetLeecher(magnet: string, savePath: string, peerPort: number, timeoutMs = 30_000, stay = false): Promise<LibtorrentMagnetLeecher> {
+  const child = spawn(PYTHON, [SCRIPT, magnet, savePath, String(peerPort), ...(stay ? ['--stay'] : [])], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.on('error', () => undefined);
   let alerts = '';
   child.stderr.on('data', (d: Buffer) => (alerts = (alerts + d.toString('utf8')).slice(-6000)));
@@ -41,7 +43,10 @@ export async function startLibtorrentMagnetLeecher(magnet: string, savePath: str
     }, withLog);
     metadata.catch(() => undefined);
     finished.catch(() => undefined);
-    return { port: Number(listening[1]), metadata, finished, log: () => alerts, stop };
+    const escaped = (key: string): string => key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const peer = (key: string): Promise<number> =>
+      waitForOutput(child, [child.stdout], new RegExp(`PEER ${escaped(key)} (\\d+)`), timeoutMs, `libtorrent peer ${key}`).then((m) => Number(m[1]), withLog);
+    return { port: Number(listening[1]), metadata, finished, peer, log: () => alerts, stop };
   } catch (e) {
     await stop();
     throw e;
