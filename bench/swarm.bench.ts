@@ -64,11 +64,12 @@ const runSwarm = async (root: string, t: BenchTorrent, seederPeer: string, seede
     const seederCpu0 = await cpuOf(seeder.pid);
     const t0 = performance.now();
     for (const k of kids) k.stdin!.write(`PEERS ${seederPeer} ${all}\n`);
-    const done = await Promise.all(kids.map((k, i) => waitLine(k, /^DONE (\S+) (\d+) (\S+)/m, `swarm child ${i}`, 1_800_000)));
+    const done = await Promise.all(kids.map((k, i) => waitLine(k, /^DONE (\S+) (\d+) (\S+) (\S+) (\S+) (\S+)$/m, `swarm child ${i}`, 1_800_000)));
     const wall = (performance.now() - t0) / 1000;
     const seederCpu = (await cpuOf(seeder.pid)) - seederCpu0;
-    // CPU of each process as it reported at completion (it keeps serving the others after that)
-    const leecherCpu = done.reduce((a, m) => a + Number(m[1]), 0);
+    // CPU of each process from the start of the downloads to its completion (it keeps serving
+    // the others after that); process start-up is left out
+    const leecherCpu = done.reduce((a, m) => a + Number(m[1]) - Number(m[6]), 0);
     const leecherRssMiB = Math.max(...(await Promise.all(kids.map((k) => peakRssOf(k.pid)))));
     for (let i = 0; i < leechers; i++) {
       if (!(await sameBytes(join(outRoot, String(i), t.name), join(t.seedDir, t.name)))) throw new Error(`leecher ${i}'s download differs from the seed`);
@@ -109,7 +110,7 @@ const main = async (): Promise<void> => {
     rows.push(['ratio', '', '', '', '', f(per(swarm) / per(single)), '']);
     console.log(`\nsummary (${o.sizeMiB} MiB each; ${machineLoad()})`);
     console.log(table(['leechers', 'wall s (last done)', 'MB/s received', 'leecher CPU-s/GiB', 'seeder CPU-s/GiB', 'swarm CPU-s/GiB', 'peak RSS MiB per process'], rows));
-    console.log('CPU per GiB received by all leechers together; leecher CPU includes each process\'s start-up. ratio: swarm CPU per byte / single leecher\'s.');
+    console.log('CPU per GiB received by all leechers together, from the start of the downloads (process start-up left out). ratio: swarm CPU per byte / single leecher\'s.');
   } finally {
     await cleanup();
   }

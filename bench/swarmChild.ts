@@ -7,7 +7,8 @@
  * `PEERS SEEDER ALL` from stdin (ALL: every leecher's ip:port in global order) and starts the
  * downloads, each leecher dialing the seeder and the leechers before it (so every pair connects
  * once). When all of this process's leechers are complete it prints
- * `DONE <cpu_s> <max_rss_kib> <slowest_wall_s> <user_s> <system_s>` and exits.
+ * `DONE <cpu_s> <max_rss_kib> <slowest_wall_s> <user_s> <system_s> <cpu_s_at_start>` and waits
+ * for stdin to close (it keeps serving the others meanwhile).
  *
  * Run: `node dist/bench/swarmChild.js TORRENT OUT_ROOT FIRST COUNT`
  */
@@ -51,6 +52,7 @@ const main = async (): Promise<void> => {
   if (seeder === undefined || all === undefined) return fail(`expected "PEERS SEEDER ALL", got ${peersLine}`);
   const everyone = all.split(',').map(endpoint);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const walls: number[] = [];
   await Promise.all(
     sessions.map(async (s, i) => {
@@ -66,7 +68,7 @@ const main = async (): Promise<void> => {
   );
   const cpu = process.cpuUsage();
   const rss = process.resourceUsage().maxRSS;
-  console.log(`DONE ${((cpu.user + cpu.system) / 1e6).toFixed(3)} ${rss} ${Math.max(...walls).toFixed(3)} ${(cpu.user / 1e6).toFixed(3)} ${(cpu.system / 1e6).toFixed(3)}`);
+  console.log(`DONE ${((cpu.user + cpu.system) / 1e6).toFixed(3)} ${rss} ${Math.max(...walls).toFixed(3)} ${(cpu.user / 1e6).toFixed(3)} ${(cpu.system / 1e6).toFixed(3)} ${((cpu0.user + cpu0.system) / 1e6).toFixed(3)}`);
   // leechers keep seeding each other until every process is done; the parent stops us
   await new Promise<void>((resolve) => lines.once('close', resolve));
   await Promise.all(sessions.map((s) => s.close()));
