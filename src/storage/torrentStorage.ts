@@ -34,6 +34,15 @@ export interface TorrentStorageOptions {
   readonly maxStagedBytes?: number;
 }
 
+/**
+ * Seeding reads this much of a verified piece at once (at most the piece; aligned in it) and
+ * serves the following requests for it from memory: a leecher asks for a piece's blocks in a
+ * row, and one 16 KiB read per request costs a thread-pool round trip each.
+ */
+const READ_AHEAD = 1024 * 1024;
+/** Read-ahead chunks kept (LRU); at most this times READ_AHEAD bytes. */
+const READ_AHEAD_CHUNKS = 16;
+
 /** Hash chunk size: big enough for throughput, small enough that one chunk never stalls the loop. */
 const VERIFY_CHUNK = 1024 * 1024;
 const OK: E.Either<StorageError, void> = E.right(undefined);
@@ -73,6 +82,8 @@ export class TorrentStorage {
   private readonly blockPool: BlockPool;
   /** SHA-1 of pieces written whole from memory, waiting for {@link verifyPiece}. */
   private readonly digests = new Map<number, Uint8Array>();
+  /** Read-ahead chunks of verified pieces for seeding, by `index * pieceLength + start`, oldest first. */
+  private readonly readChunks = new Map<number, Promise<E.Either<StorageError, Uint8Array>>>();
   /** SHA-1s of pieces completed in memory that a worker is computing, for {@link verifyPiece}. */
   private readonly digestJobs = new Map<number, Promise<E.Either<string, Uint8Array>>>();
 
@@ -311,13 +322,46 @@ export class TorrentStorage {
     for (const w of ready) w.resolve();
   }
 
-  /** Reads `length` bytes at `begin` in piece `index` (for seeding); padding reads as zeros. */
+  /**
+   * Reads `length` bytes at `begin` in piece `index` (for seeding); padding reads as zeros.
+   * From a verified piece, up to 1 MiB around the block is read at once and the next requests
+   * are served from it: the bytes returned may then be shared with other reads (never modify
+   * them; they are never reused for anything else).
+   */
   async readBlock(index: number, begin: number, length: number): Promise<E.Either<StorageError, Uint8Array>> {
     const bad = this.checkRange(index, begin, length);
     if (bad !== undefined) return E.left(bad);
+    if (this.verified.has(index)) {
+      const size = this.pieceSize(index);
+      const span = Math.min(READ_AHEAD, size);
+      const start = Math.floor(begin / span) * span;
+      if (begin + length <= start + span) {
+        const chunk = await this.readChunk(index, start, Math.min(span, size - start));
+        return E.isLeft(chunk) ? chunk : E.right(chunk.right.subarray(begin - start, begin - start + length));
+      }
+    }
     const out = new Uint8Array(length);
     const err = await this.readInto(index, begin, out, length);
     return err === undefined ? E.right(out) : E.left(err);
+  }
+
+  /** A read-ahead chunk of verified piece `index`, shared by concurrent and later reads (failures are not kept). */
+  private readChunk(index: number, start: number, length: number): Promise<E.Either<StorageError, Uint8Array>> {
+    const key = index * this.metainfo.pieceLength + start;
+    const cached = this.readChunks.get(key);
+    if (cached !== undefined) {
+      this.readChunks.delete(key); // most recently used goes last
+      this.readChunks.set(key, cached);
+      return cached;
+    }
+    const out = new Uint8Array(length);
+    const read = this.readInto(index, start, out, length).then((err): E.Either<StorageError, Uint8Array> => (err === undefined ? E.right(out) : E.left(err)));
+    void read.then((r) => {
+      if (E.isLeft(r) && this.readChunks.get(key) === read) this.readChunks.delete(key);
+    });
+    this.readChunks.set(key, read);
+    if (this.readChunks.size > READ_AHEAD_CHUNKS) this.readChunks.delete(this.readChunks.keys().next().value as number);
+    return read;
   }
 
   /**
@@ -425,6 +469,7 @@ export class TorrentStorage {
   async close(): Promise<E.Either<StorageError, void>> {
     if (this.closed) return OK;
     this.closed = true;
+    this.readChunks.clear();
     for (const w of this.backlogWaiters.splice(0)) w.resolve();
     // incomplete pieces' blocks go to disk too, so a later resume finds what was received
     const flushed = await Promise.all([...this.staged.values()].map((sp) => this.writeStaged(sp)));
