@@ -1,301 +1,206 @@
-import { and, assign, cancel, emit, raise, setup, stateIn } from 'xstate';
-import {
-  checkHandshake,
-  clientNameFromPeerId,
-  describeWireError,
-  toHex,
-  type Handshake,
-  type WireError,
-  type WireMessage,
-} from '../src/wire/index.js';
+import { and, assign, cancel, enqueueActions, fromCallback, not, raise, sendTo, setup } from 'xstate';
+import { Bitfield } from '../src/pieces/bitfield.js';
+import { PeerGate } from '../src/peers/peerGate.js';
+import { PeerPieces } from '../src/peers/peerPieces.js';
+import { checkHandshake, clientNameFromPeerId, describeWireError, fastNegotiated, ourReserved, toHex, type WireError } from '../src/wire/index.js';
+import { peerMachineMeta } from './peer.meta.js';
+import type { CloseReason, ConnectionInput, PeerCommand, PeerContext, PeerEvent, PeerMachineInput } from './peer.types.js';
+
+export type { CloseReason, ConnectionInput, PeerAddress, PeerCommand, PeerContext, PeerEvent, PeerMachineInput } from './peer.types.js';
+export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js';
 
 /**
- * One peer connection (BEP 3): connecting → handshaking → active → closed. `active` has four
- * parallel regions, the BEP 3 connection state: amChoking, amInterested, peerChoking,
- * peerInterested. Spawn one per connection from the torrent session.
+ * One peer connection (BEP 3), the single owner of its protocol state: connecting →
+ * handshaking → greeting → active → closed, one path for dialled and accepted connections.
+ * `active` has six parallel regions: the four BEP 3 flags (amChoking, amInterested,
+ * peerChoking, peerInterested), snubbing, and extensions (where BEP 10 negotiation goes).
  *
- * EVENT CONTRACT
+ * IO is the provided `connection` actor (invoked for the machine's whole life): it owns the
+ * socket and wire stack, sends the events below to this machine and receives
+ * {@link PeerCommand}s. Bits and counts live in cores the machine builds from its input's
+ * shared ones and hands to its connection (`pieces`: the peer's bitfield, its share of
+ * availability and the interesting count; `gate`: what the block path may do); the named
+ * actions call them. Blocks never come here.
  *
- * In, from the stream layer (streams/peerEvents.ts maps frames to these):
- * - `CONNECTED` / `CONNECT_FAILED {message}`: outgoing TCP connect result.
- * - `HANDSHAKE_RECEIVED {handshake}`: checked again here (info hash, self-connection).
- * - `PEER_CHOKE`, `PEER_UNCHOKE`, `PEER_INTERESTED`, `PEER_NOT_INTERESTED`, `PEER_HAVE {index}`,
- *   `PEER_BITFIELD {bitfield}`, `PEER_HAVE_ALL`, `PEER_HAVE_NONE`: one per such wire message.
- * - `ACTIVITY`: "the peer sent something"; restarts the idle timer. Coalesced by the stream
- *   layer to at most one per `activityEvery` (1 s): never one per message.
- * - `DATA_RECEIVED`: "at least one block arrived"; restarts the request timer and ends
- *   snubbing. Coalesced the same way: never one per block. Payloads never enter the machine.
- * - `PROTOCOL_ERROR {error}`, `SOCKET_CLOSED {reason}`: the connection is over.
- * In, from the torrent session / choker:
- * - `CHOKE`, `UNCHOKE`, `INTERESTED`, `NOT_INTERESTED`: change our side; sends only on change.
- * - `REQUESTS_PENDING` / `REQUESTS_DRAINED`: our request pipeline to this peer became
- *   non-empty / empty (edges only), which arms the snub timer.
- * - `CLOSE {message}`: drop the peer.
- *
- * Out, via `actor.on(type, handler)`:
- * - `sendHandshake`: write our handshake now (outgoing: on connect; incoming: after theirs).
- * - `handshakeComplete {peerId, reserved, client}`: send our bitfield / have-all now.
- * - `send {message}`: a control message to write (choke, unchoke, interested, not interested,
- *   keep-alive).
- * - `peerChoked`, `peerUnchoked`, `peerInterested`, `peerNotInterested`, `peerHave {index}`,
- *   `peerBitfield {bitfield}`, `peerHaveAll`, `peerHaveNone`: update the session's bitfield
- *   and availability (bitfields live there, not here).
- * - `snubbed` / `unsnubbed`: no block for `requestTimeout` while we wait on requests.
- * - `closed {reason}`: close the socket; the actor is done.
- *
- * Timers are named delays, overridable with `peerMachine.provide({ delays })`:
- * handshakeTimeout, keepAliveInterval, idleTimeout, requestTimeout.
+ * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_*
+ * (one per control message), ACTIVITY / DATA_RECEIVED (coalesced, ≤ 1 per second),
+ * PROTOCOL_ERROR, SOCKET_CLOSED; from the data plane — REQUESTS_PENDING / REQUESTS_DRAINED
+ * (edges only), PIECE_VERIFIED, CLOSE; from the choker — CHOKE, UNCHOKE.
+ * Timers are named delays (`peerMachine.provide({ delays })`).
  */
-
-/** Why a connection ended; `message` is one line for a person. */
-export type CloseReason =
-  | { readonly code: 'protocol'; readonly error: WireError; readonly message: string }
-  | {
-      readonly code: 'handshakeTimeout' | 'idleTimeout' | 'connectFailed' | 'remoteClosed' | 'socketError' | 'local';
-      readonly message: string;
-    };
-
-/** Per-connection input. */
-export interface PeerMachineInput {
-  readonly infoHash: Uint8Array;
-  /** Our own peer id (to detect connecting to ourselves). */
-  readonly peerId: Uint8Array;
-  readonly pieceCount: number;
-  /** True when we dialled; false for an accepted connection (already connected). */
-  readonly outgoing: boolean;
-}
-
-interface PeerContext {
-  readonly infoHash: Uint8Array;
-  readonly ourPeerId: Uint8Array;
-  readonly pieceCount: number;
-  readonly outgoing: boolean;
-  readonly remotePeerId: string | null;
-  readonly requestsPending: boolean;
-  readonly closeReason: CloseReason | null;
-}
-
-/** Events the machine accepts (see the contract above). */
-export type PeerEvent =
-  | { type: 'CONNECTED' }
-  | { type: 'CONNECT_FAILED'; message: string }
-  | { type: 'HANDSHAKE_RECEIVED'; handshake: Handshake }
-  | { type: 'PEER_CHOKE' }
-  | { type: 'PEER_UNCHOKE' }
-  | { type: 'PEER_INTERESTED' }
-  | { type: 'PEER_NOT_INTERESTED' }
-  | { type: 'PEER_HAVE'; index: number }
-  | { type: 'PEER_BITFIELD'; bitfield: Uint8Array }
-  | { type: 'PEER_HAVE_ALL' }
-  | { type: 'PEER_HAVE_NONE' }
-  | { type: 'ACTIVITY' }
-  | { type: 'DATA_RECEIVED' }
-  | { type: 'PROTOCOL_ERROR'; error: WireError }
-  | { type: 'SOCKET_CLOSED'; reason: CloseReason }
-  | { type: 'CHOKE' }
-  | { type: 'UNCHOKE' }
-  | { type: 'INTERESTED' }
-  | { type: 'NOT_INTERESTED' }
-  | { type: 'REQUESTS_PENDING' }
-  | { type: 'REQUESTS_DRAINED' }
-  | { type: 'CLOSE'; message: string }
-  /** Raised by the machine itself after `keepAliveInterval`. */
-  | { type: 'KEEPALIVE_DUE' }
-  /** Raised by the machine itself after `idleTimeout` without ACTIVITY. */
-  | { type: 'IDLE_TIMEOUT' };
-
-/** Events the machine emits (see the contract above). */
-export type PeerEmitted =
-  | { type: 'sendHandshake' }
-  | { type: 'handshakeComplete'; peerId: Uint8Array; reserved: Uint8Array; client: string }
-  | { type: 'send'; message: WireMessage }
-  | { type: 'peerChoked' }
-  | { type: 'peerUnchoked' }
-  | { type: 'peerInterested' }
-  | { type: 'peerNotInterested' }
-  | { type: 'peerHave'; index: number }
-  | { type: 'peerBitfield'; bitfield: Uint8Array }
-  | { type: 'peerHaveAll' }
-  | { type: 'peerHaveNone' }
-  | { type: 'snubbed' }
-  | { type: 'unsnubbed' }
-  | { type: 'closed'; reason: CloseReason };
 
 const KEEPALIVE_TIMER = 'keepAlive';
 const IDLE_TIMER = 'idle';
+const CONNECTION = 'connection';
 
 const handshakeVerdict = (context: PeerContext, event: PeerEvent) =>
-  event.type === 'HANDSHAKE_RECEIVED'
-    ? checkHandshake(event.handshake, { infoHash: context.infoHash, ourPeerId: context.ourPeerId })
-    : undefined;
+  event.type === 'HANDSHAKE_RECEIVED' ? checkHandshake(event.handshake, { infoHash: context.infoHash, ourPeerId: context.ourPeerId }) : undefined;
+const protocolClose = (error: WireError): CloseReason => ({ code: 'protocol', error, message: describeWireError(error) });
 
 export const peerMachine = setup({
   types: {
     input: {} as PeerMachineInput,
     context: {} as PeerContext,
     events: {} as PeerEvent,
-    emitted: {} as PeerEmitted,
+  },
+  actors: {
+    /** Placeholder: the session provides the socket-owning actor; this one writes nothing. */
+    connection: fromCallback<PeerCommand, ConnectionInput>(() => undefined),
   },
   delays: {
-    /** Connect + both handshakes must finish within this. */
     handshakeTimeout: 20_000,
-    /** BEP 3: keep-alives are "generally sent once every two minutes". */
     keepAliveInterval: 120_000,
-    /** Silence longer than two keep-alive periods: the peer is gone. */
     idleTimeout: 240_000,
-    /** No block for this long while we wait on requests: the peer snubs us. */
     requestTimeout: 60_000,
   },
   guards: {
     isIncoming: ({ context }) => !context.outgoing,
     handshakeAccepted: ({ context, event }) => handshakeVerdict(context, event)?._tag === 'Right',
+    fastNegotiated: ({ context }) => context.theirReserved !== null && fastNegotiated(context.reserved, context.theirReserved),
     haveInRange: ({ context, event }) => event.type === 'PEER_HAVE' && event.index < context.pieceCount,
-    hasRequestsPending: ({ context }) => context.requestsPending,
+    withinAnnouncementCap: ({ context }) => context.pieces.announcements < context.maxAnnouncements,
+    wantsPieces: ({ context }) => context.pieces.interesting > 0,
   },
   actions: {
-    sendHandshake: emit({ type: 'sendHandshake' as const }),
-    recordRemotePeer: assign({
-      remotePeerId: ({ event }) => (event.type === 'HANDSHAKE_RECEIVED' ? toHex(event.handshake.peerId) : null),
+    sendHandshake: sendTo(CONNECTION, ({ context }): PeerCommand => ({
+      type: 'handshake',
+      handshake: { reserved: context.reserved, infoHash: context.infoHash, peerId: context.ourPeerId },
+    })),
+    recordRemotePeer: assign(({ event }) =>
+      event.type === 'HANDSHAKE_RECEIVED'
+        ? { remotePeerId: toHex(event.handshake.peerId), client: clientNameFromPeerId(event.handshake.peerId), theirReserved: event.handshake.reserved }
+        : {},
+    ),
+    enableFast: ({ context }) => void (context.gate.fast = true),
+    openGate: ({ context }) => void (context.gate.open = true),
+    announceReady: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'ready', client: context.client })),
+    // BEP 3: the bitfield goes first and only when we have something; BEP 6 adds shorthands
+    sendOurPiecesFast: sendTo(CONNECTION, ({ context }): PeerCommand => {
+      const have = context.pieces.ours;
+      if (have.isComplete) return { type: 'send', message: { type: 'haveAll' } };
+      if (have.count > 0) return { type: 'send', message: { type: 'bitfield', bitfield: have.toBytes() } };
+      return { type: 'send', message: { type: 'haveNone' } };
     }),
-    announceHandshake: emit(({ event }) => {
-      const h = (event as Extract<PeerEvent, { type: 'HANDSHAKE_RECEIVED' }>).handshake;
-      return { type: 'handshakeComplete' as const, peerId: h.peerId, reserved: h.reserved, client: clientNameFromPeerId(h.peerId) };
+    sendOurPieces: enqueueActions(({ context, enqueue }) => {
+      const have = context.pieces.ours;
+      if (have.count > 0) enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'bitfield', bitfield: have.toBytes() } } satisfies PeerCommand);
     }),
-    recordHandshakeRejection: assign({
-      closeReason: ({ context, event }): CloseReason | null => {
-        const verdict = handshakeVerdict(context, event);
-        if (verdict === undefined || verdict._tag === 'Right') return null;
-        return { code: 'protocol', error: verdict.left, message: describeWireError(verdict.left) };
+    recordClose: assign({
+      closeReason: ({ context, event }): CloseReason => {
+        switch (event.type) {
+          case 'HANDSHAKE_RECEIVED': {
+            const verdict = handshakeVerdict(context, event);
+            return verdict !== undefined && verdict._tag === 'Left' ? protocolClose(verdict.left) : { code: 'local', message: 'closed' };
+          }
+          case 'CONNECT_FAILED':
+            return { code: 'connectFailed', message: event.message };
+          case 'PROTOCOL_ERROR':
+            return protocolClose(event.error);
+          case 'SOCKET_CLOSED':
+            return event.reason;
+          case 'CLOSE':
+            return { code: 'local', message: event.message };
+          case 'IDLE_TIMEOUT':
+            return { code: 'idleTimeout', message: 'peer sent nothing for too long' };
+          case 'PEER_HAVE':
+            return protocolClose({ tag: 'pieceIndexOutOfRange', messageType: 'have', index: event.index, pieceCount: context.pieceCount });
+          case 'PEER_BITFIELD':
+          case 'PEER_HAVE_ALL':
+          case 'PEER_HAVE_NONE':
+            return { code: 'local', message: `peer announced its pieces more than ${context.maxAnnouncements} times` };
+          default:
+            return { code: 'handshakeTimeout', message: 'peer did not complete the handshake in time' };
+        }
       },
     }),
-    recordHandshakeTimeout: assign({
-      closeReason: (): CloseReason => ({ code: 'handshakeTimeout', message: 'peer did not complete the handshake in time' }),
-    }),
-    recordConnectFailed: assign({
-      closeReason: ({ event }): CloseReason => ({
-        code: 'connectFailed',
-        message: event.type === 'CONNECT_FAILED' ? event.message : 'connect failed',
-      }),
-    }),
-    recordIdleTimeout: assign({
-      closeReason: (): CloseReason => ({ code: 'idleTimeout', message: 'peer sent nothing for too long' }),
-    }),
-    recordProtocolError: assign({
-      closeReason: ({ event }): CloseReason | null =>
-        event.type === 'PROTOCOL_ERROR' ? { code: 'protocol', error: event.error, message: describeWireError(event.error) } : null,
-    }),
-    recordHaveOutOfRange: assign({
-      closeReason: ({ context, event }): CloseReason | null => {
-        if (event.type !== 'PEER_HAVE') return null;
-        const error: WireError = { tag: 'pieceIndexOutOfRange', messageType: 'have', index: event.index, pieceCount: context.pieceCount };
-        return { code: 'protocol', error, message: describeWireError(error) };
-      },
-    }),
-    recordSocketClosed: assign({
-      closeReason: ({ event }): CloseReason | null => (event.type === 'SOCKET_CLOSED' ? event.reason : null),
-    }),
-    recordLocalClose: assign({
-      closeReason: ({ event }): CloseReason => ({ code: 'local', message: event.type === 'CLOSE' ? event.message : 'closed' }),
-    }),
-    notifyClosed: emit(({ context }) => ({
-      type: 'closed' as const,
-      reason: context.closeReason ?? { code: 'local' as const, message: 'closed' },
+    // the connection is over: availability gives this peer's share back, the gate shuts
+    releasePieces: ({ context }) => {
+      context.pieces.release();
+      context.gate.shut();
+    },
+    closeConnection: sendTo(CONNECTION, ({ context }): PeerCommand => ({
+      type: 'close',
+      reason: context.closeReason ?? { code: 'local', message: 'closed' },
     })),
     startKeepAliveTimer: raise({ type: 'KEEPALIVE_DUE' }, { id: KEEPALIVE_TIMER, delay: 'keepAliveInterval' }),
     cancelIdleTimer: cancel(IDLE_TIMER),
     armIdleTimer: raise({ type: 'IDLE_TIMEOUT' }, { id: IDLE_TIMER, delay: 'idleTimeout' }),
-    sendKeepAlive: emit({ type: 'send' as const, message: { type: 'keepAlive' as const } }),
-    sendChoke: emit({ type: 'send' as const, message: { type: 'choke' as const } }),
-    sendUnchoke: emit({ type: 'send' as const, message: { type: 'unchoke' as const } }),
-    sendInterested: emit({ type: 'send' as const, message: { type: 'interested' as const } }),
-    sendNotInterested: emit({ type: 'send' as const, message: { type: 'notInterested' as const } }),
-    notifyPeerChoked: emit({ type: 'peerChoked' as const }),
-    notifyPeerUnchoked: emit({ type: 'peerUnchoked' as const }),
-    notifyPeerInterested: emit({ type: 'peerInterested' as const }),
-    notifyPeerNotInterested: emit({ type: 'peerNotInterested' as const }),
-    forwardHave: emit(({ event }) => ({ type: 'peerHave' as const, index: event.type === 'PEER_HAVE' ? event.index : -1 })),
-    forwardBitfield: emit(({ event }) => ({
-      type: 'peerBitfield' as const,
-      bitfield: event.type === 'PEER_BITFIELD' ? event.bitfield : new Uint8Array(0),
-    })),
-    forwardHaveAll: emit({ type: 'peerHaveAll' as const }),
-    forwardHaveNone: emit({ type: 'peerHaveNone' as const }),
-    markRequestsPending: assign({ requestsPending: true }),
-    markRequestsDrained: assign({ requestsPending: false }),
-    notifySnubbed: emit({ type: 'snubbed' as const }),
-    notifyUnsnubbed: emit({ type: 'unsnubbed' as const }),
+    sendKeepAlive: sendTo(CONNECTION, { type: 'send', message: { type: 'keepAlive' } } satisfies PeerCommand),
+    sendChoke: sendTo(CONNECTION, { type: 'send', message: { type: 'choke' } } satisfies PeerCommand),
+    sendUnchoke: sendTo(CONNECTION, { type: 'send', message: { type: 'unchoke' } } satisfies PeerCommand),
+    sendInterested: sendTo(CONNECTION, { type: 'send', message: { type: 'interested' } } satisfies PeerCommand),
+    sendNotInterested: sendTo(CONNECTION, { type: 'send', message: { type: 'notInterested' } } satisfies PeerCommand),
+    openUploads: ({ context }) => void (context.gate.mayUpload = true),
+    closeUploads: ({ context }) => void (context.gate.mayUpload = false),
+    notifyUploadOpened: sendTo(CONNECTION, { type: 'uploadOpened' } satisfies PeerCommand),
+    notifyUploadClosed: sendTo(CONNECTION, { type: 'uploadClosed' } satisfies PeerCommand),
+    openRequests: ({ context }) => void (context.gate.mayRequest = true),
+    closeRequests: ({ context }) => void (context.gate.mayRequest = false),
+    refill: sendTo(CONNECTION, { type: 'refill' } satisfies PeerCommand),
+    release: sendTo(CONNECTION, { type: 'release' } satisfies PeerCommand),
+    markPeerInterested: ({ context }) => void (context.gate.wantsUpload = true),
+    markPeerNotInterested: ({ context }) => void (context.gate.wantsUpload = false),
+    notifyCandidacy: sendTo(CONNECTION, { type: 'candidacyChanged' } satisfies PeerCommand),
+    recordHave: ({ context, event }) => {
+      if (event.type === 'PEER_HAVE') context.pieces.gain(event.index);
+    },
+    // a later announcement replaces the set (aria2: have-none, then a bitfield), never closes
+    replacePieces: ({ context, event }) => {
+      if (event.type === 'PEER_BITFIELD') context.pieces.replaceWithBitfield(event.bitfield);
+      else if (event.type === 'PEER_HAVE_ALL') context.pieces.replaceWithAll();
+      else if (event.type === 'PEER_HAVE_NONE') context.pieces.replaceWithNone();
+    },
+    // have suppression: a peer that has the piece gains nothing from hearing about it
+    announceVerified: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'PIECE_VERIFIED' || context.pieces.weVerified(event.index)) return;
+      enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'have', index: event.index } } satisfies PeerCommand);
+    }),
+    markSnubbed: ({ context }) => void (context.gate.snubbed = true),
+    markUnsnubbed: ({ context }) => void (context.gate.snubbed = false),
   },
 }).createMachine({
   id: 'peer',
-  description: 'One peer connection: TCP connect, handshake, then four independent choke/interest flags until either side closes.',
-  meta: {
-    bep: 'BEP 3 · Peer protocol',
-    events: {
-      CONNECTED: { description: 'Our outgoing TCP connect succeeded.' },
-      CONNECT_FAILED: { description: 'Our outgoing TCP connect failed (refused, unreachable).' },
-      HANDSHAKE_RECEIVED: { description: "The peer's handshake arrived (protocol string, reserved bits, info hash, peer id).", bep: 'BEP 3 · Peer protocol' },
-      PEER_CHOKE: { description: 'The peer sent choke: it will not serve our requests.', bep: 'BEP 3 · Peer messages' },
-      PEER_UNCHOKE: { description: 'The peer sent unchoke: we may request blocks.', bep: 'BEP 3 · Peer messages' },
-      PEER_INTERESTED: { description: 'The peer sent interested: it wants pieces we have.', bep: 'BEP 3 · Peer messages' },
-      PEER_NOT_INTERESTED: { description: 'The peer sent not interested: it wants nothing from us now.', bep: 'BEP 3 · Peer messages' },
-      PEER_HAVE: { description: 'The peer sent have: it just verified the piece at this index.', bep: 'BEP 3 · Peer messages' },
-      PEER_BITFIELD: { description: 'The peer sent its bitfield (only ever as the first message).', bep: 'BEP 3 · Peer messages' },
-      PEER_HAVE_ALL: { description: 'The peer sent have all: it is a seed (fast extension).', bep: 'BEP 6 · Have All/Have None' },
-      PEER_HAVE_NONE: { description: 'The peer sent have none: it has no pieces yet (fast extension).', bep: 'BEP 6 · Have All/Have None' },
-      ACTIVITY: { description: 'The peer sent something; coalesced to at most one per second, never one per message.' },
-      DATA_RECEIVED: { description: 'At least one block arrived; coalesced, and the payload itself never enters the machine.' },
-      PROTOCOL_ERROR: { description: 'The stream layer could not accept what the peer sent (bad length, bad message).', bep: 'BEP 3 · Peer messages' },
-      SOCKET_CLOSED: { description: 'The TCP connection ended or failed underneath us.' },
-      CHOKE: { description: 'The choker takes our upload slot away from this peer.', bep: 'BEP 3 · Peer messages' },
-      UNCHOKE: { description: 'The choker gives this peer one of our upload slots.', bep: 'BEP 3 · Peer messages' },
-      INTERESTED: { description: 'The session found a piece this peer has and we lack.', bep: 'BEP 3 · Peer protocol' },
-      NOT_INTERESTED: { description: 'The session no longer wants anything this peer has.', bep: 'BEP 3 · Peer protocol' },
-      REQUESTS_PENDING: { description: 'Our request pipeline to this peer became non-empty (edge only).' },
-      REQUESTS_DRAINED: { description: 'Our request pipeline to this peer became empty (edge only).' },
-      CLOSE: { description: 'The session drops this peer (banned, torrent paused or stopped).' },
-      KEEPALIVE_DUE: { description: 'Raised by the machine itself every keepAliveInterval.', bep: 'BEP 3 · Peer protocol' },
-      IDLE_TIMEOUT: { description: 'Raised by the machine itself after idleTimeout without ACTIVITY.' },
-    },
-    delays: {
-      handshakeTimeout: { description: 'Connect plus both handshakes must finish within this, so a silent socket cannot hold a connection slot.' },
-      keepAliveInterval: { description: 'How often we send a keep-alive; BEP 3 says they are generally sent every two minutes.', bep: 'BEP 3 · Peer protocol' },
-      idleTimeout: { description: 'Two keep-alive periods of silence: the peer is gone.' },
-      requestTimeout: { description: 'No block for this long while we wait on requests: the peer is snubbing us.' },
-    },
-    guards: {
-      isIncoming: 'The peer dialled us, so TCP is already connected.',
-      handshakeAccepted: 'Their handshake names our info hash and is not our own peer id.',
-      haveInRange: 'The have index is below the piece count.',
-      hasRequestsPending: 'We have requests outstanding to this peer.',
-    },
+  description: 'One peer connection: TCP connect, handshake, then the four choke/interest flags, snubbing and extensions until either side closes.',
+  meta: peerMachineMeta,
+  context: ({ input }) => {
+    const pieces = new PeerPieces(input.have ?? new Bitfield(input.pieceCount), input.availability);
+    return {
+      infoHash: input.infoHash,
+      ourPeerId: input.peerId,
+      reserved: input.reserved ?? ourReserved(),
+      pieceCount: input.pieceCount,
+      outgoing: input.outgoing,
+      endpoint: input.endpoint,
+      remotePeerId: null,
+      client: '',
+      theirReserved: null,
+      maxAnnouncements: input.maxAnnouncements ?? 8,
+      closeReason: null,
+      pieces,
+      gate: new PeerGate(),
+    };
   },
-  context: ({ input }) => ({
-    infoHash: input.infoHash,
-    ourPeerId: input.peerId,
-    pieceCount: input.pieceCount,
-    outgoing: input.outgoing,
-    remotePeerId: null,
-    requestsPending: false,
-    closeReason: null,
-  }),
+  invoke: {
+    id: CONNECTION,
+    src: 'connection',
+    input: ({ context }): ConnectionInput => ({ outgoing: context.outgoing, endpoint: context.endpoint, pieces: context.pieces, gate: context.gate }),
+  },
   initial: 'connecting',
   on: {
-    CLOSE: { target: '.closed', actions: 'recordLocalClose', description: 'Dropped by the session; the reason goes out with `closed`.' },
+    CLOSE: { target: '.closed', actions: 'recordClose', description: 'Dropped by the session; the reason goes to the connection.' },
     PROTOCOL_ERROR: {
       target: '.closed',
-      actions: 'recordProtocolError',
+      actions: 'recordClose',
       description: 'A peer that breaks the wire format is closed, never guessed around: its later bytes cannot be trusted.',
       meta: { bep: 'BEP 3 · Peer messages' },
     },
-    SOCKET_CLOSED: { target: '.closed', actions: 'recordSocketClosed', description: 'The connection is gone, from any state.' },
+    SOCKET_CLOSED: { target: '.closed', actions: 'recordClose', description: 'The connection is gone, from any state.' },
   },
   states: {
     connecting: {
       description: 'Our outgoing TCP connect is in progress; accepted connections pass straight through.',
       always: { guard: 'isIncoming', target: 'handshaking', description: 'An accepted connection is already up: wait for their handshake.' },
-      after: {
-        handshakeTimeout: { target: 'closed', actions: 'recordHandshakeTimeout', description: 'Connect took too long; free the slot for another candidate.' },
-      },
+      after: { handshakeTimeout: { target: 'closed', actions: 'recordClose', description: 'Connect took too long; free the slot for another candidate.' } },
       on: {
         CONNECTED: {
           target: 'handshaking',
@@ -303,43 +208,58 @@ export const peerMachine = setup({
           description: 'TCP is up: the dialling side sends its handshake first.',
           meta: { bep: 'BEP 3 · Peer protocol' },
         },
-        CONNECT_FAILED: { target: 'closed', actions: 'recordConnectFailed', description: 'Refused or unreachable; the torrent backs off this endpoint.' },
+        CONNECT_FAILED: { target: 'closed', actions: 'recordClose', description: 'Refused or unreachable; the torrent backs off this endpoint.' },
       },
     },
     handshaking: {
       description: 'Waiting for the remote handshake, which must name our torrent.',
       meta: { bep: 'BEP 3 · Peer protocol' },
-      after: {
-        handshakeTimeout: { target: 'closed', actions: 'recordHandshakeTimeout', description: 'The handshake never completed in time.' },
-      },
+      after: { handshakeTimeout: { target: 'closed', actions: 'recordClose', description: 'The handshake never completed in time.' } },
       on: {
         HANDSHAKE_RECEIVED: [
-          // BEP 3: the receiving side answers once it knows the torrent is one it serves
           {
             guard: and(['handshakeAccepted', 'isIncoming']),
-            target: 'active',
-            actions: ['recordRemotePeer', 'sendHandshake', 'announceHandshake'],
+            target: 'greeting',
+            actions: ['recordRemotePeer', 'sendHandshake'],
             description: 'They dialled us and named a torrent we serve: answer with our handshake only now.',
             meta: { bep: 'BEP 3 · Peer protocol' },
           },
           {
             guard: 'handshakeAccepted',
-            target: 'active',
-            actions: ['recordRemotePeer', 'announceHandshake'],
+            target: 'greeting',
+            actions: 'recordRemotePeer',
             description: 'We dialled: ours already went out and theirs matches.',
             meta: { bep: 'BEP 3 · Peer protocol' },
           },
           {
             target: 'closed',
-            actions: 'recordHandshakeRejection',
+            actions: 'recordClose',
             description: 'Wrong info hash, or our own peer id (we dialled ourselves): sever the connection.',
             meta: { bep: 'BEP 3 · Peer protocol' },
           },
         ],
       },
     },
+    greeting: {
+      description: 'Both handshakes are out: decide the fast extension from the reserved bits and announce our pieces.',
+      always: [
+        {
+          guard: 'fastNegotiated',
+          target: 'active',
+          actions: ['enableFast', 'openGate', 'announceReady', 'sendOurPiecesFast'],
+          description: 'Both set the fast bit: have-all / have-none shorthands, and refused requests are rejected.',
+          meta: { bep: 'BEP 6 · Fast Extension' },
+        },
+        {
+          target: 'active',
+          actions: ['openGate', 'announceReady', 'sendOurPieces'],
+          description: 'Plain BEP 3: our bitfield when we have pieces, else nothing; refused requests are dropped.',
+          meta: { bep: 'BEP 3 · Peer messages' },
+        },
+      ],
+    },
     active: {
-      description: 'Handshake done: the four connection flags change independently; keep-alive and idle timers run.',
+      description: 'Handshake done: flags, snubbing and extensions change independently; keep-alive and idle timers run.',
       meta: { bep: 'BEP 3 · Peer protocol' },
       type: 'parallel',
       entry: ['startKeepAliveTimer', 'armIdleTimer'],
@@ -349,176 +269,130 @@ export const peerMachine = setup({
           description: 'Send a zero-length keep-alive so the peer does not drop a quiet but healthy link.',
           meta: { bep: 'BEP 3 · Peer protocol' },
         },
-        IDLE_TIMEOUT: { target: 'closed', actions: 'recordIdleTimeout', description: 'Nothing heard for idleTimeout: the peer vanished, free the slot.' },
+        IDLE_TIMEOUT: { target: 'closed', actions: 'recordClose', description: 'Nothing heard for idleTimeout: the peer vanished, free the slot.' },
         ACTIVITY: { actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'The peer is alive: restart the idle timer.' },
         DATA_RECEIVED: { actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'A block also proves the peer is alive: restart the idle timer.' },
         PEER_HAVE: [
-          { guard: 'haveInRange', actions: 'forwardHave', description: 'Pass the new piece on so availability and interest can update.', meta: { bep: 'BEP 3 · Peer messages' } },
+          { guard: 'haveInRange', actions: ['recordHave', 'refill'], description: 'One more piece: availability and interest go up.', meta: { bep: 'BEP 3 · Peer messages' } },
+          { target: 'closed', actions: 'recordClose', description: 'An index past the last piece is a protocol violation: close.', meta: { bep: 'BEP 3 · Peer messages' } },
+        ],
+        PEER_BITFIELD: [
           {
-            target: 'closed',
-            actions: 'recordHaveOutOfRange',
-            description: 'An index past the last piece is a protocol violation: close.',
+            guard: 'withinAnnouncementCap',
+            actions: ['replacePieces', 'refill'],
+            description: 'Its pieces are exactly these now (a later bitfield replaces the set).',
             meta: { bep: 'BEP 3 · Peer messages' },
           },
+          { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: each costs a pass over every piece, so it is abusive.' },
         ],
-        PEER_BITFIELD: { actions: 'forwardBitfield', description: 'Pass the bitfield on: bitfields live in the session, not here.', meta: { bep: 'BEP 3 · Peer messages' } },
-        PEER_HAVE_ALL: { actions: 'forwardHaveAll', description: 'Pass on "has every piece", the fast-extension form of a full bitfield.', meta: { bep: 'BEP 6 · Have All/Have None' } },
-        PEER_HAVE_NONE: { actions: 'forwardHaveNone', description: 'Pass on "has no piece", the fast-extension form of an empty bitfield.', meta: { bep: 'BEP 6 · Have All/Have None' } },
-        REQUESTS_PENDING: { actions: 'markRequestsPending', description: 'Remember that we wait on this peer, which the snub check needs.' },
-        REQUESTS_DRAINED: { actions: 'markRequestsDrained', description: 'Nothing outstanding: a quiet peer is no longer snubbing us.' },
+        PEER_HAVE_ALL: [
+          { guard: 'withinAnnouncementCap', actions: ['replacePieces', 'refill'], description: 'It is a seed: every piece.', meta: { bep: 'BEP 6 · Fast Extension' } },
+          { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: abusive.' },
+        ],
+        PEER_HAVE_NONE: [
+          { guard: 'withinAnnouncementCap', actions: ['replacePieces'], description: 'It has no piece (yet).', meta: { bep: 'BEP 6 · Fast Extension' } },
+          { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: abusive.' },
+        ],
+        PIECE_VERIFIED: { actions: 'announceVerified', description: 'Send have unless the peer has the piece; if it has, we want one piece less from it.', meta: { bep: 'BEP 3 · Peer messages' } },
       },
       states: {
         amChoking: {
           description: 'Do we refuse to upload to this peer? The choker decides.',
-          meta: { bep: 'BEP 3 · Peer protocol' },
           initial: 'choking',
           states: {
             choking: {
               description: 'We do not serve their requests; every connection starts here.',
-              on: { UNCHOKE: { target: 'unchoked', actions: 'sendUnchoke', description: 'The choker gave this peer an upload slot: send unchoke.', meta: { bep: 'BEP 3 · Peer messages' } } },
+              on: { UNCHOKE: { target: 'unchoked', actions: ['sendUnchoke', 'openUploads', 'notifyUploadOpened'], description: 'The choker gave this peer an upload slot.', meta: { bep: 'BEP 3 · Peer messages' } } },
             },
             unchoked: {
               description: 'We serve their requests: they hold one of our few upload slots.',
-              on: { CHOKE: { target: 'choking', actions: 'sendChoke', description: 'The choker took the slot back: send choke.', meta: { bep: 'BEP 3 · Peer messages' } } },
+              on: { CHOKE: { target: 'choking', actions: ['sendChoke', 'closeUploads', 'notifyUploadClosed'], description: 'The choker took the slot back; queued requests are void.', meta: { bep: 'BEP 3 · Peer messages' } } },
             },
           },
         },
         amInterested: {
-          description: 'Do we want pieces this peer has? Kept current even while choked, so peers know whom unchoking helps.',
-          meta: { bep: 'BEP 3 · Peer protocol' },
+          description: 'Do we want pieces this peer has? Decided here from its interesting count, even while choked.',
           initial: 'notInterested',
           states: {
             notInterested: {
               description: 'The peer has nothing we need; every connection starts here.',
-              on: {
-                INTERESTED: {
-                  target: 'interested',
-                  actions: 'sendInterested',
-                  description: 'It has a piece we lack: say so, or it has no reason to unchoke us.',
-                  meta: { bep: 'BEP 3 · Peer messages' },
-                },
-              },
+              always: { guard: 'wantsPieces', target: 'interested', actions: ['sendInterested', 'refill'], description: 'It has a piece we lack: say so, or it has no reason to unchoke us.', meta: { bep: 'BEP 3 · Peer messages' } },
             },
             interested: {
               description: 'The peer has pieces we lack; we request once it unchokes us.',
-              on: {
-                NOT_INTERESTED: {
-                  target: 'notInterested',
-                  actions: 'sendNotInterested',
-                  description: 'Nothing left to want: say so, freeing its slot for someone else.',
-                  meta: { bep: 'BEP 3 · Peer messages' },
-                },
-              },
+              always: { guard: not('wantsPieces'), target: 'notInterested', actions: 'sendNotInterested', description: 'Nothing left to want: say so.', meta: { bep: 'BEP 3 · Peer messages' } },
             },
           },
         },
         peerChoking: {
           description: 'Does the peer let us download from it?',
-          meta: { bep: 'BEP 3 · Peer protocol' },
           initial: 'choking',
           states: {
             choking: {
               description: 'The peer refuses our requests; every connection starts here.',
-              on: {
-                PEER_UNCHOKE: {
-                  target: 'unchoked',
-                  actions: 'notifyPeerUnchoked',
-                  description: 'We got a slot: the session may start requesting blocks.',
-                  meta: { bep: 'BEP 3 · Peer messages' },
-                },
-              },
+              on: { PEER_UNCHOKE: { target: 'unchoked', actions: ['openRequests', 'refill'], description: 'We got a slot: requests may go out.', meta: { bep: 'BEP 3 · Peer messages' } } },
             },
             unchoked: {
-              description: 'The peer serves our requests; we watch whether blocks really come.',
-              initial: 'receiving',
-              on: {
-                PEER_CHOKE: {
-                  target: 'choking',
-                  actions: 'notifyPeerChoked',
-                  description: 'Slot lost: our outstanding requests will not be answered.',
-                  meta: { bep: 'BEP 3 · Peer messages' },
-                },
-              },
-              states: {
-                // the request timer runs from the last block (or from the pipeline filling)
-                receiving: {
-                  description: 'Blocks arrive, or we ask for nothing; the request timer restarts on every block.',
-                  after: {
-                    requestTimeout: {
-                      guard: and([stateIn('#peer.active.amInterested.interested'), 'hasRequestsPending']),
-                      target: 'snubbed',
-                      description: 'Interested, requests out, yet no block for requestTimeout: the peer snubs us.',
-                    },
-                  },
-                  on: {
-                    DATA_RECEIVED: {
-                      target: 'receiving',
-                      reenter: true,
-                      actions: ['cancelIdleTimer', 'armIdleTimer'],
-                      description: 'A block came: restart the request timer.',
-                    },
-                    REQUESTS_PENDING: {
-                      target: 'receiving',
-                      reenter: true,
-                      actions: 'markRequestsPending',
-                      description: 'The pipeline just filled: time the peer from now.',
-                    },
-                    // becoming interested re-arms the timer (amInterested takes its own transition too)
-                    INTERESTED: { target: 'receiving', reenter: true, description: 'We just became interested: time the peer from now.' },
-                  },
-                },
-                snubbed: {
-                  description:
-                    'Unchoked but silent: the peer loses its regular upload slot (no tit-for-tat for nothing) and our requests go to other peers.',
-                  entry: 'notifySnubbed',
-                  exit: 'notifyUnsnubbed',
-                  on: {
-                    DATA_RECEIVED: {
-                      target: 'receiving',
-                      actions: ['cancelIdleTimer', 'armIdleTimer'],
-                      description: 'A block came after all: no longer snubbed.',
-                    },
-                  },
-                },
-              },
+              description: 'The peer serves our requests.',
+              on: { PEER_CHOKE: { target: 'choking', actions: ['closeRequests', 'release'], description: 'Slot lost: our outstanding requests will not be answered.', meta: { bep: 'BEP 3 · Peer messages' } } },
             },
           },
         },
         peerInterested: {
           description: 'Does the peer want pieces we have? Only interested peers compete for our upload slots.',
-          meta: { bep: 'BEP 3 · Peer protocol' },
           initial: 'notInterested',
           states: {
             notInterested: {
               description: 'The peer wants nothing from us; every connection starts here.',
-              on: {
-                PEER_INTERESTED: {
-                  target: 'interested',
-                  actions: 'notifyPeerInterested',
-                  description: 'It wants our pieces: the choker may now rank it.',
-                  meta: { bep: 'BEP 3 · Peer messages' },
-                },
-              },
+              on: { PEER_INTERESTED: { target: 'interested', actions: ['markPeerInterested', 'notifyCandidacy'], description: 'It wants our pieces: the choker may rank it.', meta: { bep: 'BEP 3 · Peer messages' } } },
             },
             interested: {
               description: 'The peer would download from us if unchoked.',
+              on: { PEER_NOT_INTERESTED: { target: 'notInterested', actions: ['markPeerNotInterested', 'notifyCandidacy'], description: 'It wants nothing now: its slot can go.', meta: { bep: 'BEP 3 · Peer messages' } } },
+            },
+          },
+        },
+        snubbing: {
+          description: 'Do blocks come while we wait on requests? The request timer runs only while requests are out.',
+          initial: 'idle',
+          states: {
+            idle: {
+              description: 'No request of ours is outstanding: nothing to time.',
+              on: { REQUESTS_PENDING: { target: 'waiting', description: 'The pipeline just filled: time the peer from now.' } },
+            },
+            waiting: {
+              description: 'Requests are out; every block restarts the timer.',
+              after: { requestTimeout: { target: 'snubbed', description: 'Requests out, yet no block for requestTimeout: the peer snubs us.' } },
               on: {
-                PEER_NOT_INTERESTED: {
-                  target: 'notInterested',
-                  actions: 'notifyPeerNotInterested',
-                  description: 'It wants nothing now: the choker can give its slot away.',
-                  meta: { bep: 'BEP 3 · Peer messages' },
-                },
+                DATA_RECEIVED: { target: 'waiting', reenter: true, actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'A block came: restart the request timer.' },
+                REQUESTS_DRAINED: { target: 'idle', description: 'Nothing outstanding (answered, released or choked).' },
+              },
+            },
+            snubbed: {
+              description: 'The peer loses its regular upload slot (no tit-for-tat for nothing) and our requests go to other peers; it keeps a shallow pipeline.',
+              entry: ['markSnubbed', 'release', 'notifyCandidacy'],
+              exit: ['markUnsnubbed', 'refill', 'notifyCandidacy'],
+              on: {
+                DATA_RECEIVED: { target: 'waiting', actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'A block came after all: no longer snubbed.' },
+                PEER_CHOKE: { target: 'idle', description: 'It choked us: nothing is expected from it any more.' },
               },
             },
           },
         },
+        extensions: {
+          // BEP 10 goes here: `offered` (both set reserved bit 0x10 of byte 5) → send our
+          // extended handshake → `negotiated`, with the peer's message ids (ut_metadata,
+          // ut_pex) kept in context as plain data beside `maxAnnouncements`.
+          description: 'Extension negotiation (BEP 10 lands here); none is offered yet, so the reserved bit stays off.',
+          initial: 'none',
+          states: { none: { description: 'No extension protocol negotiated.' } },
+        },
       },
     },
     closed: {
-      description: 'The connection is over; `closed` carries the reason and the actor stops.',
+      description: 'The connection is over: its pieces leave availability, the connection closes with the reason.',
       type: 'final',
-      entry: 'notifyClosed',
+      entry: ['releasePieces', 'closeConnection'],
     },
   },
 });

@@ -1,17 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { connect } from 'node:net';
-import type { Subscription } from 'rxjs';
-import {
-  clientNameFromPeerId,
-  describeWireError,
-  fastNegotiated,
-  ourReserved,
-  supportsDht,
-  supportsExtensionProtocol,
-  supportsFastExtension,
-  type WireMessage,
-} from '../src/wire/index.js';
-import { wrapWireSocket } from './wireSocket.js';
+import { clientNameFromPeerId, ourReserved, supportsDht, supportsExtensionProtocol, supportsFastExtension, type WireMessage } from '../src/wire/index.js';
+import { startPeerLink } from './peerLink.js';
 
 /** Where to dial and for which torrent. */
 export interface ConnectPeerOptions {
@@ -69,28 +59,25 @@ const popcount = (bytes: Uint8Array): number => {
 };
 
 /**
- * Dials a peer, exchanges handshakes and waits for its bitfield / have-all / have-none, then
- * closes. For `statorrent peers`. Resolves (never rejects) with a value or a typed error.
+ * Dials a peer, lets a peer machine exchange handshakes (the same path a torrent's peers take:
+ * it checks theirs and announces our empty set, have-none under BEP 6), waits for the peer's
+ * bitfield / have-all / have-none, then closes. For `statorrent peers`. Resolves (never
+ * rejects) with a value or a typed error.
  */
 export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError, PeerProbe>> {
   const reserved = o.reserved ?? ourReserved();
   return new Promise((resolve) => {
     const socket = connect({ host: o.ip, port: o.port, ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) });
-    const wire = wrapWireSocket(socket, {
-      frames: { pieceCount: o.pieceCount, ourReserved: reserved, expect: { infoHash: o.infoHash, ourPeerId: o.peerId } },
-    });
+    const link = startPeerLink({ socket, input: { infoHash: o.infoHash, peerId: o.peerId, pieceCount: o.pieceCount, outgoing: true, reserved } });
     let handshake: { peerId: Uint8Array; reserved: Uint8Array } | undefined;
-    let connected = false;
     const firstMessages: WireMessage[] = [];
     let done = false;
-    let sub: Subscription | undefined;
 
     const finish = (result: E.Either<ProbeError, PeerProbe>): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      sub?.unsubscribe();
-      wire.close('probe finished');
+      if (link.actor.getSnapshot().status === 'active') link.actor.send({ type: 'CLOSE', message: 'probe finished' });
       resolve(result);
     };
     const probe = (availability: PeerAvailability, piecesHave: number | undefined): E.Either<ProbeError, PeerProbe> => {
@@ -118,41 +105,30 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
       );
     }, o.timeoutMs);
 
-    socket.once('connect', () => {
-      connected = true;
-      wire.sendHandshake({ reserved, infoHash: o.infoHash, peerId: o.peerId });
+    link.onFrame((f) => {
+      if (f.kind === 'handshake') {
+        handshake = f.handshake;
+        return;
+      }
+      if (f.kind !== 'message') return;
+      const m = f.message;
+      if (m.type === 'bitfield') return finish(probe({ kind: 'bitfield', bitfield: m.bitfield.slice() }, popcount(m.bitfield)));
+      if (m.type === 'haveAll') return finish(probe({ kind: 'all' }, o.pieceCount));
+      if (m.type === 'haveNone') return finish(probe({ kind: 'none' }, 0));
+      if (firstMessages.length < 16) firstMessages.push(m.type === 'piece' ? { ...m, block: m.block.slice() } : m);
     });
 
-    sub = wire.incoming$.subscribe((e) => {
-      switch (e.kind) {
-        case 'handshake':
-          handshake = e.handshake;
-          // tell the peer we have nothing, so it does not wait on our bitfield (BEP 6 / BEP 3)
-          if (fastNegotiated(reserved, e.handshake.reserved)) wire.send({ type: 'haveNone' });
-          return;
-        case 'message': {
-          const m = e.message;
-          if (m.type === 'bitfield') return finish(probe({ kind: 'bitfield', bitfield: m.bitfield.slice() }, popcount(m.bitfield)));
-          if (m.type === 'haveAll') return finish(probe({ kind: 'all' }, o.pieceCount));
-          if (m.type === 'haveNone') return finish(probe({ kind: 'none' }, 0));
-          if (firstMessages.length < 16) firstMessages.push(m.type === 'piece' ? { ...m, block: m.block.slice() } : m);
-          return;
-        }
-        case 'protocolError':
-          return finish(E.left({ code: 'protocol', message: describeWireError(e.error) }));
-        case 'end':
-          if (handshake === undefined && connected && e.end.code !== 'local') {
-            // e.g. not serving this torrent, or (Transmission 3) still holding our previous
-            // connection from this IP: it keeps one peer per address until its next peer pulse
-            return finish(E.left({ code: 'refused', message: `${e.end.message} before its handshake (not seeding this torrent, or still holding a connection from our address)` }));
-          }
-          return finish(
-            E.left({
-              code: handshake === undefined && e.end.code === 'socketError' ? 'connectFailed' : 'closed',
-              message: e.end.message,
-            }),
-          );
+    void link.closed.then((reason) => {
+      // our handshake goes out once TCP is up: a close after it and before theirs is a refusal
+      const connected = link.commands.includes('handshake');
+      if (handshake === undefined && connected && reason.code !== 'local' && reason.code !== 'protocol') {
+        // e.g. not serving this torrent, or (Transmission 3) still holding our previous
+        // connection from this IP: it keeps one peer per address until its next peer pulse
+        return finish(E.left({ code: 'refused', message: `${reason.message} before its handshake (not seeding this torrent, or still holding a connection from our address)` }));
       }
+      const code: ProbeError['code'] =
+        reason.code === 'protocol' ? 'protocol' : handshake === undefined && (reason.code === 'connectFailed' || reason.code === 'socketError') ? 'connectFailed' : 'closed';
+      finish(E.left({ code, message: reason.message }));
     });
   });
 }

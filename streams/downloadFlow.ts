@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Cancel, PiecePicker } from '../src/pieces/piecePicker.js';
 import { pipelineDepth, refillThreshold } from '../src/pieces/pipelineDepth.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
-import type { PeerRecord } from '../src/session/peerRecord.js';
+import type { PeerRecord } from './peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
 import type { StorageError } from '../src/storage/storageError.js';
 import type { TorrentStorage } from '../src/storage/torrentStorage.js';
@@ -74,7 +74,12 @@ export class DownloadFlow {
    * requests leave in groups (see `refillThreshold`) rather than one per block.
    */
   refill(peer: PeerRecord, batched = false): void {
-    if (peer.closed || peer.peerChoking || !peer.amInterested || !peer.handshaked) return;
+    // the gate is the machine's word: unchoked by the peer, handshake done; nothing to want, nothing to ask
+    const gate = peer.gate;
+    if (peer.closed || !gate.open || !gate.mayRequest || peer.pieces.interesting === 0) {
+      this.syncPending(peer);
+      return;
+    }
     const outstanding = this.picker.outstanding(peer.id);
     const depth = pipelineDepth(peer.down.rate(this.now()));
     const want = depth - outstanding;
@@ -144,8 +149,8 @@ export class DownloadFlow {
 
   private syncPending(peer: PeerRecord): void {
     const pending = this.picker.outstanding(peer.id) > 0;
-    if (pending === peer.requestsPending || peer.closed) return;
-    peer.requestsPending = pending;
-    peer.actor.send({ type: pending ? 'REQUESTS_PENDING' : 'REQUESTS_DRAINED' });
+    if (pending === peer.pipelineBusy || peer.closed) return;
+    peer.pipelineBusy = pending;
+    peer.notify({ type: pending ? 'REQUESTS_PENDING' : 'REQUESTS_DRAINED' });
   }
 }

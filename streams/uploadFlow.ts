@@ -1,13 +1,20 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import { BLOCK_SIZE } from '../src/pieces/pieceGeometry.js';
-import type { PeerRecord } from '../src/session/peerRecord.js';
+import type { PeerRecord } from './peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
 import type { TorrentStorage } from '../src/storage/torrentStorage.js';
 import type { BlockRef } from '../src/wire/messages.js';
 
 /** Requests queued per peer before further ones are refused (real clients keep 250-500). */
 export const MAX_QUEUED_REQUESTS = 500;
+
+/**
+ * Requests we may refuse since we last unchoked a peer before it is dropped: twice the queue
+ * limit leaves room for requests in flight when the choke crossed them (BEP 6 says to expect
+ * some), while a peer that keeps requesting regardless gets a bounded number of rejects.
+ */
+export const MAX_REFUSED_REQUESTS = 2 * MAX_QUEUED_REQUESTS;
 
 /**
  * The sending half of the data plane: serves `request`s from disk for verified pieces only,
@@ -22,6 +29,8 @@ export class UploadFlow {
     private readonly have: Bitfield,
     private readonly upTotal: RateMeter,
     private readonly now: () => number,
+    /** A peer kept requesting after being refused more than {@link MAX_REFUSED_REQUESTS} times. */
+    private readonly abusive: (peer: PeerRecord, message: string) => void = () => undefined,
   ) {}
 
   /** A `request` arrived from `peer`. */
@@ -32,8 +41,12 @@ export class UploadFlow {
       req.length <= BLOCK_SIZE &&
       req.begin >= 0 &&
       req.begin + req.length <= this.storage.pieceSize(req.index);
-    if (peer.amChoking || !valid || peer.uploadQueue.length >= MAX_QUEUED_REQUESTS) {
-      if (peer.fast) peer.send({ ...req, type: 'reject' });
+    if (!peer.gate.mayUpload || !valid || peer.uploadQueue.length >= MAX_QUEUED_REQUESTS) {
+      if (++peer.refusedRequests > MAX_REFUSED_REQUESTS) {
+        if (peer.refusedRequests === MAX_REFUSED_REQUESTS + 1) this.abusive(peer, `kept requesting after ${MAX_REFUSED_REQUESTS} refused requests`);
+        return;
+      }
+      if (peer.gate.fast) peer.send({ ...req, type: 'reject' });
       return;
     }
     peer.uploadQueue.push({ index: req.index, begin: req.begin, length: req.length });
@@ -48,7 +61,7 @@ export class UploadFlow {
 
   /** We choked `peer`: its queued requests are void (BEP 3), or rejected one by one under BEP 6. */
   onChoked(peer: PeerRecord): void {
-    if (peer.fast) for (const q of peer.uploadQueue) peer.send({ ...q, type: 'reject' });
+    if (peer.gate.fast) for (const q of peer.uploadQueue) peer.send({ ...q, type: 'reject' });
     peer.uploadQueue.length = 0;
   }
 
@@ -61,16 +74,16 @@ export class UploadFlow {
     if (peer.serving) return;
     peer.serving = true;
     try {
-      while (!peer.closed && !peer.amChoking && peer.writable()) {
+      while (!peer.closed && peer.gate.mayUpload && peer.writable()) {
         const req = peer.uploadQueue.shift();
         if (req === undefined) break;
         const r = await this.storage.readBlock(req.index, req.begin, req.length);
         if (E.isLeft(r)) {
           // a read error ends this round; BEP 6 peers hear so at once, others re-request later
-          if (peer.fast) peer.send({ ...req, type: 'reject' });
+          if (peer.gate.fast) peer.send({ ...req, type: 'reject' });
           break;
         }
-        if (peer.closed || peer.amChoking) break;
+        if (peer.closed || !peer.gate.mayUpload) break;
         peer.send({ type: 'piece', index: req.index, begin: req.begin, block: r.right });
         const t = this.now();
         peer.up.add(req.length, t);

@@ -88,6 +88,11 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
 
   const close = (message: string, reason?: ConnectionEnd): void => {
     settle(reason ?? { code: 'local', message });
+    // what this tick wrote (e.g. the rejects before dropping an abusive peer) leaves first
+    if (corked && !socket.destroyed) {
+      corked = false;
+      socket.uncork();
+    }
     socket.destroy();
   };
 

@@ -27,6 +27,7 @@ export type BencodeErrorCode =
   | 'unsorted-keys'
   | 'too-deep'
   | 'too-many-items'
+  | 'too-large'
   | 'trailing-bytes';
 
 /** A decode failure with the byte offset where it was detected. */

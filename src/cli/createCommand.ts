@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { lastValueFrom, tap } from 'rxjs';
+import { magnetLink } from '../magnet/formatMagnet.js';
 import { createTorrent, isCreateError, type CreatedTorrent, type CreateTorrentOptions } from '../metainfo/index.js';
 import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
@@ -86,7 +87,7 @@ export async function runCreateCommand(argv: string[], io: CliIo): Promise<numbe
   }
   const m = created.metainfo;
   io.out.write(
-    `created ${output}\n  name:       ${m.name}\n  info hash:  ${m.infoHashHex}\n  size:       ${formatBytes(m.totalLength)} in ${m.files.length} file${m.files.length === 1 ? '' : 's'}\n  pieces:     ${m.pieceCount} x ${formatBytes(m.pieceLength)}\n`,
+    `created ${output}\n  name:       ${m.name}\n  info hash:  ${m.infoHashHex}\n  magnet:     ${magnetLink(m)}\n  size:       ${formatBytes(m.totalLength)} in ${m.files.length} file${m.files.length === 1 ? '' : 's'}\n  pieces:     ${m.pieceCount} x ${formatBytes(m.pieceLength)}\n`,
   );
   return EXIT_OK;
 }

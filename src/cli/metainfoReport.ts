@@ -1,3 +1,4 @@
+import { magnetLink } from '../magnet/formatMagnet.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { formatBytes } from '../text/formatBytes.js';
 import { terminalText } from '../text/terminalText.js';
@@ -18,6 +19,8 @@ export interface MetainfoJson {
   /** Seconds since the Unix epoch. */
   readonly creationDate: number | null;
   readonly files: readonly { readonly path: readonly string[]; readonly length: number; readonly offset: number; readonly padding: boolean }[];
+  /** The torrent's magnet link (BEP 9): info hash, name, trackers, web seeds. */
+  readonly magnet: string;
 }
 
 /** Metainfo as the `--json` document. */
@@ -36,6 +39,7 @@ export function metainfoJson(m: Metainfo): MetainfoJson {
     createdBy: m.createdBy ?? null,
     creationDate: m.creationDate ?? null,
     files: m.files.map((f) => ({ path: f.path, length: f.length, offset: f.offset, padding: f.padding })),
+    magnet: magnetLink(m),
   };
 }
 
@@ -47,6 +51,7 @@ export function metainfoText(m: Metainfo): string {
   const lines: string[] = [];
   lines.push(field('name', terminalText(m.name)));
   lines.push(field('info hash', m.infoHashHex));
+  lines.push(field('magnet', terminalText(magnetLink(m))));
   lines.push(field('private', m.private ? 'yes (BEP 27: trackers only, no DHT/PEX)' : 'no'));
   if (m.announceList.length === 0) lines.push(field('trackers', 'none'));
   m.announceList.forEach((tier, i) => {

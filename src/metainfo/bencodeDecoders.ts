@@ -1,4 +1,7 @@
 import * as D from 'io-ts/lib/Decoder.js';
+import * as DE from 'io-ts/lib/DecodeError.js';
+import * as FS from 'io-ts/lib/FreeSemigroup.js';
+import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { isBytes, isDict, type BDict, type BValue } from '../bencode/index.js';
 
@@ -69,9 +72,32 @@ export const positiveInt: D.Decoder<unknown, number> = pipe(
   D.refine((n): n is number => n >= 1, 'a positive integer'),
 );
 
-/** A list of values each decoded by `item`. */
-export const listOf = <A>(item: D.Decoder<unknown, A>): D.Decoder<unknown, A[]> =>
-  pipe(
-    D.fromRefinement((u: unknown): u is unknown[] => Array.isArray(u), 'a list'),
-    D.compose(D.fromArray(item)),
-  );
+/**
+ * Most item errors one list reports. `D.fromArray` keeps one error per bad item, so a hostile
+ * list of a million bad entries would cost a million error trees; the first few say enough.
+ */
+export const MAX_ITEM_ERRORS = 8;
+
+/**
+ * A list of values each decoded by `item` (as `D.fromArray`, errors reported the same way), that
+ * stops at the {@link MAX_ITEM_ERRORS}th bad item.
+ */
+export const listOf = <A>(item: D.Decoder<unknown, A>): D.Decoder<unknown, A[]> => ({
+  decode: (u) => {
+    if (!Array.isArray(u)) return D.failure(u, 'a list');
+    const out: A[] = [];
+    let errors: D.DecodeError | undefined;
+    let count = 0;
+    for (let i = 0; i < u.length; i++) {
+      const r = item.decode(u[i]);
+      if (E.isRight(r)) {
+        if (errors === undefined) out.push(r.right);
+        continue;
+      }
+      const e = FS.of(DE.index(i, DE.optional, r.left));
+      errors = errors === undefined ? e : FS.concat(errors, e);
+      if (++count >= MAX_ITEM_ERRORS) break;
+    }
+    return errors === undefined ? D.success(out) : E.left(errors);
+  },
+});

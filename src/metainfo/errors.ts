@@ -2,8 +2,10 @@ import type { BencodeError } from '../bencode/index.js';
 
 /** Why bytes are not a usable v1 torrent. */
 export type MetainfoErrorCode =
-  /** Not valid bencode at all; see {@link MetainfoError.bencode}. */
+  /** Not valid bencode, or over the nesting or item budget; see {@link MetainfoError.bencode}. */
   | 'bencode'
+  /** Larger than {@link MetainfoLimits.maxBytes} (default 10 MB). */
+  | 'too-large'
   /** Wrong shape: a missing key or a value of the wrong type; see {@link MetainfoError.tree}. */
   | 'structure'
   /** `piece length` outside 1 .. {@link MAX_PIECE_LENGTH}. */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
-import { decodeWithSpans, type BDict, type BValue } from '../bencode/index.js';
+import { decodeWithSpans, DEFAULT_MAX_DEPTH, itemsFor, MAX_DEFAULT_ITEMS, type BDict, type BValue } from '../bencode/index.js';
 import { metainfoError, type MetainfoError } from './errors.js';
-import { MAX_FILES, MAX_PIECE_COUNT, MAX_PIECE_LENGTH } from './limits.js';
+import { MAX_FILES, MAX_PIECE_COUNT, MAX_PIECE_LENGTH, MAX_TORRENT_BYTES, type MetainfoLimits } from './limits.js';
 import { drawDecodeError, summarizeDecodeError } from './drawDecodeError.js';
 import { strictText } from './bencodeDecoders.js';
-import { makePathsUnique, sanitizeComponent, sanitizePath } from './sanitizePath.js';
+import { makePathsUniqueInPlace, sanitizeComponent, sanitizePath } from './sanitizePath.js';
 import {
   commentDecoder,
   createdByDecoder,
@@ -26,12 +26,24 @@ const lenientUtf8 = new TextDecoder('utf-8');
  * The info hash is the SHA-1 of the `info` dictionary's original bytes, never of a re-encoding,
  * so torrents with unsorted keys or unknown fields keep their identity. File paths come back
  * sanitized (see sanitizePath.ts) and unique.
+ *
+ * Bounded by `limits` (size, nesting, item budget; defaults in {@link MetainfoLimits}) so a
+ * hostile file costs time and memory linear in its size, rejected or not.
  */
-export function parseMetainfo(input: Uint8Array): E.Either<MetainfoError, Metainfo> {
-  const decoded = decodeWithSpans(input);
+export function parseMetainfo(input: Uint8Array, limits: MetainfoLimits = {}): E.Either<MetainfoError, Metainfo> {
+  const maxBytes = limits.maxBytes ?? MAX_TORRENT_BYTES;
+  if (input.length > maxBytes) {
+    return E.left(metainfoError('too-large', `${input.length} bytes is over the ${maxBytes}-byte limit for a .torrent`));
+  }
+  // A raised size limit raises the item cap in proportion, so one option admits a big torrent.
+  const cap = Math.max(MAX_DEFAULT_ITEMS, Math.ceil((MAX_DEFAULT_ITEMS * maxBytes) / MAX_TORRENT_BYTES));
+  const budget = { maxDepth: limits.maxDepth ?? DEFAULT_MAX_DEPTH, maxItems: limits.maxItems ?? itemsFor(input.length, cap) };
+  const decoded = decodeWithSpans(input, { ...budget, spanKeys: ['info'] });
   if (E.isLeft(decoded)) {
     const be = decoded.left;
-    return E.left(metainfoError('bencode', `not bencode: ${be.message.replace(/^bencode: /, '')}`, { bencode: be }));
+    const overBudget = be.code === 'too-deep' || be.code === 'too-many-items';
+    const what = overBudget ? 'too complex to decode' : 'not bencode';
+    return E.left(metainfoError('bencode', `${what}: ${be.message.replace(/^bencode: /, '')}`, { bencode: be }));
   }
   const { value, spans } = decoded.right;
 
@@ -130,12 +142,16 @@ function checkLayout(info: RawInfo): E.Either<MetainfoError, Layout> {
 }
 
 function multiFileEntries(name: string, raw: readonly RawFile[]): FileEntry[] {
-  const padding = raw.map((f) => f.attr !== undefined && f.attr.includes(0x70 /* 'p', BEP 47 */));
-  const sanitized = raw.map((f) => sanitizePath(filePath(f)));
-  const unique = makePathsUnique(sanitized, (i) => padding[i]!);
+  const isPadding = (i: number): boolean => {
+    const attr = raw[i]!.attr;
+    return attr !== undefined && attr.includes(0x70 /* 'p', BEP 47 */);
+  };
+  // each path starts with the torrent name, so the paths made unique are the entries' own arrays
+  const paths = raw.map((f) => [name, ...sanitizePath(filePath(f))]);
+  const unique = makePathsUniqueInPlace(paths, isPadding);
   let offset = 0;
   return raw.map((f, i) => {
-    const entry: FileEntry = { path: [name, ...unique[i]!], length: f.length, offset, padding: padding[i]! };
+    const entry: FileEntry = { path: unique[i]!, length: f.length, offset, padding: isPadding(i) };
     offset += f.length;
     return entry;
   });

@@ -1,20 +1,15 @@
-import { connect, type Socket } from 'node:net';
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import type { Socket } from 'node:net';
+import { BehaviorSubject, Subject } from 'rxjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { createActor, fromCallback, fromPromise, type AnyActorRef, type InspectionEvent } from 'xstate';
+import { createActor, fromCallback, fromPromise } from 'xstate';
 import { announceMachine } from '../../machines/announce.machine.js';
 import { chokerMachine, type PeersRead } from '../../machines/choker.machine.js';
 import { peerMachine } from '../../machines/peer.machine.js';
 import { torrentMachine, type TorrentActor, type TorrentEmitted } from '../../machines/torrent.machine.js';
 import { DownloadFlow } from '../../streams/downloadFlow.js';
-import { startPeerLink } from '../../streams/peerLink.js';
-import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
-import { announceVerified, attachPeerTraffic } from '../../streams/peerTraffic.js';
+import type { PeerRecord } from '../../streams/peerRecord.js';
 import { UploadFlow } from '../../streams/uploadFlow.js';
-import type { ChokeCandidate } from '../choking/chokeDecision.js';
-import type { Metainfo } from '../metainfo/types.js';
-import { parseIp } from '../peers/ipAddress.js';
-import { endpointKey, ipOfEndpointKey, type PeerEndpoint } from '../peers/peerPool.js';
+import { ipOfEndpointKey } from '../peers/peerPool.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { PiecePicker } from '../pieces/piecePicker.js';
 import { RateMeter } from '../stats/rateMeter.js';
@@ -22,70 +17,19 @@ import { resumeCheck } from '../storage/resumeCheck.js';
 import { TorrentStorage } from '../storage/torrentStorage.js';
 import { createTieredAnnouncer } from '../tracker/client/tieredAnnouncer.js';
 import { TrackerTiers } from '../tracker/client/trackerTiers.js';
-import { newPeerRecord, type PeerRecord } from './peerRecord.js';
-import type { WireMessage } from '../wire/messages.js';
-import type { TorrentEvent, TorrentProgress, TorrentState } from './types.js';
+import type { AnnounceEvent, AnnounceResponse } from '../tracker/types.js';
+import { mapAnnounceEvents } from './torrentEventMap.js';
+import type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
+import { TorrentPeers } from './torrentPeers.js';
+import { progressSnapshot, stateOf } from './torrentProgress.js';
+import type { TorrentEvent, TorrentProgress } from './types.js';
 
-/** How one torrent is run. */
-export interface TorrentRunOptions {
-  readonly metainfo: Metainfo;
-  /** Files go to `<downloadDir>/<name>` (single file) or `<downloadDir>/<name>/...`. */
-  readonly downloadDir: string;
-  /** Most simultaneous connections (default 50). */
-  readonly maxPeers?: number;
-  /** Peers to dial besides those the trackers return (e.g. a known seeder). */
-  readonly peers?: readonly PeerEndpoint[];
-  /** Ask the torrent's trackers for peers (default true). */
-  readonly useTrackers?: boolean;
-  /** Receives every actor event of the torrent's system (peer, announce, choker machines). */
-  readonly inspect?: (event: InspectionEvent) => void;
-  /**
-   * Trust that the data on disk is complete and skip the hash check (seeding what you just
-   * made). Pieces are still never served unless they are in the torrent.
-   */
-  readonly skipCheck?: boolean;
-  /** Sees every wire message in and out, per peer (for traces); payload bytes are not copied. */
-  readonly onWire?: (peerId: string, direction: 'in' | 'out', message: WireMessage) => void;
-}
-
-/** What the session lends each torrent. */
-export interface TorrentHost {
-  readonly peerId: Uint8Array;
-  /** Port we accept connections on, announced to trackers. */
-  readonly port: number;
-  /** Address outgoing connections bind to, if any. */
-  readonly localAddress?: string;
-}
-
-/** A running torrent: Observable-first, plus a few commands. */
-export interface TorrentHandle {
-  readonly infoHashHex: string;
-  readonly name: string;
-  /** The latest snapshot now and about once a second after, until the torrent stops. */
-  readonly progress$: Observable<TorrentProgress>;
-  readonly events$: Observable<TorrentEvent>;
-  /** Resolves when every piece is verified (at once if the data was already complete); rejects on a fatal error. */
-  readonly completed: Promise<void>;
-  pause(): void;
-  resume(): void;
-  /** Announces `stopped`, closes every connection and flushes files. */
-  stop(): Promise<void>;
-}
-
-const stateOf = (actor: TorrentActor): TorrentState => {
-  const s = actor.getSnapshot();
-  if (s.status === 'done') return 'stopped';
-  if (s.matches('checking')) return 'checking';
-  if (s.matches('paused')) return 'paused';
-  if (s.matches('stopping')) return 'stopping';
-  if (s.matches('error')) return 'error';
-  if (s.matches({ active: { transfer: 'seeding' } })) return 'seeding';
-  return 'downloading';
-};
+export type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
 
 /**
- * Composes one torrent: storage, piece picker and the two data flows, the torrent machine with
- * its provided actors (resume check, announcer, choker, peer machines), and the sockets.
+ * The composition root of one torrent: storage, piece picker and the two data flows, the
+ * torrent machine with its provided actors (resume check, announcer, choker, peer machines
+ * with their connection actor), and the public handle's streams.
  */
 export class TorrentRuntime implements TorrentHandle {
   readonly infoHashHex: string;
@@ -93,12 +37,9 @@ export class TorrentRuntime implements TorrentHandle {
   readonly progress$: BehaviorSubject<TorrentProgress>;
   readonly events$ = new Subject<TorrentEvent>();
   readonly completed: Promise<void>;
-  private readonly peers = new Map<string, PeerRecord>();
-  private readonly pendingIncoming = new Map<string, Socket>();
   private readonly have: Bitfield;
   private readonly picker: PiecePicker;
-  private readonly download: DownloadFlow;
-  private readonly upload: UploadFlow;
+  private readonly peers: TorrentPeers;
   private readonly downTotal = new RateMeter();
   private readonly upTotal = new RateMeter();
   /** The torrent machine's actor (its system holds the peer, announce and choker actors). */
@@ -123,17 +64,38 @@ export class TorrentRuntime implements TorrentHandle {
     this.have = new Bitfield(m.pieceCount);
     this.picker = new PiecePicker(m.pieceLength, m.totalLength);
     const now = (): number => Date.now();
-    this.download = new DownloadFlow(this.picker, storage, this.have, this.peers, this.downTotal, {
+    const records = new Map<string, PeerRecord>();
+    const download = new DownloadFlow(this.picker, storage, this.have, records, this.downTotal, {
       pieceVerified: (i) => this.onPieceVerified(i),
       pieceFailed: (i, contributors) => {
         this.events$.next({ type: 'pieceFailed', index: i });
-        const ips = contributors.map((id) => this.peers.get(id)?.endpoint.ip ?? ipOfEndpointKey(id));
+        const ips = contributors.map((id) => records.get(id)?.endpoint.ip ?? ipOfEndpointKey(id));
         this.actor.send({ type: 'PIECE_FAILED', index: i, contributorIps: ips });
       },
       storageFailed: (message) => this.actor.send({ type: 'STORAGE_ERROR', message }),
-      peerMisbehaved: (peer, message) => peer.actor.send({ type: 'CLOSE', message: `peer ${message}` }),
+      peerMisbehaved: (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }),
     }, now);
-    this.upload = new UploadFlow(storage, this.have, this.upTotal, now);
+    const upload = new UploadFlow(storage, this.have, this.upTotal, now, (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }));
+    this.peers = new TorrentPeers({
+      metainfo: m,
+      records,
+      ourPeerId: host.peerId,
+      localAddress: host.localAddress,
+      have: this.have,
+      availability: this.picker.availability,
+      download,
+      upload,
+      onWire: options.onWire,
+      connected: (id, client) => this.events$.next({ type: 'peerConnected', id, client }),
+      closed: (id, endpoint, reason, failed) => {
+        this.events$.next({ type: 'peerClosed', id, reason: reason.message });
+        // after the peer machine's own step: the torrent machine stops that child
+        queueMicrotask(() => {
+          if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEER_CLOSED', id, endpoint, failed });
+        });
+      },
+      peersChanged: () => this.actor.system.get('choker')?.send({ type: 'PEERS_CHANGED' }),
+    });
     this.completed = new Promise<void>((resolve, reject) => {
       this.resolveCompleted = resolve;
       this.rejectCompleted = reject;
@@ -170,38 +132,12 @@ export class TorrentRuntime implements TorrentHandle {
 
   /** An accepted connection whose handshake names this torrent. */
   acceptIncoming(socket: Socket): void {
-    const remote = socket.remoteAddress ?? '';
-    const endpoint = { ip: parseIp(remote)?.ip ?? remote, port: socket.remotePort ?? 0 };
-    const id = endpointKey(endpoint);
-    this.pendingIncoming.set(id, socket);
-    this.actor.send({ type: 'INCOMING_PEER', endpoint });
-    this.pendingIncoming.delete(id);
-    const ref = this.actor.system.get(id) as AnyActorRef | undefined;
-    if (ref === undefined || this.peers.has(id)) {
-      socket.destroy();
-      return;
-    }
-    this.link(id, endpoint, socket, ref, false);
+    this.peers.acceptIncoming(socket, (endpoint) => this.actor.send({ type: 'INCOMING_PEER', endpoint }));
   }
 
   private createActor(): TorrentActor {
     const m = this.options.metainfo;
     const tiers = this.options.useTrackers === false ? [] : m.announceList;
-    const announcer = announceMachine.provide({
-      actors: {
-        announce: fromPromise(({ input, signal }: { input: { event: import('../tracker/types.js').AnnounceEvent }; signal: AbortSignal }) =>
-          this.announceOnce(input.event, signal),
-        ),
-      },
-    });
-    // the wall clock and randomness enter the choker here, as data of its PEERS_READ events
-    const choker = chokerMachine.provide({
-      actors: {
-        readPeers: fromCallback(({ sendBack, receive }) => {
-          receive(() => sendBack({ type: 'PEERS_READ', peers: this.chokeCandidates(), now: Date.now(), draw: Math.random() } satisfies PeersRead));
-        }),
-      },
-    });
     const tieredAnnounce = createTieredAnnouncer(
       new TrackerTiers(tiers),
       { infoHash: m.infoHash, peerId: this.host.peerId, port: this.host.port },
@@ -218,7 +154,23 @@ export class TorrentRuntime implements TorrentHandle {
         },
       },
     );
-    this.announceOnce = (event, signal) => tieredAnnounce(event, signal);
+    const announcer = announceMachine.provide({
+      actors: {
+        announce: fromPromise(({ input, signal }: { input: { event: AnnounceEvent }; signal: AbortSignal }): Promise<AnnounceResponse> =>
+          tieredAnnounce(input.event, signal),
+        ),
+      },
+    });
+    // the wall clock and randomness enter the choker here, as data of its PEERS_READ events
+    const choker = chokerMachine.provide({
+      actors: {
+        readPeers: fromCallback(({ sendBack, receive }) => {
+          receive(() =>
+            sendBack({ type: 'PEERS_READ', peers: this.peers.chokeCandidates(this.have.isComplete, Date.now()), now: Date.now(), draw: Math.random() } satisfies PeersRead),
+          );
+        }),
+      },
+    });
     const machine = torrentMachine.provide({
       actors: {
         checkPieces: fromPromise(async ({ signal }) => {
@@ -233,11 +185,9 @@ export class TorrentRuntime implements TorrentHandle {
           });
           this.picker.setHave(found);
           this.events$.next({ type: 'checked', verifiedPieces: found.count });
-          // Already complete: the machine routes straight to seeding and emits nothing, so settle here.
-          if (this.have.isComplete) this.resolveCompleted();
           return found.count;
         }),
-        peer: peerMachine,
+        peer: peerMachine.provide({ actors: { connection: this.peers.connection } }),
         announcer,
         choker,
       },
@@ -246,7 +196,8 @@ export class TorrentRuntime implements TorrentHandle {
       input: {
         pieceCount: m.pieceCount,
         maxPeers: this.options.maxPeers ?? 50,
-        peerInput: { infoHash: m.infoHash, peerId: this.host.peerId, pieceCount: m.pieceCount },
+        // shared cores each peer machine builds its own pieces core on (endpoint/outgoing added per peer)
+        peerInput: this.peers.peerInput,
         self: [{ ip: '127.0.0.1', port: this.host.port }, ...(this.host.localAddress ? [{ ip: this.host.localAddress, port: this.host.port }] : [])],
         announcerInput: { noTrackers: tiers.length === 0 },
       },
@@ -268,40 +219,28 @@ export class TorrentRuntime implements TorrentHandle {
     return actor;
   }
 
-  private announceOnce: (event: import('../tracker/types.js').AnnounceEvent, signal: AbortSignal) => Promise<import('../tracker/types.js').AnnounceResponse> =
-    () => Promise.reject(new Error('no announcer'));
-
   private run(): void {
     this.actor.start();
-    const announce = this.actor.system.get('announce') as AnyActorRef | undefined;
+    const announce = this.actor.system.get('announce');
     if (announce !== undefined) {
-      announce.on('peers', (e: { peers: readonly PeerEndpoint[] }) => this.actor.send({ type: 'PEERS_DISCOVERED', peers: e.peers }));
-      announce.on('announced', (e: { response: { peers: readonly unknown[]; complete?: number; incomplete?: number } }) =>
-        this.events$.next({
-          type: 'announced',
-          peers: e.response.peers.length,
-          ...(e.response.complete !== undefined ? { seeders: e.response.complete } : {}),
-          ...(e.response.incomplete !== undefined ? { leechers: e.response.incomplete } : {}),
-        }),
-      );
-      announce.on('trackerError', (e: { error: { message: string } }) => this.events$.next({ type: 'trackerError', message: e.error.message }));
-      announce.on('trackerWarning', (e: { message: string }) => this.events$.next({ type: 'trackerWarning', message: e.message }));
-    }
-    if (this.options.peers !== undefined && this.options.peers.length > 0) {
-      // known peers join the pool once the check is done (the machine buffers nothing before `active`)
-      const extra = this.options.peers;
-      let sent = false;
-      const sub = this.actor.subscribe((s) => {
-        if (sent || !s.matches('active')) return;
-        sent = true;
-        queueMicrotask(() => sub.unsubscribe());
-        this.actor.send({ type: 'PEERS_DISCOVERED', peers: extra });
+      mapAnnounceEvents(announce, {
+        peers: (peers) => this.actor.send({ type: 'PEERS_DISCOVERED', peers }),
+        event: (e) => this.events$.next(e),
       });
     }
-    // a new snapshot whenever the lifecycle state changes (e.g. checking -> seeding), not only on the tick
+    const extra = this.options.peers ?? [];
+    let extraSent = extra.length === 0;
     let lastState = stateOf(this.actor);
     this.actor.subscribe((snap) => {
       if (snap.status !== 'active') return;
+      // known peers join the pool once the check is done (the machine buffers nothing before `active`)
+      if (!extraSent && snap.matches('active')) {
+        extraSent = true;
+        queueMicrotask(() => this.actor.send({ type: 'PEERS_DISCOVERED', peers: extra }));
+      }
+      // the torrent machine alone decides completion: seeding means every piece is verified
+      if (snap.matches({ active: { transfer: 'seeding' } })) this.resolveCompleted();
+      // a new snapshot whenever the lifecycle state changes (e.g. checking -> seeding), not only on the tick
       const state = stateOf(this.actor);
       if (state === lastState) return;
       lastState = state;
@@ -314,11 +253,8 @@ export class TorrentRuntime implements TorrentHandle {
 
   private onTorrentEmitted(e: TorrentEmitted): void {
     switch (e.type) {
-      case 'dial':
-        this.dial(e.id, e.endpoint);
-        break;
       case 'rejectIncoming':
-        this.pendingIncoming.get(endpointKey(e.endpoint))?.destroy();
+        this.peers.rejectIncoming(e.endpoint);
         break;
       case 'ban':
         this.events$.next({ type: 'banned', ip: e.ip });
@@ -330,111 +266,38 @@ export class TorrentRuntime implements TorrentHandle {
         this.events$.next({ type: 'error', message: e.message });
         this.rejectCompleted(new Error(e.message));
         break;
+      case 'dial': // the peer's connection actor dials
       case 'stopped':
         break;
     }
-    if (this.have.isComplete) this.resolveCompleted();
-  }
-
-  private dial(id: string, endpoint: PeerEndpoint): void {
-    const ref = this.actor.system.get(id) as AnyActorRef | undefined;
-    if (ref === undefined) return;
-    const socket = connect({
-      host: endpoint.ip,
-      port: endpoint.port,
-      ...(this.host.localAddress ? { localAddress: this.host.localAddress } : {}),
-      onread: reusedReadOptions,
-    });
-    markReusedReads(socket);
-    socket.setNoDelay(true);
-    socket.once('error', (err) => ref.send({ type: 'CONNECT_FAILED', message: err.message }));
-    this.link(id, endpoint, socket, ref, true);
-  }
-
-  private link(id: string, endpoint: PeerEndpoint, socket: Socket, ref: AnyActorRef, outgoing: boolean): void {
-    const m = this.options.metainfo;
-    const peer = newPeerRecord(id, endpoint, outgoing, ref, m.pieceCount, Date.now());
-    this.peers.set(id, peer);
-    const link = startPeerLink({
-      socket,
-      input: { infoHash: m.infoHash, peerId: this.host.peerId, pieceCount: m.pieceCount, outgoing },
-      actor: ref as never,
-    });
-    link.actor.on('handshakeComplete', (e) => this.events$.next({ type: 'peerConnected', id, client: e.client }));
-    const onWire = this.options.onWire;
-    if (onWire !== undefined) {
-      link.frames$.subscribe((f) => {
-        if (f.kind === 'message') onWire(id, 'in', f.message);
-      });
-      link.actor.on('send', (e) => onWire(id, 'out', e.message));
-    }
-    attachPeerTraffic(link, peer, {
-      ...(onWire !== undefined ? { onSend: (msg: WireMessage) => onWire(id, 'out', msg) } : {}),
-      have: this.have,
-      availability: this.picker.availability,
-      download: this.download,
-      upload: this.upload,
-      peersChanged: () => this.actor.system.get('choker')?.send({ type: 'PEERS_CHANGED' }),
-      closed: (p, reason) => {
-        this.peers.delete(p.id);
-        this.events$.next({ type: 'peerClosed', id: p.id, reason: reason.message });
-        if (this.actor.getSnapshot().status === 'active') {
-          this.actor.send({ type: 'PEER_CLOSED', id: p.id, endpoint: p.endpoint, failed: !p.handshaked });
-        }
-      },
-    });
   }
 
   private onPieceVerified(index: number): void {
     this.verifiedBytes += this.storage.pieceSize(index);
-    announceVerified(index, this.peers.values());
+    this.peers.pieceVerified(index);
     this.events$.next({ type: 'pieceVerified', index });
     this.actor.send({ type: 'PIECE_VERIFIED', index });
-    if (this.have.isComplete) {
-      this.progress$.next(this.snapshot());
-      this.resolveCompleted();
-    }
-  }
-
-  private chokeCandidates(): ChokeCandidate[] {
-    const seeding = this.have.isComplete;
-    const t = Date.now();
-    const out: ChokeCandidate[] = [];
-    for (const p of this.peers.values()) {
-      if (!p.handshaked || p.closed) continue;
-      out.push({ id: p.id, interested: p.peerInterested, rate: seeding ? p.up.rate(t) : p.down.rate(t), snubbed: p.snubbed, connectedAt: p.connectedAt });
-    }
-    return out;
   }
 
   private snapshot(): TorrentProgress {
-    const m = this.options.metainfo;
-    const t = Date.now();
-    const downloadRate = this.downTotal.rate(t);
-    const left = m.totalLength - this.verifiedBytes;
-    return {
-      infoHashHex: m.infoHashHex,
-      name: m.name,
-      state: stateOf(this.actor),
-      pieceCount: m.pieceCount,
-      verifiedPieces: this.have.count,
-      checkedPieces: this.checkedPieces,
-      totalBytes: m.totalLength,
-      verifiedBytes: this.verifiedBytes,
-      downloadRate,
-      uploadRate: this.upTotal.rate(t),
-      downloaded: this.downTotal.total,
-      uploaded: this.upTotal.total,
-      peers: [...this.peers.values()].filter((p) => p.handshaked).length,
-      etaSeconds: left > 0 && downloadRate > 0 ? left / downloadRate : undefined,
-    };
+    return progressSnapshot(
+      {
+        metainfo: this.options.metainfo,
+        actor: this.actor,
+        verifiedPieces: this.have.count,
+        checkedPieces: this.checkedPieces,
+        verifiedBytes: this.verifiedBytes,
+        downTotal: this.downTotal,
+        upTotal: this.upTotal,
+        peers: this.peers.connectedCount,
+      },
+      Date.now(),
+    );
   }
 
   private onDone(): void {
     if (this.ticker) clearInterval(this.ticker);
-    for (const p of this.peers.values()) {
-      if (p.actor.getSnapshot().status === 'active') p.actor.send({ type: 'CLOSE', message: 'torrent stopped' });
-    }
+    this.peers.closeAll('torrent stopped');
     void this.storage.close().then(() => {
       this.progress$.next(this.snapshot());
       this.events$.next({ type: 'stopped' });
@@ -445,4 +308,3 @@ export class TorrentRuntime implements TorrentHandle {
     });
   }
 }
-

@@ -33,7 +33,12 @@ const silentCallback = fromCallback(() => undefined);
 const asRecord = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {});
 
 const builders: Record<string, (input: unknown) => ReplayLogic> = {
-  peer: (input) => ({ logic: peerMachine, input: reviveSafeJson(input) }),
+  // the recorded shared cores (our pieces, availability) are only their outline: the replayed
+  // peer builds its own empty ones
+  peer: (input) => {
+    const { have: _have, availability: _availability, ...plain } = asRecord(reviveSafeJson(input));
+    return { logic: peerMachine, input: plain };
+  },
   announce: (input) => ({
     logic: announceMachine.provide({ actors: { announce: pendingPromise as never } }),
     input: reviveSafeJson(input) ?? {},

@@ -25,11 +25,6 @@ function sourcesUnder(dir: string): SourceFile[] {
  * matches anything fails the test, so it cannot outlive its reason.
  */
 const knownViolations: readonly { readonly file: string; readonly target: string; readonly why: string }[] = [
-  // The `peer` branch (issue 9, part 1) moves PeerRecord out of src/session and makes it
-  // data-plane only; the lead deletes these three entries when merging it.
-  { file: 'streams/downloadFlow.ts', target: 'src/session/peerRecord.ts', why: 'PeerRecord still lives in src/session' },
-  { file: 'streams/peerTraffic.ts', target: 'src/session/peerRecord.ts', why: 'PeerRecord still lives in src/session' },
-  { file: 'streams/uploadFlow.ts', target: 'src/session/peerRecord.ts', why: 'PeerRecord still lives in src/session' },
 ];
 
 const isKnown = (v: Violation): boolean => knownViolations.some((k) => k.file === v.file && k.target === v.target);

@@ -101,7 +101,7 @@ describe('statorrent create + info --json', () => {
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as MetainfoJson;
     expect(Object.keys(j).sort()).toEqual(
-      ['announceList', 'comment', 'createdBy', 'creationDate', 'files', 'infoHash', 'multiFile', 'name', 'pieceCount', 'pieceLength', 'private', 'totalLength', 'urlList'].sort(),
+      ['announceList', 'comment', 'createdBy', 'creationDate', 'files', 'infoHash', 'magnet', 'multiFile', 'name', 'pieceCount', 'pieceLength', 'private', 'totalLength', 'urlList'].sort(),
     );
     expect(j.infoHash).toBe(parsed.right.infoHashHex);
     expect(j.infoHash).toMatch(/^[0-9a-f]{40}$/);
@@ -125,6 +125,11 @@ describe('statorrent create + info --json', () => {
     expect(text.stdout).toContain(`info hash:     ${j.infoHash}`);
     expect(text.stdout).toContain('tier 2: udp://127.0.0.1:3');
     expect(text.stdout).toContain('total size:    97.7 KiB (100000 bytes)');
+    // the magnet link names the same torrent, its trackers (tiers flattened) and web seed
+    const magnet = `magnet:?xt=urn:btih:${j.infoHash}&dn=content&tr=${encodeURIComponent('http://127.0.0.1:1/announce')}&tr=${encodeURIComponent('http://127.0.0.1:2/announce')}&tr=${encodeURIComponent('udp://127.0.0.1:3')}&ws=${encodeURIComponent('http://127.0.0.1:4/')}`;
+    expect(j.magnet).toBe(magnet);
+    expect(text.stdout).toContain(`magnet:        ${magnet}`);
+    expect(c.stdout).toContain(`  magnet:     ${magnet}`);
 
   });
 

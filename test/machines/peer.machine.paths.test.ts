@@ -10,7 +10,7 @@ type Snap = SnapshotFrom<typeof peerMachine>;
 const AFTER = {
   connectTimeout: 'xstate.after.handshakeTimeout.peer.connecting',
   handshakeTimeout: 'xstate.after.handshakeTimeout.peer.handshaking',
-  requestTimeout: 'xstate.after.requestTimeout.peer.active.peerChoking.unchoked.receiving',
+  requestTimeout: 'xstate.after.requestTimeout.peer.active.snubbing.waiting',
 } as const;
 const DELAY_OF: Record<string, number> = {
   [AFTER.connectTimeout]: 20_000,
@@ -27,17 +27,14 @@ const events = [
   { type: 'PEER_UNCHOKE' },
   { type: 'PEER_INTERESTED' },
   { type: 'PEER_NOT_INTERESTED' },
-  { type: 'PEER_HAVE', index: 1 },
+  // announcements that change the peer's pieces are left out: the graph explores pure
+  // transitions over one shared PeerPieces core, so their effect would leak between paths
+  // (peer.machine.test.ts and the coverage test drive them on fresh actors)
   { type: 'PEER_HAVE', index: 99 },
-  { type: 'PEER_BITFIELD', bitfield: new Uint8Array(2) },
-  { type: 'PEER_HAVE_ALL' },
-  { type: 'PEER_HAVE_NONE' },
   { type: 'ACTIVITY' },
   { type: 'DATA_RECEIVED' },
   { type: 'CHOKE' },
   { type: 'UNCHOKE' },
-  { type: 'INTERESTED' },
-  { type: 'NOT_INTERESTED' },
   { type: 'REQUESTS_PENDING' },
   { type: 'REQUESTS_DRAINED' },
   { type: 'KEEPALIVE_DUE' },
@@ -53,7 +50,7 @@ const activeIds = (s: Snap): string[] => getStateNodes(peerMachine.root, s.value
 const regionValue = (v: StateValue, region: string): unknown =>
   typeof v === 'object' && 'active' in v ? (v.active as Record<string, unknown>)[region] : undefined;
 
-const REGIONS = ['amChoking', 'amInterested', 'peerChoking', 'peerInterested'] as const;
+const REGIONS = ['amChoking', 'amInterested', 'peerChoking', 'peerInterested', 'snubbing'] as const;
 
 describe('peer machine model (@xstate/graph)', () => {
   for (const outgoing of [true, false]) {
@@ -62,7 +59,9 @@ describe('peer machine model (@xstate/graph)', () => {
     it(`reaches every state node (${outgoing ? 'outgoing' : 'incoming'})`, () => {
       const paths = getShortestPaths(peerMachine, options);
       const reached = new Set(paths.flatMap((p) => activeIds(p.state)));
-      const expected = allStateNodeIds(peerMachine.root).filter((id) => outgoing || id !== 'peer.connecting');
+      const expected = allStateNodeIds(peerMachine.root).filter(
+        (id) => (outgoing || id !== 'peer.connecting') && id !== 'peer.active.amInterested.interested' && id !== 'peer.greeting', // transient (eventless)
+      );
       expect([...expected].filter((id) => !reached.has(id))).toEqual([]);
     });
   }
@@ -80,14 +79,15 @@ describe('peer machine model (@xstate/graph)', () => {
       }
     }
     expect([...moved.get('amChoking')!].sort()).toEqual(['CHOKE', 'UNCHOKE']);
-    expect([...moved.get('amInterested')!].sort()).toEqual(['INTERESTED', 'NOT_INTERESTED']);
-    expect([...moved.get('peerChoking')!].sort()).toEqual(['DATA_RECEIVED', 'PEER_CHOKE', 'PEER_UNCHOKE', AFTER.requestTimeout].sort());
+    expect([...moved.get('amInterested')!]).toEqual([]); // only the peer's pieces move it (left out above)
+    expect([...moved.get('peerChoking')!].sort()).toEqual(['PEER_CHOKE', 'PEER_UNCHOKE']);
+    expect([...moved.get('snubbing')!].sort()).toEqual(['DATA_RECEIVED', 'PEER_CHOKE', 'REQUESTS_DRAINED', 'REQUESTS_PENDING', AFTER.requestTimeout].sort());
     expect([...moved.get('peerInterested')!].sort()).toEqual(['PEER_INTERESTED', 'PEER_NOT_INTERESTED']);
   });
 
   it('a live actor on a simulated clock follows every shortest path to the same state', () => {
     const paths = getShortestPaths(peerMachine, { events, input: input(true) });
-    expect(paths.length).toBeGreaterThan(40);
+    expect(paths.length).toBeGreaterThan(30);
     for (const path of paths) {
       const clock = new SimulatedClock();
       const actor = createActor(peerMachine, { input: input(true), clock });
@@ -100,7 +100,7 @@ describe('peer machine model (@xstate/graph)', () => {
       const snap = actor.getSnapshot();
       expect(snap.value).toEqual(path.state.value);
       expect(snap.context.closeReason?.code).toEqual(path.state.context.closeReason?.code);
-      expect(snap.context.requestsPending).toBe(path.state.context.requestsPending);
+      expect(snap.context.remotePeerId).toBe(path.state.context.remotePeerId);
       actor.stop();
     }
   });

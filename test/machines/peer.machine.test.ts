@@ -1,135 +1,169 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, initialTransition, SimulatedClock, transition, type SnapshotFrom } from 'xstate';
-import { peerMachine, type PeerEvent } from '../../machines/peer.machine.js';
-import { emittedTypes, input, ourId, theirHandshake, theirId } from './peerMachineFixtures.js';
+import { peerMachine } from '../../machines/peer.machine.js';
+import { Bitfield } from '../../src/pieces/bitfield.js';
+import { activePeer, ourId, plainHandshake, startPeer, theirHandshake } from './peerMachineFixtures.js';
 
-type Snap = SnapshotFrom<typeof peerMachine>;
+const FOUR_STATES = { amChoking: 'choking', amInterested: 'notInterested', peerChoking: 'choking', peerInterested: 'notInterested', snubbing: 'idle', extensions: 'none' };
 
-/** Runs events through XState's pure `transition`, collecting emitted event tags. */
-const run = (start: Snap, events: readonly PeerEvent[]): { snap: Snap; emitted: string[] } => {
-  let snap = start;
-  const emitted: string[] = [];
-  for (const e of events) {
-    const [next, actions] = transition(peerMachine, snap, e);
-    snap = next;
-    emitted.push(...emittedTypes(actions));
-  }
-  return { snap, emitted };
-};
-
-const activeOutgoing = (): Snap => {
-  const [s0] = initialTransition(peerMachine, input(true));
-  return run(s0, [{ type: 'CONNECTED' }, { type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() }]).snap;
-};
-
-describe('peer machine (pure transitions)', () => {
-  it('dials, handshakes, and becomes active with all four regions at their BEP 3 start', () => {
-    const [s0, a0] = initialTransition(peerMachine, input(true));
-    expect(s0.value).toBe('connecting');
-    expect(emittedTypes(a0)).toEqual([]);
-    const { snap, emitted } = run(s0, [{ type: 'CONNECTED' }, { type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() }]);
-    expect(emitted).toEqual(['sendHandshake', 'handshakeComplete']);
-    expect(snap.value).toEqual({
-      active: { amChoking: 'choking', amInterested: 'notInterested', peerChoking: 'choking', peerInterested: 'notInterested' },
-    });
-    expect(snap.context.remotePeerId).toBe('22'.repeat(20));
+describe('peer machine: handshake (one path for both directions)', () => {
+  it('dials, handshakes, and becomes active with every region at its BEP 3 start', () => {
+    const p = startPeer();
+    expect(p.actor.getSnapshot().value).toBe('connecting');
+    expect(p.tags()).toEqual([]);
+    p.actor.send({ type: 'CONNECTED' });
+    expect(p.fresh()).toEqual(['handshake']);
+    p.actor.send({ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() });
+    // fast extension on both sides, nothing to offer: have-none (BEP 6)
+    expect(p.fresh()).toEqual(['ready', 'send:haveNone']);
+    expect(p.actor.getSnapshot().value).toEqual({ active: FOUR_STATES });
+    expect(p.actor.getSnapshot().context.remotePeerId).toBe('22'.repeat(20));
+    expect(p.gate).toMatchObject({ open: true, fast: true, mayRequest: false, mayUpload: false });
   });
 
   it('answers an incoming handshake only after reading it', () => {
-    const [s0, a0] = initialTransition(peerMachine, input(false));
-    expect(s0.value).toBe('handshaking');
-    expect(emittedTypes(a0)).toEqual([]);
-    const { emitted } = run(s0, [{ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() }]);
-    expect(emitted).toEqual(['sendHandshake', 'handshakeComplete']);
+    const p = startPeer({ outgoing: false });
+    expect(p.actor.getSnapshot().value).toBe('handshaking');
+    expect(p.tags()).toEqual([]);
+    p.actor.send({ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() });
+    expect(p.tags()).toEqual(['handshake', 'ready', 'send:haveNone']);
+  });
+
+  it('decides the fast extension from both reserved fields (BEP 6), announcing our pieces accordingly', () => {
+    const ours = new Bitfield(10);
+    ours.set(3);
+    const plain = activePeer({ ours, handshake: plainHandshake() });
+    expect(plain.gate.fast).toBe(false);
+    expect(plain.commands.at(-1)).toEqual({ type: 'send', message: { type: 'bitfield', bitfield: ours.toBytes() } });
+    const none = activePeer({ handshake: plainHandshake() });
+    expect(none.tags()).toEqual(['handshake', 'ready']); // BEP 3: no bitfield when we have nothing
+    const seed = activePeer({ ours: Bitfield.full(10) });
+    expect(seed.gate.fast).toBe(true);
+    expect(seed.tags().at(-1)).toBe('send:haveAll');
   });
 
   it('closes on a wrong info hash or on our own peer id, with a typed reason', () => {
-    const [s0] = initialTransition(peerMachine, input(false));
-    const wrong = run(s0, [{ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake({ infoHash: new Uint8Array(20) }) }]);
-    expect(wrong.snap.status).toBe('done');
-    expect(wrong.snap.context.closeReason).toMatchObject({ code: 'protocol', error: { tag: 'wrongInfoHash' } });
-    expect(wrong.emitted).toEqual(['closed']);
-    const self = run(s0, [{ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake({ peerId: ourId }) }]);
-    expect(self.snap.context.closeReason).toMatchObject({ code: 'protocol', error: { tag: 'selfConnection' } });
+    const wrong = startPeer({ outgoing: false });
+    wrong.actor.send({ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake({ infoHash: new Uint8Array(20) }) });
+    expect(wrong.actor.getSnapshot().status).toBe('done');
+    expect(wrong.actor.getSnapshot().context.closeReason).toMatchObject({ code: 'protocol', error: { tag: 'wrongInfoHash' } });
+    expect(wrong.tags()).toEqual(['close']);
+    const self = startPeer({ outgoing: false });
+    self.actor.send({ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake({ peerId: ourId }) });
+    expect(self.actor.getSnapshot().context.closeReason).toMatchObject({ code: 'protocol', error: { tag: 'selfConnection' } });
+  });
+});
+
+describe('peer machine: flags', () => {
+  it('sends choke/unchoke only on change and opens/closes the upload gate', () => {
+    const p = activePeer();
+    p.fresh();
+    for (const type of ['UNCHOKE', 'UNCHOKE'] as const) p.actor.send({ type });
+    expect(p.gate.mayUpload).toBe(true);
+    for (const type of ['CHOKE', 'CHOKE'] as const) p.actor.send({ type });
+    expect(p.fresh()).toEqual(['send:unchoke', 'uploadOpened', 'send:choke', 'uploadClosed']);
+    expect(p.gate.mayUpload).toBe(false);
   });
 
-  it('sends choke/unchoke/interested/not-interested only on change', () => {
-    const { snap, emitted } = run(activeOutgoing(), [
-      { type: 'UNCHOKE' },
-      { type: 'UNCHOKE' },
-      { type: 'INTERESTED' },
-      { type: 'INTERESTED' },
-      { type: 'CHOKE' },
-      { type: 'CHOKE' },
-      { type: 'NOT_INTERESTED' },
-    ]);
-    expect(emitted).toEqual(['send:unchoke', 'send:interested', 'send:choke', 'send:notInterested']);
-    expect(snap.matches({ active: { amChoking: 'choking', amInterested: 'notInterested' } })).toBe(true);
+  it('becomes interested from the peer pieces and not interested once we have them all', () => {
+    const p = activePeer({ pieceCount: 10 });
+    p.fresh();
+    p.actor.send({ type: 'PEER_HAVE', index: 3 });
+    expect(p.fresh()).toEqual(['refill', 'send:interested', 'refill']);
+    expect(p.pieces.interesting).toBe(1);
+    expect(p.availability.of(3)).toBe(1);
+    p.ours.set(3);
+    p.actor.send({ type: 'PIECE_VERIFIED', index: 3 });
+    expect(p.fresh()).toEqual(['send:notInterested']); // it has the piece: no have (suppression)
+    p.actor.send({ type: 'PIECE_VERIFIED', index: 5 });
+    expect(p.fresh()).toEqual(['send:have']);
   });
 
-  it('tracks the peer side and forwards availability', () => {
-    const { snap, emitted } = run(activeOutgoing(), [
-      { type: 'PEER_UNCHOKE' },
-      { type: 'PEER_INTERESTED' },
-      { type: 'PEER_HAVE', index: 3 },
-      { type: 'PEER_BITFIELD', bitfield: new Uint8Array(2) },
-      { type: 'PEER_HAVE_ALL' },
-      { type: 'PEER_HAVE_NONE' },
-      { type: 'PEER_NOT_INTERESTED' },
-      { type: 'PEER_CHOKE' },
-    ]);
-    expect(emitted).toEqual([
-      'peerUnchoked',
-      'peerInterested',
-      'peerHave',
-      'peerBitfield',
-      'peerHaveAll',
-      'peerHaveNone',
-      'peerNotInterested',
-      'peerChoked',
-    ]);
-    expect(snap.matches({ active: { peerChoking: 'choking', peerInterested: 'notInterested' } })).toBe(true);
+  it('tracks the peer side: choke gate, interest for the choker', () => {
+    const p = activePeer();
+    p.fresh();
+    p.actor.send({ type: 'PEER_UNCHOKE' });
+    expect(p.gate.mayRequest).toBe(true);
+    p.actor.send({ type: 'PEER_INTERESTED' });
+    expect(p.gate.wantsUpload).toBe(true);
+    p.actor.send({ type: 'PEER_NOT_INTERESTED' });
+    p.actor.send({ type: 'PEER_CHOKE' });
+    expect(p.gate).toMatchObject({ mayRequest: false, wantsUpload: false });
+    expect(p.fresh()).toEqual(['refill', 'candidacyChanged', 'candidacyChanged', 'release']);
+  });
+});
+
+describe('peer machine: piece announcements (real clients send more than one)', () => {
+  it('a later bitfield, have-all or have-none replaces the set; availability stays exact', () => {
+    const p = activePeer({ pieceCount: 10 });
+    p.actor.send({ type: 'PEER_HAVE_NONE' });
+    p.actor.send({ type: 'PEER_BITFIELD', bitfield: Uint8Array.of(0b1100_0000, 0) }); // aria2: have-none, then a bitfield
+    expect([p.availability.of(0), p.availability.of(1), p.availability.of(2)]).toEqual([1, 1, 0]);
+    expect(p.pieces.interesting).toBe(2);
+    p.actor.send({ type: 'PEER_HAVE', index: 1 }); // already had it: counted once
+    expect(p.availability.of(1)).toBe(1);
+    p.actor.send({ type: 'PEER_HAVE_ALL' });
+    expect(p.availability.of(9)).toBe(1);
+    expect(p.availability.of(0)).toBe(1);
+    expect(p.pieces.interesting).toBe(10);
+    p.actor.send({ type: 'PEER_BITFIELD', bitfield: Uint8Array.of(0b0100_0000, 0) });
+    expect([p.availability.of(0), p.availability.of(1), p.availability.of(9)]).toEqual([0, 1, 0]);
+    expect(p.actor.getSnapshot().matches({ active: { amInterested: 'interested' } })).toBe(true);
+    p.actor.send({ type: 'CLOSE', message: 'done' });
+    expect(p.availability.of(1)).toBe(0); // its share went back on close
   });
 
-  it('closes on a have beyond the last piece', () => {
-    const { snap, emitted } = run(activeOutgoing(), [{ type: 'PEER_HAVE', index: 10 }]);
-    expect(snap.status).toBe('done');
-    expect(emitted).toEqual(['closed']);
-    expect(snap.context.closeReason).toMatchObject({ code: 'protocol', error: { tag: 'pieceIndexOutOfRange', index: 10 } });
-  });
-
-  it('closes on protocol errors, socket ends and local CLOSE in any state', () => {
-    const [s0] = initialTransition(peerMachine, input(true));
-    for (const start of [s0, activeOutgoing()]) {
-      const p = run(start, [{ type: 'PROTOCOL_ERROR', error: { tag: 'frameTooLong', length: 5e6, max: 1 << 20 } }]);
-      expect(p.snap.context.closeReason).toMatchObject({ code: 'protocol', error: { tag: 'frameTooLong' } });
-      const s = run(start, [{ type: 'SOCKET_CLOSED', reason: { code: 'remoteClosed', message: 'bye' } }]);
-      expect(s.snap.context.closeReason).toEqual({ code: 'remoteClosed', message: 'bye' });
-      const c = run(start, [{ type: 'CLOSE', message: 'banned' }]);
-      expect(c.emitted).toEqual(['closed']);
-      expect(c.snap.context.closeReason).toEqual({ code: 'local', message: 'banned' });
+  it('never counts a re-announcement that adds pieces (aria2 sends a bitfield instead of many haves)', () => {
+    const p = activePeer({ pieceCount: 16, maxAnnouncements: 2 });
+    p.actor.send({ type: 'PEER_HAVE_NONE' });
+    for (let k = 1; k <= 16; k++) {
+      const bits = new Uint8Array(2);
+      for (let i = 0; i < k; i++) bits[i >> 3]! |= 0x80 >> (i & 7);
+      p.actor.send({ type: 'PEER_BITFIELD', bitfield: bits }); // one more piece each time
     }
-    const failed = run(s0, [{ type: 'CONNECT_FAILED', message: 'ECONNREFUSED' }]);
-    expect(failed.snap.context.closeReason).toEqual({ code: 'connectFailed', message: 'ECONNREFUSED' });
+    expect(p.actor.getSnapshot().status).toBe('active');
+    expect(p.availability.of(15)).toBe(1);
+  });
+
+  it('closes a peer that re-announces past the cap without adding pieces, and on a have beyond the last piece', () => {
+    const p = activePeer({ maxAnnouncements: 2 });
+    p.actor.send({ type: 'PEER_HAVE_NONE' }); // the first counts
+    p.actor.send({ type: 'PEER_HAVE_ALL' }); // adds pieces: not counted
+    p.actor.send({ type: 'PEER_HAVE_NONE' }); // adds nothing: counted (2)
+    expect(p.actor.getSnapshot().status).toBe('active');
+    p.actor.send({ type: 'PEER_HAVE_NONE' });
+    expect(p.actor.getSnapshot().context.closeReason).toEqual({ code: 'local', message: 'peer announced its pieces more than 2 times' });
+    expect(p.availability.of(0)).toBe(0);
+    const q = activePeer();
+    q.actor.send({ type: 'PEER_HAVE', index: 10 });
+    expect(q.actor.getSnapshot().context.closeReason).toMatchObject({ code: 'protocol', error: { tag: 'pieceIndexOutOfRange', index: 10 } });
+    expect(q.tags().at(-1)).toBe('close');
+  });
+});
+
+describe('peer machine: closing', () => {
+  it('closes on protocol errors, socket ends and local CLOSE in any state', () => {
+    for (const active of [false, true]) {
+      const start = () => (active ? activePeer() : startPeer());
+      const p = start();
+      p.actor.send({ type: 'PROTOCOL_ERROR', error: { tag: 'frameTooLong', length: 5e6, max: 1 << 20 } });
+      expect(p.actor.getSnapshot().context.closeReason).toMatchObject({ code: 'protocol', error: { tag: 'frameTooLong' } });
+      const s = start();
+      s.actor.send({ type: 'SOCKET_CLOSED', reason: { code: 'remoteClosed', message: 'bye' } });
+      expect(s.actor.getSnapshot().context.closeReason).toEqual({ code: 'remoteClosed', message: 'bye' });
+      const c = start();
+      c.actor.send({ type: 'CLOSE', message: 'banned' });
+      expect(c.commands.at(-1)).toEqual({ type: 'close', reason: { code: 'local', message: 'banned' } });
+      expect(c.gate.open).toBe(false);
+    }
+    const failed = startPeer();
+    failed.actor.send({ type: 'CONNECT_FAILED', message: 'ECONNREFUSED' });
+    expect(failed.actor.getSnapshot().context.closeReason).toEqual({ code: 'connectFailed', message: 'ECONNREFUSED' });
   });
 });
 
 describe('peer machine timers (simulated clock)', () => {
-  const start = (machine = peerMachine) => {
-    const clock = new SimulatedClock();
-    const actor = createActor(machine, { input: input(true), clock });
-    const emitted: string[] = [];
-    actor.on('*', (e) => emitted.push(e.type === 'send' ? `send:${e.message.type}` : e.type));
-    actor.start();
-    return { clock, actor, emitted };
-  };
-  const handshake = (actor: ReturnType<typeof start>['actor']): void => {
-    actor.send({ type: 'CONNECTED' });
-    actor.send({ type: 'HANDSHAKE_RECEIVED', handshake: theirHandshake() });
-  };
-
   it('gives up on a handshake that does not arrive', () => {
-    const { clock, actor } = start();
+    const { clock, actor } = startPeer();
     actor.send({ type: 'CONNECTED' });
     clock.increment(19_999);
     expect(actor.getSnapshot().value).toBe('handshaking');
@@ -138,42 +172,41 @@ describe('peer machine timers (simulated clock)', () => {
   });
 
   it('sends a keep-alive every two minutes and closes after four silent minutes', () => {
-    const { clock, actor, emitted } = start();
-    handshake(actor);
+    const { clock, actor, tags } = activePeer();
+    const keepAlives = () => tags().filter((e) => e === 'send:keepAlive').length;
     clock.increment(119_000);
-    expect(emitted.filter((e) => e === 'send:keepAlive')).toHaveLength(0);
+    expect(keepAlives()).toBe(0);
     clock.increment(1_000);
-    expect(emitted.filter((e) => e === 'send:keepAlive')).toHaveLength(1);
+    expect(keepAlives()).toBe(1);
     actor.send({ type: 'ACTIVITY' }); // at 120 s: the idle timer restarts
     clock.increment(239_999);
     expect(actor.getSnapshot().status).toBe('active');
-    expect(emitted.filter((e) => e === 'send:keepAlive')).toHaveLength(2);
+    expect(keepAlives()).toBe(2);
     clock.increment(1);
     expect(actor.getSnapshot().context.closeReason?.code).toBe('idleTimeout');
-    expect(emitted.at(-1)).toBe('closed');
+    expect(tags().at(-1)).toBe('close');
   });
 
-  it('marks the peer snubbed after 60 s without a block while we wait, and clears it on data', () => {
-    const { clock, actor, emitted } = start();
-    handshake(actor);
-    actor.send({ type: 'INTERESTED' });
+  it('marks the peer snubbed after 60 s without a block while requests are out, and clears it on data', () => {
+    const { clock, actor, fresh, gate } = activePeer();
     actor.send({ type: 'PEER_UNCHOKE' });
     clock.increment(30_000);
     actor.send({ type: 'REQUESTS_PENDING' }); // the timer runs from here
+    fresh();
     clock.increment(59_999);
-    expect(emitted).not.toContain('snubbed');
+    expect(gate.snubbed).toBe(false);
     clock.increment(1);
-    expect(emitted).toContain('snubbed');
-    expect(actor.getSnapshot().matches({ active: { peerChoking: { unchoked: 'snubbed' } } })).toBe(true);
+    expect(gate.snubbed).toBe(true);
+    expect(fresh()).toEqual(['release', 'candidacyChanged']);
+    expect(actor.getSnapshot().matches({ active: { snubbing: 'snubbed' } })).toBe(true);
     actor.send({ type: 'DATA_RECEIVED' });
-    expect(emitted.at(-1)).toBe('unsnubbed');
-    expect(actor.getSnapshot().matches({ active: { peerChoking: { unchoked: 'receiving' } } })).toBe(true);
+    expect(fresh()).toEqual(['refill', 'candidacyChanged']);
+    expect(gate.snubbed).toBe(false);
+    expect(actor.getSnapshot().matches({ active: { snubbing: 'waiting' } })).toBe(true);
   });
 
-  it('does not snub while data keeps arriving, or when nothing is requested, or when not interested', () => {
-    const { clock, actor, emitted } = start();
-    handshake(actor);
-    actor.send({ type: 'INTERESTED' });
+  it('does not snub while data keeps arriving, or when nothing is requested', () => {
+    const { clock, actor, gate } = activePeer();
     actor.send({ type: 'PEER_UNCHOKE' });
     actor.send({ type: 'REQUESTS_PENDING' });
     for (let i = 0; i < 5; i++) {
@@ -182,42 +215,33 @@ describe('peer machine timers (simulated clock)', () => {
     }
     actor.send({ type: 'REQUESTS_DRAINED' });
     clock.increment(61_000);
-    actor.send({ type: 'NOT_INTERESTED' });
-    actor.send({ type: 'REQUESTS_PENDING' });
-    clock.increment(61_000);
-    expect(emitted).not.toContain('snubbed');
+    expect(gate.snubbed).toBe(false);
     expect(actor.getSnapshot().status).toBe('active');
   });
 
-  it('arms the snub timer when we become interested with requests already pending', () => {
-    const { clock, actor, emitted } = start();
-    handshake(actor);
+  it('a choke while snubbed ends snubbing (nothing is expected any more)', () => {
+    const { clock, actor, gate } = activePeer();
     actor.send({ type: 'PEER_UNCHOKE' });
     actor.send({ type: 'REQUESTS_PENDING' });
-    clock.increment(61_000); // not interested: no snub
-    expect(emitted).not.toContain('snubbed');
-    actor.send({ type: 'INTERESTED' });
-    expect(emitted.at(-1)).toBe('send:interested');
     clock.increment(60_000);
-    expect(emitted).toContain('snubbed');
+    expect(gate.snubbed).toBe(true);
+    actor.send({ type: 'PEER_CHOKE' });
+    expect(gate.snubbed).toBe(false);
+    expect(actor.getSnapshot().matches({ active: { snubbing: 'idle', peerChoking: 'choking' } })).toBe(true);
   });
 
   it('takes its timer lengths from provide({ delays })', () => {
     const fast = peerMachine.provide({ delays: { handshakeTimeout: 50, keepAliveInterval: 10, idleTimeout: 25, requestTimeout: 5 } });
-    const { clock, actor, emitted } = start(fast);
-    handshake(actor);
+    const { clock, actor, tags } = activePeer({ machine: fast });
     clock.increment(10);
     clock.increment(10);
-    expect(emitted.filter((e) => e === 'send:keepAlive')).toHaveLength(2);
+    expect(tags().filter((e) => e === 'send:keepAlive')).toHaveLength(2);
     clock.increment(5);
     expect(actor.getSnapshot().context.closeReason?.code).toBe('idleTimeout');
   });
 
-  it('emits handshakeComplete with the peer id, reserved bytes and client name', () => {
-    const { actor } = start();
-    const seen: unknown[] = [];
-    actor.on('handshakeComplete', (e) => seen.push(e));
-    handshake(actor);
-    expect(seen).toEqual([{ type: 'handshakeComplete', peerId: theirId, reserved: theirHandshake().reserved, client: expect.any(String) }]);
+  it('tells the connection the client name when the handshake completes', () => {
+    const { commands } = activePeer();
+    expect(commands.find((c) => c.type === 'ready')).toEqual({ type: 'ready', client: expect.any(String) });
   });
 });

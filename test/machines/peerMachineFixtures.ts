@@ -1,6 +1,9 @@
+import { createActor, fromCallback, SimulatedClock } from 'xstate';
 import type { Handshake } from '../../src/wire/index.js';
-import { ourReserved } from '../../src/wire/index.js';
-import type { PeerEmitted, PeerMachineInput } from '../../machines/peer.machine.js';
+import { emptyReserved, ourReserved } from '../../src/wire/index.js';
+import { peerMachine, type ConnectionInput, type PeerCommand, type PeerMachine, type PeerMachineInput } from '../../machines/peer.machine.js';
+import { Bitfield } from '../../src/pieces/bitfield.js';
+import { Availability } from '../../src/pieces/availability.js';
 
 export const infoHash = new Uint8Array(20).fill(0xab);
 export const ourId = new Uint8Array(20).fill(0x11);
@@ -15,12 +18,53 @@ export const theirHandshake = (over: Partial<Handshake> = {}): Handshake => ({
   ...over,
 });
 
-/** The events an action list would emit, from XState's pure transition results. */
-export const emittedBy = (actions: readonly { type: string; params?: unknown }[]): PeerEmitted[] =>
-  actions
-    .filter((a) => a.type === 'xstate.emit')
-    .map((a) => (a.params as { event: PeerEmitted }).event);
+/** A BEP 3-only handshake (no fast extension). */
+export const plainHandshake = (): Handshake => theirHandshake({ reserved: emptyReserved() });
 
-/** Type tags only, for compact assertions. */
-export const emittedTypes = (actions: readonly { type: string; params?: unknown }[]): string[] =>
-  emittedBy(actions).map((e) => (e.type === 'send' ? `send:${e.message.type}` : e.type));
+/** A command as a compact tag: `send:<message type>` for writes, the command type otherwise. */
+export const tag = (c: PeerCommand): string => (c.type === 'send' ? `send:${c.message.type}` : c.type);
+
+/**
+ * A live peer actor on a simulated clock, with a recording connection actor in place of the
+ * socket and real cores (our pieces, availability) it can be checked against.
+ */
+export function startPeer(options: { outgoing?: boolean; pieceCount?: number; ours?: Bitfield; machine?: PeerMachine; maxAnnouncements?: number } = {}) {
+  const pieceCount = options.pieceCount ?? 10;
+  const ours = options.ours ?? new Bitfield(pieceCount);
+  const availability = new Availability(pieceCount);
+  const commands: PeerCommand[] = [];
+  const connection = fromCallback<PeerCommand, ConnectionInput>(({ receive }) => {
+    receive((c) => commands.push(c));
+  });
+  const clock = new SimulatedClock();
+  const machine = (options.machine ?? peerMachine).provide({ actors: { connection } });
+  const actor = createActor(machine, {
+    input: {
+      ...input(options.outgoing ?? true, pieceCount),
+      have: ours,
+      availability,
+      ...(options.maxAnnouncements !== undefined ? { maxAnnouncements: options.maxAnnouncements } : {}),
+    },
+    clock,
+  });
+  actor.start();
+  // the machine builds its own per-connection cores; the data plane gets the same objects
+  const { pieces, gate } = actor.getSnapshot().context;
+  const tags = (): string[] => commands.map(tag);
+  /** Tags of the commands given since the last call. */
+  let seen = 0;
+  const fresh = (): string[] => {
+    const out = commands.slice(seen).map(tag);
+    seen = commands.length;
+    return out;
+  };
+  return { actor, clock, commands, tags, fresh, pieces, gate, availability, ours };
+}
+
+/** Dials, handshakes (fast extension unless `handshake` says otherwise) and returns the active peer. */
+export function activePeer(options: Parameters<typeof startPeer>[0] & { handshake?: Handshake } = {}) {
+  const p = startPeer(options);
+  if (options.outgoing !== false) p.actor.send({ type: 'CONNECTED' });
+  p.actor.send({ type: 'HANDSHAKE_RECEIVED', handshake: options.handshake ?? theirHandshake() });
+  return p;
+}

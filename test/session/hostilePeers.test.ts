@@ -46,10 +46,14 @@ describe('session against a scripted hostile peer', () => {
       peers: [{ ip: '127.0.0.1', port: server.port }],
       onWire: (_id, direction, m) => {
         if (direction === 'out') sent.push(m);
+        changed();
       },
     });
     if (E.isLeft(t)) throw new Error(t.left);
-    t.right.events$.subscribe((e) => events.push(e));
+    t.right.events$.subscribe((e) => {
+      events.push(e);
+      changed();
+    });
     const peer = await server.accept();
     const theirs = decodeHandshake(await peer.read(68));
     if (E.isLeft(theirs)) throw new Error('bad handshake from us');
@@ -57,11 +61,17 @@ describe('session against a scripted hostile peer', () => {
     return { peer, events, sent };
   }
 
-  const until = async (what: () => boolean, label: string): Promise<void> => {
-    for (let i = 0; i < 500 && !what(); i++) await new Promise((r) => setImmediate(r));
-    for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 10));
-    if (!what()) throw new Error(`never happened: ${label}`);
+  /** Conditions waiting for what we send or report next (checked on each, never polled). */
+  let waiting: { what: () => boolean; resolve: () => void }[] = [];
+  const changed = (): void => {
+    waiting = waiting.filter((w) => {
+      if (!w.what()) return true;
+      w.resolve();
+      return false;
+    });
   };
+  const until = (what: () => boolean, _label: string): Promise<void> =>
+    what() ? Promise.resolve() : new Promise((resolve) => waiting.push({ what, resolve }));
 
   it('takes a later bitfield as the new set (aria2: have-none, then a bitfield) and downloads', async () => {
     const { peer, sent, events } = await connected();

@@ -29,16 +29,25 @@ afterAll(async () => {
 });
 
 /** Our full stack (socket → frames → machine) dialling the raw peer. */
-const dialUs = async (machine = peerMachine): Promise<{ link: PeerLink; raw: RawConnection; emitted: string[] }> => {
+const dialUs = async (machine = peerMachine): Promise<{ link: PeerLink; raw: RawConnection }> => {
   const socket = connect({ host: '127.0.0.1', port: server.port });
   const link = startPeerLink({ socket, input: { infoHash, peerId: ourId, pieceCount, outgoing: true }, machine });
-  const emitted: string[] = [];
-  link.actor.on('*', (e) => emitted.push(e.type));
   const raw = await server.accept();
   const ours = await raw.read(68); // our handshake comes first on an outgoing connection
   expect(Array.from(ours.subarray(28, 48))).toEqual(Array.from(infoHash));
-  return { link, raw, emitted };
+  return { link, raw };
 };
+
+/** Resolves once the peer actor's snapshot satisfies `ok` (an event, not polling). */
+const until = (link: PeerLink, ok: (s: ReturnType<PeerLink['actor']['getSnapshot']>) => boolean): Promise<void> =>
+  new Promise((resolve) => {
+    if (ok(link.actor.getSnapshot())) return resolve();
+    const sub = link.actor.subscribe((s) => {
+      if (!ok(s)) return;
+      sub.unsubscribe();
+      resolve();
+    });
+  });
 
 const FLOOD = 8 * 1024 * 1024;
 const garbage = new Uint8Array(64 * 1024).fill(0xee);
@@ -94,12 +103,13 @@ describe('hostile peers against socket + frames + peer machine', () => {
   it('connection to ourselves (our own peer id)', () => expectClosedFor(new Uint8Array(0), 'selfConnection', theirs({ peerId: ourId })));
 
   it('ignores unknown message ids and keeps going (BEP 3 gives no rule; newer extensions use new ids)', async () => {
-    const { link, raw, emitted } = await dialUs();
+    const { link, raw } = await dialUs();
     raw.write(theirs());
     raw.write(Uint8Array.of(0, 0, 0, 3, 0x63, 1, 2));
     raw.write(encodeMessage({ type: 'unchoke' }));
-    await new Promise<void>((resolve) => link.actor.on('peerUnchoked', () => resolve()));
-    expect(emitted).toEqual(['sendHandshake', 'handshakeComplete', 'peerUnchoked']);
+    await until(link, (s) => s.matches({ active: { peerChoking: 'unchoked' } }));
+    // fast extension negotiated and we have nothing: have-none is our announcement (BEP 6)
+    expect(link.commands).toEqual(['handshake', 'ready', 'send:haveNone', 'refill']);
     link.actor.send({ type: 'CLOSE', message: 'test done' });
     expect(await link.closed).toEqual({ code: 'local', message: 'test done' });
     await raw.closed;
@@ -144,10 +154,11 @@ describe('incoming connections', () => {
     const answer = await raw.read(68);
     expect(Array.from(answer.subarray(48))).toEqual(Array.from(ourId));
     const link = links.at(-1)!;
-    const interested = new Promise<void>((resolve) => link.actor.on('peerInterested', () => resolve()));
     raw.write(encodeMessage({ type: 'interested' }));
-    await interested;
+    await until(link, (s) => s.matches({ active: { peerInterested: 'interested' } }));
     link.actor.send({ type: 'UNCHOKE' });
+    // BEP 6: with nothing to offer, have-none is our announcement, right after the handshake
+    expect(Array.from(await raw.read(5))).toEqual(Array.from(encodeMessage({ type: 'haveNone' })));
     expect(Array.from(await raw.read(5))).toEqual(Array.from(encodeMessage({ type: 'unchoke' })));
     raw.end();
     expect((await link.closed).code).toBe('remoteClosed');

@@ -39,8 +39,7 @@ async function recordPeerLife(path: string): Promise<void> {
   clock.increment(5);
   actor.send({ type: 'HANDSHAKE_RECEIVED', handshake: { reserved: new Uint8Array(8), infoHash, peerId: theirId } });
   r.onWire('127.0.0.1:6881', 'in', { type: 'bitfield', bitfield: new Uint8Array([0xff]) });
-  actor.send({ type: 'PEER_BITFIELD', bitfield: new Uint8Array([0xff]) });
-  actor.send({ type: 'INTERESTED' });
+  actor.send({ type: 'PEER_BITFIELD', bitfield: new Uint8Array([0xff]) }); // the machine becomes interested itself
   r.onWire('127.0.0.1:6881', 'out', { type: 'interested' });
   clock.increment(10);
   r.onWire('127.0.0.1:6881', 'in', { type: 'unchoke' });
@@ -105,8 +104,13 @@ describe('recording and replaying a peer machine on a simulated clock', () => {
   it('records spawn, every processed event with its fields and the state after it', () => {
     const actor = lines.find((l) => l.kind === 'actor')!;
     expect(actor).toMatchObject({ machine: 'peer', parent: null, input: { infoHash: { $hex: '07'.repeat(20) }, pieceCount: 8, outgoing: true } });
-    const steps = lines.filter((l) => l.kind === 'step');
+    // the peer's own steps (its invoked connection actor is recorded too, receiving the machine's commands)
+    const steps = lines.filter((l) => l.kind === 'step' && l.actor === actor.actor);
     const types = steps.map((s) => (s.event as { type: string }).type);
+    const connection = lines.find((l) => l.kind === 'actor' && l.parent === actor.actor)!;
+    const commands = lines.filter((l) => l.kind === 'step' && l.actor === connection.actor).map((s) => (s.event as { type: string }).type);
+    expect(commands.slice(0, 3)).toEqual(['xstate.init', 'handshake', 'ready']);
+    expect(commands).toContain('send'); // interested, keep-alives
     expect(types.slice(0, 3)).toEqual(['xstate.init', 'CONNECTED', 'HANDSHAKE_RECEIVED']);
     expect(types).toContain('KEEPALIVE_DUE');
     expect(types.at(-1)).toBe('IDLE_TIMEOUT');
@@ -129,7 +133,8 @@ describe('recording and replaying a peer machine on a simulated clock', () => {
     const report = await replayTrace(path);
     if (E.isLeft(report)) throw new Error(report.left);
     expect(report.right).toMatchObject({ ok: true, actors: 1, droppedLines: 0 });
-    expect(report.right.events).toBe(lines.filter((l) => l.kind === 'step').length - 1);
+    const peer = lines.find((l) => l.kind === 'actor' && l.machine === 'peer')!;
+    expect(report.right.events).toBe(lines.filter((l) => l.kind === 'step' && l.actor === peer.actor).length - 1);
   });
 
   it('reports a timer the recording says fired too early for the machine', async () => {

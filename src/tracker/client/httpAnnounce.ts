@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { decode } from '../../bencode/index.js';
+import { decode, TRACKER_REPLY_BUDGET } from '../../bencode/index.js';
 import { trackerError, type AnnounceRequest, type AnnounceResponse, type TrackerError } from '../types.js';
 import { buildAnnounceUrl } from './announceUrl.js';
 import { DEFAULT_MAX_PEERS_PER_REPLY } from './compactPeers.js';
@@ -29,7 +29,7 @@ export function httpAnnounce(
 /** Bencode-decodes then validates an announce reply body, taking at most `maxPeers` peers. */
 export function decodeAnnounceBody(label: string, body: Uint8Array, maxPeers = DEFAULT_MAX_PEERS_PER_REPLY): E.Either<TrackerError, AnnounceResponse> {
   return pipe(
-    decode(body, { maxDepth: 8 }),
+    decode(body, TRACKER_REPLY_BUDGET),
     E.mapLeft((be) => trackerError.invalidReply(label, be.message)),
     E.chain((v) => pipe(decodeHttpAnnounceReply(v, maxPeers), E.mapLeft((m) => trackerError.invalidReply(label, m)))),
     E.chain((reply) =>

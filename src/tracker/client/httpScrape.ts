@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as D from 'io-ts/lib/Decoder.js';
-import { decode } from '../../bencode/index.js';
+import { decode, TRACKER_REPLY_BUDGET } from '../../bencode/index.js';
 import { trackerError, type TrackerError } from '../types.js';
 import { appendQuery } from './announceUrl.js';
 import { httpGetBounded, trackerLabel, type HttpTrackerOptions } from './httpGet.js';
@@ -61,7 +61,7 @@ export function httpScrape(
 
 function decodeScrapeBody(label: string, body: Uint8Array): E.Either<TrackerError, ReadonlyMap<string, ScrapeStats>> {
   return pipe(
-    decode(body, { maxDepth: 8 }),
+    decode(body, TRACKER_REPLY_BUDGET),
     E.mapLeft((be) => trackerError.invalidReply(label, be.message)),
     E.chain((v) => pipe(bdictRecord.decode(v), E.mapLeft((e) => trackerError.invalidReply(label, drawOneLine(e))))),
     E.chain((rec) => {

@@ -1,0 +1,82 @@
+/**
+ * The peer machine's documentation tables (events, delays, guards), read by the diagram
+ * generator from the machine's root `meta`, and its coverage samples. Kept beside
+ * peer.machine.ts so the machine file stays short; nothing here is behaviour.
+ */
+
+const BEP3 = 'BEP 3 · Peer messages';
+const BEP6 = 'BEP 6 · Fast Extension';
+
+/** Root `meta` of the peer machine. */
+export const peerMachineMeta = {
+  bep: 'BEP 3 · Peer protocol',
+  events: {
+    CONNECTED: { description: 'Our outgoing TCP connect succeeded.' },
+    CONNECT_FAILED: { description: 'Our outgoing TCP connect failed (refused, unreachable).' },
+    HANDSHAKE_RECEIVED: { description: "The peer's handshake arrived (protocol string, reserved bits, info hash, peer id).", bep: 'BEP 3 · Peer protocol' },
+    PEER_CHOKE: { description: 'The peer sent choke: it will not serve our requests.', bep: BEP3 },
+    PEER_UNCHOKE: { description: 'The peer sent unchoke: we may request blocks.', bep: BEP3 },
+    PEER_INTERESTED: { description: 'The peer sent interested: it wants pieces we have.', bep: BEP3 },
+    PEER_NOT_INTERESTED: { description: 'The peer sent not interested: it wants nothing from us now.', bep: BEP3 },
+    PEER_HAVE: { description: 'The peer sent have: it just verified the piece at this index.', bep: BEP3 },
+    PEER_BITFIELD: { description: 'The peer sent its bitfield; a later one replaces the set (real clients send more than one).', bep: BEP3 },
+    PEER_HAVE_ALL: { description: 'The peer sent have all: it is a seed (fast extension).', bep: BEP6 },
+    PEER_HAVE_NONE: { description: 'The peer sent have none: it has no pieces yet (fast extension).', bep: BEP6 },
+    ACTIVITY: { description: 'The peer sent something; coalesced to at most one per second, never one per message.' },
+    DATA_RECEIVED: { description: 'At least one block arrived; coalesced, and the payload itself never enters the machine.' },
+    PROTOCOL_ERROR: { description: 'The stream layer could not accept what the peer sent (bad length, bad message).', bep: BEP3 },
+    SOCKET_CLOSED: { description: 'The TCP connection ended or failed underneath us.' },
+    CHOKE: { description: 'The choker takes our upload slot away from this peer.', bep: BEP3 },
+    UNCHOKE: { description: 'The choker gives this peer one of our upload slots.', bep: BEP3 },
+    PIECE_VERIFIED: { description: 'We verified a piece: tell the peer unless it has it, and want less from it.', bep: BEP3 },
+    REQUESTS_PENDING: { description: 'Our request pipeline to this peer became non-empty (edge only).' },
+    REQUESTS_DRAINED: { description: 'Our request pipeline to this peer became empty (edge only).' },
+    CLOSE: { description: 'The session drops this peer (banned, abusive, torrent paused or stopped).' },
+    KEEPALIVE_DUE: { description: 'Raised by the machine itself every keepAliveInterval.', bep: 'BEP 3 · Peer protocol' },
+    IDLE_TIMEOUT: { description: 'Raised by the machine itself after idleTimeout without ACTIVITY.' },
+  },
+  delays: {
+    handshakeTimeout: { description: 'Connect plus both handshakes must finish within this, so a silent socket cannot hold a connection slot.' },
+    keepAliveInterval: { description: 'How often we send a keep-alive; BEP 3 says they are generally sent every two minutes.', bep: 'BEP 3 · Peer protocol' },
+    idleTimeout: { description: 'Two keep-alive periods of silence: the peer is gone.' },
+    requestTimeout: { description: 'No block for this long while we wait on requests: the peer is snubbing us.' },
+  },
+  guards: {
+    isIncoming: 'The peer dialled us, so TCP is already connected.',
+    handshakeAccepted: 'Their handshake names our info hash and is not our own peer id.',
+    fastNegotiated: 'Both handshakes set the BEP 6 reserved bit (byte 7, 0x04).',
+    haveInRange: 'The have index is below the piece count.',
+    withinAnnouncementCap: 'The peer re-announced its piece set without adding a piece fewer than maxAnnouncements times (8; more is abusive).',
+    wantsPieces: 'The peer has a piece we still lack (its interesting count is above zero).',
+  },
+} as const;
+
+const infoHash = new Uint8Array(20).fill(1);
+const ourId = new Uint8Array(20).fill(2);
+const theirId = new Uint8Array(20).fill(3);
+const fastReserved = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0x04);
+const handshake = (hash: Uint8Array, peerId: Uint8Array, reserved = new Uint8Array(8)) => ({
+  type: 'HANDSHAKE_RECEIVED',
+  handshake: { reserved, infoHash: hash, peerId },
+});
+
+/** Dialled and accepted connections start differently (BEP 3: the initiator sends first). */
+export const peerMachineSampleInputs = [
+  { infoHash, peerId: ourId, pieceCount: 4, outgoing: true },
+  // a low cap so the abusive re-announcing path is reached within the exploration's depth
+  { infoHash, peerId: ourId, pieceCount: 4, outgoing: false, maxAnnouncements: 1 },
+];
+/** Payload events for the coverage exploration (test/machines/coverage.test.ts). */
+export const peerMachineSampleEvents = [
+  handshake(infoHash, theirId),
+  handshake(infoHash, theirId, fastReserved),
+  handshake(theirId, theirId),
+  { type: 'PEER_HAVE', index: 1 },
+  { type: 'PEER_HAVE', index: 9 },
+  { type: 'PEER_BITFIELD', bitfield: new Uint8Array(1) },
+  { type: 'PIECE_VERIFIED', index: 1 },
+  { type: 'PROTOCOL_ERROR', error: { tag: 'selfConnection' } },
+  { type: 'SOCKET_CLOSED', reason: { code: 'remoteClosed', message: 'peer closed the connection' } },
+  { type: 'CONNECT_FAILED', message: 'connection refused' },
+  { type: 'CLOSE', message: 'local' },
+];

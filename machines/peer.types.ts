@@ -1,0 +1,112 @@
+import type { Availability } from '../src/pieces/availability.js';
+import type { Bitfield } from '../src/pieces/bitfield.js';
+import type { PeerGate } from '../src/peers/peerGate.js';
+import type { PeerPieces } from '../src/peers/peerPieces.js';
+import type { Handshake, WireError, WireMessage } from '../src/wire/index.js';
+
+/**
+ * The peer machine's types: its input, context, the events it accepts and the commands it
+ * gives its connection actor (see peer.machine.ts for the contract).
+ */
+
+/** Why a connection ended; `message` is one line for a person. */
+export type CloseReason =
+  | { readonly code: 'protocol'; readonly error: WireError; readonly message: string }
+  | {
+      readonly code: 'handshakeTimeout' | 'idleTimeout' | 'connectFailed' | 'remoteClosed' | 'socketError' | 'local';
+      readonly message: string;
+    };
+
+/** Where the connection goes; the session's connection actor dials it or finds the accepted socket. */
+export interface PeerAddress {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/**
+ * Per-connection input: plain data and the torrent's shared cores. The machine builds its own
+ * per-connection cores (`pieces`, `gate`) from them and hands those to its connection actor.
+ */
+export interface PeerMachineInput {
+  readonly infoHash: Uint8Array;
+  /** Our own peer id (to detect connecting to ourselves). */
+  readonly peerId: Uint8Array;
+  readonly pieceCount: number;
+  /** True when we dial; false for an accepted connection (already connected). */
+  readonly outgoing: boolean;
+  readonly endpoint?: PeerAddress;
+  /** Reserved bytes we announce (default: fast extension only; BEP 10 once it lands). */
+  readonly reserved?: Uint8Array;
+  /** Whole-set announcements adding no piece allowed before the peer counts as abusive (default 8). */
+  readonly maxAnnouncements?: number;
+  /** Our verified pieces (torrent-wide, shared): what we announce and what interest is counted against. */
+  readonly have?: Bitfield;
+  /** The torrent's availability counts this peer's pieces are added to. */
+  readonly availability?: Availability;
+}
+
+/** What the machine tells its connection actor (write, close) and the data plane behind it. */
+export type PeerCommand =
+  | { readonly type: 'handshake'; readonly handshake: Handshake }
+  | { readonly type: 'send'; readonly message: WireMessage }
+  /** Handshake done, gate open: the data plane may attach. */
+  | { readonly type: 'ready'; readonly client: string }
+  /** New reason to request: unchoked, became interested, more pieces, no longer snubbed. */
+  | { readonly type: 'refill' }
+  /** Our requests to this peer are void (it choked or snubs us): back to the pool. */
+  | { readonly type: 'release' }
+  | { readonly type: 'uploadOpened' }
+  | { readonly type: 'uploadClosed' }
+  /** Its interest or snubbing changed: the choker may want to re-rank. */
+  | { readonly type: 'candidacyChanged' }
+  | { readonly type: 'close'; readonly reason: CloseReason };
+
+/** What the connection actor is started with. */
+export interface ConnectionInput {
+  readonly outgoing: boolean;
+  readonly endpoint: PeerAddress | undefined;
+  readonly pieces: PeerPieces;
+  readonly gate: PeerGate;
+}
+
+export interface PeerContext {
+  readonly infoHash: Uint8Array;
+  readonly ourPeerId: Uint8Array;
+  readonly reserved: Uint8Array;
+  readonly pieceCount: number;
+  readonly outgoing: boolean;
+  readonly endpoint: PeerAddress | undefined;
+  readonly remotePeerId: string | null;
+  readonly client: string;
+  readonly theirReserved: Uint8Array | null;
+  readonly maxAnnouncements: number;
+  readonly closeReason: CloseReason | null;
+  readonly pieces: PeerPieces;
+  readonly gate: PeerGate;
+}
+
+/** Events the machine accepts (see above). */
+export type PeerEvent =
+  | { type: 'CONNECTED' }
+  | { type: 'CONNECT_FAILED'; message: string }
+  | { type: 'HANDSHAKE_RECEIVED'; handshake: Handshake }
+  | { type: 'PEER_CHOKE' }
+  | { type: 'PEER_UNCHOKE' }
+  | { type: 'PEER_INTERESTED' }
+  | { type: 'PEER_NOT_INTERESTED' }
+  | { type: 'PEER_HAVE'; index: number }
+  | { type: 'PEER_BITFIELD'; bitfield: Uint8Array }
+  | { type: 'PEER_HAVE_ALL' }
+  | { type: 'PEER_HAVE_NONE' }
+  | { type: 'ACTIVITY' }
+  | { type: 'DATA_RECEIVED' }
+  | { type: 'PROTOCOL_ERROR'; error: WireError }
+  | { type: 'SOCKET_CLOSED'; reason: CloseReason }
+  | { type: 'CHOKE' }
+  | { type: 'UNCHOKE' }
+  | { type: 'PIECE_VERIFIED'; index: number }
+  | { type: 'REQUESTS_PENDING' }
+  | { type: 'REQUESTS_DRAINED' }
+  | { type: 'CLOSE'; message: string }
+  | { type: 'KEEPALIVE_DUE' }
+  | { type: 'IDLE_TIMEOUT' };

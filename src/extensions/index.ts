@@ -1,0 +1,25 @@
+/**
+ * The extension protocol (BEP 10) and the extensions statorrent speaks over it: metadata
+ * exchange (BEP 9, ut_metadata) and peer exchange (BEP 11, ut_pex); plus the private-torrent
+ * policy (BEP 27) that decides whether PEX may be used at all.
+ */
+export * from './limits.js';
+export * from './extensionError.js';
+export {
+  decodeExtendedHandshake,
+  encodeExtendedHandshake,
+  negotiatedIds,
+  boundByReqq,
+  EXTENDED_HANDSHAKE_ID,
+  UT_METADATA,
+  UT_PEX,
+  type ExtendedHandshake,
+  type DecodedExtendedHandshake,
+  type OurExtendedHandshake,
+} from './extendedHandshake.js';
+export { decodeExtensionMessage, OUR_EXTENSION_IDS, type ExtensionMessage } from './extensionMessage.js';
+export { decodeUtMetadata, encodeUtMetadata, answerMetadataRequest, metadataPieceCount, type UtMetadataMessage } from './utMetadata.js';
+export { decodeUtPex, encodeUtPex, isUnicast, PexFlags, type PexMessage, type PexPeer } from './utPex.js';
+export { PexState } from './pexState.js';
+export { MetadataAssembly, checkMetadataSize, type MetadataPieceFault, type PieceWitness } from './metadataAssembly.js';
+export { peerSourcesAllowed, type PeerSources } from './peerSources.js';

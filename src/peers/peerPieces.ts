@@ -1,0 +1,110 @@
+import type { Availability } from '../pieces/availability.js';
+import { Bitfield } from '../pieces/bitfield.js';
+
+/**
+ * One peer's pieces and what they mean to us: its bitfield, its share of the torrent's
+ * availability counts and how many of its pieces we still lack ("interesting"). The peer
+ * machine's actions call it on `have`, `bitfield`, `have all`, `have none` and when we verify a
+ * piece; the block path reads `bitfield` (the picker asks what the peer has). Counts are kept
+ * exactly: every bit set here is counted once in `availability`, and `release` takes all of it
+ * back, so availability is the sum over connected peers.
+ */
+export class PeerPieces {
+  readonly bitfield: Bitfield;
+  /** Pieces the peer has that we still lack: we are interested while this is above zero. */
+  private interestingCount = 0;
+  private countedAnnouncements = 0;
+  private released = false;
+
+  /**
+   * @param have our verified pieces (shared, read only here)
+   * @param availability the torrent's availability counts; omitted for a peer seen alone (tests)
+   */
+  constructor(
+    private readonly have: Bitfield,
+    private readonly availability?: Availability,
+  ) {
+    this.bitfield = new Bitfield(have.length);
+  }
+
+  /** Our verified pieces (what we announce to the peer). */
+  get ours(): Bitfield {
+    return this.have;
+  }
+
+  /**
+   * Whole-set announcements that count toward the abuse cap: the first, and every later one
+   * that added no piece. aria2 sends a bitfield whenever that is shorter than the `have`s it
+   * replaces, a dozen times per download under load: news, never counted. A have-all /
+   * have-none costs us a pass over every piece for 5 bytes, and a repeat adds nothing.
+   */
+  get announcements(): number {
+    return this.countedAnnouncements;
+  }
+
+  /** Pieces the peer has and we lack. */
+  get interesting(): number {
+    return this.interestingCount;
+  }
+
+  /** BEP 3 `have`: returns true when the piece is new to this peer. Index checked by the caller. */
+  gain(index: number): boolean {
+    if (this.released || !this.bitfield.set(index)) return false;
+    this.availability?.addHave(index);
+    if (!this.have.has(index)) this.interestingCount++;
+    return true;
+  }
+
+  /**
+   * A whole-set announcement: the peer's set becomes exactly this (a later one replaces an
+   * earlier one, as aria2 does: have-none, then a bitfield). Adjusted bit by bit, so a bit
+   * kept is never counted twice. `bytes` is a validated wire bitfield (length and spare bits).
+   */
+  replaceWithBitfield(bytes: Uint8Array): void {
+    this.replace((i) => (bytes[i >> 3]! & (0x80 >> (i & 7))) !== 0);
+  }
+
+  /** BEP 6 `have all`. */
+  replaceWithAll(): void {
+    this.replace(() => true);
+  }
+
+  /** BEP 6 `have none`. */
+  replaceWithNone(): void {
+    this.replace(() => false);
+  }
+
+  /** We verified `index`: returns whether this peer has it (then it is one fewer interesting piece). */
+  weVerified(index: number): boolean {
+    if (!this.bitfield.has(index)) return false;
+    if (!this.released) this.interestingCount--;
+    return true;
+  }
+
+  /** The connection is over: take its share of availability back (once). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.availability?.removePeer(this.bitfield);
+    this.interestingCount = 0;
+  }
+
+  private replace(isSet: (i: number) => boolean): void {
+    if (this.released) return;
+    let added = false;
+    const b = this.bitfield;
+    for (let i = 0; i < b.length; i++) {
+      if (isSet(i)) {
+        if (b.set(i)) {
+          added = true;
+          this.availability?.addHave(i);
+          if (!this.have.has(i)) this.interestingCount++;
+        }
+      } else if (b.clear(i)) {
+        this.availability?.removeHave(i);
+        if (!this.have.has(i)) this.interestingCount--;
+      }
+    }
+    if (!added || this.countedAnnouncements === 0) this.countedAnnouncements++;
+  }
+}

@@ -1,0 +1,173 @@
+import { connect, type Socket } from 'node:net';
+import type { CallbackActorLogic, EventObject } from 'xstate';
+import type { CloseReason, ConnectionInput, PeerCommand, PeerMachineInput } from '../../machines/peer.machine.js';
+import type { DownloadFlow } from '../../streams/downloadFlow.js';
+import { peerConnection } from '../../streams/peerConnection.js';
+import type { PeerRecord } from '../../streams/peerRecord.js';
+import { attachPeerTraffic } from '../../streams/peerTraffic.js';
+import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
+import type { UploadFlow } from '../../streams/uploadFlow.js';
+import type { ChokeCandidate } from '../choking/chokeDecision.js';
+import type { Metainfo } from '../metainfo/types.js';
+import { parseIp } from '../peers/ipAddress.js';
+import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
+import type { Availability } from '../pieces/availability.js';
+import type { Bitfield } from '../pieces/bitfield.js';
+import type { WireMessage } from '../wire/messages.js';
+
+/** What the torrent lends its peers. */
+export interface TorrentPeersDeps {
+  readonly metainfo: Metainfo;
+  /** The records by endpoint key (shared with the download flow). */
+  readonly records: Map<string, PeerRecord>;
+  readonly ourPeerId: Uint8Array;
+  readonly localAddress: string | undefined;
+  readonly have: Bitfield;
+  readonly availability: Availability;
+  readonly download: DownloadFlow;
+  readonly upload: UploadFlow;
+  readonly onWire: ((peerId: string, direction: 'in' | 'out', message: WireMessage) => void) | undefined;
+  readonly connected: (id: string, client: string) => void;
+  /** The connection is over; `failed`: it never completed the handshake. */
+  readonly closed: (id: string, endpoint: PeerEndpoint, reason: CloseReason, failed: boolean) => void;
+  readonly peersChanged: () => void;
+}
+
+/**
+ * The torrent's connections as the data plane sees them: one record per peer, the cores each
+ * peer machine gets through its input, and the `connection` actor the machines are provided
+ * with (it dials, or takes the accepted socket). No peer actor is ever looked up: peers are
+ * reached through their records (`notify`) and the torrent machine's own children.
+ */
+export class TorrentPeers {
+  readonly records: Map<string, PeerRecord>;
+  /** Accepted sockets waiting for the peer actor the torrent machine spawns for them. */
+  private readonly pendingIncoming = new Map<string, Socket>();
+  readonly connection: CallbackActorLogic<PeerCommand, ConnectionInput, EventObject>;
+
+  constructor(private readonly deps: TorrentPeersDeps) {
+    this.records = deps.records;
+    const m = deps.metainfo;
+    this.connection = peerConnection({
+      infoHash: m.infoHash,
+      peerId: deps.ourPeerId,
+      pieceCount: m.pieceCount,
+      socketFor: (input) => (input.endpoint === undefined ? undefined : input.outgoing ? this.dial(input.endpoint) : this.takeIncoming(input.endpoint)),
+      attach: (link) => {
+        const endpoint = link.input.endpoint ?? { ip: '', port: 0 };
+        const id = endpointKey(endpoint);
+        const onWire = deps.onWire;
+        if (onWire !== undefined) {
+          link.frames$.subscribe((f) => {
+            if (f.kind === 'message') onWire(id, 'in', f.message);
+          });
+        }
+        let handshaked = false;
+        const plane = attachPeerTraffic(id, endpoint, link, {
+          download: deps.download,
+          upload: deps.upload,
+          now: () => Date.now(),
+          ...(onWire !== undefined ? { onSend: (msg: WireMessage) => onWire(id, 'out', msg) } : {}),
+          opened: (peer) => this.records.set(id, peer),
+          ready: (_peer, client) => {
+            handshaked = true;
+            deps.connected(id, client);
+          },
+          peersChanged: deps.peersChanged,
+          closed: (peer, reason) => {
+            if (this.records.get(id) === peer) this.records.delete(id);
+            deps.closed(id, endpoint, reason, !handshaked);
+          },
+        });
+        if (onWire === undefined) return plane;
+        return {
+          command: (c) => {
+            if (c.type === 'send') onWire(id, 'out', c.message);
+            plane.command(c);
+          },
+          closed: (r) => plane.closed(r),
+        };
+      },
+    });
+  }
+
+  /**
+   * What every peer machine of this torrent gets besides its endpoint: plain data and the
+   * torrent-wide cores (our pieces, availability) its own pieces core counts against.
+   */
+  get peerInput(): Omit<PeerMachineInput, 'endpoint' | 'outgoing'> {
+    const m = this.deps.metainfo;
+    return { infoHash: m.infoHash, peerId: this.deps.ourPeerId, pieceCount: m.pieceCount, have: this.deps.have, availability: this.deps.availability };
+  }
+
+  /**
+   * Offers an accepted socket to the torrent machine (`offer` sends INCOMING_PEER); a peer
+   * actor spawned for it takes the socket at once, otherwise it is closed.
+   */
+  acceptIncoming(socket: Socket, offer: (endpoint: PeerEndpoint) => void): void {
+    const remote = socket.remoteAddress ?? '';
+    const endpoint = { ip: parseIp(remote)?.ip ?? remote, port: socket.remotePort ?? 0 };
+    const id = endpointKey(endpoint);
+    if (this.records.has(id) || this.pendingIncoming.has(id)) {
+      socket.destroy();
+      return;
+    }
+    this.pendingIncoming.set(id, socket);
+    offer(endpoint);
+    if (this.pendingIncoming.get(id) === socket) {
+      this.pendingIncoming.delete(id);
+      socket.destroy();
+    }
+  }
+
+  /** The torrent machine refused an incoming connection. */
+  rejectIncoming(endpoint: PeerEndpoint): void {
+    this.pendingIncoming.get(endpointKey(endpoint))?.destroy();
+  }
+
+  /** We verified `index`: each connected peer's machine decides whether to send `have`. */
+  pieceVerified(index: number): void {
+    for (const p of this.records.values()) if (!p.closed) p.notify({ type: 'PIECE_VERIFIED', index });
+  }
+
+  /** Closes every connection (the torrent stopped). */
+  closeAll(message: string): void {
+    for (const p of [...this.records.values()]) p.notify({ type: 'CLOSE', message });
+  }
+
+  /** Peers past their handshake. */
+  get connectedCount(): number {
+    let n = 0;
+    for (const p of this.records.values()) if (p.gate.open) n++;
+    return n;
+  }
+
+  /** What the choker ranks: connected peers with their interest, rate and snubbing. */
+  chokeCandidates(seeding: boolean, t: number): ChokeCandidate[] {
+    const out: ChokeCandidate[] = [];
+    for (const p of this.records.values()) {
+      if (!p.gate.open || p.closed) continue;
+      out.push({ id: p.id, interested: p.gate.wantsUpload, rate: seeding ? p.up.rate(t) : p.down.rate(t), snubbed: p.gate.snubbed, connectedAt: p.connectedAt });
+    }
+    return out;
+  }
+
+  private takeIncoming(endpoint: PeerEndpoint): Socket | undefined {
+    const id = endpointKey(endpoint);
+    const socket = this.pendingIncoming.get(id);
+    this.pendingIncoming.delete(id);
+    return socket;
+  }
+
+  private dial(endpoint: PeerEndpoint): Socket {
+    const socket = connect({
+      host: endpoint.ip,
+      port: endpoint.port,
+      ...(this.deps.localAddress ? { localAddress: this.deps.localAddress } : {}),
+      onread: reusedReadOptions,
+    });
+    markReusedReads(socket);
+    socket.setNoDelay(true);
+    return socket;
+  }
+}

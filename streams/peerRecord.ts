@@ -1,0 +1,72 @@
+import type { PeerEvent } from '../machines/peer.machine.js';
+import type { PeerEndpoint } from '../src/peers/peerPool.js';
+import type { PeerGate } from '../src/peers/peerGate.js';
+import type { PeerPieces } from '../src/peers/peerPieces.js';
+import type { Bitfield } from '../src/pieces/bitfield.js';
+import { RateMeter } from '../src/stats/rateMeter.js';
+import type { BlockRef, WireMessage } from '../src/wire/messages.js';
+
+/**
+ * What the data plane keeps per connection: plain mutable data the block path updates at full
+ * speed (rates, upload queue, counters). Protocol state is the peer machine's alone; the block
+ * path reads what it may do from `gate` (written only by the machine's actions) and the peer's
+ * pieces from `pieces` (updated only by the machine's actions).
+ */
+export interface PeerRecord {
+  readonly id: string;
+  readonly endpoint: PeerEndpoint;
+  readonly outgoing: boolean;
+  readonly gate: PeerGate;
+  readonly pieces: PeerPieces;
+  /** The peer's pieces (the picker's view of them). */
+  readonly bitfield: Bitfield;
+  /** Writes a wire message to the socket. */
+  send: (message: WireMessage) => void;
+  /** Tells the peer machine something the data plane saw (pipeline edges, misbehaviour). */
+  notify: (event: PeerEvent) => void;
+  /** Whether the socket accepts more data now (backpressure). */
+  writable: () => boolean;
+  /** Our request pipeline to this peer is non-empty: the last edge told to the machine. */
+  pipelineBusy: boolean;
+  readonly down: RateMeter;
+  readonly up: RateMeter;
+  readonly connectedAt: number;
+  /** Blocks that did not match any request slot; too many closes the connection. */
+  invalidBlocks: number;
+  /** Requests refused (choked, invalid, queue full) since we last unchoked the peer. */
+  refusedRequests: number;
+  /** Requests the peer made that we will serve, in order (bounded). */
+  readonly uploadQueue: BlockRef[];
+  serving: boolean;
+  closed: boolean;
+}
+
+/** A fresh record for a connection that is just starting. */
+export function newPeerRecord(
+  id: string,
+  endpoint: PeerEndpoint,
+  outgoing: boolean,
+  cores: { readonly gate: PeerGate; readonly pieces: PeerPieces },
+  now: number,
+): PeerRecord {
+  return {
+    id,
+    endpoint,
+    outgoing,
+    gate: cores.gate,
+    pieces: cores.pieces,
+    bitfield: cores.pieces.bitfield,
+    send: () => undefined,
+    notify: () => undefined,
+    writable: () => false,
+    pipelineBusy: false,
+    down: new RateMeter(),
+    up: new RateMeter(),
+    connectedAt: now,
+    invalidBlocks: 0,
+    refusedRequests: 0,
+    uploadQueue: [],
+    serving: false,
+    closed: false,
+  };
+}
