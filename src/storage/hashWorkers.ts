@@ -97,8 +97,7 @@ export class HashWorkers {
 
   /**
    * One worker shared by the whole process, started on first use and never closed (idle, it
-   * does not keep the process alive): the default of {@link TorrentStorage}, so the main thread
-   * spends no time on SHA-1 while a seeder on the same machine gets the other core's share.
+   * does not keep the process alive), for storages that should not each start their own.
    */
   static shared(): HashWorkers {
     return (shared ??= new HashWorkers(1));

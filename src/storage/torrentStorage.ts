@@ -8,7 +8,7 @@ import { BLOCK_SIZE } from '../pieces/pieceGeometry.js';
 import { BlockPool } from './blockPool.js';
 import { FileHandleCache } from './fileHandleCache.js';
 import { FileLayout } from './fileLayout.js';
-import { HashWorkers } from './hashWorkers.js';
+import type { HashWorkers } from './hashWorkers.js';
 import { StagedPiece } from './stagedPiece.js';
 import { ioError, storageError, type StorageError } from './storageError.js';
 
@@ -20,10 +20,10 @@ export interface TorrentStorageOptions {
    * Worker threads that compute piece SHA-1s: of pieces completed in memory, read in place from
    * shared buffers while the piece is written; of pieces on disk (resume checks, pieces spilled
    * over the memory budget), read by the worker itself. The caller owns (and closes) them.
-   * Default: pieces completed in memory go to one worker shared by the process
-   * ({@link HashWorkers.shared}), so downloading spends no main-thread time on SHA-1; pieces on
-   * disk are hashed here, 1 MiB at a time. `false`: everything is hashed here (from memory as
-   * blocks arrive in order).
+   * Default (or `false`): hash on the main thread, from memory as blocks arrive in order, from
+   * disk 1 MiB at a time. Measured side by side on a busy 2-core machine with the seeder on
+   * the same cores, the worker cost more CPU and wall time than it saved (bench:download), so
+   * it is opt-in; with it, pair downloading with {@link TorrentStorage.backlogBelow}.
    */
   readonly hashWorkers?: HashWorkers | false;
   /**
@@ -63,10 +63,7 @@ export class TorrentStorage {
   readonly paths: readonly string[];
   private readonly verified: Bitfield;
   private readonly cache: FileHandleCache;
-  /** Workers hashing pieces read from disk (only when given). */
   private readonly hashWorkers: HashWorkers | undefined;
-  /** Workers hashing pieces completed in memory (the given ones, else the shared one). */
-  private readonly memoryHashWorkers: HashWorkers | undefined;
   private readonly pending: Uint32Array;
   private readonly pieceWaiters = new Map<number, (() => void)[]>();
   private pendingTotal = 0;
@@ -94,7 +91,6 @@ export class TorrentStorage {
     this.verified = new Bitfield(metainfo.pieceCount);
     this.cache = new FileHandleCache(options.maxOpenFiles ?? 64);
     this.hashWorkers = options.hashWorkers === false ? undefined : options.hashWorkers;
-    this.memoryHashWorkers = options.hashWorkers === false ? undefined : (options.hashWorkers ?? HashWorkers.shared());
     this.pending = new Uint32Array(metainfo.pieceCount);
     this.maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
     this.blockPool = new BlockPool();
@@ -183,7 +179,7 @@ export class TorrentStorage {
     this.digests.delete(index); // new data: a digest from an earlier copy no longer holds
     this.digestJobs.delete(index);
     if (this.maxStagedBytes > 0) {
-      const sp = this.staged.get(index) ?? new StagedPiece(index, this.pieceSize(index), this.blockPool, this.memoryHashWorkers === undefined);
+      const sp = this.staged.get(index) ?? new StagedPiece(index, this.pieceSize(index), this.blockPool, this.hashWorkers === undefined);
       if (sp.fits(begin, data.length)) {
         if (!this.staged.has(index)) this.staged.set(index, sp);
         const before = sp.bytes;
@@ -191,9 +187,9 @@ export class TorrentStorage {
         this.stagedBytes += sp.bytes - before;
         if (sp.complete) {
           // recorded before the write: verifyPiece resumes (after writesSettled) ahead of our caller
-          if (this.memoryHashWorkers !== undefined) {
+          if (this.hashWorkers !== undefined) {
             // the worker reads the blocks in place while they are written: both only read them
-            const job = this.memoryHashWorkers.hashBlocks(sp.blocksInOrder());
+            const job = this.hashWorkers.hashBlocks(sp.blocksInOrder());
             this.digestJobs.set(index, job);
             return this.writeStaged(sp, job).then(toEither);
           }

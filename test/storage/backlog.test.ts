@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../../src/pieces/index.js';
-import { TorrentStorage, type TorrentStorageOptions } from '../../src/storage/index.js';
+import { HashWorkers, TorrentStorage, type TorrentStorageOptions } from '../../src/storage/index.js';
 import { contentFor, syntheticTorrent, type FileSpec } from './syntheticTorrent.js';
 
 const FILES: FileSpec[] = [{ path: ['b', 'x.bin'], length: 6 * 4 * BLOCK_SIZE - 999 }];
@@ -20,8 +20,8 @@ afterEach(async () => {
 
 describe('TorrentStorage.backlogBytes (what a downloader waits on before requesting more)', () => {
   for (const [name, options] of [
-    ['hash worker', {}],
-    ['main-thread hashing', { hashWorkers: false }],
+    ['hash worker', { hashWorkers: HashWorkers.shared() }],
+    ['main-thread hashing', {}],
     ['no staging', { maxStagedBytes: 0 }],
   ] as [string, TorrentStorageOptions][]) {
     it(`counts completed pieces until written and hashed, then drains to zero (${name})`, async () => {

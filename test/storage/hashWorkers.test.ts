@@ -97,11 +97,11 @@ describe('HashWorkers', () => {
     expect(E.isRight(await workers.hashBlocks([])) ).toBe(true);
   });
 
-  it('verifies pieces completed in memory through the default shared worker, corrupted ones fail', async () => {
+  it('verifies pieces completed in memory through the shared worker, corrupted ones fail', async () => {
     const files: FileSpec[] = [{ path: ['m', 'a'], length: 5 * 4 * BLOCK_SIZE - 1234 }];
     const content = contentFor(files, 9);
     const m = syntheticTorrent(files, 4 * BLOCK_SIZE, content);
-    const opened = await TorrentStorage.open(dir, m); // no option: the process's shared worker
+    const opened = await TorrentStorage.open(dir, m, { hashWorkers: HashWorkers.shared() });
     if (E.isLeft(opened)) throw new Error(opened.left.message);
     const s = opened.right;
     const reused = Buffer.alloc(BLOCK_SIZE); // as a socket's read buffer: overwritten after each call
