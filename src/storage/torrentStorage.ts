@@ -93,7 +93,8 @@ export class TorrentStorage {
     this.hashWorkers = options.hashWorkers === false ? undefined : options.hashWorkers;
     this.pending = new Uint32Array(metainfo.pieceCount);
     this.maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
-    this.blockPool = new BlockPool();
+    // idle buffers kept: enough for the usual pieces in flight, never more than the budget
+    this.blockPool = new BlockPool(Math.min(Math.ceil(this.maxStagedBytes / BLOCK_SIZE), 512));
   }
 
   /**
