@@ -25,7 +25,11 @@ def main() -> None:
     torrent, save_path, peers = sys.argv[1], sys.argv[2], sys.argv[3]
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.time()
-    ses = loopback_session("127.0.0.1", extra={"enable_ip_notifier": False})
+    ses = loopback_session("127.0.0.1", extra={
+        "enable_ip_notifier": False,
+        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification
+        | lt.alert.category_t.storage_notification,
+    })
     handle = ses.add_torrent(started_torrent_params(torrent, save_path))
     for peer in peers.split(","):
         ip, _, port = peer.rpartition(":")
@@ -45,6 +49,14 @@ def main() -> None:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     print("DONE %.3f %d %.3f %.3f %.3f %.3f" % (ru.ru_utime + ru.ru_stime, ru.ru_maxrss, time.time() - t0, ru.ru_utime, ru.ru_stime,
                                              ru0.ru_utime + ru0.ru_stime), flush=True)
+    # libtorrent 2 reports a piece done once hashed, possibly before its store buffer reached
+    # the file: flush before exiting, so whoever compares the file sees all of it
+    handle.flush_cache()
+    flush_deadline = time.time() + 30
+    while time.time() < flush_deadline:
+        ses.wait_for_alert(100)
+        if any(isinstance(a, lt.cache_flushed_alert) for a in ses.pop_alerts()):
+            break
     os._exit(0)
 
 

@@ -11,6 +11,15 @@ import {
 import { wireFrames, type FrameEvent, type FrameOptions } from './frames.js';
 import { onReusedRead, usesReusedReads } from './reusedReads.js';
 
+/**
+ * Socket buffer (Node's highWaterMark) to create peer sockets with: `send` reports "queued"
+ * and the uploader waits for 'drain' once this much is unsent. Node's 16 KiB default held one
+ * block per drain, so a seeder made one event-loop round trip and one syscall per 16 KiB
+ * block; 256 KiB lets a run of blocks leave in one corked writev (per peer at most this much
+ * sits in Node's buffer).
+ */
+export const SEND_HIGH_WATER_MARK = 256 * 1024;
+
 /** Why a connection ended, as a value (never a thrown error). Assignable to the machine's CloseReason. */
 export type ConnectionEnd =
   | { readonly code: 'protocol'; readonly error: WireError; readonly message: string }
