@@ -34,15 +34,6 @@ export interface TorrentStorageOptions {
   readonly maxStagedBytes?: number;
 }
 
-/**
- * Seeding reads this much of a verified piece at once (at most the piece; aligned in it) and
- * serves the following requests for it from memory: a leecher asks for a piece's blocks in a
- * row, and one 16 KiB read per request costs a thread-pool round trip each.
- */
-const READ_AHEAD = 1024 * 1024;
-/** Read-ahead chunks kept (LRU); at most this times READ_AHEAD bytes. */
-const READ_AHEAD_CHUNKS = 16;
-
 /** Hash chunk size: big enough for throughput, small enough that one chunk never stalls the loop. */
 const VERIFY_CHUNK = 1024 * 1024;
 const OK: E.Either<StorageError, void> = E.right(undefined);
@@ -79,10 +70,6 @@ export class TorrentStorage {
   private readonly blockPool: BlockPool;
   /** SHA-1 of pieces written whole from memory, waiting for {@link verifyPiece}. */
   private readonly digests = new Map<number, Uint8Array>();
-  /** Read-ahead chunks of verified pieces for seeding, by `index * pieceLength + start`, oldest first. */
-  private readonly readChunks = new Map<number, Promise<E.Either<StorageError, Uint8Array>>>();
-  /** The chunks of {@link readChunks} already read, for {@link cachedBlock}. */
-  private readonly readyChunks = new Map<number, Uint8Array>();
   /** SHA-1s of pieces completed in memory that a worker is computing, for {@link verifyPiece}. */
   private readonly digestJobs = new Map<number, Promise<E.Either<string, Uint8Array>>>();
 
@@ -322,69 +309,15 @@ export class TorrentStorage {
   }
 
   /**
-   * Reads `length` bytes at `begin` in piece `index` (for seeding); padding reads as zeros.
-   * From a verified piece, up to 1 MiB around the block is read at once and the next requests
-   * are served from it: the bytes returned may then be shared with other reads (never modify
-   * them; they are never reused for anything else).
+   * Reads `length` bytes at `begin` in piece `index` (for seeding): a block, or a run of
+   * blocks in one read; padding reads as zeros.
    */
   async readBlock(index: number, begin: number, length: number): Promise<E.Either<StorageError, Uint8Array>> {
     const bad = this.checkRange(index, begin, length);
     if (bad !== undefined) return E.left(bad);
-    const at = this.chunkOf(index, begin, length);
-    if (at !== undefined) {
-      const chunk = await this.readChunk(index, at.start, at.length);
-      return E.isLeft(chunk) ? chunk : E.right(chunk.right.subarray(begin - at.start, begin - at.start + length));
-    }
     const out = new Uint8Array(length);
     const err = await this.readInto(index, begin, out, length);
     return err === undefined ? E.right(out) : E.left(err);
-  }
-
-  /**
-   * The block {@link readBlock} would give, when it is already in memory (read ahead for an
-   * earlier request), else undefined: lets a seeder send a run of blocks in one go, without a
-   * round trip through the event loop per block. Same sharing rule as readBlock.
-   */
-  cachedBlock(index: number, begin: number, length: number): Uint8Array | undefined {
-    if (this.closed || this.checkRange(index, begin, length) !== undefined) return undefined;
-    const at = this.chunkOf(index, begin, length);
-    if (at === undefined) return undefined;
-    const chunk = this.readyChunks.get(index * this.metainfo.pieceLength + at.start);
-    return chunk?.subarray(begin - at.start, begin - at.start + length);
-  }
-
-  /** The read-ahead chunk holding a block of a verified piece, or undefined (unverified, or across chunks). */
-  private chunkOf(index: number, begin: number, length: number): { start: number; length: number } | undefined {
-    if (!this.verified.has(index)) return undefined;
-    const size = this.pieceSize(index);
-    const span = Math.min(READ_AHEAD, size);
-    const start = Math.floor(begin / span) * span;
-    return begin + length <= start + span ? { start, length: Math.min(span, size - start) } : undefined;
-  }
-
-  /** A read-ahead chunk of verified piece `index`, shared by concurrent and later reads (failures are not kept). */
-  private readChunk(index: number, start: number, length: number): Promise<E.Either<StorageError, Uint8Array>> {
-    const key = index * this.metainfo.pieceLength + start;
-    const cached = this.readChunks.get(key);
-    if (cached !== undefined) {
-      this.readChunks.delete(key); // most recently used goes last
-      this.readChunks.set(key, cached);
-      return cached;
-    }
-    const out = new Uint8Array(length);
-    const read = this.readInto(index, start, out, length).then((err): E.Either<StorageError, Uint8Array> => (err === undefined ? E.right(out) : E.left(err)));
-    void read.then((r) => {
-      if (this.readChunks.get(key) !== read) return; // evicted (or closed) meanwhile
-      if (E.isRight(r)) this.readyChunks.set(key, r.right);
-      else this.readChunks.delete(key);
-    });
-    this.readChunks.set(key, read);
-    if (this.readChunks.size > READ_AHEAD_CHUNKS) {
-      const oldest = this.readChunks.keys().next().value as number;
-      this.readChunks.delete(oldest);
-      this.readyChunks.delete(oldest);
-    }
-    return read;
   }
 
   /**
@@ -492,8 +425,6 @@ export class TorrentStorage {
   async close(): Promise<E.Either<StorageError, void>> {
     if (this.closed) return OK;
     this.closed = true;
-    this.readChunks.clear();
-    this.readyChunks.clear();
     for (const w of this.backlogWaiters.splice(0)) w.resolve();
     // incomplete pieces' blocks go to disk too, so a later resume finds what was received
     const flushed = await Promise.all([...this.staged.values()].map((sp) => this.writeStaged(sp)));
