@@ -1,4 +1,4 @@
-import { connect, type NetConnectOpts, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { CallbackActorLogic, EventObject } from 'xstate';
 import type { CloseReason, ConnectionInput, PeerCommand, PeerMachineInput } from '../../machines/peer.machine.js';
 import type { DownloadFlow } from '../../streams/downloadFlow.js';
@@ -6,7 +6,6 @@ import { peerConnection } from '../../streams/peerConnection.js';
 import type { PeerRecord } from '../../streams/peerRecord.js';
 import { attachPeerTraffic } from '../../streams/peerTraffic.js';
 import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
-import { SEND_HIGH_WATER_MARK } from '../../streams/wireSocket.js';
 import type { UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
 import type { Metainfo } from '../metainfo/types.js';
@@ -161,15 +160,12 @@ export class TorrentPeers {
   }
 
   private dial(endpoint: PeerEndpoint): Socket {
-    // highWaterMark is a connect option since Node 18.17 / 20.1; @types/node 20 does not list it
-    const options: NetConnectOpts & { highWaterMark: number } = {
+    const socket = connect({
       host: endpoint.ip,
       port: endpoint.port,
       ...(this.deps.localAddress ? { localAddress: this.deps.localAddress } : {}),
       onread: reusedReadOptions,
-      highWaterMark: SEND_HIGH_WATER_MARK,
-    };
-    const socket = connect(options);
+    });
     markReusedReads(socket);
     socket.setNoDelay(true);
     return socket;
