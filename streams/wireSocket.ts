@@ -11,15 +11,6 @@ import {
 import { wireFrames, type FrameEvent, type FrameOptions } from './frames.js';
 import { onReusedRead, usesReusedReads } from './reusedReads.js';
 
-/**
- * Socket buffer (Node's highWaterMark) for accepted peer sockets: `send` reports "queued" and
- * the uploader waits for 'drain' once this much is unsent. Node's 16 KiB default held one
- * block per drain, so a seeder made an event-loop round trip and a syscall per 16 KiB block;
- * 256 KiB lets a run of blocks leave in one corked writev. Not for the sockets we dial: there
- * (Node sets the read side's mark too) a 1 GiB download measured ~1 s slower, side by side.
- */
-export const SEND_HIGH_WATER_MARK = 256 * 1024;
-
 /** Why a connection ended, as a value (never a thrown error). Assignable to the machine's CloseReason. */
 export type ConnectionEnd =
   | { readonly code: 'protocol'; readonly error: WireError; readonly message: string }

@@ -1,5 +1,4 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { SEND_HIGH_WATER_MARK } from '../../streams/wireSocket.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { generatePeerId } from '../wire/index.js';
 import { readIncomingInfoHash } from './incomingHandshake.js';
@@ -45,7 +44,7 @@ export class Session {
   /** Starts listening; fails with a one-line reason (e.g. the port is taken). */
   static start(options: SessionOptions = {}): Promise<E.Either<string, Session>> {
     return new Promise((resolve) => {
-      const server = createServer({ noDelay: true, pauseOnConnect: true, highWaterMark: SEND_HIGH_WATER_MARK });
+      const server = createServer({ noDelay: true, pauseOnConnect: true });
       const port = options.port ?? 6881;
       const host = options.host ?? '0.0.0.0';
       server.once('error', (err: NodeJS.ErrnoException) =>
