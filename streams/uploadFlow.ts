@@ -3,6 +3,7 @@ import type { Bitfield } from '../src/pieces/bitfield.js';
 import { BLOCK_SIZE } from '../src/pieces/pieceGeometry.js';
 import type { PeerRecord } from './peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
+import type { StorageError } from '../src/storage/storageError.js';
 import type { TorrentStorage } from '../src/storage/torrentStorage.js';
 import type { BlockRef } from '../src/wire/messages.js';
 
@@ -63,6 +64,11 @@ export class UploadFlow {
     private readonly now: () => number,
     /** A peer kept requesting after being refused more than {@link MAX_REFUSED_REQUESTS} times. */
     private readonly abusive: (peer: PeerRecord, message: string) => void = () => undefined,
+    /**
+     * A verified piece could not be read back (its file was truncated, replaced or is
+     * unreadable): it is already cleared from our pieces, so it is no longer offered.
+     */
+    private readonly unreadable: (index: number, error: StorageError) => void = () => undefined,
   ) {}
 
   /** A `request` arrived from `peer`. */
@@ -116,11 +122,23 @@ export class UploadFlow {
         const run = takeRun(peer.uploadQueue);
         if (run === undefined) break;
         const first = run[0]!;
+        // queued before the piece was lost: refused (BEP 6) like any request for a piece we lack
+        if (!this.have.has(first.index)) {
+          if (peer.gate.fast) for (const q of run) peer.send({ ...q, type: 'reject' });
+          continue;
+        }
         const r = await this.storage.readBlock(first.index, first.begin, runLength(run));
         if (E.isLeft(r)) {
-          // a read error ends this round; BEP 6 peers hear so at once, others re-request later
+          // never a partial block: BEP 6 peers hear `reject` at once, others re-request later
           if (peer.gate.fast) for (const q of run) peer.send({ ...q, type: 'reject' });
-          break;
+          if (r.left.code === 'closed') break;
+          // the data under a verified piece is gone: stop offering it (our bitfield to new
+          // peers, and every later request for it is refused), and say so once
+          if (this.have.has(first.index)) {
+            this.have.clear(first.index);
+            this.unreadable(first.index, r.left);
+          }
+          continue;
         }
         if (peer.closed) break;
         if (!peer.gate.mayUpload) {

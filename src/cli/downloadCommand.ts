@@ -18,8 +18,8 @@ const USAGE = `usage: statorrent download <file.torrent | http(s)://url> [option
   --json               one JSON object per line: every event, progress about once a second
                        (types: torrent, progress, checked, announced, trackerError,
                        trackerWarning, peerConnected, peerClosed, pieceVerified, pieceFailed,
-                       banned, completed, error, stopped, seeding, exit; inspector
-                       with --inspect)
+                       pieceLost, banned, completed, error, stopped, seeding, exit;
+                       inspector with --inspect)
   -v, --verbose        also print trackers, peers coming and going, each verified piece
   --trace FILE         record every state machine event and wire message to FILE
   --inspect[=PORT]     watch it live in a browser: machines, peers, pieces (127.0.0.1 only;

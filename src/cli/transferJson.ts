@@ -7,7 +7,7 @@ import type { TorrentEvent, TorrentProgress } from '../session/types.js';
  *   `files`, `dir` (where the data lives), `port` (where we listen).
  * - every TorrentEvent, with its own fields: `checked` {verifiedPieces}, `announced` {peers,
  *   seeders?, leechers?}, `trackerError`/`trackerWarning` {message}, `peerConnected` {id, client},
- *   `peerClosed` {id, reason}, `pieceVerified`/`pieceFailed` {index}, `banned` {ip},
+ *   `peerClosed` {id, reason}, `pieceVerified`/`pieceFailed` {index}, `pieceLost` {index, message}, `banned` {ip, reason},
  *   `completed`, `error` {message}, `stopped`.
  * - `progress`: about once a second: `state`, `verifiedPieces`, `checkedPieces`, `pieceCount`,
  *   `verifiedBytes`, `totalBytes`, `downloadRate`, `uploadRate` (bytes/s), `downloaded`,

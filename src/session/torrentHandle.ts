@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
 import type { Metainfo } from '../metainfo/types.js';
+import type { BanList } from '../peers/banList.js';
 import type { PeerEndpoint } from '../peers/peerPool.js';
 import type { WireMessage } from '../wire/messages.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
@@ -34,6 +35,8 @@ export interface TorrentHost {
   readonly port: number;
   /** Address outgoing connections bind to, if any. */
   readonly localAddress?: string;
+  /** The session's ban list: a ban by one torrent holds for all of them. */
+  readonly bans?: BanList;
 }
 
 /** A running torrent: Observable-first, plus a few commands. */
@@ -45,7 +48,9 @@ export interface TorrentHandle {
   readonly events$: Observable<TorrentEvent>;
   /**
    * Resolves when the torrent machine reaches seeding (every piece verified; at once if the
-   * data was already complete); rejects on a fatal error or a stop before that.
+   * data was already complete); rejects on a fatal error or a stop before that, and when the
+   * download folder fails (full, read-only): the torrent is paused then, with verified data
+   * kept, and `resume()` carries on (watch `events$` for `completed`).
    */
   readonly completed: Promise<void>;
   pause(): void;

@@ -72,6 +72,12 @@ export class TorrentStorage {
   private readonly digests = new Map<number, Uint8Array>();
   /** SHA-1s of pieces completed in memory that a worker is computing, for {@link verifyPiece}. */
   private readonly digestJobs = new Map<number, Promise<E.Either<string, Uint8Array>>>();
+  /**
+   * The first failed write of each piece since its last check: the disk may hold part of the
+   * data, so the piece's check reports this error (a local failure) instead of a hash
+   * mismatch that would blame the peers who sent good data.
+   */
+  private readonly writeFailures = new Map<number, StorageError>();
 
   private constructor(metainfo: Metainfo, paths: readonly string[], options: TorrentStorageOptions) {
     this.metainfo = metainfo;
@@ -145,6 +151,11 @@ export class TorrentStorage {
     this.digests.delete(index);
     this.digestJobs.delete(index);
     this.unstage(index);
+  }
+
+  /** Piece `index` is no longer good on disk (its file was truncated or replaced): writes to it are accepted again. */
+  markMissing(index: number): void {
+    this.verified.clear(index);
   }
 
   /** A copy of the verified pieces. */
@@ -232,7 +243,7 @@ export class TorrentStorage {
     } catch (e) {
       this.digests.delete(sp.index); // the disk does not hold what was hashed
       this.digestJobs.delete(sp.index);
-      return ioError('write', path, e);
+      return this.writeFailed(sp.index, ioError('write', path, e));
     } finally {
       const done = (): void => {
         for (const [, buffers] of runs) this.blockPool.release(buffers);
@@ -276,7 +287,7 @@ export class TorrentStorage {
       }
       return OK;
     } catch (e) {
-      return E.left(ioError('write', path, e));
+      return E.left(this.writeFailed(index, ioError('write', path, e)));
     } finally {
       this.backlogDone(data.length);
       this.writeDone(index);
@@ -340,7 +351,13 @@ export class TorrentStorage {
     const flushError = sp === undefined ? undefined : await this.writeStaged(sp);
     // an earlier write of this piece (e.g. spilled over the memory budget) may still be in flight
     await this.writesSettled(index);
-    if (flushError !== undefined) return E.left(flushError);
+    const failedWrite = this.writeFailures.get(index);
+    this.writeFailures.delete(index);
+    if (flushError !== undefined || failedWrite !== undefined) {
+      this.digests.delete(index);
+      this.digestJobs.delete(index);
+      return E.left(flushError ?? failedWrite!);
+    }
     if (this.closed) return E.left(this.closedError());
     const expected = this.metainfo.pieces.subarray(index * 20, index * 20 + 20);
     if (expected.length !== 20) return E.left(storageError('out-of-range', `piece ${index} has no hash in the torrent`));
@@ -474,6 +491,11 @@ export class TorrentStorage {
       at += seg.length;
     }
     return undefined;
+  }
+
+  private writeFailed(index: number, error: StorageError): StorageError {
+    if (!this.writeFailures.has(index)) this.writeFailures.set(index, error);
+    return error;
   }
 
   private writesSettled(index: number): Promise<void> {

@@ -47,12 +47,18 @@ const builders: Record<string, (input: unknown) => ReplayLogic> = {
     logic: chokerMachine.provide({ actors: { readPeers: silentCallback } }),
     input: asRecord(reviveSafeJson(input)),
   }),
-  torrent: (input) => ({
-    logic: torrentMachine.provide({
-      actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild },
-    }),
-    input: reviveSafeJson(input),
-  }),
+  // the session's shared ban list is recorded as an outline too: the replayed torrent starts
+  // with its own empty one and bans again from the recorded verdicts (PIECE_FAILED/VERIFIED)
+  torrent: (input) => {
+    const revived = reviveSafeJson(input);
+    const { bans: _bans, ...plain } = asRecord(revived);
+    return {
+      logic: torrentMachine.provide({
+        actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild },
+      }),
+      input: typeof revived === 'object' && revived !== null ? plain : revived,
+    };
+  },
 };
 
 /** Machine ids that can be replayed. */
