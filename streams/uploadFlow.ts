@@ -10,9 +10,11 @@ import type { BlockRef } from '../src/wire/messages.js';
 /**
  * Most bytes read at once for a run of queued requests: a leecher asks for a piece's blocks in
  * a row, and one 16 KiB read per request cost a thread-pool round trip and an event-loop turn
- * each (a libtorrent leecher took 1 GiB from us in 11.6 s, 3.3 s from libtorrent).
+ * each (a libtorrent leecher took 1 GiB from us in 8 s, 2.8 s from libtorrent). A run leaves
+ * in one go whatever the socket's backpressure, so it is capped: 1 MiB runs made a 30-leecher
+ * swarm slower (14 s vs 10 s at 256 KiB, bench:swarm) for little gain with one leecher.
  */
-export const MAX_RUN_BYTES = 1024 * 1024;
+export const MAX_RUN_BYTES = 256 * 1024;
 
 /**
  * Takes the first queued request and those right after it that continue it in the same piece
