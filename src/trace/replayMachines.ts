@@ -1,6 +1,8 @@
 import { createMachine, fromCallback, fromPromise, type AnyActorLogic } from 'xstate';
 import { announceMachine } from '../../machines/announce.machine.js';
 import { chokerMachine } from '../../machines/choker.machine.js';
+import { dhtAnnounceMachine } from '../../machines/dhtAnnounce.machine.js';
+import { dhtLookupMachine } from '../../machines/dhtLookup.machine.js';
 import { peerMachine } from '../../machines/peer.machine.js';
 import { torrentMachine } from '../../machines/torrent.machine.js';
 import { reviveSafeJson } from './safeJson.js';
@@ -47,9 +49,16 @@ const builders: Record<string, (input: unknown) => ReplayLogic> = {
     logic: chokerMachine.provide({ actors: { readPeers: silentCallback } }),
     input: asRecord(reviveSafeJson(input)),
   }),
+  // the lookup's PEERS / LOOKUP_DONE were recorded as events sent to it: fed as recorded
+  dhtAnnounce: (input) => ({
+    logic: dhtAnnounceMachine.provide({ actors: { lookup: silentCallback } }),
+    input: asRecord(reviveSafeJson(input)),
+  }),
+  // pure: queries go out as emitted events, answers come back as recorded events
+  dhtLookup: (input) => ({ logic: dhtLookupMachine, input: reviveSafeJson(input) }),
   torrent: (input) => ({
     logic: torrentMachine.provide({
-      actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild },
+      actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild, dhtAnnouncer: inertChild },
     }),
     input: reviveSafeJson(input),
   }),
