@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { isIP } from 'node:net';
 import type { CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
+import { DHT_OPTIONS, dhtPlan } from './dhtArgs.js';
 import { parseIntOption, parsePeerAddress } from './peerAddressArg.js';
 import { outputMode } from './transferView.js';
 import type { TransferPlan } from './transferRun.js';
@@ -18,6 +19,7 @@ const SHARED = {
   verbose: { type: 'boolean', short: 'v' },
   trace: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...DHT_OPTIONS,
 } as const;
 
 const DOWNLOAD = { ...SHARED, output: { type: 'string', short: 'o' }, seed: { type: 'boolean' } } as const;
@@ -62,6 +64,10 @@ interface SharedValues {
   json?: boolean | undefined;
   verbose?: boolean | undefined;
   trace?: string | undefined;
+  'dht-bootstrap'?: string[] | undefined;
+  'dht-port'?: string | undefined;
+  'no-dht'?: boolean | undefined;
+  'data-dir'?: string | undefined;
 }
 
 function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
@@ -81,7 +87,10 @@ function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
     maxPeers = n.right;
   }
   if (values.quiet === true && values.json === true) return E.left('--quiet and --json do not mix (pick one)');
+  const dht = dhtPlan(values);
+  if (E.isLeft(dht)) return dht;
   return E.right({
+    dht: dht.right,
     port: port.right,
     ...(values.host === undefined ? {} : { host: values.host }),
     peers,

@@ -70,7 +70,7 @@ describe('statorrent peers', () => {
 
   it('download through the tracker (no --peer): --verbose tells the tracker, the peers and the pieces', async () => {
     const out = join(dir, 'via-tracker');
-    const r = await runStatorrent(['download', torrentPath, '-o', out, '--port', '0', '--host', '127.0.0.1', '--verbose'], { timeoutMs: 20_000 });
+    const r = await runStatorrent(['download', torrentPath, '-o', out, '--no-dht', '--port', '0', '--host', '127.0.0.1', '--verbose'], { timeoutMs: 20_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`announcing to tracker tier 1: ${tracker!.httpUrl}`);
