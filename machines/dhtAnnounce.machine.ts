@@ -4,8 +4,9 @@ import { assign, emit, fromCallback, setup } from 'xstate';
  * One torrent in the DHT (BEP 5): START → `looking` (a get_peers lookup that also announces us
  * with announce_peer to the nearest nodes) → `waiting` the lookup interval → `looking` … ;
  * NEED_PEERS (the torrent ran out of candidates) looks again early, but never sooner than
- * `earliestLookup` after the last lookup ended; STOP finishes. The node itself keeps our
- * announces alive (it re-announces every 15 min until the torrent is gone).
+ * `earliestLookup` after the last lookup ended, as does a lookup no node answered (the node
+ * had not joined yet); STOP finishes. The node itself keeps our announces alive (it
+ * re-announces every 15 min until the torrent is gone).
  *
  * The tracker announcer's sibling: the torrent machine sends both START, NEED_PEERS and STOP.
  * A private torrent (BEP 27) or a session without a DHT runs this machine with input
@@ -14,7 +15,7 @@ import { assign, emit, fromCallback, setup } from 'xstate';
  * CONTRACT (the torrent runtime provides the IO):
  * - actor to provide: `lookup`, a callback actor for one lookup. It sends `PEERS` with each
  *   batch of peers an answering node gives (as they come, so dialing starts at once) and
- *   `LOOKUP_DONE` when the lookup ends (also when it failed).
+ *   `LOOKUP_DONE` when the lookup ends (also when it failed), with how many nodes answered.
  * - emitted: `peers` (a batch to dial), `looked` (a lookup ended, with how many peers it gave).
  * - time only through the named delays; tests use a SimulatedClock.
  */
@@ -36,7 +37,7 @@ export type DhtAnnounceEvent =
   | { type: 'NEED_PEERS' }
   | { type: 'STOP' }
   | { type: 'PEERS'; peers: readonly DhtPeer[] }
-  | { type: 'LOOKUP_DONE' };
+  | { type: 'LOOKUP_DONE'; answered: number };
 
 export type DhtAnnounceEmitted = { type: 'peers'; peers: readonly DhtPeer[] } | { type: 'looked'; peers: number };
 
@@ -66,6 +67,7 @@ export const dhtAnnounceMachine = setup({
   guards: {
     isDisabled: ({ context }) => context.disabled,
     wantsEarlyLookup: ({ context }) => context.wantEarly,
+    reachedNobody: ({ event }) => event.type === 'LOOKUP_DONE' && event.answered === 0,
   },
   actions: {
     resetLookup: assign({ found: 0, wantEarly: false }),
@@ -84,7 +86,7 @@ export const dhtAnnounceMachine = setup({
       NEED_PEERS: { description: 'The torrent has room and nobody left to dial: look again, but not before earliestLookup.' },
       STOP: { description: 'The torrent stops: no more lookups (the node stops re-announcing it).' },
       PEERS: { description: 'A node answered get_peers with peers for the torrent.', bep: 'BEP 5 · get_peers' },
-      LOOKUP_DONE: { description: 'The lookup ended: the nearest nodes answered, or no nearer node was left.' },
+      LOOKUP_DONE: { description: 'The lookup ended (the nearest nodes answered, or no nearer node was left), with how many nodes answered.' },
     },
     delays: {
       lookupInterval: { description: 'Regular lookup (10 min): fresh peers; our announce is refreshed with it (peers expire after ~30 min).' },
@@ -92,7 +94,8 @@ export const dhtAnnounceMachine = setup({
     },
     guards: {
       isDisabled: 'A private torrent (BEP 27), or the session runs no DHT.',
-      wantsEarlyLookup: 'NEED_PEERS arrived while cooling down.',
+      wantsEarlyLookup: 'NEED_PEERS arrived while cooling down, or the last lookup reached nobody.',
+      reachedNobody: 'No node answered the lookup: our announce went nowhere (the DHT was not joined yet).',
     },
   },
   context: ({ input }) => ({ disabled: input.disabled ?? false, found: 0, wantEarly: false }),
@@ -117,7 +120,10 @@ export const dhtAnnounceMachine = setup({
       invoke: { src: 'lookup' },
       on: {
         PEERS: { actions: ['countPeers', 'emitPeers'], description: 'Hand the peers to the torrent to dial now.' },
-        LOOKUP_DONE: { target: 'waiting', actions: 'emitLooked', description: 'Lookup over: wait for the next one.' },
+        LOOKUP_DONE: [
+          { guard: 'reachedNobody', target: 'waiting', actions: ['emitLooked', 'markWantEarly'], description: 'Nobody answered: try again as soon as the cool-down allows, not in 10 min.' },
+          { target: 'waiting', actions: 'emitLooked', description: 'Lookup over: wait for the next one.' },
+        ],
       },
     },
     waiting: {
@@ -148,4 +154,8 @@ export const dhtAnnounceMachine = setup({
 /** Inputs for the coverage exploration: disabled (private torrent), then enabled. */
 export const dhtAnnounceSampleInputs: readonly DhtAnnounceInput[] = [{ disabled: true }, {}];
 /** Payload events for the coverage exploration. */
-export const dhtAnnounceSampleEvents = [{ type: 'PEERS', peers: [{ ip: '127.0.0.1', port: 6881 }] }];
+export const dhtAnnounceSampleEvents = [
+  { type: 'PEERS', peers: [{ ip: '127.0.0.1', port: 6881 }] },
+  { type: 'LOOKUP_DONE', answered: 0 },
+  { type: 'LOOKUP_DONE', answered: 8 },
+];

@@ -186,14 +186,16 @@ export class TorrentRuntime implements TorrentHandle {
     const dhtAnnouncer = dhtAnnounceMachine.provide({
       actors: {
         lookup: fromCallback(({ sendBack }: { sendBack: (e: DhtAnnounceEvent) => void }) => {
-          if (dht === undefined) return sendBack({ type: 'LOOKUP_DONE' });
+          if (dht === undefined) return sendBack({ type: 'LOOKUP_DONE', answered: 0 });
           const inspect = this.options.inspect;
+          let answered = 0;
           const sub = dht.announceSteps(m.infoHash, this.host.port, inspect === undefined ? {} : { inspect }).subscribe({
             next: (e) => {
+              if (e.type === 'answered') answered++;
               if (e.type === 'peers' && e.peers.length > 0) sendBack({ type: 'PEERS', peers: e.peers });
             },
-            complete: () => sendBack({ type: 'LOOKUP_DONE' }),
-            error: () => sendBack({ type: 'LOOKUP_DONE' }),
+            complete: () => sendBack({ type: 'LOOKUP_DONE', answered }),
+            error: () => sendBack({ type: 'LOOKUP_DONE', answered }),
           });
           return () => sub.unsubscribe();
         }),

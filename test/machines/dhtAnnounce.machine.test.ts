@@ -38,7 +38,7 @@ describe('dhtAnnounce machine (simulated clock)', () => {
     m.lookups[0]!.send({ type: 'PEERS', peers: [{ ip: '127.0.0.2', port: 1 }] });
     m.lookups[0]!.send({ type: 'PEERS', peers: [{ ip: '127.0.0.3', port: 1 }, { ip: '127.0.0.4', port: 1 }] });
     expect(m.emitted.filter((e) => e.type === 'peers').map((e) => (e.type === 'peers' ? e.peers.length : 0))).toEqual([1, 2]);
-    m.lookups[0]!.send({ type: 'LOOKUP_DONE' });
+    m.lookups[0]!.send({ type: 'LOOKUP_DONE', answered: 8 });
     expect(m.emitted.at(-1)).toEqual({ type: 'looked', peers: 3 });
     expect(m.state()).toEqual({ waiting: 'cooling' });
     m.clock.increment(10 * MIN - 1);
@@ -51,19 +51,30 @@ describe('dhtAnnounce machine (simulated clock)', () => {
   it('NEED_PEERS looks early, but never within a minute of the last lookup', () => {
     const m = start();
     m.actor.send({ type: 'START' });
-    m.lookups[0]!.send({ type: 'LOOKUP_DONE' });
+    m.lookups[0]!.send({ type: 'LOOKUP_DONE', answered: 8 });
     m.actor.send({ type: 'NEED_PEERS' });
     m.actor.send({ type: 'NEED_PEERS' });
     expect(m.lookups).toHaveLength(1);
     m.clock.increment(MIN);
     expect(m.lookups).toHaveLength(2); // the wanted lookup, once the cool-down ended
-    m.lookups[1]!.send({ type: 'LOOKUP_DONE' });
+    m.lookups[1]!.send({ type: 'LOOKUP_DONE', answered: 8 });
     m.clock.increment(MIN);
     expect(m.state()).toEqual({ waiting: 'ready' });
     m.actor.send({ type: 'NEED_PEERS' });
     expect(m.lookups).toHaveLength(3);
     m.actor.send({ type: 'NEED_PEERS' }); // a lookup is running: nothing more
     expect(m.lookups).toHaveLength(3);
+  });
+
+  it('a lookup no node answered (not joined yet) is tried again after the cool-down, not the full interval', () => {
+    const m = start();
+    m.actor.send({ type: 'START' });
+    m.lookups[0]!.send({ type: 'LOOKUP_DONE', answered: 0 });
+    expect(m.emitted.at(-1)).toEqual({ type: 'looked', peers: 0 });
+    m.clock.increment(MIN - 1);
+    expect(m.lookups).toHaveLength(1);
+    m.clock.increment(1);
+    expect(m.lookups).toHaveLength(2);
   });
 
   it('STOP cancels the lookup in flight and finishes', () => {
