@@ -79,6 +79,9 @@ export const REPLY_FACTOR = 4;
 /** …or this many bytes, whichever is more (a find_node reply with 8 nodes is ~290 bytes). */
 export const REPLY_FLOOR_BYTES = 400;
 
+/** Pings of nodes named by peers (BEP 5 `port`) in flight at once; more are dropped (peers are many, hostile ones too). */
+export const MAX_PORT_PINGS = 16;
+
 /** A running DHT node. */
 export class DhtNode {
   private readonly table: RoutingTable;
@@ -96,6 +99,8 @@ export class DhtNode {
   private counters = { queriesAnswered: 0, malformedDropped: 0, rateLimitedDropped: 0, unsolicitedDropped: 0 };
   private stopped = false;
   private readonly size = new BehaviorSubject(0);
+  /** Endpoints named by peers being pinged now (bounded by {@link MAX_PORT_PINGS}). */
+  private readonly portPings = new Set<string>();
 
   private constructor(
     private readonly socket: DhtSocket,
@@ -191,9 +196,19 @@ export class DhtNode {
     return defer(() => from(this.joined)).pipe(switchMap(() => this.runLookup(target, method, announcePort, this.table.closest(target, 2 * K, Date.now()), options)));
   }
 
-  /** Pings `endpoint` (e.g. from a peer's BEP 5 `port` message) and adds it if it answers. */
+  /**
+   * Pings `endpoint` (e.g. from a peer's BEP 5 `port` message) and adds it if it answers. At
+   * most {@link MAX_PORT_PINGS} at once, one per endpoint; beyond that it resolves false unasked.
+   */
   async addNode(endpoint: Endpoint): Promise<boolean> {
-    return (await this.query(endpoint, { method: 'ping' }, undefined)).ok;
+    const key = `${endpoint.ip}|${endpoint.port}`;
+    if (this.portPings.has(key) || this.portPings.size >= MAX_PORT_PINGS) return false;
+    this.portPings.add(key);
+    try {
+      return (await this.query(endpoint, { method: 'ping' }, undefined)).ok;
+    } finally {
+      this.portPings.delete(key);
+    }
   }
 
   /** Nodes in the routing table, now and whenever it changes. */

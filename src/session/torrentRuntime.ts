@@ -104,6 +104,7 @@ export class TorrentRuntime implements TorrentHandle {
         });
       },
       peersChanged: () => this.actor.system.get('choker')?.send({ type: 'PEERS_CHANGED' }),
+      ...(this.dht === undefined ? {} : { dht: { port: this.dht.address.port, nodeSeen: (e: { ip: string; port: number }) => void this.dht?.addNode(e) } }),
     });
     this.completed = new Promise<void>((resolve, reject) => {
       this.resolveCompleted = resolve;

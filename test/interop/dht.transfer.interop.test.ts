@@ -5,7 +5,7 @@
  * torrent. The command line is the judge (as users run it). Every process binds its own
  * 127.0.0.x; every statorrent run bootstraps from loopback only, with its own state folder.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -50,8 +50,9 @@ describe('torrents over the DHT with libtorrent 2.0.8', () => {
     await router.getPeersUntil(hex, (p) => p.includes(`${seeder.ip}:${seeder.port}`), 30_000);
 
     const out = join(dir, 'out');
+    const trace = join(dir, 'trace.jsonl');
     const r = await runStatorrent(
-      ['download', torrentPath, '-o', out, '--port', '0', '--host', '127.0.0.113', '--dht-bootstrap', `${router.ip}:${router.port}`, '--data-dir', join(dir, 'state'), '--json'],
+      ['download', torrentPath, '-o', out, '--port', '0', '--host', '127.0.0.113', '--dht-bootstrap', `${router.ip}:${router.port}`, '--data-dir', join(dir, 'state'), '--json', '--trace', trace],
       { timeoutMs: 60_000 },
     );
     expect(r.stderr).toBe('');
@@ -63,6 +64,18 @@ describe('torrents over the DHT with libtorrent 2.0.8', () => {
     expect(lines).toContainEqual(expect.objectContaining({ type: 'peerConnected', id: `${seeder.ip}:${seeder.port}`, source: 'dht' }));
     expect(lines).toContainEqual(expect.objectContaining({ type: 'trackerError' }));
     expect(lines.at(-1)).toMatchObject({ type: 'exit', code: 0, reason: 'complete' });
+    // BEP 5 `port`: both set the DHT bit, so each told the other its node's UDP port
+    const recorded = (await readFile(trace, 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const ports = recorded.filter((l) => l['kind'] === 'wire' && l['type'] === 'port');
+    expect(ports).toContainEqual(expect.objectContaining({ dir: 'out', port: (lines[0]!['dht'] as { port: number }).port }));
+    expect(ports).toContainEqual(expect.objectContaining({ dir: 'in', port: seeder.port }));
+    // the lookups are in the trace: the torrent's DHT machine and each lookup machine with its rounds
+    const machines = recorded.filter((l) => l['kind'] === 'actor').map((l) => l['machine']);
+    expect(machines).toContain('dhtAnnounce');
+    expect(machines).toContain('dhtLookup');
+    // and they replay: the lookup machine is deterministic given its recorded answers
+    const replay = await runStatorrent(['trace', 'replay', trace]);
+    expect(replay.stdout).toMatch(/^replay ok: \d+ actors/);
   }, 120_000);
 
   it('a libtorrent leecher bootstrapped only from our seeder\'s DHT node finds it and downloads a trackerless torrent', async () => {
