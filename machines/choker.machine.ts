@@ -39,6 +39,8 @@ interface ChokerContext {
   readonly unchoked: ReadonlySet<string>;
   readonly optimistic: string | undefined;
   readonly rotation: Rotation;
+  /** The pending decision was asked for by PEERS_CHANGED: it may fill vacant slots, never choke. */
+  readonly early: boolean;
 }
 
 /** The snapshot `readPeers` answers with. */
@@ -84,6 +86,8 @@ export const chokerMachine = setup({
   },
   actions: {
     askPeers: sendTo('readPeers', { type: 'READ_PEERS' }),
+    markEarly: assign({ early: true }),
+    markRegular: assign({ early: false }),
     rotationDue: assign({ rotation: 'due' as Rotation }),
     rotationIfVacant: assign({ rotation: ({ context }) => (context.rotation === 'due' ? 'due' : 'ifVacant') as Rotation }),
     rotateOptimistic: assign({
@@ -96,7 +100,12 @@ export const chokerMachine = setup({
       const peers = readOf(event).peers;
       const present = new Set(peers.map((p) => p.id));
       const optimistic = context.optimistic !== undefined && present.has(context.optimistic) ? context.optimistic : undefined;
-      const unchoked = selectUnchoked(peers, optimistic, context.options, context.unchoked);
+      const ranked = selectUnchoked(peers, optimistic, context.options, context.unchoked);
+      // An early decision (a peer joined, left, or toggled interest) only fills vacant slots:
+      // a peer flipping its interest must not make us choke honest peers between the 10 s
+      // rechokes (BEP 3: choking and unchoking quickly is what the period prevents).
+      const keep = context.early ? [...context.unchoked].filter((id) => peers.some((p) => p.id === id && p.interested)) : [];
+      const unchoked = context.early ? [...keep, ...ranked.filter((id) => !keep.includes(id)).slice(0, Math.max(0, ranked.length - keep.length))] : ranked;
       const { unchoke, choke } = chokeChanges(context.unchoked, unchoked);
       // chokes first, so the number of open slots never exceeds the limit during a swap
       for (const id of choke) {
@@ -107,7 +116,7 @@ export const chokerMachine = setup({
         const ref = system.get(id);
         if (ref) enqueue.sendTo(ref, { type: 'UNCHOKE' });
       }
-      enqueue.assign({ unchoked: new Set(unchoked), optimistic, rotation: 'no' as Rotation });
+      enqueue.assign({ unchoked: new Set(unchoked), optimistic, rotation: 'no' as Rotation, early: false });
       enqueue(emit({ type: 'rechoked' as const, unchoked, optimistic }));
     }),
   },
@@ -139,6 +148,7 @@ export const chokerMachine = setup({
     unchoked: new Set<string>(),
     optimistic: undefined,
     rotation: 'no',
+    early: false,
   }),
   invoke: { id: 'readPeers', src: 'readPeers' },
   initial: 'running',
@@ -146,7 +156,7 @@ export const chokerMachine = setup({
     running: {
       description: 'Ranking peers on a fixed period; new decisions also when the peer set changes.',
       meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
-      entry: ['rotationDue', 'askPeers'],
+      entry: ['rotationDue', 'markRegular', 'askPeers'],
       initial: 'waiting',
       states: {
         waiting: {
@@ -155,7 +165,7 @@ export const chokerMachine = setup({
             rechokeInterval: {
               target: 'waiting',
               reenter: true,
-              actions: 'askPeers',
+              actions: ['markRegular', 'askPeers'],
               description: 'Time to re-rank: read the peers.',
               meta: { bep: 'BEP 3 · Peer messages (choking algorithm)' },
             },
@@ -172,8 +182,8 @@ export const chokerMachine = setup({
       },
       on: {
         PEERS_CHANGED: {
-          actions: ['rotationIfVacant', 'askPeers'],
-          description: 'A peer joined, left, or changed interest: read the peers now, not at the next rechoke.',
+          actions: ['rotationIfVacant', 'markEarly', 'askPeers'],
+          description: 'A peer joined, left, or changed interest: read the peers now to fill vacant slots; choking waits for the next rechoke.',
         },
         PEERS_READ: [
           {

@@ -112,6 +112,8 @@ export const peerMachine = setup({
           case 'PEER_HAVE_NONE':
             return { code: 'local', message: `peer announced its pieces more than ${context.maxAnnouncements} times` };
           default:
+            // the connection actor threw (a bug in the data plane): close this peer, not the torrent
+            if ((event.type as string).startsWith('xstate.error.actor')) return { code: 'local', message: 'connection failed inside statorrent' };
             return { code: 'handshakeTimeout', message: 'peer did not complete the handshake in time' };
         }
       },
@@ -193,6 +195,7 @@ export const peerMachine = setup({
     id: CONNECTION,
     src: 'connection',
     input: ({ context }): ConnectionInput => ({ outgoing: context.outgoing, endpoint: context.endpoint, pieces: context.pieces, gate: context.gate }),
+    onError: { target: '.closed', actions: 'recordClose', description: 'The connection actor failed: close this peer only, never the whole torrent.' },
   },
   initial: 'connecting',
   on: {
@@ -384,6 +387,7 @@ export const peerMachine = setup({
               exit: ['markUnsnubbed', 'refill', 'notifyCandidacy'],
               on: {
                 DATA_RECEIVED: { target: 'waiting', actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'A block came after all: no longer snubbed.' },
+                REQUESTS_DRAINED: { target: 'idle', description: 'Its last block came with nothing more to ask: nothing to time.' },
                 PEER_CHOKE: { target: 'idle', description: 'It choked us: nothing is expected from it any more.' },
               },
             },

@@ -37,7 +37,7 @@ export const peerMachineMeta = {
     IDLE_TIMEOUT: { description: 'Raised by the machine itself after idleTimeout without ACTIVITY.' },
   },
   delays: {
-    handshakeTimeout: { description: 'Connect plus both handshakes must finish within this, so a silent socket cannot hold a connection slot.' },
+    handshakeTimeout: { description: 'The connect, and then the handshake, must each finish within this, so a silent socket cannot hold a connection slot.' },
     keepAliveInterval: { description: 'How often we send a keep-alive; BEP 3 says they are generally sent every two minutes.', bep: 'BEP 3 · Peer protocol' },
     idleTimeout: { description: 'Two keep-alive periods of silence: the peer is gone.' },
     requestTimeout: { description: 'No block for this long while we wait on requests: the peer is snubbing us.' },

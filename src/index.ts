@@ -38,5 +38,7 @@ export { DEFAULT_BOOTSTRAP, resolveBootstrap } from './session/dhtBootstrap.js';
 export type { DhtNode, LookupProgress } from './session/dhtNode.js';
 export type { TorrentHandle, TorrentRunOptions } from './session/torrentRuntime.js';
 export type { TorrentEvent, TorrentProgress, TorrentState } from './session/types.js';
+export type { InspectorSource, InspectorSnapshot, MachineStep, MachineNow, PeerRow, PeerSource, PieceMapSnapshot, TrackerActivity, StepCause } from './session/inspectorSource.js';
+export { startInspectorServer, type InspectorServer, type InspectorContent, type InspectorServerOptions } from './session/inspector/inspectorServer.js';
 export { PeerPool, endpointKey, type PeerEndpoint } from './peers/peerPool.js';
 export * from './choking/chokeDecision.js';

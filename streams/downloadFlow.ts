@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Cancel, PiecePicker } from '../src/pieces/piecePicker.js';
-import { pipelineDepth, refillThreshold } from '../src/pieces/pipelineDepth.js';
+import { MAX_PIPELINE_DEPTH, pipelineDepth, refillThreshold } from '../src/pieces/pipelineDepth.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerRecord } from './peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
@@ -9,6 +9,12 @@ import type { TorrentStorage } from '../src/storage/torrentStorage.js';
 
 /** Blocks that match no request before a peer is dropped (a few can race with cancels). */
 const MAX_INVALID_BLOCKS = 32;
+
+/**
+ * Rejects in a row (no block between them) before a peer is dropped: more than a full pipeline
+ * twice over means it refuses whatever we ask, and every reject costs us a pick.
+ */
+export const MAX_REJECTS_IN_A_ROW = 2 * MAX_PIPELINE_DEPTH;
 
 /** What the download path reports upward: piece-level outcomes only, never per block. */
 export interface DownloadEvents {
@@ -58,6 +64,7 @@ export class DownloadFlow {
       this.invalid(peer, `sent piece ${index} offset ${begin} outside the torrent`);
       return;
     }
+    peer.rejectsInARow = 0;
     // the peer's rate (for choking and pipeline depth) counts useful data only
     if (!receipt.duplicate) peer.down.add(block.length, t);
     this.cancelOthers(receipt.cancels);
@@ -99,10 +106,20 @@ export class DownloadFlow {
     for (const other of this.peers.values()) if (other !== peer) this.refill(other);
   }
 
-  /** A BEP 6 `reject` for one of our requests. */
+  /**
+   * A BEP 6 `reject` for one of our requests. The block goes back to the pool for the other
+   * peers; the rejecting peer is not asked again at once (the picker would hand it the same
+   * block, a request/reject loop at round-trip speed): it gets new work when its next block
+   * arrives or it unchokes us again.
+   */
   onReject(peer: PeerRecord, index: number, begin: number, length: number): void {
     this.picker.onRequestRejected(peer.id, { index, begin, length });
-    this.refill(peer);
+    if (++peer.rejectsInARow > MAX_REJECTS_IN_A_ROW) {
+      if (peer.rejectsInARow === MAX_REJECTS_IN_A_ROW + 1) this.events.peerMisbehaved(peer, `rejected ${MAX_REJECTS_IN_A_ROW} requests in a row`);
+      return;
+    }
+    this.syncPending(peer);
+    for (const other of this.peers.values()) if (other !== peer) this.refill(other);
   }
 
   private async verify(index: number): Promise<void> {

@@ -35,6 +35,8 @@ export interface PeerRecord {
   invalidBlocks: number;
   /** Requests refused (choked, invalid, queue full) since we last unchoked the peer. */
   refusedRequests: number;
+  /** BEP 6 rejects of our requests since the peer last sent a block. */
+  rejectsInARow: number;
   /** Requests the peer made that we will serve, in order (bounded). */
   readonly uploadQueue: BlockRef[];
   serving: boolean;
@@ -65,6 +67,7 @@ export function newPeerRecord(
     connectedAt: now,
     invalidBlocks: 0,
     refusedRequests: 0,
+    rejectsInARow: 0,
     uploadQueue: [],
     serving: false,
     closed: false,

@@ -53,10 +53,16 @@ export class UploadFlow {
     void this.pump(peer);
   }
 
-  /** A `cancel` arrived: forget the matching queued request. */
+  /**
+   * A `cancel` arrived: forget the matching queued request. Under BEP 6 every request gets
+   * exactly one answer, so a cancelled one is answered with a reject. A cancel that matches
+   * nothing is normal (it crossed the piece we sent) and ignored.
+   */
   onCancel(peer: PeerRecord, req: BlockRef): void {
     const i = peer.uploadQueue.findIndex((q) => q.index === req.index && q.begin === req.begin && q.length === req.length);
-    if (i >= 0) peer.uploadQueue.splice(i, 1);
+    if (i < 0) return;
+    peer.uploadQueue.splice(i, 1);
+    if (peer.gate.fast) peer.send({ index: req.index, begin: req.begin, length: req.length, type: 'reject' });
   }
 
   /** We choked `peer`: its queued requests are void (BEP 3), or rejected one by one under BEP 6. */
@@ -83,7 +89,13 @@ export class UploadFlow {
           if (peer.gate.fast) peer.send({ ...req, type: 'reject' });
           break;
         }
-        if (peer.closed || !peer.gate.mayUpload) break;
+        if (peer.closed) break;
+        if (!peer.gate.mayUpload) {
+          // choked while the read was in flight: this request left the queue before onChoked
+          // rejected the rest, and BEP 6 still owes it one answer
+          if (peer.gate.fast) peer.send({ ...req, type: 'reject' });
+          break;
+        }
         peer.send({ type: 'piece', index: req.index, begin: req.begin, block: r.right });
         const t = this.now();
         peer.up.add(req.length, t);

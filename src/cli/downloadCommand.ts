@@ -20,10 +20,12 @@ ${DHT_USAGE}  -q, --quiet          print only errors and the final line
                        (types: torrent, progress, checked, announced, trackerError,
                        trackerWarning, dhtLookup, peerConnected (with its source: tracker,
                        dht, user, incoming), peerClosed, pieceVerified, pieceFailed, banned,
-                       completed, error, stopped, seeding, exit)
+                       completed, error, stopped, seeding, exit; inspector with --inspect)
   -v, --verbose        also print trackers, the DHT, peers coming and going (and where they
                        came from), each verified piece
   --trace FILE         record every state machine event and wire message to FILE
+  --inspect[=PORT]     watch it live in a browser: machines, peers, pieces (127.0.0.1 only;
+                       prints a URL with a secret token; default port: any free one)
   Ctrl-C stops cleanly (announces 'stopped', flushes files) and exits 130 (SIGTERM: 143).
 `;
 

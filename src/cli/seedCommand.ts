@@ -19,6 +19,8 @@ ${DHT_USAGE}  -q, --quiet          print only errors and the final line
   --json               one JSON object per line (as download --json)
   -v, --verbose        also print trackers, the DHT and peers coming and going
   --trace FILE         record every state machine event and wire message to FILE
+  --inspect[=PORT]     watch it live in a browser: machines, peers, pieces (127.0.0.1 only;
+                       prints a URL with a secret token; default port: any free one)
 `;
 
 /** `statorrent seed`. */

@@ -18,6 +18,7 @@ const SHARED = {
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   trace: { type: 'string' },
+  inspect: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...DHT_OPTIONS,
 } as const;
@@ -28,9 +29,15 @@ const SEED = { ...SHARED, 'skip-check': { type: 'boolean' } } as const;
 /** `help` when --help was given, else a validated plan. */
 export type PlanOrHelp = { readonly help: true } | { readonly help: false; readonly plan: TransferPlan };
 
+/**
+ * `--inspect` takes an optional port (`--inspect[=PORT]`, as Node's own): a bare `--inspect`
+ * means any free port. node:util parseArgs has no optional values, so the bare form is rewritten.
+ */
+const withInspectDefault = (argv: string[]): string[] => argv.map((a) => (a === '--inspect' ? '--inspect=0' : a));
+
 /** Parses `statorrent download` arguments, or says what is wrong in one line. */
 export function downloadPlan(argv: string[], io: CliIo): E.Either<string, PlanOrHelp> {
-  const parsed = parseCommandArgs(argv, DOWNLOAD);
+  const parsed = parseCommandArgs(withInspectDefault(argv), DOWNLOAD);
   if (E.isLeft(parsed)) return parsed;
   const { values, positionals } = parsed.right;
   if (values.help === true) return E.right({ help: true });
@@ -42,7 +49,7 @@ export function downloadPlan(argv: string[], io: CliIo): E.Either<string, PlanOr
 
 /** Parses `statorrent seed` arguments, or says what is wrong in one line. */
 export function seedPlan(argv: string[], io: CliIo): E.Either<string, PlanOrHelp> {
-  const parsed = parseCommandArgs(argv, SEED);
+  const parsed = parseCommandArgs(withInspectDefault(argv), SEED);
   if (E.isLeft(parsed)) return parsed;
   const { values, positionals } = parsed.right;
   if (values.help === true) return E.right({ help: true });
@@ -68,6 +75,7 @@ interface SharedValues {
   'dht-port'?: string | undefined;
   'no-dht'?: boolean | undefined;
   'data-dir'?: string | undefined;
+  inspect?: string | undefined;
 }
 
 function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
@@ -89,6 +97,12 @@ function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
   if (values.quiet === true && values.json === true) return E.left('--quiet and --json do not mix (pick one)');
   const dht = dhtPlan(values);
   if (E.isLeft(dht)) return dht;
+  let inspectPort: number | undefined;
+  if (values.inspect !== undefined) {
+    const n = parseIntOption('--inspect', values.inspect, 0, 65535);
+    if (E.isLeft(n)) return n;
+    inspectPort = n.right;
+  }
   return E.right({
     dht: dht.right,
     port: port.right,
@@ -99,5 +113,6 @@ function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
     mode: outputMode(values, io),
     verbose: values.verbose === true,
     ...(values.trace === undefined ? {} : { tracePath: values.trace }),
+    ...(inspectPort === undefined ? {} : { inspectPort }),
   });
 }

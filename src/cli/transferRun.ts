@@ -40,6 +40,8 @@ export interface TransferPlan {
   readonly mode: OutputMode;
   readonly verbose: boolean;
   readonly tracePath?: string;
+  /** Serve the live inspector on 127.0.0.1 at this port (0: any free one). */
+  readonly inspectPort?: number;
 }
 
 type Outcome =
@@ -76,6 +78,12 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
     const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom, dht: sessionDht(plan, io) });
     if (E.isLeft(started)) return fail(started.left);
     session = started.right;
+    let inspectorUrl: string | undefined;
+    if (plan.inspectPort !== undefined) {
+      const inspector = await session.inspect({ port: plan.inspectPort, torrent: metainfo.infoHashHex });
+      if (E.isLeft(inspector)) return fail(inspector.left);
+      inspectorUrl = inspector.right.url;
+    }
     const dir = resolve(plan.dir);
     const added = await session.add({
       metainfo,
@@ -87,7 +95,7 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
       ...(trace === undefined ? {} : { inspect: trace.inspect, onWire: trace.onWire }),
     });
     if (E.isLeft(added)) return fail(added.left);
-    return await follow(plan, io, session, added.right, metainfo, dir, interrupts.interrupted, fail);
+    return await follow(plan, io, session, added.right, metainfo, dir, interrupts.interrupted, fail, inspectorUrl);
   } finally {
     interrupts.dispose();
     await session?.close();
@@ -124,11 +132,17 @@ async function follow(
   dir: string,
   interrupted: Promise<Interruption>,
   fail: (msg: string) => number,
+  inspectorUrl: string | undefined,
 ): Promise<number> {
   const view = new TransferView(io, { mode: plan.mode, verbose: plan.verbose });
   const where = join(dir, m.name);
   const dht = session.dht === undefined || m.private ? null : { port: session.dht.address.port, nodeId: idKey(session.dht.id) };
   view.json({ type: 'torrent', name: m.name, infoHash: m.infoHashHex, pieceCount: m.pieceCount, pieceLength: m.pieceLength, totalBytes: m.totalLength, files: m.files.filter((f) => !f.padding).length, dir: where, port: session.port, dht });
+  if (inspectorUrl !== undefined) {
+    // the URL carries the token: it goes to the user's terminal only (stderr even with --quiet, or the JSON stream)
+    if (plan.mode === 'json') view.json({ type: 'inspector', url: inspectorUrl });
+    else io.err.write(`inspector: open ${inspectorUrl} in a browser on this machine\n`);
+  }
   view.line(`${plan.command === 'seed' ? 'seeding' : 'downloading'} ${terminalText(m.name)} (${formatBytes(m.totalLength)}, ${m.files.length} file${m.files.length === 1 ? '' : 's'}, ${m.pieceCount} pieces) ${plan.command === 'seed' ? 'from' : 'to'} ${terminalText(where)}`);
   view.line(`listening on port ${session.port}${plan.host === undefined ? '' : ` (${plan.host})`}`);
   if (plan.verbose) {

@@ -147,6 +147,11 @@ export const STRIKES_TO_BAN = 3;
 export class TrustLedger {
   private readonly strikes = new Map<string, number>();
 
+  /** Strikes against `ip` so far (read-only, for inspection). */
+  strikesOf(ip: string): number {
+    return this.strikes.get(ip) ?? 0;
+  }
+
   /** Records a failed piece; returns the IPs to ban now. */
   blame(contributorIps: readonly string[]): string[] {
     const unique = [...new Set(contributorIps)];

@@ -3,6 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { generatePeerId } from '../wire/index.js';
 import { DhtNode, type DhtNodeOptions } from './dhtNode.js';
 import { readIncomingInfoHash } from './incomingHandshake.js';
+import type { InspectorServer } from './inspector/inspectorServer.js';
 import { TorrentRuntime, type TorrentHandle, type TorrentRunOptions } from './torrentRuntime.js';
 
 /** The session's DHT node (BEP 5); every field optional. */
@@ -48,6 +49,7 @@ export const MAX_PENDING_HANDSHAKES = 64;
 export class Session {
   private readonly torrents = new Map<string, TorrentRuntime>();
   private readonly pending = new Set<Socket>();
+  private readonly inspectors = new Set<InspectorServer>();
   private closing = false;
 
   private constructor(
@@ -120,9 +122,26 @@ export class Session {
     return [...this.torrents.values()];
   }
 
+  /**
+   * Serves the live inspector for this session's torrents (those running now and those added
+   * later) on 127.0.0.1: open the returned `url` (it carries an unguessable token) in a browser.
+   * Read-only; closed with the session. `torrent`: show only the torrent with this info hash.
+   */
+  async inspect(options: { readonly port?: number; readonly torrent?: string } = {}): Promise<E.Either<string, InspectorServer>> {
+    const { startInspectorServer } = await import('./inspector/inspectorServer.js');
+    const only = options.torrent?.toLowerCase();
+    const sources = () => [...this.torrents.values()].filter((t) => only === undefined || t.infoHashHex === only).map((t) => t.inspection);
+    const title = only !== undefined ? (this.torrents.get(only)?.name ?? only) : 'session';
+    const server = await startInspectorServer({ kind: 'live', title, sources }, options.port !== undefined ? { port: options.port } : {});
+    if (E.isRight(server)) this.inspectors.add(server.right);
+    return server;
+  }
+
   /** Stops every torrent (announcing `stopped`), the DHT node (saving its table) and the listener. */
   async close(): Promise<void> {
     this.closing = true;
+    await Promise.all([...this.inspectors].map((i) => i.close()));
+    this.inspectors.clear();
     for (const socket of this.pending) socket.destroy();
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
     await this.dht?.stop();

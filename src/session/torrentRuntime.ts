@@ -26,6 +26,7 @@ import type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHan
 import { TorrentPeers } from './torrentPeers.js';
 import { progressSnapshot, stateOf } from './torrentProgress.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
+import { TorrentInspection } from './torrentInspection.js';
 
 export type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
 
@@ -51,6 +52,8 @@ export class TorrentRuntime implements TorrentHandle {
   private readonly dialSources = new Map<string, PeerSource>();
   /** The torrent machine's actor (its system holds the peer, announce and choker actors). */
   readonly actor: TorrentActor;
+  /** Read-only views for the live inspector (`Session.inspect`); costs nothing until watched. */
+  readonly inspection: TorrentInspection;
   private verifiedBytes = 0;
   private checkedPieces = 0;
   private ticker: NodeJS.Timeout | undefined;
@@ -113,6 +116,20 @@ export class TorrentRuntime implements TorrentHandle {
     this.completed.catch(() => undefined); // callers may not listen; the error is also an event
     this.stopped$ = new Promise<void>((resolve) => (this.resolveStopped = resolve));
     this.actor = this.createActor();
+    this.inspection = new TorrentInspection({
+      infoHashHex: m.infoHashHex,
+      name: m.name,
+      pieceCount: m.pieceCount,
+      actor: this.actor,
+      records: this.peers.records,
+      picker: this.picker,
+      have: this.have,
+      downTotal: this.downTotal,
+      upTotal: this.upTotal,
+      manualPeers: options.peers ?? [],
+      now: () => Date.now(),
+    });
+    this.events$.subscribe((e) => this.inspection.onEvent(e));
     this.progress$ = new BehaviorSubject(this.snapshot());
   }
 

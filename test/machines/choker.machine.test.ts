@@ -126,3 +126,38 @@ describe('choker machine (simulated clock)', () => {
     expect(order).toEqual(['d:CHOKE', 'e:UNCHOKE']);
   });
 });
+
+describe('choker: early decisions fill vacant slots, never choke (no fibrillation)', () => {
+  it('a peer toggling its interest makes no honest peer lose its slot between rechokes', () => {
+    const peers: { -readonly [K in keyof ChokeCandidate]: ChokeCandidate[K] }[] = ['h', 'a', 'b', 'c', 'x', 'y', 'z', 'w'].map((id, k) => ({ id, interested: true, rate: 100 - k, snubbed: false, connectedAt: -1e9 }));
+    const choker = chokerMachine.provide({
+      actors: {
+        readPeers: fromCallback(({ sendBack, receive }) => {
+          receive(() => sendBack({ type: 'PEERS_READ', peers: peers.map((p) => ({ ...p })), now: 0, draw: 0.99 } satisfies PeersRead));
+        }),
+      },
+    });
+    const clock = new SimulatedClock();
+    const actor = createActor(choker, { input: { options: { slots: 4, newPeerMs: 60_000 } }, clock });
+    const decisions: string[][] = [];
+    actor.on('rechoked', (e) => decisions.push([...e.unchoked]));
+    actor.start();
+    const h = peers[0]!;
+    const start = decisions.length;
+    for (let k = 0; k < 100; k++) {
+      h.interested = !h.interested; // the hostile peer's interested / not interested, 5 bytes each
+      actor.send({ type: 'PEERS_CHANGED' });
+    }
+    const storm = decisions.slice(start - 1);
+    const honest = ['a', 'b', 'c', 'x', 'y', 'z', 'w'];
+    // once unchoked, an honest peer stays unchoked until the next regular rechoke
+    for (let i = 1; i < storm.length; i++) {
+      for (const id of honest) if (storm[i - 1]!.includes(id)) expect(storm[i]).toContain(id);
+    }
+    expect(storm.length).toBeGreaterThan(50); // the early decisions did run
+    // the regular rechoke 10 s later re-ranks everyone again
+    h.interested = true;
+    clock.increment(10_000);
+    expect(decisions.at(-1)).toContain('h');
+  });
+});

@@ -205,6 +205,21 @@ describe('peer machine timers (simulated clock)', () => {
     expect(actor.getSnapshot().matches({ active: { snubbing: 'waiting' } })).toBe(true);
   });
 
+  it('a snubbed peer whose last block drains our pipeline is not timed again (no snub without requests)', () => {
+    const { clock, actor, gate } = activePeer();
+    actor.send({ type: 'PEER_UNCHOKE' });
+    actor.send({ type: 'REQUESTS_PENDING' });
+    clock.increment(60_000);
+    expect(gate.snubbed).toBe(true);
+    // the data plane sees the late block first: nothing more to ask, so the pipeline drains
+    actor.send({ type: 'REQUESTS_DRAINED' });
+    actor.send({ type: 'DATA_RECEIVED' });
+    expect(gate.snubbed).toBe(false);
+    clock.increment(60_000); // nothing is outstanding, so nothing can be late
+    expect(actor.getSnapshot().matches({ active: { snubbing: 'idle' } })).toBe(true);
+    expect(gate.snubbed).toBe(false);
+  });
+
   it('does not snub while data keeps arriving, or when nothing is requested', () => {
     const { clock, actor, gate } = activePeer();
     actor.send({ type: 'PEER_UNCHOKE' });
@@ -243,5 +258,19 @@ describe('peer machine timers (simulated clock)', () => {
   it('tells the connection the client name when the handshake completes', () => {
     const { commands } = activePeer();
     expect(commands.find((c) => c.type === 'ready')).toEqual({ type: 'ready', client: expect.any(String) });
+  });
+});
+
+describe('peer machine: a failing connection actor closes this peer only', () => {
+  it('goes to closed with a local reason when its connection actor throws', () => {
+    const p = activePeer({
+      receive: (c) => {
+        if (c.type === 'send' && c.message.type === 'interested') throw new Error('data plane bug');
+      },
+    });
+    p.actor.send({ type: 'PEER_HAVE', index: 1 }); // we want it: the machine sends interested
+    const snap = p.actor.getSnapshot();
+    expect(snap.status).toBe('done');
+    expect(snap.context.closeReason).toEqual({ code: 'local', message: 'connection failed inside statorrent' });
   });
 });

@@ -28,13 +28,16 @@ export const tag = (c: PeerCommand): string => (c.type === 'send' ? `send:${c.me
  * A live peer actor on a simulated clock, with a recording connection actor in place of the
  * socket and real cores (our pieces, availability) it can be checked against.
  */
-export function startPeer(options: { outgoing?: boolean; pieceCount?: number; ours?: Bitfield; machine?: PeerMachine; maxAnnouncements?: number; extra?: Partial<PeerMachineInput> } = {}) {
+export function startPeer(options: { outgoing?: boolean; pieceCount?: number; ours?: Bitfield; machine?: PeerMachine; maxAnnouncements?: number; extra?: Partial<PeerMachineInput>; receive?: (c: PeerCommand) => void } = {}) {
   const pieceCount = options.pieceCount ?? 10;
   const ours = options.ours ?? new Bitfield(pieceCount);
   const availability = new Availability(pieceCount);
   const commands: PeerCommand[] = [];
   const connection = fromCallback<PeerCommand, ConnectionInput>(({ receive }) => {
-    receive((c) => commands.push(c));
+    receive((c) => {
+      commands.push(c);
+      options.receive?.(c);
+    });
   });
   const clock = new SimulatedClock();
   const machine = (options.machine ?? peerMachine).provide({ actors: { connection } });

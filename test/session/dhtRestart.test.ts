@@ -47,7 +47,7 @@ it('a restarted session rejoins the DHT from its saved table, with the same node
 
   const router = createSocket('udp4');
   await new Promise<void>((r) => router.bind(0, '127.0.0.149', () => r()));
-  cleanups.push(() => router.close());
+  cleanups.push(() => void router.close());
   let routerHits = 0;
   router.on('message', () => routerHits++);
   const again = await session({ port: 0, host: '127.0.0.143', dht: { port: 0, stateDir: dir, bootstrap: [{ ip: '127.0.0.149', port: router.address().port }], queryTimeoutMs: 500 } });
