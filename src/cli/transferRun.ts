@@ -75,7 +75,7 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
     // --host: listen there, and announce and dial from there too, so trackers list an address
     // that answers (issue 10); "any" addresses are left to the OS.
     const bindFrom = plan.host !== undefined && plan.host !== '0.0.0.0' && plan.host !== '::' ? { localAddress: plan.host } : {};
-    const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom, dht: sessionDht(plan, io) });
+    const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom, dht: metainfo.private ? false : sessionDht(plan, io) });
     if (E.isLeft(started)) return fail(started.left);
     session = started.right;
     let inspectorUrl: string | undefined;
@@ -136,7 +136,7 @@ async function follow(
 ): Promise<number> {
   const view = new TransferView(io, { mode: plan.mode, verbose: plan.verbose });
   const where = join(dir, m.name);
-  const dht = session.dht === undefined || m.private ? null : { port: session.dht.address.port, nodeId: idKey(session.dht.id) };
+  const dht = session.dht === undefined ? null : { port: session.dht.address.port, nodeId: idKey(session.dht.id) };
   view.json({ type: 'torrent', name: m.name, infoHash: m.infoHashHex, pieceCount: m.pieceCount, pieceLength: m.pieceLength, totalBytes: m.totalLength, files: m.files.filter((f) => !f.padding).length, dir: where, port: session.port, dht });
   if (inspectorUrl !== undefined) {
     // the URL carries the token: it goes to the user's terminal only (stderr even with --quiet, or the JSON stream)
@@ -149,8 +149,8 @@ async function follow(
     if (plan.useTrackers && m.announceList.length > 0) m.announceList.forEach((tier, i) => view.line(`announcing to tracker tier ${i + 1}: ${tier.map(terminalText).join(', ')}`));
     else view.line(plan.useTrackers ? 'the torrent names no trackers' : 'trackers off (--no-trackers)');
     for (const p of plan.peers) view.line(`dialing ${p.ip}:${p.port} (--peer)`);
-    if (session.dht === undefined) view.line('DHT off (--no-dht)');
-    else if (m.private) view.line('private torrent: the DHT is not used for it (BEP 27)');
+    if (m.private) view.line('private torrent: no DHT (BEP 27)');
+    else if (session.dht === undefined) view.line('DHT off (--no-dht)');
     else view.line(`DHT node on UDP ${session.dht.address.ip}:${session.dht.address.port} (node id ${idKey(session.dht.id).slice(0, 16)}…)`);
   }
 
