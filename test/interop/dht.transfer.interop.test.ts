@@ -76,6 +76,13 @@ describe('torrents over the DHT with libtorrent 2.0.8', () => {
     // and they replay: the lookup machine is deterministic given its recorded answers
     const replay = await runStatorrent(['trace', 'replay', trace]);
     expect(replay.stdout).toMatch(/^replay ok: \d+ actors/);
+
+    // `peers` finds the seeder in the DHT too, and probes it
+    const probe = await runStatorrent(['peers', torrentPath, '--no-trackers', '--dht-bootstrap', `${router.ip}:${router.port}`, '--data-dir', join(dir, 'state'), '--json', '--timeout', '10'], { timeoutMs: 30_000 });
+    expect(probe.code).toBe(0);
+    const report = JSON.parse(probe.stdout) as { dht: { peers: number } | null; peers: { ip: string; port: number; ok: boolean; extensions: { dht: boolean } | null }[] };
+    expect(report.dht?.peers).toBeGreaterThanOrEqual(1);
+    expect(report.peers).toContainEqual(expect.objectContaining({ ip: seeder.ip, port: seeder.port, ok: true, extensions: expect.objectContaining({ dht: true }) }));
   }, 120_000);
 
   it('a libtorrent leecher bootstrapped only from our seeder\'s DHT node finds it and downloads a trackerless torrent', async () => {

@@ -9,7 +9,7 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..
 export const CLI_PATH = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 /**
- * Nothing a test runs may leave loopback. `download` and `seed` run a DHT node by default (and
+ * Nothing a test runs may leave loopback. `download`, `seed` and `peers` run a DHT node by default (and
  * `dht` commands always do), which would join through the public routers and write the user's
  * state folder: a test must say `--no-dht`, or bootstrap from 127.0.0.x with its own
  * `--data-dir`. Throws before anything is started when an argument list breaks that rule.
@@ -20,7 +20,7 @@ export function assertLoopbackOnly(args: readonly string[]): void {
   const bootstrap = args.flatMap((a, i) => (a === '--dht-bootstrap' ? [args[i + 1] ?? ''] : []));
   const outside = bootstrap.filter((b) => !b.startsWith('127.'));
   if (outside.length > 0) throw new Error(`test CLI run bootstraps the DHT outside loopback (${outside.join(', ')}): use 127.0.0.x`);
-  const runsDht = command === 'dht' || ((command === 'download' || command === 'seed') && !args.includes('--no-dht'));
+  const runsDht = command === 'dht' || ((command === 'download' || command === 'seed' || command === 'peers') && !args.includes('--no-dht'));
   if (!runsDht) return;
   if (bootstrap.length === 0) throw new Error(`test CLI run "${args.join(' ')}" would bootstrap the DHT from the public routers: pass --no-dht or --dht-bootstrap 127.0.0.x:PORT`);
   if (!args.includes('--data-dir')) throw new Error(`test CLI run "${args.join(' ')}" would write the user's DHT state: pass --data-dir with a temporary folder`);
