@@ -1,14 +1,17 @@
 import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type EventObject } from 'xstate';
-import { endpointKey, ipOfEndpointKey, PeerPool, TrustLedger, type PeerEndpoint, type PeerSource } from '../src/peers/peerPool.js';
+import type { BanList } from '../src/peers/banList.js';
+import { endpointKey, ipOfEndpointKey, PeerPool, type PeerEndpoint, type PeerSource } from '../src/peers/peerPool.js';
+import type { Culprit } from '../src/trust/smartBan.js';
 import type { AnnounceMachineInput } from './announce.machine.js';
 import type { ChokerInput } from './choker.machine.js';
 import { dhtAnnounceMachine, type DhtAnnounceInput } from './dhtAnnounce.machine.js';
+import { torrentMachineMeta } from './torrent.meta.js';
 
 /**
  * One torrent's lifecycle and peer set (BEP 3): checking → active (downloading | seeding),
  * with paused, stopping, stopped and error.
  *
- * Decisions live here; data lives in small classes the actions call (PeerPool, TrustLedger),
+ * Decisions live here; data lives in small classes the actions call (PeerPool, BanList),
  * and bytes never come through (pieces arrive one event each; blocks not at all).
  *
  * Contract with the session that composes it:
@@ -26,10 +29,12 @@ import { dhtAnnounceMachine, type DhtAnnounceInput } from './dhtAnnounce.machine
  *   `NEED_PEERS` to the announcer, which announces early but never before the tracker's
  *   `min interval`.
  * - events in: `PEERS_DISCOVERED` (from trackers, the DHT, …: `source` says which), `INCOMING_PEER` (an accepted connection
- *   whose handshake named this torrent), `PEER_CLOSED`, `PIECE_VERIFIED`, `PIECE_FAILED`
- *   (with the IPs that contributed blocks), `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
+ *   whose handshake named this torrent), `PEER_CLOSED`, `PIECE_VERIFIED` and `PIECE_FAILED`
+ *   (each with smart ban's verdict: the IPs proven to have sent bad blocks of that piece),
+ *   `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
  * - emitted: `dial` (connect to this endpoint, found through `source`; the peer actor is already spawned under `id`),
- *   `rejectIncoming` (no room; close the socket), `ban`, `completed`, `stopped`, `failed`.
+ *   `rejectIncoming` (no room; close the socket), `ban`, `completed`, `stopped`, `failed`,
+ *   `storageFailed` (the download folder failed; the torrent paused).
  */
 export interface TorrentInput {
   readonly pieceCount: number;
@@ -49,6 +54,8 @@ export interface TorrentInput {
   readonly announcerInput?: AnnounceMachineInput;
   /** Input for the invoked `dhtAnnouncer` actor (default `{ disabled: true }`: no DHT). */
   readonly dhtInput?: DhtAnnounceInput;
+  /** The session's ban list, shared by its torrents (a private one when omitted). */
+  readonly bans?: BanList;
 }
 
 /** Period of the redial round; the dial clock advances by this much per round. */
@@ -64,7 +71,6 @@ interface TorrentContext {
   /** Milliseconds of redial rounds while active: the clock of dial back-off. */
   readonly dialClock: number;
   readonly pool: PeerPool;
-  readonly trust: TrustLedger;
   readonly verified: number;
   /** The check found pieces missing and `completed` has not been announced yet (BEP 3: once). */
   readonly completionPending: boolean;
@@ -77,8 +83,8 @@ export type TorrentEvent =
   | { type: 'PEERS_DISCOVERED'; peers: readonly PeerEndpoint[]; source?: PeerSource }
   | { type: 'INCOMING_PEER'; endpoint: PeerEndpoint }
   | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
-  | { type: 'PIECE_VERIFIED'; index: number }
-  | { type: 'PIECE_FAILED'; index: number; contributorIps: readonly string[] }
+  | { type: 'PIECE_VERIFIED'; index: number; culprits?: readonly Culprit[] }
+  | { type: 'PIECE_FAILED'; index: number; culprits: readonly Culprit[] }
   | { type: 'STORAGE_ERROR'; message: string }
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
@@ -87,10 +93,11 @@ export type TorrentEvent =
 export type TorrentEmitted =
   | { type: 'dial'; id: string; endpoint: PeerEndpoint; source: PeerSource }
   | { type: 'rejectIncoming'; endpoint: PeerEndpoint }
-  | { type: 'ban'; ip: string; peerIds: readonly string[] }
+  | { type: 'ban'; ip: string; reason: string; peerIds: readonly string[] }
   | { type: 'completed' }
   | { type: 'stopped' }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  | { type: 'storageFailed'; message: string };
 
 /** The tracker announcer and the DHT's, where the system has them: both hear START, NEED_PEERS, STOP. */
 const announcers = (system: { get: (id: string) => AnyActorRef | undefined }): AnyActorRef[] =>
@@ -98,6 +105,14 @@ const announcers = (system: { get: (id: string) => AnyActorRef | undefined }): A
 
 /** The command that makes a peer actor close its connection. */
 const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message } as EventObject);
+
+/** The peer set without a closed peer, whose endpoint the pool marks closed (`backOff`: wait before redialling). */
+const withoutPeer = (context: TorrentContext, event: Extract<TorrentEvent, { type: 'PEER_CLOSED' }>, backOff: boolean): ReadonlySet<string> => {
+  context.pool.markClosed(event.endpoint, event.failed, context.dialClock, backOff);
+  const peers = new Set(context.peers);
+  peers.delete(event.id);
+  return peers;
+};
 
 /** Placeholder logic: the session provides the real actors (see the contract above). */
 const unprovided = fromPromise<never, unknown>(() => Promise.reject(new Error('actor not provided by the session')));
@@ -165,11 +180,14 @@ export const torrentMachine = setup({
     })),
     forgetPeer: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'PEER_CLOSED') return;
-      context.pool.markClosed(event.endpoint, event.failed, context.dialClock);
-      const peers = new Set(context.peers);
-      peers.delete(event.id);
       enqueue.stopChild(event.id);
-      enqueue.assign({ peers });
+      enqueue.assign({ peers: withoutPeer(context, event, true) });
+    }),
+    // we closed it by pausing: no back-off, so RESUME dials it again at once
+    forgetPausedPeer: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'PEER_CLOSED') return;
+      enqueue.stopChild(event.id);
+      enqueue.assign({ peers: withoutPeer(context, event, false) });
     }),
     advanceDialClock: assign({ dialClock: ({ context }) => context.dialClock + REDIAL_INTERVAL_MS }),
     // after dialMore in the same transition, so it sees the peers just dialled
@@ -180,16 +198,18 @@ export const torrentMachine = setup({
       for (const ref of announcers(system)) enqueue.sendTo(ref, { type: 'NEED_PEERS' });
     }),
     countVerified: assign({ verified: ({ context }) => context.verified + 1 }),
-    blameContributors: enqueueActions(({ context, event, enqueue, system }) => {
-      if (event.type !== 'PIECE_FAILED') return;
-      for (const ip of context.trust.blame(event.contributorIps)) {
-        context.pool.ban(ip);
+    // smart ban's verdict: only IPs proven to have sent bad blocks; honest contributors of a
+    // failed piece are never blamed. The ban is session-wide (the shared ban list).
+    banCulprits: enqueueActions(({ context, event, enqueue, system }) => {
+      if (event.type !== 'PIECE_FAILED' && event.type !== 'PIECE_VERIFIED') return;
+      for (const { ip, reason } of event.culprits ?? []) {
+        const fresh = context.pool.ban(ip, reason);
         const peerIds = [...context.peers].filter((id) => ipOfEndpointKey(id) === ip);
         for (const id of peerIds) {
           const ref = system.get(id);
-          if (ref) enqueue.sendTo(ref, closeEvent('banned: sent data that failed the hash check'));
+          if (ref) enqueue.sendTo(ref, closeEvent(`banned: ${reason}`));
         }
-        enqueue(emit({ type: 'ban' as const, ip, peerIds }));
+        if (fresh || peerIds.length > 0) enqueue(emit({ type: 'ban' as const, ip, reason, peerIds }));
       }
     }),
     announceStart: enqueueActions(({ enqueue, system }) => {
@@ -212,6 +232,7 @@ export const torrentMachine = setup({
     emitCompleted: emit({ type: 'completed' as const }),
     emitStopped: emit({ type: 'stopped' as const }),
     emitFailed: emit(({ context }) => ({ type: 'failed' as const, message: context.error ?? 'unknown error' })),
+    emitStorageFailed: emit(({ event }) => ({ type: 'storageFailed' as const, message: event.type === 'STORAGE_ERROR' ? event.message : 'unknown error' })),
     setVerified: assign(({ context, event }) => {
       const verified = (event as unknown as { output: number }).output;
       return { verified, completionPending: verified < context.pieceCount };
@@ -221,30 +242,7 @@ export const torrentMachine = setup({
 }).createMachine({
   id: 'torrent',
   description: 'One torrent: verify what is on disk, then download and/or seed while keeping the peer set full.',
-  meta: {
-    bep: 'BEP 3',
-    events: {
-      PEERS_DISCOVERED: { description: 'Peer addresses from trackers (compact or dictionary form), the DHT or the user; `source` says which.', bep: 'BEP 3 · Trackers; BEP 23; BEP 5' },
-      INCOMING_PEER: { description: 'An accepted connection whose handshake named this torrent.', bep: 'BEP 3 · Peer protocol' },
-      PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
-      PIECE_VERIFIED: { description: 'A downloaded piece matched its SHA-1 hash and is on disk.', bep: 'BEP 3 · Info dictionary' },
-      PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs that sent its blocks.', bep: 'BEP 3 · Info dictionary' },
-      STORAGE_ERROR: { description: 'Writing or reading the download folder failed (disk full, permissions).' },
-      PAUSE: { description: 'The user paused the torrent.' },
-      RESUME: { description: 'The user resumed the torrent.' },
-      STOP: { description: 'The user or the session stops the torrent for good.' },
-    },
-    delays: {
-      redialInterval: { description: 'How often candidates whose back-off has passed are dialled again; back-off is counted in these rounds.' },
-      stopGrace: { description: 'How long the final stopped announce may take before we stop anyway.' },
-    },
-    guards: {
-      allVerified: 'Every piece has passed its hash check.',
-      completedMeanwhile: 'Every piece is verified now, but `completed` was not announced yet (the last piece came in while paused).',
-      hasRoom: 'Fewer peer connections than maxPeers.',
-      isKnownPeer: 'The closed peer is one this torrent spawned.',
-    },
-  },
+  meta: torrentMachineMeta,
   context: ({ input }) => ({
     pieceCount: input.pieceCount,
     maxPeers: input.maxPeers,
@@ -253,8 +251,7 @@ export const torrentMachine = setup({
     announcerInput: input.announcerInput ?? {},
     dhtInput: input.dhtInput ?? { disabled: true },
     dialClock: 0,
-    pool: new PeerPool(input.self ?? []),
-    trust: new TrustLedger(),
+    pool: new PeerPool(input.self ?? [], {}, input.bans),
     verified: 0,
     completionPending: false,
     peers: new Set<string>(),
@@ -274,7 +271,6 @@ export const torrentMachine = setup({
   initial: 'checking',
   on: {
     PEERS_DISCOVERED: { actions: 'addCandidates', description: 'Remember the addresses; they are dialled once the torrent is active.' },
-    PEER_CLOSED: { guard: 'isKnownPeer', actions: 'forgetPeer', description: 'Forget the peer and note whether its endpoint failed.' },
     INCOMING_PEER: { actions: 'rejectIncoming', description: 'Not active (checking, paused, stopping): refuse the connection.' },
     STOP: { target: '.stopping', description: 'Stop from any state: close peers and say goodbye to trackers.' },
   },
@@ -306,10 +302,14 @@ export const torrentMachine = setup({
         ],
         PEER_CLOSED: { guard: 'isKnownPeer', actions: ['forgetPeer', 'dialMore'], description: 'A slot freed up: forget the peer and dial a replacement.' },
         PIECE_FAILED: {
-          actions: 'blameContributors',
-          description: 'Blame the IPs that sent the bad piece; repeat offenders are banned and disconnected.',
+          actions: 'banCulprits',
+          description: 'Ban and disconnect the IPs proven to have sent bad blocks (a sole sender at once); the piece is fetched again.',
         },
-        STORAGE_ERROR: { target: 'error', actions: 'recordError', description: 'Disk failure: stop trading, keep what is verified.' },
+        STORAGE_ERROR: {
+          target: 'paused',
+          actions: ['recordError', 'emitStorageFailed'],
+          description: 'The download folder failed (full, read-only, no permission): pause with verified data kept; RESUME retries.',
+        },
         PAUSE: { target: 'paused', description: 'The user paused: close every peer connection.' },
       },
       states: {
@@ -333,7 +333,12 @@ export const torrentMachine = setup({
             },
             downloading: {
               description: 'Requesting missing pieces, rarest first, from peers that unchoke us.',
-              on: { PIECE_VERIFIED: { actions: 'countVerified', description: 'One more piece verified.' } },
+              on: {
+                PIECE_VERIFIED: {
+                  actions: ['countVerified', 'banCulprits'],
+                  description: 'One more piece verified; IPs whose blocks in its failed copies differ from it are banned.',
+                },
+              },
               always: {
                 guard: 'allVerified',
                 target: 'seeding',
@@ -371,7 +376,8 @@ export const torrentMachine = setup({
       entry: 'closeAllPeers',
       on: {
         RESUME: { target: 'active', description: 'Back to the swarm: re-route, re-announce and dial again.' },
-        PIECE_VERIFIED: { actions: 'countVerified', description: 'A piece that was in flight when we paused still counts.' },
+        PEER_CLOSED: { guard: 'isKnownPeer', actions: 'forgetPausedPeer', description: 'A peer closed by the pause: forgotten without back-off, so RESUME dials it at once.' },
+        PIECE_VERIFIED: { actions: ['countVerified', 'banCulprits'], description: 'A piece that was in flight when we paused still counts (and its verdict).' },
       },
     },
     stopping: {

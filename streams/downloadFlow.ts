@@ -1,11 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Cancel, PiecePicker } from '../src/pieces/piecePicker.js';
+import { BLOCK_SIZE } from '../src/pieces/pieceGeometry.js';
 import { MAX_PIPELINE_DEPTH, pipelineDepth, refillThreshold } from '../src/pieces/pipelineDepth.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerRecord } from './peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
 import type { StorageError } from '../src/storage/storageError.js';
 import type { TorrentStorage } from '../src/storage/torrentStorage.js';
+import { blockDigests } from '../src/trust/blockDigests.js';
+import { SmartBan, type Culprit } from '../src/trust/smartBan.js';
 
 /** Blocks that match no request before a peer is dropped (a few can race with cancels). */
 const MAX_INVALID_BLOCKS = 32;
@@ -16,10 +19,13 @@ const MAX_INVALID_BLOCKS = 32;
  */
 export const MAX_REJECTS_IN_A_ROW = 2 * MAX_PIPELINE_DEPTH;
 
-/** What the download path reports upward: piece-level outcomes only, never per block. */
+/**
+ * What the download path reports upward: piece-level outcomes only, never per block, each with
+ * smart ban's verdict: the IPs proven to have sent bad blocks of that piece (usually none).
+ */
 export interface DownloadEvents {
-  pieceVerified(index: number): void;
-  pieceFailed(index: number, contributors: readonly string[]): void;
+  pieceVerified(index: number, culprits: readonly Culprit[]): void;
+  pieceFailed(index: number, culprits: readonly Culprit[]): void;
   storageFailed(message: string): void;
   peerMisbehaved(peer: PeerRecord, message: string): void;
 }
@@ -46,7 +52,27 @@ export class DownloadFlow {
     private readonly downTotal: RateMeter,
     private readonly events: DownloadEvents,
     private readonly now: () => number,
-  ) {}
+    /** Who sent which block, and the verdicts on failed pieces (shared with nobody else). */
+    private readonly smartBan: SmartBan = new SmartBan(),
+  ) {
+    picker.setAvoid(this.avoid);
+  }
+
+  /**
+   * A failed piece is fetched again from peers that did not send its failed copy, while such a
+   * peer can serve it now (connected, unchoking us, has it); otherwise anyone may, so a piece
+   * is never stuck waiting for an honest peer that is not there.
+   */
+  private readonly avoid = (peerId: string, index: number): boolean => {
+    if (!this.smartBan.hasFailedCopies(index)) return false;
+    const me = this.peers.get(peerId);
+    if (me === undefined || !this.smartBan.isSuspect(index, me.endpoint.ip)) return false;
+    for (const other of this.peers.values()) {
+      if (other === me || other.closed || !other.gate.mayRequest || !other.bitfield.has(index)) continue;
+      if (!this.smartBan.isSuspect(index, other.endpoint.ip)) return true;
+    }
+    return false;
+  };
 
   /** A `piece` message arrived from `peer`. */
   onBlock(peer: PeerRecord, index: number, begin: number, block: Uint8Array): void {
@@ -69,6 +95,8 @@ export class DownloadFlow {
     if (!receipt.duplicate) peer.down.add(block.length, t);
     this.cancelOthers(receipt.cancels);
     if (!receipt.duplicate) {
+      // who sent this block: smart ban compares it with a good copy if the piece fails
+      this.smartBan.record(index, begin / BLOCK_SIZE, this.picker.geometry.blockCount(index), peer.endpoint.ip);
       void this.storage.writeBlock(index, begin, block).then(this.written);
       if (receipt.pieceComplete) void this.verify(index);
     }
@@ -129,22 +157,38 @@ export class DownloadFlow {
       const result = await this.storage.verifyPieceResult(index);
       if (E.isLeft(result)) {
         // a local problem (disk, closed storage) says nothing about the peers: no blame
-        if (result.left.code !== 'closed') this.events.storageFailed(result.left.message);
+        if (result.left.code === 'closed') return;
+        // the piece is fetched again once the folder works (after a resume): all blocks missing
+        this.smartBan.forget(index);
+        this.picker.onPieceFailed(index);
+        this.events.storageFailed(result.left.message);
         return;
       }
       if (result.right) {
         this.storage.markVerified(index);
         this.have.set(index);
         this.cancelOthers(this.picker.onPieceVerified(index));
-        this.events.pieceVerified(index);
+        // a piece that failed before: compare the failed copies with this good one
+        const good = this.smartBan.hasFailedCopies(index) ? await this.digestsOf(index) : undefined;
+        this.events.pieceVerified(index, this.smartBan.piecePassed(index, good));
       } else {
-        const contributors = this.picker.onPieceFailed(index);
-        this.events.pieceFailed(index, contributors);
+        // The failed copy's block digests are read before the piece is released: until then
+        // it stays complete in the picker, so no block of a new copy can overwrite it.
+        const failedCopy = this.smartBan.soleSender(index) === undefined ? await this.digestsOf(index) : undefined;
+        const culprits = this.smartBan.pieceFailed(index, failedCopy);
+        this.picker.onPieceFailed(index, this.smartBan.hasFailedCopies(index));
+        this.events.pieceFailed(index, culprits);
         for (const p of this.peers.values()) this.refill(p);
       }
     } finally {
       this.verifying.delete(index);
     }
+  }
+
+  /** Digests of piece `index`'s blocks as on disk now; undefined when it cannot be read. */
+  private async digestsOf(index: number): Promise<Uint8Array | undefined> {
+    const r = await this.storage.readBlock(index, 0, this.storage.pieceSize(index));
+    return E.isRight(r) ? blockDigests(r.right) : undefined;
   }
 
   /** Sends endgame cancels, then lets each cancelled peer take new work (it may now be idle). */

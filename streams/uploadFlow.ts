@@ -3,6 +3,7 @@ import type { Bitfield } from '../src/pieces/bitfield.js';
 import { BLOCK_SIZE } from '../src/pieces/pieceGeometry.js';
 import type { PeerRecord } from './peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
+import type { StorageError } from '../src/storage/storageError.js';
 import type { TorrentStorage } from '../src/storage/torrentStorage.js';
 import type { BlockRef } from '../src/wire/messages.js';
 
@@ -31,6 +32,11 @@ export class UploadFlow {
     private readonly now: () => number,
     /** A peer kept requesting after being refused more than {@link MAX_REFUSED_REQUESTS} times. */
     private readonly abusive: (peer: PeerRecord, message: string) => void = () => undefined,
+    /**
+     * A verified piece could not be read back (its file was truncated, replaced or is
+     * unreadable): it is already cleared from our pieces, so it is no longer offered.
+     */
+    private readonly unreadable: (index: number, error: StorageError) => void = () => undefined,
   ) {}
 
   /** A `request` arrived from `peer`. */
@@ -83,11 +89,23 @@ export class UploadFlow {
       while (!peer.closed && peer.gate.mayUpload && peer.writable()) {
         const req = peer.uploadQueue.shift();
         if (req === undefined) break;
+        // queued before the piece was lost: refused (BEP 6) like any request for a piece we lack
+        if (!this.have.has(req.index)) {
+          if (peer.gate.fast) peer.send({ ...req, type: 'reject' });
+          continue;
+        }
         const r = await this.storage.readBlock(req.index, req.begin, req.length);
         if (E.isLeft(r)) {
-          // a read error ends this round; BEP 6 peers hear so at once, others re-request later
+          // never a partial block: BEP 6 peers hear `reject` at once, others re-request later
           if (peer.gate.fast) peer.send({ ...req, type: 'reject' });
-          break;
+          if (r.left.code === 'closed') break;
+          // the data under a verified piece is gone: stop offering it (our bitfield to new
+          // peers, and every later request for it is refused), and say so once
+          if (this.have.has(req.index)) {
+            this.have.clear(req.index);
+            this.unreadable(req.index, r.left);
+          }
+          continue;
         }
         if (peer.closed) break;
         if (!peer.gate.mayUpload) {

@@ -19,8 +19,9 @@ ${DHT_USAGE}  -q, --quiet          print only errors and the final line
   --json               one JSON object per line: every event, progress about once a second
                        (types: torrent, progress, checked, announced, trackerError,
                        trackerWarning, dhtLookup, peerConnected (with its source: tracker,
-                       dht, user, incoming), peerClosed, pieceVerified, pieceFailed, banned,
-                       completed, error, stopped, seeding, exit; inspector with --inspect)
+                       dht, user, incoming), peerClosed, pieceVerified, pieceFailed,
+                       pieceLost, banned, completed, error, stopped, seeding, exit;
+                       inspector with --inspect)
   -v, --verbose        also print trackers, the DHT, peers coming and going (and where they
                        came from), each verified piece
   --trace FILE         record every state machine event and wire message to FILE

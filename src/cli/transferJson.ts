@@ -9,7 +9,7 @@ import type { TorrentEvent, TorrentProgress } from '../session/types.js';
  * - every TorrentEvent, with its own fields: `checked` {verifiedPieces}, `announced` {peers,
  *   seeders?, leechers?}, `trackerError`/`trackerWarning` {message}, `dhtLookup` {peers},
  *   `peerConnected` {id, client, source: tracker | dht | pex | user | incoming},
- *   `peerClosed` {id, reason}, `pieceVerified`/`pieceFailed` {index}, `banned` {ip},
+ *   `peerClosed` {id, reason}, `pieceVerified`/`pieceFailed` {index}, `pieceLost` {index, message}, `banned` {ip, reason},
  *   `completed`, `error` {message}, `stopped`.
  * - `progress`: about once a second: `state`, `verifiedPieces`, `checkedPieces`, `pieceCount`,
  *   `verifiedBytes`, `totalBytes`, `downloadRate`, `uploadRate` (bytes/s), `downloaded`,

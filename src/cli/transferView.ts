@@ -132,7 +132,7 @@ export class TransferView {
       case 'trackerWarning':
         return `tracker warning: ${terminalText(e.message)}`;
       case 'banned':
-        return `banned ${e.ip} (sent data that failed the hash check)`;
+        return `banned ${e.ip}: ${terminalText(e.reason)}`;
       case 'checked':
         return verbose ? `checked the data on disk: ${e.verifiedPieces}/${this.pieceCount} pieces already there` : undefined;
       case 'announced': {
@@ -150,6 +150,8 @@ export class TransferView {
         return verbose ? `piece ${e.index} verified (${this.verified}/${this.pieceCount})` : undefined;
       case 'pieceFailed':
         return `piece ${e.index} failed its hash check; fetching it again`;
+      case 'pieceLost':
+        return `warning: ${terminalText(e.message)}`;
       case 'completed':
       case 'stopped':
       case 'error':

@@ -1,3 +1,5 @@
+import { BanList } from './banList.js';
+
 /**
  * Candidate peer addresses for one torrent: where they came from, which are connected, which
  * failed (with back-off) and which are banned. Plain data with a hard size bound, because
@@ -48,12 +50,13 @@ const validPort = (port: number): boolean => Number.isInteger(port) && port > 0 
 
 export class PeerPool {
   private readonly candidates = new Map<string, Candidate>();
-  private readonly banned = new Set<string>();
   private readonly options: PeerPoolOptions;
 
+  /** @param bans the session's ban list (shared by its torrents); a private one when omitted */
   constructor(
     private readonly self: readonly PeerEndpoint[] = [],
     options: Partial<PeerPoolOptions> = {},
+    private readonly bans: BanList = new BanList(),
   ) {
     this.options = { maxCandidates: 2_000, maxFailures: 5, retryBaseMs: 15_000, ...options };
   }
@@ -65,7 +68,7 @@ export class PeerPool {
   add(peers: readonly PeerEndpoint[], source: PeerSource = 'tracker'): number {
     let added = 0;
     for (const p of peers) {
-      if (!validPort(p.port) || this.banned.has(p.ip)) continue;
+      if (!validPort(p.port) || this.bans.has(p.ip)) continue;
       if (this.self.some((s) => s.port === p.port && s.ip === p.ip)) continue;
       const key = endpointKey(p);
       if (this.candidates.has(key)) continue;
@@ -82,6 +85,8 @@ export class PeerPool {
     if (n <= 0) return out;
     for (const c of this.candidates.values()) {
       if (c.connected || c.retryAt > now) continue;
+      // banned since it was added (maybe by another torrent of the session)
+      if (this.bans.has(c.ip)) continue;
       c.connected = true;
       out.push({ ip: c.ip, port: c.port, source: c.source });
       if (out.length >= n) break;
@@ -92,7 +97,7 @@ export class PeerPool {
   /** How many candidates could be dialled now. */
   dialable(now: number): number {
     let n = 0;
-    for (const c of this.candidates.values()) if (!c.connected && c.retryAt <= now) n++;
+    for (const c of this.candidates.values()) if (!c.connected && c.retryAt <= now && !this.bans.has(c.ip)) n++;
     return n;
   }
 
@@ -104,16 +109,18 @@ export class PeerPool {
 
   /**
    * Records the end of a connection or a failed dial. A connection that worked resets the
-   * back-off; a failure doubles it, and too many failures forget the address.
+   * back-off; a failure doubles it, and too many failures forget the address. Without
+   * `backOff` (we closed it ourselves) the address may be dialled again at once.
    */
-  markClosed(p: PeerEndpoint, failed: boolean, now: number): void {
+  markClosed(p: PeerEndpoint, failed: boolean, now: number, backOff = true): void {
     const key = endpointKey(p);
     const c = this.candidates.get(key);
     if (!c) return;
     c.connected = false;
-    if (!failed) {
-      c.failures = 0;
-      c.retryAt = now + this.options.retryBaseMs;
+    if (!failed || !backOff) {
+      // `backOff` false: we closed a working connection ourselves (pause): dial again at once
+      if (!failed) c.failures = 0;
+      c.retryAt = backOff ? now + this.options.retryBaseMs : now;
       return;
     }
     c.failures++;
@@ -121,47 +128,20 @@ export class PeerPool {
     else c.retryAt = now + this.options.retryBaseMs * 2 ** (c.failures - 1);
   }
 
-  /** Bans an IP: every candidate on it is forgotten and never added again. */
-  ban(ip: string): void {
-    this.banned.add(ip);
+  /**
+   * Bans an IP (in the shared ban list, so for every torrent of the session): every candidate
+   * on it is forgotten and never added again. Returns false when it was banned already.
+   */
+  ban(ip: string, reason = 'banned'): boolean {
     for (const [key, c] of this.candidates) if (c.ip === ip) this.candidates.delete(key);
+    return this.bans.ban(ip, reason);
   }
 
   isBanned(ip: string): boolean {
-    return this.banned.has(ip);
+    return this.bans.has(ip);
   }
 
   get size(): number {
     return this.candidates.size;
-  }
-}
-
-/** Hash-failure strikes before a peer that shared blame for bad pieces is banned. */
-export const STRIKES_TO_BAN = 3;
-
-/**
- * Trust bookkeeping for hash failures (BEP 3 gives no rule; this follows common practice):
- * a peer that alone sent a bad piece is banned at once; one of several contributors gets a
- * strike, and {@link STRIKES_TO_BAN} strikes ban it.
- */
-export class TrustLedger {
-  private readonly strikes = new Map<string, number>();
-
-  /** Strikes against `ip` so far (read-only, for inspection). */
-  strikesOf(ip: string): number {
-    return this.strikes.get(ip) ?? 0;
-  }
-
-  /** Records a failed piece; returns the IPs to ban now. */
-  blame(contributorIps: readonly string[]): string[] {
-    const unique = [...new Set(contributorIps)];
-    if (unique.length === 1) return unique;
-    const ban: string[] = [];
-    for (const ip of unique) {
-      const n = (this.strikes.get(ip) ?? 0) + 1;
-      this.strikes.set(ip, n);
-      if (n >= STRIKES_TO_BAN) ban.push(ip);
-    }
-    return ban;
   }
 }

@@ -197,9 +197,10 @@ export class BlockMap {
 
   /**
    * The piece's hash did not match: every block is missing again. Returns the peers that
-   * contributed to it, so the session can blame them.
+   * contributed to it. With `keepPartial` the piece stays in the partial list even with nothing
+   * requested, so peers take it before new pieces (a refetch that smart ban waits for).
    */
-  markFailed(index: number): readonly PeerId[] {
+  markFailed(index: number, keepPartial = false): readonly PeerId[] {
     const st = this.states[index];
     const p = this.progressByPiece.get(index);
     if (st === undefined || st === PieceState.Verified || p === undefined) return [];
@@ -208,7 +209,7 @@ export class BlockMap {
     this.remainingCount += p.received;
     // Requests still outstanding (possible only if called on a partial piece) stay counted as
     // requested blocks; the caller releases them, which drops this progress when it reaches zero.
-    if (p.requested === 0) {
+    if (p.requested === 0 && !keepPartial) {
       this.dropToMissing(index);
     } else {
       for (let b = 0; b < p.blocks.length; b++) if (p.blocks[b] === RECEIVED) p.blocks[b] = 0;

@@ -77,6 +77,7 @@ export class PiecePicker {
   private readonly random: () => number;
   private readonly randomFirstPieces: number;
   private readonly endgameMaxRequests: number;
+  private avoid: ((peerId: PeerId, index: number) => boolean) | undefined;
 
   constructor(pieceLength: number, totalLength: number, options: PiecePickerOptions = {}) {
     this.geometry = new PieceGeometry(pieceLength, totalLength);
@@ -124,7 +125,7 @@ export class PiecePicker {
         // Iterate by position; taking blocks never removes a piece from the partial list.
         for (let k = 0; k < partials.length && out.length < maxRequests; k++) {
           const index = partials[k]!;
-          if (!bf.has(index)) continue;
+          if (!bf.has(index) || (this.avoid !== undefined && this.avoid(peer.id, index))) continue;
           const mine = index === st.lastPiece || this.blocks.contributors(index).includes(peer.id);
           if (mine === (pass === 0)) this.takeFree(index, st, out, maxRequests);
         }
@@ -142,7 +143,7 @@ export class PiecePicker {
       for (let level = 1; level < this.endgameMaxRequests && out.length < maxRequests; level++) {
         for (let k = 0; k < partials.length && out.length < maxRequests; k++) {
           const index = partials[k]!;
-          if (bf.has(index)) this.takeDuplicates(index, level, st, out, maxRequests);
+          if (bf.has(index) && (this.avoid === undefined || !this.avoid(peer.id, index))) this.takeDuplicates(index, level, st, out, maxRequests);
         }
       }
     }
@@ -226,10 +227,20 @@ export class PiecePicker {
 
   /**
    * The piece's hash did not match: all its blocks are missing again. Returns the peers that
-   * sent its blocks; if only one did, that peer sent bad data and should be banned.
+   * sent its blocks. With `refetchFirst` the piece stays partial, so it is requested again
+   * before any new piece (and {@link setAvoid} can steer it away from its suspects).
    */
-  onPieceFailed(index: number): readonly PeerId[] {
-    return this.blocks.markFailed(index);
+  onPieceFailed(index: number, refetchFirst = false): readonly PeerId[] {
+    return this.blocks.markFailed(index, refetchFirst);
+  }
+
+  /**
+   * Sets who should not be asked for blocks of a partial piece while others can be (smart
+   * ban: a failed piece is fetched again from peers that did not send its failed copy).
+   * Asked once per partial piece per {@link pick}, never per block.
+   */
+  setAvoid(avoid: ((peerId: PeerId, index: number) => boolean) | undefined): void {
+    this.avoid = avoid;
   }
 
   /** Peers that contributed blocks to in-flight piece `index`. */

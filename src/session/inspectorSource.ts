@@ -69,7 +69,10 @@ export interface PeerRow {
   readonly pipeline: number;
   /** Pieces the peer has announced. */
   readonly pieces: number;
-  /** Hash-check strikes against the peer's IP; banned at three (or when it alone sent a bad piece). */
+  /**
+   * Failed piece copies the peer's IP sent blocks of, still waiting for a good copy (smart ban:
+   * it is banned only if its blocks then differ, or at once if it alone sent a failed piece).
+   */
   readonly strikes: number;
   readonly banned: boolean;
 }

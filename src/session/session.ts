@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
+import { BanList, type BanView } from '../peers/banList.js';
+import { parseIp } from '../peers/ipAddress.js';
 import { generatePeerId } from '../wire/index.js';
 import { DhtNode, type DhtNodeOptions } from './dhtNode.js';
 import { readIncomingInfoHash } from './incomingHandshake.js';
@@ -49,6 +51,7 @@ export const MAX_PENDING_HANDSHAKES = 64;
 export class Session {
   private readonly torrents = new Map<string, TorrentRuntime>();
   private readonly pending = new Set<Socket>();
+  private readonly banList = new BanList();
   private readonly inspectors = new Set<InspectorServer>();
   private closing = false;
 
@@ -107,6 +110,7 @@ export class Session {
     const rt = await TorrentRuntime.start(options, {
       peerId: this.peerId,
       port: this.port,
+      bans: this.banList,
       ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
       ...(this.dht !== undefined ? { dht: this.dht } : {}),
     });
@@ -115,6 +119,21 @@ export class Session {
       void rt.right.stopped$.then(() => this.torrents.delete(hex));
     }
     return rt;
+  }
+
+  /** IPs banned in this session (by any torrent's smart ban); their connections are refused. */
+  get bans(): BanView {
+    return this.banList;
+  }
+
+  /**
+   * Bans `ip` for the rest of the session, as smart ban does for a proven liar: every torrent
+   * refuses and stops dialling it, and its connections are closed before their handshake.
+   * Connections already open stay until their torrent bans the IP itself. Returns false when
+   * it was banned already.
+   */
+  ban(ip: string, reason: string): boolean {
+    return this.banList.ban(parseIp(ip)?.ip ?? ip, reason);
   }
 
   /** The torrents running now. */
@@ -150,7 +169,9 @@ export class Session {
 
   private async onConnection(socket: Socket): Promise<void> {
     socket.on('error', () => undefined); // errors before the wire stack takes over are just closes
-    if (this.closing || this.pending.size >= MAX_PENDING_HANDSHAKES) {
+    const remote = socket.remoteAddress ?? '';
+    // a banned IP is refused before any of its bytes are read
+    if (this.closing || this.pending.size >= MAX_PENDING_HANDSHAKES || this.banList.has(parseIp(remote)?.ip ?? remote)) {
       socket.destroy();
       return;
     }

@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
 import type { Metainfo } from '../metainfo/types.js';
 import type { DhtNode } from './dhtNode.js';
+import type { BanList } from '../peers/banList.js';
 import type { PeerEndpoint } from '../peers/peerPool.js';
 import type { WireMessage } from '../wire/messages.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
@@ -37,6 +38,8 @@ export interface TorrentHost {
   readonly localAddress?: string;
   /** The session's DHT node (BEP 5), when it runs one; private torrents never use it (BEP 27). */
   readonly dht?: DhtNode;
+  /** The session's ban list: a ban by one torrent holds for all of them. */
+  readonly bans?: BanList;
 }
 
 /** A running torrent: Observable-first, plus a few commands. */
@@ -48,7 +51,9 @@ export interface TorrentHandle {
   readonly events$: Observable<TorrentEvent>;
   /**
    * Resolves when the torrent machine reaches seeding (every piece verified; at once if the
-   * data was already complete); rejects on a fatal error or a stop before that.
+   * data was already complete); rejects on a fatal error or a stop before that, and when the
+   * download folder fails (full, read-only): the torrent is paused then, with verified data
+   * kept, and `resume()` carries on (watch `events$` for `completed`).
    */
   readonly completed: Promise<void>;
   pause(): void;

@@ -1,6 +1,6 @@
 import { Observable, share, type Subscription } from 'rxjs';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import type { PeerPool, PeerEndpoint, TrustLedger } from '../peers/peerPool.js';
+import type { PeerPool, PeerEndpoint } from '../peers/peerPool.js';
 import { endpointKey } from '../peers/peerPool.js';
 import type { Bitfield } from '../pieces/bitfield.js';
 import { PieceState } from '../pieces/blockMap.js';
@@ -45,6 +45,8 @@ export interface TorrentInspectionDeps {
   /** Peers the user named (`--peer`); others we dialed came from trackers. */
   readonly manualPeers: readonly PeerEndpoint[];
   readonly now: () => number;
+  /** Smart ban: failed piece copies this IP sent blocks of, waiting for a good copy to compare with. */
+  readonly suspicion?: (ip: string) => number;
 }
 
 const MAX_TRACKER_ACTIVITY = 50;
@@ -159,7 +161,7 @@ export class TorrentInspection implements InspectorSource {
     const t = d.now();
     const machines = this.machines();
     const values = new Map(machines.map((m) => [m.actor, m.value]));
-    const ctx = (d.actor.getSnapshot() as { context?: { pool?: PeerPool; trust?: TrustLedger } }).context;
+    const ctx = (d.actor.getSnapshot() as { context?: { pool?: PeerPool } }).context;
     const peers: PeerRow[] = [];
     for (const r of d.records.values()) {
       const value = values.get(r.id);
@@ -179,7 +181,7 @@ export class TorrentInspection implements InspectorSource {
         upRate: r.up.rate(t),
         pipeline: d.picker.outstanding(r.id),
         pieces: r.bitfield.count,
-        strikes: ctx?.trust?.strikesOf(r.endpoint.ip) ?? 0,
+        strikes: d.suspicion?.(r.endpoint.ip) ?? 0,
         banned: ctx?.pool?.isBanned(r.endpoint.ip) ?? false,
       });
     }

@@ -153,6 +153,11 @@ export class TorrentPeers {
     for (const p of this.records.values()) if (!p.closed) p.notify({ type: 'PIECE_VERIFIED', index });
   }
 
+  /** Closes every connection from `ip` (banned by the session, maybe for another torrent). */
+  closeIp(ip: string, message: string): void {
+    for (const p of [...this.records.values()]) if (p.endpoint.ip === ip && !p.closed) p.notify({ type: 'CLOSE', message });
+  }
+
   /** Closes every connection (the torrent stopped). */
   closeAll(message: string): void {
     for (const p of [...this.records.values()]) p.notify({ type: 'CLOSE', message });

@@ -17,6 +17,7 @@ import { PiecePicker } from '../pieces/piecePicker.js';
 import { RateMeter } from '../stats/rateMeter.js';
 import { resumeCheck } from '../storage/resumeCheck.js';
 import { TorrentStorage } from '../storage/torrentStorage.js';
+import { SmartBan, type Culprit } from '../trust/smartBan.js';
 import { createTieredAnnouncer } from '../tracker/client/tieredAnnouncer.js';
 import { TrackerTiers } from '../tracker/client/trackerTiers.js';
 import type { AnnounceEvent, AnnounceResponse } from '../tracker/types.js';
@@ -76,17 +77,28 @@ export class TorrentRuntime implements TorrentHandle {
     this.picker = new PiecePicker(m.pieceLength, m.totalLength);
     const now = (): number => Date.now();
     const records = new Map<string, PeerRecord>();
+    const smartBan = new SmartBan();
     const download = new DownloadFlow(this.picker, storage, this.have, records, this.downTotal, {
-      pieceVerified: (i) => this.onPieceVerified(i),
-      pieceFailed: (i, contributors) => {
+      pieceVerified: (i, culprits) => this.onPieceVerified(i, culprits),
+      pieceFailed: (i, culprits) => {
         this.events$.next({ type: 'pieceFailed', index: i });
-        const ips = contributors.map((id) => records.get(id)?.endpoint.ip ?? ipOfEndpointKey(id));
-        this.actor.send({ type: 'PIECE_FAILED', index: i, contributorIps: ips });
+        this.actor.send({ type: 'PIECE_FAILED', index: i, culprits });
       },
       storageFailed: (message) => this.actor.send({ type: 'STORAGE_ERROR', message }),
       peerMisbehaved: (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }),
-    }, now);
-    const upload = new UploadFlow(storage, this.have, this.upTotal, now, (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }));
+    }, now, smartBan);
+    const upload = new UploadFlow(
+      storage,
+      this.have,
+      this.upTotal,
+      now,
+      (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }),
+      (index, error) => {
+        storage.markMissing(index);
+        this.verifiedBytes -= storage.pieceSize(index);
+        this.events$.next({ type: 'pieceLost', index, message: `piece ${index} is no longer served: ${error.message}` });
+      },
+    );
     this.peers = new TorrentPeers({
       metainfo: m,
       records,
@@ -127,6 +139,7 @@ export class TorrentRuntime implements TorrentHandle {
       downTotal: this.downTotal,
       upTotal: this.upTotal,
       manualPeers: options.peers ?? [],
+      suspicion: (ip) => smartBan.suspicionOf(ip),
       now: () => Date.now(),
     });
     this.events$.subscribe((e) => this.inspection.onEvent(e));
@@ -250,10 +263,14 @@ export class TorrentRuntime implements TorrentHandle {
         self: [{ ip: '127.0.0.1', port: this.host.port }, ...(this.host.localAddress ? [{ ip: this.host.localAddress, port: this.host.port }] : [])],
         announcerInput: { noTrackers: tiers.length === 0 },
         dhtInput: { disabled: dht === undefined },
+        ...(this.host.bans !== undefined ? { bans: this.host.bans } : {}),
       },
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });
     actor.on('*', (e) => this.onTorrentEmitted(e as TorrentEmitted));
+    // a ban by any torrent of the session also ends this torrent's connections from that IP
+    const unwatchBans = this.host.bans?.onBan((ip, reason) => this.peers.closeIp(ip, `banned: ${reason}`));
+    if (unwatchBans !== undefined) actor.subscribe({ complete: unwatchBans, error: unwatchBans });
     // slow trackers' requests may outlive the announce that started them: end them with the torrent
     actor.subscribe({ complete: () => tieredAnnounce.close(), error: () => tieredAnnounce.close() });
     actor.subscribe({
@@ -314,7 +331,7 @@ export class TorrentRuntime implements TorrentHandle {
         this.peers.rejectIncoming(e.endpoint);
         break;
       case 'ban':
-        this.events$.next({ type: 'banned', ip: e.ip });
+        this.events$.next({ type: 'banned', ip: e.ip, reason: e.reason });
         break;
       case 'completed':
         this.events$.next({ type: 'completed' });
@@ -322,6 +339,11 @@ export class TorrentRuntime implements TorrentHandle {
       case 'failed':
         this.events$.next({ type: 'error', message: e.message });
         this.rejectCompleted(new Error(e.message));
+        break;
+      case 'storageFailed':
+        // paused with verified data kept: `resume()` retries once the folder is fixed
+        this.events$.next({ type: 'error', message: e.message });
+        this.rejectCompleted(new Error(`${e.message} (torrent paused; verified data is kept)`));
         break;
       case 'dial': // the peer's connection actor dials
         this.dialSources.set(e.id, e.source);
@@ -331,11 +353,11 @@ export class TorrentRuntime implements TorrentHandle {
     }
   }
 
-  private onPieceVerified(index: number): void {
+  private onPieceVerified(index: number, culprits: readonly Culprit[]): void {
     this.verifiedBytes += this.storage.pieceSize(index);
     this.peers.pieceVerified(index);
     this.events$.next({ type: 'pieceVerified', index });
-    this.actor.send({ type: 'PIECE_VERIFIED', index });
+    this.actor.send({ type: 'PIECE_VERIFIED', index, culprits });
   }
 
   private snapshot(): TorrentProgress {

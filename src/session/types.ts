@@ -40,7 +40,13 @@ export type TorrentEvent =
   | { readonly type: 'peerClosed'; readonly id: string; readonly reason: string }
   | { readonly type: 'pieceVerified'; readonly index: number }
   | { readonly type: 'pieceFailed'; readonly index: number }
-  | { readonly type: 'banned'; readonly ip: string }
+  /**
+   * A verified piece could not be read back while seeding (file truncated, replaced or
+   * unreadable): it is no longer offered to peers; a recheck finds what is left.
+   */
+  | { readonly type: 'pieceLost'; readonly index: number; readonly message: string }
+  /** A peer IP proven to have sent bad data, banned for the rest of the session. */
+  | { readonly type: 'banned'; readonly ip: string; readonly reason: string }
   | { readonly type: 'completed' }
   | { readonly type: 'error'; readonly message: string }
   | { readonly type: 'stopped' };

@@ -23,9 +23,26 @@ export interface StorageError {
 /** Constructs a {@link StorageError}. */
 export const storageError = (code: StorageErrorCode, message: string): StorageError => ({ _tag: 'StorageError', code, message });
 
-/** "cannot write /x/y: ENOSPC" from a Node.js system error. */
+/** What common system error codes mean, in the words a user acts on. */
+const CAUSES: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a path component is not a folder',
+  EISDIR: 'is a folder, not a file',
+  EIO: 'input/output error (failing disk or medium?)',
+  EMFILE: 'too many open files',
+  EFBIG: 'file too large for this file system',
+};
+
+/** "cannot write /x/y: ENOSPC (no space left on device)" from a Node.js system error (as the CLI words its own output errors). */
 export const ioError = (verb: string, path: string, cause: unknown): StorageError => {
   const c = cause as { code?: unknown; message?: unknown } | null;
-  const why = typeof c?.code === 'string' ? c.code : typeof c?.message === 'string' ? c.message : String(cause);
+  const code = typeof c?.code === 'string' ? c.code : undefined;
+  const why =
+    code !== undefined ? (CAUSES[code] !== undefined ? `${code} (${CAUSES[code]})` : code) : typeof c?.message === 'string' ? c.message : String(cause);
   return storageError('io', `cannot ${verb} ${path}: ${why}`);
 };

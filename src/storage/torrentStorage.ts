@@ -62,6 +62,12 @@ export class TorrentStorage {
   private readonly blockPool: BlockPool;
   /** SHA-1 of pieces written whole from memory, waiting for {@link verifyPiece}. */
   private readonly digests = new Map<number, Uint8Array>();
+  /**
+   * The first failed write of each piece since its last check: the disk may hold part of the
+   * data, so the piece's check reports this error (a local failure) instead of a hash
+   * mismatch that would blame the peers who sent good data.
+   */
+  private readonly writeFailures = new Map<number, StorageError>();
 
   private constructor(metainfo: Metainfo, paths: readonly string[], options: TorrentStorageOptions) {
     this.metainfo = metainfo;
@@ -136,6 +142,11 @@ export class TorrentStorage {
     this.unstage(index);
   }
 
+  /** Piece `index` is no longer good on disk (its file was truncated or replaced): writes to it are accepted again. */
+  markMissing(index: number): void {
+    this.verified.clear(index);
+  }
+
   /** A copy of the verified pieces. */
   verifiedPieces(): Bitfield {
     return this.verified.copy();
@@ -208,7 +219,7 @@ export class TorrentStorage {
       return undefined;
     } catch (e) {
       this.digests.delete(sp.index); // the disk does not hold what was hashed
-      return ioError('write', path, e);
+      return this.writeFailed(sp.index, ioError('write', path, e));
     } finally {
       for (const [, buffers] of runs) this.blockPool.release(buffers);
       this.writeDone(sp.index);
@@ -246,7 +257,7 @@ export class TorrentStorage {
       }
       return OK;
     } catch (e) {
-      return E.left(ioError('write', path, e));
+      return E.left(this.writeFailed(index, ioError('write', path, e)));
     } finally {
       this.writeDone(index);
     }
@@ -281,7 +292,12 @@ export class TorrentStorage {
     const flushError = sp === undefined ? undefined : await this.writeStaged(sp);
     // an earlier write of this piece (e.g. spilled over the memory budget) may still be in flight
     await this.writesSettled(index);
-    if (flushError !== undefined) return E.left(flushError);
+    const failedWrite = this.writeFailures.get(index);
+    this.writeFailures.delete(index);
+    if (flushError !== undefined || failedWrite !== undefined) {
+      this.digests.delete(index);
+      return E.left(flushError ?? failedWrite!);
+    }
     if (this.closed) return E.left(this.closedError());
     const expected = this.metainfo.pieces.subarray(index * 20, index * 20 + 20);
     if (expected.length !== 20) return E.left(storageError('out-of-range', `piece ${index} has no hash in the torrent`));
@@ -406,6 +422,11 @@ export class TorrentStorage {
       at += seg.length;
     }
     return undefined;
+  }
+
+  private writeFailed(index: number, error: StorageError): StorageError {
+    if (!this.writeFailures.has(index)) this.writeFailures.set(index, error);
+    return error;
   }
 
   private writesSettled(index: number): Promise<void> {

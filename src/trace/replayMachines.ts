@@ -56,12 +56,18 @@ const builders: Record<string, (input: unknown) => ReplayLogic> = {
   }),
   // pure: queries go out as emitted events, answers come back as recorded events
   dhtLookup: (input) => ({ logic: dhtLookupMachine, input: reviveSafeJson(input) }),
-  torrent: (input) => ({
-    logic: torrentMachine.provide({
-      actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild, dhtAnnouncer: inertChild },
-    }),
-    input: reviveSafeJson(input),
-  }),
+  // the session's shared ban list is recorded as an outline too: the replayed torrent starts
+  // with its own empty one and bans again from the recorded verdicts (PIECE_FAILED/VERIFIED)
+  torrent: (input) => {
+    const revived = reviveSafeJson(input);
+    const { bans: _bans, ...plain } = asRecord(revived);
+    return {
+      logic: torrentMachine.provide({
+        actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild, dhtAnnouncer: inertChild },
+      }),
+      input: typeof revived === 'object' && revived !== null ? plain : revived,
+    };
+  },
 };
 
 /** Machine ids that can be replayed. */

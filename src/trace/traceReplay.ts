@@ -19,7 +19,7 @@ import { scheduledEventsOf } from './xstateInternals.js';
  * commands, children's done/error events with their outputs) is fed as recorded.
  *
  * Limits: children are stand-ins (see replayMachines.ts), so cross-actor effects are checked
- * per receiving actor, not re-derived; actions on plain data (PeerPool, TrustLedger) are
+ * per receiving actor, not re-derived; actions on plain data (PeerPool, BanList) are
  * re-run on the replay's data; the choker's decisions are re-derived from its recorded
  * PEERS_READ events (rates, time and random draw are event data), though only states are
  * compared and the CHOKE/UNCHOKE it sends reach no peer in replay (each peer replays its own

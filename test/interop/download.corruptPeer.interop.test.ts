@@ -63,7 +63,7 @@ describe('download with a peer that sends corrupt pieces', () => {
     const story = (i: number): string => `piece ${i}: blocks from ${JSON.stringify(run.blockSources.get(i) ?? [])}, events ${JSON.stringify(run.events.filter((e) => 'index' in e && e.index === i))}`;
     expect(badOnDisk.map(story)).toEqual([]);
     expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'original', 'content')));
-    expect(run.events).toContainEqual({ type: 'banned', ip: LIAR_IP });
+    expect(run.events).toContainEqual({ type: 'banned', ip: LIAR_IP, reason: expect.stringMatching(/^sent /) });
     const liarIds = run.events.flatMap((e) => (e.type === 'peerConnected' && e.id.startsWith(`${LIAR_IP}:`) ? [e.id] : []));
     expect(liarIds.length).toBeGreaterThan(0);
     // the liar's connection ended, and it was never let back in

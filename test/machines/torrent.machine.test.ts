@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assign, createActor, fromPromise, setup, SimulatedClock, waitFor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import { announceMachine, type AnnounceIntent } from '../../machines/announce.machine.js';
 import { torrentMachine, type TorrentEmitted } from '../../machines/torrent.machine.js';
+import { BanList } from '../../src/peers/banList.js';
 import type { AnnounceResponse } from '../../src/tracker/types.js';
 
 /** Stand-in child that records what it is told; finishes on STOP (like the announce machine). */
@@ -20,7 +21,7 @@ const recorder = setup({ types: { context: {} as { got: string[]; input: unknown
 });
 const idle = setup({}).createMachine({});
 
-function start(opts: { pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean; choker?: AnyActorLogic; peerInput?: Record<string, unknown>; dht?: AnyActorLogic } = {}) {
+function start(opts: { bans?: BanList; pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean; choker?: AnyActorLogic; peerInput?: Record<string, unknown>; dht?: AnyActorLogic } = {}) {
   const clock = new SimulatedClock();
   const machine = torrentMachine.provide({
     actors: {
@@ -33,7 +34,7 @@ function start(opts: { pieceCount?: number; verified?: number; maxPeers?: number
   });
   const actor = createActor(machine, {
     clock,
-    input: { pieceCount: opts.pieceCount ?? 3, maxPeers: opts.maxPeers ?? 2, peerInput: opts.peerInput ?? {} },
+    input: { pieceCount: opts.pieceCount ?? 3, maxPeers: opts.maxPeers ?? 2, peerInput: opts.peerInput ?? {}, ...(opts.bans !== undefined ? { bans: opts.bans } : {}) },
   });
   const emitted: TorrentEmitted[] = [];
   actor.on('*', (e) => emitted.push(e));
@@ -129,20 +130,36 @@ describe('torrent machine', () => {
     const t = start();
     await waitFor(t.actor, (s) => s.matches('active'));
     t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
-    t.actor.send({ type: 'PIECE_FAILED', index: 0, contributorIps: ['127.0.0.2'] });
-    expect(t.emitted.at(-1)).toEqual({ type: 'ban', ip: '127.0.0.2', peerIds: ['127.0.0.2:6881'] });
+    const reason = 'sent every block of piece 0, which failed its hash check';
+    t.actor.send({ type: 'PIECE_FAILED', index: 0, culprits: [{ ip: '127.0.0.2', reason }] });
+    expect(t.emitted.at(-1)).toEqual({ type: 'ban', ip: '127.0.0.2', reason, peerIds: ['127.0.0.2:6881'] });
     expect(t.got('127.0.0.2:6881')).toEqual(['CLOSE']);
     t.actor.send({ type: 'INCOMING_PEER', endpoint: ep(2) });
     expect(t.emitted.at(-1)).toEqual({ type: 'rejectIncoming', endpoint: ep(2) });
   });
 
-  it('gives shared blame strikes and bans on the third', async () => {
-    const t = start();
+  it('bans only the culprits of a verdict: honest contributors of failed pieces are never blamed', async () => {
+    const bans = new BanList();
+    const t = start({ bans });
     await waitFor(t.actor, (s) => s.matches('active'));
-    for (let i = 0; i < 2; i++) t.actor.send({ type: 'PIECE_FAILED', index: i, contributorIps: ['127.0.0.2', '127.0.0.3'] });
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2), ep(3)] });
+    // mixed senders: no verdict yet, however often pieces fail
+    for (let i = 0; i < 3; i++) t.actor.send({ type: 'PIECE_FAILED', index: i, culprits: [] });
     expect(t.emitted.filter((e) => e.type === 'ban')).toEqual([]);
-    t.actor.send({ type: 'PIECE_FAILED', index: 2, contributorIps: ['127.0.0.2', '127.0.0.4'] });
-    expect(t.emitted.filter((e) => e.type === 'ban').map((e) => (e as { ip: string }).ip)).toEqual(['127.0.0.2']);
+    // the refetched piece passed; its failed copy had bad blocks from 127.0.0.3 only
+    const reason = 'sent 2 blocks of piece 0 that differ from the copy that passed its hash check';
+    t.actor.send({ type: 'PIECE_VERIFIED', index: 0, culprits: [{ ip: '127.0.0.3', reason }] });
+    expect(t.emitted.filter((e) => e.type === 'ban')).toEqual([{ type: 'ban', ip: '127.0.0.3', reason, peerIds: ['127.0.0.3:6881'] }]);
+    expect(t.got('127.0.0.3:6881')).toEqual(['CLOSE']);
+    expect(t.got('127.0.0.2:6881')).toEqual([]);
+    expect(bans.reason('127.0.0.3')).toBe(reason);
+    // the ban is the session's: another torrent sharing the list refuses and never dials the IP
+    const other = start({ bans });
+    await waitFor(other.actor, (s) => s.matches('active'));
+    other.actor.send({ type: 'INCOMING_PEER', endpoint: ep(3) });
+    expect(other.emitted.at(-1)).toEqual({ type: 'rejectIncoming', endpoint: ep(3) });
+    other.actor.send({ type: 'PEERS_DISCOVERED', peers: [{ ip: '127.0.0.3', port: 7000 }] });
+    expect(other.emitted.filter((e) => e.type === 'dial')).toEqual([]);
   });
 
   it('stops: closes peers, announces stopped, finishes when the announcer is done', async () => {
@@ -165,17 +182,43 @@ describe('torrent machine', () => {
     expect(t.actor.getSnapshot().status).toBe('done');
   });
 
-  it('turns a storage failure into the error state, then stops on request', async () => {
-    const t = start();
+  it('pauses on a storage failure (peers closed, verified count kept), resumes, and stops on request', async () => {
+    const t = start({ pieceCount: 2 });
     await waitFor(t.actor, (s) => s.matches('active'));
-    t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: ENOSPC' });
-    expect(t.actor.getSnapshot().matches('error')).toBe(true);
-    expect(t.emitted.at(-1)).toEqual({ type: 'failed', message: 'cannot write /x: ENOSPC' });
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
+    t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+    t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: ENOSPC (no space left on device)' });
+    expect(t.actor.getSnapshot().matches('paused')).toBe(true);
+    expect(t.emitted.at(-1)).toEqual({ type: 'storageFailed', message: 'cannot write /x: ENOSPC (no space left on device)' });
+    expect(t.got('127.0.0.2:6881')).toEqual(['CLOSE']);
+    expect(t.actor.getSnapshot().context.verified).toBe(1);
+    t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.2:6881', endpoint: ep(2), failed: false });
+    const dials = t.emitted.filter((e) => e.type === 'dial').length;
+    t.actor.send({ type: 'RESUME' });
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
+    // closed by our own pause: dialled again at once, no back-off
+    expect(t.emitted.filter((e) => e.type === 'dial')).toHaveLength(dials + 1);
+    t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: EROFS' });
     t.actor.send({ type: 'STOP' });
     expect(t.actor.getSnapshot().status).toBe('done');
   });
 
-  it('still announces stopped when stopping from the error state', async () => {
+  it('enters the error state when the check cannot read the files', async () => {
+    const clock = new SimulatedClock();
+    const actor = createActor(
+      torrentMachine.provide({ actors: { checkPieces: fromPromise(async () => Promise.reject(new Error('cannot read /x: EIO'))), peer: recorder, announcer: recorder, choker: idle } }),
+      { clock, input: { pieceCount: 1, maxPeers: 1, peerInput: {} } },
+    );
+    const emitted: TorrentEmitted[] = [];
+    actor.on('*', (e) => emitted.push(e));
+    actor.start();
+    await waitFor(actor, (s) => s.matches('error'));
+    expect(emitted.at(-1)).toEqual({ type: 'failed', message: 'cannot read /x: EIO' });
+    actor.send({ type: 'STOP' });
+    expect(actor.getSnapshot().status).toBe('done');
+  });
+
+  it('still announces stopped when stopping after a storage failure', async () => {
     const t = start();
     await waitFor(t.actor, (s) => s.matches('active'));
     const announce = t.actor.system.get('announce') as AnyActorRef;

@@ -104,7 +104,7 @@ describe('TorrentStorage', () => {
     const m = syntheticTorrent(files, 16, content);
     const s = await openOk(m);
     const missing = await s.readBlock(0, 0, 16);
-    expect(E.isLeft(missing) && missing.left.message).toMatch(/^cannot read .*p\/x: ENOENT$/);
+    expect(E.isLeft(missing) && missing.left.message).toMatch(/^cannot read .*p\/x: ENOENT \(no such file or directory\)$/);
     await s.writeBlock(0, 0, content.subarray(0, 16));
     const r = await s.readBlock(0, 8, 8);
     expect(E.isRight(r) && [...r.right]).toEqual([...content.subarray(8, 10), 0, 0, 0, 0, 0, 0]);
@@ -132,7 +132,7 @@ describe('TorrentStorage', () => {
     await mkdir(join(dir, 'd', 'f'), { recursive: true }); // a folder where the file should be
     const s = await openOk(m);
     const r = await s.writeBlock(0, 0, new Uint8Array(4));
-    expect(E.isLeft(r) && r.left.message).toBe(`cannot write ${join(dir, 'd', 'f')}: EISDIR`);
+    expect(E.isLeft(r) && r.left.message).toBe(`cannot write ${join(dir, 'd', 'f')}: EISDIR (is a folder, not a file)`);
     await s.close();
   });
 

@@ -1,3 +1,4 @@
+import { truncate } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIN_PIPELINE_DEPTH, refillThreshold } from '../../src/pieces/pipelineDepth.js';
 import { MAX_QUEUED_REQUESTS, MAX_REFUSED_REQUESTS } from '../../streams/uploadFlow.js';
@@ -134,5 +135,33 @@ describe('upload flow with scripted peers', () => {
     for (let i = 0; i < 3 * MAX_REFUSED_REQUESTS; i++) plane.upload.onRequest(p.record, { index: 0, begin: 0, length: 16_384 });
     expect(p.sent.filter((m) => m.type === 'reject')).toHaveLength(5 + MAX_REFUSED_REQUESTS);
     expect(plane.misbehaved).toEqual([`kept requesting after ${MAX_REFUSED_REQUESTS} refused requests`]);
+  });
+
+  it('a seeded file truncated under us: the lost pieces are refused and no longer offered, never sent in part', async () => {
+    plane = await dataPlane({ length: 4 * 65_536, seed: true });
+    await truncate(plane.filePath, 2 * 65_536 + 40_000); // piece 2 ends early, piece 3 is gone
+    const p = plane.addPeer('leech', []);
+    p.record.gate.mayUpload = true;
+    const answered = new Promise<void>((resolve) => {
+      const send = p.record.send;
+      p.record.send = (m) => {
+        send(m);
+        if (p.sent.filter((x) => x.type === 'piece' || x.type === 'reject').length === 4) resolve();
+      };
+    });
+    for (const [index, begin] of [[3, 0], [3, 16_384], [2, 3 * 16_384], [0, 0]] as const) plane.upload.onRequest(p.record, { index, begin, length: 16_384 });
+    await answered;
+    expect(p.sent.map((m) => (m.type === 'piece' || m.type === 'reject' ? `${m.type} ${m.index}/${m.begin}` : m.type))).toEqual([
+      'reject 3/0',
+      'reject 3/16384',
+      'reject 2/49152',
+      'piece 0/0',
+    ]);
+    expect(plane.lost.map((l) => l.index)).toEqual([3, 2]); // each reported once
+    expect(plane.lost[0]!.message).toMatch(/file ends before byte/);
+    expect([0, 1, 2, 3].map((i) => plane!.have.has(i))).toEqual([true, true, false, false]);
+    // later requests for a lost piece are refused at once, without touching the disk
+    plane.upload.onRequest(p.record, { index: 2, begin: 0, length: 16_384 });
+    expect(p.sent.at(-1)).toMatchObject({ type: 'reject', index: 2, begin: 0 });
   });
 });

@@ -11,6 +11,7 @@ import { Bitfield } from '../../src/pieces/bitfield.js';
 import { PiecePicker } from '../../src/pieces/piecePicker.js';
 import { RateMeter } from '../../src/stats/rateMeter.js';
 import { TorrentStorage } from '../../src/storage/torrentStorage.js';
+import type { Culprit } from '../../src/trust/smartBan.js';
 import type { WireMessage } from '../../src/wire/index.js';
 import { DownloadFlow } from '../../streams/downloadFlow.js';
 import { newPeerRecord, type PeerRecord } from '../../streams/peerRecord.js';
@@ -58,6 +59,13 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
   const peers = new Map<string, PeerRecord>();
   const verified: number[] = [];
   const verifiedWaiters: (() => void)[] = [];
+  /** Every piece outcome with smart ban's verdict, in order. */
+  const outcomes: { index: number; passed: boolean; culprits: readonly Culprit[] }[] = [];
+  const outcomeWaiters: (() => void)[] = [];
+  const outcome = (index: number, passed: boolean, culprits: readonly Culprit[]): void => {
+    outcomes.push({ index, passed, culprits });
+    for (const w of outcomeWaiters.splice(0)) w();
+  };
   const misbehaved: string[] = [];
   const download = new DownloadFlow(
     picker,
@@ -66,27 +74,34 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
     peers,
     new RateMeter(),
     {
-      pieceVerified: (i) => {
+      pieceVerified: (i, culprits) => {
         verified.push(i);
         for (const w of verifiedWaiters.splice(0)) w();
+        outcome(i, true, culprits);
       },
-      pieceFailed: () => undefined,
+      pieceFailed: (i, culprits) => outcome(i, false, culprits),
       storageFailed: (m) => misbehaved.push(`storage: ${m}`),
       peerMisbehaved: (_p, m) => misbehaved.push(m),
     },
     now,
   );
-  const upload = new UploadFlow(storage.right, have, new RateMeter(), now, (_p, m) => misbehaved.push(m));
+  /** Pieces the upload flow found unreadable, with why. */
+  const lost: { index: number; message: string }[] = [];
+  const upload = new UploadFlow(storage.right, have, new RateMeter(), now, (_p, m) => misbehaved.push(m), (index, e) => lost.push({ index, message: e.message }));
 
   /** A connected peer that has every piece (or `pieces`), handshake done, not yet unchoking us. */
-  const addPeer = (id: string, pieces?: readonly number[]): FakePeer => {
+  const addPeer = (
+    id: string,
+    pieces?: readonly number[],
+    options: { readonly ip?: string; readonly corrupt?: (index: number, begin: number) => boolean } = {},
+  ): FakePeer => {
     const gate = new PeerGate();
     gate.open = true;
     gate.fast = true;
     const peerPieces = new PeerPieces(have, picker.availability);
     if (pieces === undefined) peerPieces.replaceWithAll();
     else for (const i of pieces) peerPieces.gain(i);
-    const record = newPeerRecord(id, { ip: '127.0.0.1', port: 1000 + peers.size }, true, { gate, pieces: peerPieces }, now());
+    const record = newPeerRecord(id, { ip: options.ip ?? '127.0.0.1', port: 1000 + peers.size }, true, { gate, pieces: peerPieces }, now());
     const sent: WireMessage[] = [];
     const notified: PeerEvent['type'][] = [];
     let writable = true;
@@ -106,7 +121,9 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
       answered.add(key(index, begin));
       const at = index * metainfo.pieceLength + begin;
       const size = Math.min(16_384, metainfo.pieceLength - begin, metainfo.totalLength - at);
-      download.onBlock(record, index, begin, source.subarray(at, at + size));
+      const block = source.subarray(at, at + size);
+      if (options.corrupt?.(index, begin) !== true) download.onBlock(record, index, begin, block);
+      else download.onBlock(record, index, begin, block.map((b) => b ^ 0xff)); // a lying peer
     };
     return {
       record,
@@ -148,10 +165,23 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
     have,
     clock,
     verified,
+    outcomes,
+    lost,
+    /** Where the torrent's single file lives. */
+    filePath: join(dir, options.seed === true ? 'src' : 'out', 'f.bin'),
     misbehaved,
     addPeer,
     unchokeUs,
     chokeUs,
+    /** Resolves once `n` piece outcomes (verified or failed) were reported. */
+    outcomeCount: (n: number): Promise<void> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (outcomes.length >= n) resolve();
+          else outcomeWaiters.push(check);
+        };
+        check();
+      }),
     /** Resolves once `n` pieces are verified (an event from the flow, not polling). */
     verifiedCount: (n: number): Promise<void> =>
       new Promise((resolve) => {

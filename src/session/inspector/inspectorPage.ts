@@ -45,7 +45,7 @@ export function inspectorPage(mode: 'live' | 'trace', title: string): string {
   </section>
   <section id="peers-panel">
     <h2>Peers</h2>
-    <table id="peers"><thead><tr><th>address</th><th>client</th><th>source</th><th title="we choke them">am choking</th><th title="we want their pieces">am interested</th><th title="they choke us">peer choking</th><th title="they want our pieces">peer interested</th><th>snubbed</th><th>down</th><th>up</th><th title="our requests outstanding">pipeline</th><th>pieces</th><th>strikes</th></tr></thead><tbody></tbody></table>
+    <table id="peers"><thead><tr><th>address</th><th>client</th><th>source</th><th title="we choke them">am choking</th><th title="we want their pieces">am interested</th><th title="they choke us">peer choking</th><th title="they want our pieces">peer interested</th><th>snubbed</th><th>down</th><th>up</th><th title="our requests outstanding">pipeline</th><th>pieces</th><th title="failed piece copies it sent blocks of, waiting for a good copy to compare with (smart ban)">strikes</th></tr></thead><tbody></tbody></table>
   </section>
   <section id="pieces-panel">
     <h2>Pieces <span id="piece-summary"></span></h2>
