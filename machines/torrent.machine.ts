@@ -85,6 +85,8 @@ export type TorrentEvent =
   | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
   | { type: 'PIECE_VERIFIED'; index: number; culprits?: readonly Culprit[] }
   | { type: 'PIECE_FAILED'; index: number; culprits: readonly Culprit[] }
+  /** The data plane caught a peer abusing the protocol (bounded counters ran out): ban its IP. */
+  | { type: 'PEER_MISBEHAVED'; culprits: readonly Culprit[] }
   | { type: 'STORAGE_ERROR'; message: string }
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
@@ -201,7 +203,7 @@ export const torrentMachine = setup({
     // smart ban's verdict: only IPs proven to have sent bad blocks; honest contributors of a
     // failed piece are never blamed. The ban is session-wide (the shared ban list).
     banCulprits: enqueueActions(({ context, event, enqueue, system }) => {
-      if (event.type !== 'PIECE_FAILED' && event.type !== 'PIECE_VERIFIED') return;
+      if (event.type !== 'PIECE_FAILED' && event.type !== 'PIECE_VERIFIED' && event.type !== 'PEER_MISBEHAVED') return;
       for (const { ip, reason } of event.culprits ?? []) {
         const fresh = context.pool.ban(ip, reason);
         const peerIds = [...context.peers].filter((id) => ipOfEndpointKey(id) === ip);
@@ -304,6 +306,10 @@ export const torrentMachine = setup({
         PIECE_FAILED: {
           actions: 'banCulprits',
           description: 'Ban and disconnect the IPs proven to have sent bad blocks (a sole sender at once); the piece is fetched again.',
+        },
+        PEER_MISBEHAVED: {
+          actions: 'banCulprits',
+          description: 'Ban the IP of a peer that kept abusing the protocol (requests while choked, rejects, stray blocks): dropped alone, it would just come back.',
         },
         STORAGE_ERROR: {
           target: 'paused',

@@ -13,6 +13,7 @@ export const torrentMachineMeta = {
     PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
     PIECE_VERIFIED: { description: 'A downloaded piece matched its SHA-1 hash and is on disk; carries the IPs whose blocks in failed copies differ from it.', bep: 'BEP 3 · Info dictionary' },
     PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs proven to have sent bad blocks (smart ban).', bep: 'BEP 3 · Info dictionary' },
+    PEER_MISBEHAVED: { description: 'The data plane caught a peer past a bound (requests while choked, rejects in a row, stray blocks): ban its IP.', bep: 'BEP 6 · Reject Request' },
     STORAGE_ERROR: { description: 'Writing or reading the download folder failed (disk full, permissions).' },
     PAUSE: { description: 'The user paused the torrent.' },
     RESUME: { description: 'The user resumed the torrent.' },

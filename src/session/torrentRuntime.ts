@@ -85,14 +85,14 @@ export class TorrentRuntime implements TorrentHandle {
         this.actor.send({ type: 'PIECE_FAILED', index: i, culprits });
       },
       storageFailed: (message) => this.actor.send({ type: 'STORAGE_ERROR', message }),
-      peerMisbehaved: (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }),
+      peerMisbehaved: (peer, message) => this.misbehaved(peer, message),
     }, now, smartBan);
     const upload = new UploadFlow(
       storage,
       this.have,
       this.upTotal,
       now,
-      (peer, message) => peer.notify({ type: 'CLOSE', message: `peer ${message}` }),
+      (peer, message) => this.misbehaved(peer, message),
       (index, error) => {
         storage.markMissing(index);
         this.verifiedBytes -= storage.pieceSize(index);
@@ -323,6 +323,12 @@ export class TorrentRuntime implements TorrentHandle {
     this.progress$.next(this.snapshot());
     this.ticker = setInterval(() => this.progress$.next(this.snapshot()), 1000);
     this.ticker.unref();
+  }
+
+  /** A peer ran past one of the data plane's bounds: the torrent machine bans its IP (and closes it). */
+  private misbehaved(peer: PeerRecord, message: string): void {
+    peer.notify({ type: 'CLOSE', message: `peer ${message}` });
+    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEER_MISBEHAVED', culprits: [{ ip: peer.endpoint.ip, reason: message }] });
   }
 
   private onTorrentEmitted(e: TorrentEmitted): void {
