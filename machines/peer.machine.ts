@@ -2,7 +2,7 @@ import { and, assign, cancel, enqueueActions, fromCallback, not, raise, sendTo, 
 import { Bitfield } from '../src/pieces/bitfield.js';
 import { PeerGate } from '../src/peers/peerGate.js';
 import { PeerPieces } from '../src/peers/peerPieces.js';
-import { checkHandshake, clientNameFromPeerId, describeWireError, fastNegotiated, ourReserved, toHex, type WireError } from '../src/wire/index.js';
+import { checkHandshake, clientNameFromPeerId, describeWireError, fastNegotiated, ourReserved, supportsDht, toHex, type WireError } from '../src/wire/index.js';
 import { peerMachineMeta } from './peer.meta.js';
 import type { CloseReason, ConnectionInput, PeerCommand, PeerContext, PeerEvent, PeerMachineInput } from './peer.types.js';
 
@@ -35,6 +35,8 @@ const CONNECTION = 'connection';
 
 const handshakeVerdict = (context: PeerContext, event: PeerEvent) =>
   event.type === 'HANDSHAKE_RECEIVED' ? checkHandshake(event.handshake, { infoHash: context.infoHash, ourPeerId: context.ourPeerId }) : undefined;
+/** BEP 5: our node runs for this torrent and both handshakes set the DHT bit. */
+const dhtNegotiated = (c: PeerContext): boolean => c.dhtPort !== null && c.theirReserved !== null && supportsDht(c.reserved) && supportsDht(c.theirReserved);
 const protocolClose = (error: WireError): CloseReason => ({ code: 'protocol', error, message: describeWireError(error) });
 
 export const peerMachine = setup({
@@ -60,6 +62,7 @@ export const peerMachine = setup({
     haveInRange: ({ context, event }) => event.type === 'PEER_HAVE' && event.index < context.pieceCount,
     withinAnnouncementCap: ({ context }) => context.pieces.announcements < context.maxAnnouncements,
     wantsPieces: ({ context }) => context.pieces.interesting > 0,
+    dhtRuns: ({ context }) => context.dhtPort !== null,
   },
   actions: {
     sendHandshake: sendTo(CONNECTION, ({ context }): PeerCommand => ({
@@ -157,6 +160,11 @@ export const peerMachine = setup({
       if (event.type !== 'PIECE_VERIFIED' || context.pieces.weVerified(event.index)) return;
       enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'have', index: event.index } } satisfies PeerCommand);
     }),
+    // BEP 5: after the handshake, when both set the DHT bit, tell the peer our node's UDP port
+    sendDhtPort: enqueueActions(({ context, enqueue }) => {
+      if (context.dhtPort !== null && dhtNegotiated(context)) enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'port', port: context.dhtPort } } satisfies PeerCommand);
+    }),
+    notifyDhtNode: sendTo(CONNECTION, ({ event }): PeerCommand => ({ type: 'dhtNode', port: event.type === 'PEER_PORT' ? event.port : 0 })),
     markSnubbed: ({ context }) => void (context.gate.snubbed = true),
     markUnsnubbed: ({ context }) => void (context.gate.snubbed = false),
   },
@@ -177,6 +185,7 @@ export const peerMachine = setup({
       client: '',
       theirReserved: null,
       maxAnnouncements: input.maxAnnouncements ?? 8,
+      dhtPort: input.dhtPort ?? null,
       closeReason: null,
       pieces,
       gate: new PeerGate(),
@@ -249,13 +258,13 @@ export const peerMachine = setup({
         {
           guard: 'fastNegotiated',
           target: 'active',
-          actions: ['enableFast', 'openGate', 'announceReady', 'sendOurPiecesFast'],
+          actions: ['enableFast', 'openGate', 'announceReady', 'sendOurPiecesFast', 'sendDhtPort'],
           description: 'Both set the fast bit: have-all / have-none shorthands, and refused requests are rejected.',
           meta: { bep: 'BEP 6 · Fast Extension' },
         },
         {
           target: 'active',
-          actions: ['openGate', 'announceReady', 'sendOurPieces'],
+          actions: ['openGate', 'announceReady', 'sendOurPieces', 'sendDhtPort'],
           description: 'Plain BEP 3: our bitfield when we have pieces, else nothing; refused requests are dropped.',
           meta: { bep: 'BEP 3 · Peer messages' },
         },
@@ -297,6 +306,7 @@ export const peerMachine = setup({
           { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: abusive.' },
         ],
         PIECE_VERIFIED: { actions: 'announceVerified', description: 'Send have unless the peer has the piece; if it has, we want one piece less from it.', meta: { bep: 'BEP 3 · Peer messages' } },
+        PEER_PORT: { guard: 'dhtRuns', actions: 'notifyDhtNode', description: 'Its DHT node is on this UDP port: ours pings it and adds it if it answers (no node of ours: ignored).', meta: { bep: 'BEP 5' } },
       },
       states: {
         amChoking: {

@@ -14,6 +14,7 @@ import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
 import type { Availability } from '../pieces/availability.js';
 import type { Bitfield } from '../pieces/bitfield.js';
 import type { WireMessage } from '../wire/messages.js';
+import { ourReserved, setDht } from '../wire/reserved.js';
 
 /** What the torrent lends its peers. */
 export interface TorrentPeersDeps {
@@ -31,6 +32,11 @@ export interface TorrentPeersDeps {
   /** The connection is over; `failed`: it never completed the handshake. */
   readonly closed: (id: string, endpoint: PeerEndpoint, reason: CloseReason, failed: boolean) => void;
   readonly peersChanged: () => void;
+  /**
+   * Our DHT node, when it runs for this torrent (BEP 5): its UDP port (we set the reserved DHT
+   * bit and send `port`), and where a peer's `port` goes (at most once per connection).
+   */
+  readonly dht?: { readonly port: number; readonly nodeSeen: (endpoint: PeerEndpoint) => void };
 }
 
 /**
@@ -44,14 +50,18 @@ export class TorrentPeers {
   /** Accepted sockets waiting for the peer actor the torrent machine spawns for them. */
   private readonly pendingIncoming = new Map<string, Socket>();
   readonly connection: CallbackActorLogic<PeerCommand, ConnectionInput, EventObject>;
+  /** The reserved bytes every connection of this torrent announces (the DHT bit only while our node runs for it). */
+  private readonly reserved: Uint8Array;
 
   constructor(private readonly deps: TorrentPeersDeps) {
     this.records = deps.records;
     const m = deps.metainfo;
+    this.reserved = setDht(ourReserved(), deps.dht !== undefined);
     this.connection = peerConnection({
       infoHash: m.infoHash,
       peerId: deps.ourPeerId,
       pieceCount: m.pieceCount,
+      reserved: this.reserved,
       socketFor: (input) => (input.endpoint === undefined ? undefined : input.outgoing ? this.dial(input.endpoint) : this.takeIncoming(input.endpoint)),
       attach: (link) => {
         const endpoint = link.input.endpoint ?? { ip: '', port: 0 };
@@ -79,10 +89,15 @@ export class TorrentPeers {
             deps.closed(id, endpoint, reason, !handshaked);
           },
         });
-        if (onWire === undefined) return plane;
+        let dhtNodeTaken = false;
         return {
           command: (c) => {
-            if (c.type === 'send') onWire(id, 'out', c.message);
+            if (c.type === 'send') onWire?.(id, 'out', c.message);
+            // BEP 5 `port`: one node per connection, on the peer's own IP (never an address it names)
+            if (c.type === 'dhtNode' && !dhtNodeTaken && c.port > 0 && endpoint.ip !== '') {
+              dhtNodeTaken = true;
+              deps.dht?.nodeSeen({ ip: endpoint.ip, port: c.port });
+            }
             plane.command(c);
           },
           closed: (r) => plane.closed(r),
@@ -97,7 +112,15 @@ export class TorrentPeers {
    */
   get peerInput(): Omit<PeerMachineInput, 'endpoint' | 'outgoing'> {
     const m = this.deps.metainfo;
-    return { infoHash: m.infoHash, peerId: this.deps.ourPeerId, pieceCount: m.pieceCount, have: this.deps.have, availability: this.deps.availability };
+    return {
+      infoHash: m.infoHash,
+      peerId: this.deps.ourPeerId,
+      pieceCount: m.pieceCount,
+      reserved: this.reserved,
+      ...(this.deps.dht === undefined ? {} : { dhtPort: this.deps.dht.port }),
+      have: this.deps.have,
+      availability: this.deps.availability,
+    };
   }
 
   /**

@@ -100,5 +100,8 @@ describe('a peer that keeps requesting while choked', () => {
     // Buffer.equals: a deep toEqual over a megabyte takes seconds
     expect((await readFile(join(dir, 'leech', 'f.bin'))).equals(await readFile(join(dir, 'src', 'f.bin')))).toBe(true);
     expect(seederEvents.filter((e) => e.type === 'peerClosed' && !e.id.startsWith('127.0.0.2:'))).toEqual([]);
+    // dropped alone it would just reconnect: its IP, and only its, is banned for the session
+    expect(seederEvents.filter((e) => e.type === 'banned')).toEqual([{ type: 'banned', ip: '127.0.0.2', reason: expect.stringMatching(/kept requesting/) }]);
+    expect(seeder.session.bans.has('127.0.0.2')).toBe(true);
   });
 });
