@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""Downloads one torrent with python3-libtorrent from one known peer, for the download benchmark.
+"""Downloads one torrent with python3-libtorrent from known peers, for the benchmarks.
 
-  lt_bench_leech.py TORRENT SAVE_PATH PEER_PORT
+  lt_bench_leech.py TORRENT SAVE_PATH PEERS
+
+PEERS is a port on 127.0.0.1 or a comma-separated list of IP:PORT (loopback addresses).
 
 Loopback TCP only, default settings otherwise (libtorrent as users run it). When every piece
-is received and hash-checked it prints one line "DONE <cpu_seconds> <max_rss_kib> - <user_seconds> <system_seconds>" (this
-process's own CPU time and peak RSS, all threads) and exits.
+is received and hash-checked it prints one line
+"DONE <cpu_seconds> <max_rss_kib> <wall_seconds_since_add> <user_seconds> <system_seconds> <cpu_seconds_at_add>"
+(this process's own CPU time and peak RSS, all threads) and exits.
 """
 import os
 import resource
@@ -19,10 +22,18 @@ from lt_loopback import fail, loopback_session, started_torrent_params  # noqa: 
 
 
 def main() -> None:
-    torrent, save_path, peer_port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    ses = loopback_session("127.0.0.1", extra={"enable_ip_notifier": False})
+    torrent, save_path, peers = sys.argv[1], sys.argv[2], sys.argv[3]
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.time()
+    ses = loopback_session("127.0.0.1", extra={
+        "enable_ip_notifier": False,
+        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification
+        | lt.alert.category_t.storage_notification,
+    })
     handle = ses.add_torrent(started_torrent_params(torrent, save_path))
-    handle.connect_peer(("127.0.0.1", peer_port))
+    for peer in peers.split(","):
+        ip, _, port = peer.rpartition(":")
+        handle.connect_peer((ip or "127.0.0.1", int(port)))
     deadline = time.time() + 600
     while True:
         ses.wait_for_alert(50)
@@ -36,7 +47,16 @@ def main() -> None:
         if time.time() > deadline:
             fail("timeout at progress %.3f" % st.progress)
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    print("DONE %.3f %d - %.3f %.3f" % (ru.ru_utime + ru.ru_stime, ru.ru_maxrss, ru.ru_utime, ru.ru_stime), flush=True)
+    print("DONE %.3f %d %.3f %.3f %.3f %.3f" % (ru.ru_utime + ru.ru_stime, ru.ru_maxrss, time.time() - t0, ru.ru_utime, ru.ru_stime,
+                                             ru0.ru_utime + ru0.ru_stime), flush=True)
+    # libtorrent 2 reports a piece done once hashed, possibly before its store buffer reached
+    # the file: flush before exiting, so whoever compares the file sees all of it
+    handle.flush_cache()
+    flush_deadline = time.time() + 30
+    while time.time() < flush_deadline:
+        ses.wait_for_alert(100)
+        if any(isinstance(a, lt.cache_flushed_alert) for a in ses.pop_alerts()):
+            break
     os._exit(0)
 
 

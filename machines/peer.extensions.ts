@@ -1,6 +1,6 @@
 import { encodeExtendedHandshake, EXTENDED_HANDSHAKE_ID, OUR_EXTENSION_IDS, UT_METADATA, UT_PEX, type OurExtendedHandshake } from '../src/extensions/index.js';
 import { supportsExtensionProtocol, type WireMessage } from '../src/wire/index.js';
-import type { PeerContext, PeerEvent } from './peer.types.js';
+import type { PeerCommand, PeerContext, PeerEvent } from './peer.types.js';
 
 /**
  * The extension protocol (BEP 10) part of the peer machine: the pure decisions its
@@ -30,6 +30,20 @@ export function outgoingExtended(context: PeerContext, event: PeerEvent): WireMe
   return id === undefined ? undefined : { type: 'extended', extendedId: id, payload: event.payload };
 }
 
+/** The command a received extension event gives the connection (handshake, ut_metadata, ut_pex). */
+export function extensionCommand(event: PeerEvent): PeerCommand | undefined {
+  switch (event.type) {
+    case 'EXTENDED_HANDSHAKE_RECEIVED':
+      return { type: 'extended', handshake: event.handshake };
+    case 'PEER_METADATA':
+      return { type: 'metadataMessage', message: event.message };
+    case 'PEER_PEX':
+      return { type: 'pexMessage', message: event.message };
+    default:
+      return undefined;
+  }
+}
+
 /** Both sides speak ut_pex (BEP 11): we advertised it (never for a private torrent) and so did the peer. */
 export const pexNegotiated = (context: PeerContext): boolean => (context.extended.m[UT_PEX] ?? 0) > 0 && context.extensionIds.has(UT_PEX);
 
@@ -42,7 +56,7 @@ export const extensionsRegion = {
   meta: { bep: BEP10 },
   initial: 'none',
   on: {
-    PEER_METADATA: { actions: 'reportMetadata', description: 'A ut_metadata request, piece or reject: served or handed to the metadata fetch.', meta: { bep: 'BEP 9 · Metadata' } },
+    PEER_METADATA: { actions: 'reportExtension', description: 'A ut_metadata request, piece or reject: served or handed to the metadata fetch.', meta: { bep: 'BEP 9 · Metadata' } },
     SEND_EXTENDED: { guard: 'peerTakesExtension', actions: 'sendExtended', description: 'Sent under the id the peer gave the extension; dropped when it named none.', meta: { bep: BEP10 } },
   },
   states: {
@@ -53,21 +67,21 @@ export const extensionsRegion = {
     offered: {
       description: 'Our extended handshake is out; waiting for theirs.',
       on: {
-        EXTENDED_HANDSHAKE_RECEIVED: { target: 'negotiated', actions: ['recordExtensions', 'reportExtensions'], description: 'Their ids, reqq and metadata_size are known now.', meta: { bep: BEP10 } },
+        EXTENDED_HANDSHAKE_RECEIVED: { target: 'negotiated', actions: ['recordExtensions', 'reportExtension'], description: 'Their ids, reqq and metadata_size are known now.', meta: { bep: BEP10 } },
       },
     },
     negotiated: {
       description: 'Both handshakes exchanged: extension messages flow under the negotiated ids; PEX is timed here.',
-      entry: 'scheduleFirstPex',
+      entry: 'schedulePex',
       initial: 'pexListening',
       on: {
-        EXTENDED_HANDSHAKE_RECEIVED: { actions: ['recordExtensions', 'reportExtensions'], description: 'A later handshake updates the ids (id 0 turns an extension off).', meta: { bep: BEP10 } },
+        EXTENDED_HANDSHAKE_RECEIVED: { actions: ['recordExtensions', 'reportExtension'], description: 'A later handshake updates the ids (id 0 turns an extension off).', meta: { bep: BEP10 } },
         PEX_DUE: { actions: ['reportPexDue', 'schedulePex'], description: 'A minute passed: our next ut_pex message (if anything changed), then the next timer.', meta: { bep: BEP11 } },
       },
       states: {
         pexListening: {
           description: "The peer's next ut_pex message is taken.",
-          on: { PEER_PEX: { target: 'pexQuiet', actions: 'reportPex', description: 'Peers for the dialer; more PEX within a minute is dropped.', meta: { bep: BEP11 } } },
+          on: { PEER_PEX: { target: 'pexQuiet', actions: 'reportExtension', description: 'Peers for the dialer; more PEX within a minute is dropped.', meta: { bep: BEP11 } } },
         },
         pexQuiet: {
           description: 'A ut_pex message came less than pexInterval ago: further ones are dropped (not a reason to disconnect).',

@@ -3,9 +3,9 @@ import { Bitfield } from '../src/pieces/bitfield.js';
 import { PeerGate } from '../src/peers/peerGate.js';
 import { PeerPieces } from '../src/peers/peerPieces.js';
 import { negotiatedIds } from '../src/extensions/index.js';
-import { clientNameFromPeerId, fastNegotiated, ourReserved, toHex } from '../src/wire/index.js';
+import { clientNameFromPeerId, fastNegotiated, ourReserved, supportsDht, toHex } from '../src/wire/index.js';
 import { closeReasonFor, handshakeVerdict } from './peer.close.js';
-import { DEFAULT_EXTENDED, extendedHandshakeMessage, extensionProtocolOffered, extensionsRegion, outgoingExtended, pexNegotiated } from './peer.extensions.js';
+import { DEFAULT_EXTENDED, extendedHandshakeMessage, extensionCommand, extensionProtocolOffered, extensionsRegion, outgoingExtended, pexNegotiated } from './peer.extensions.js';
 import { peerMachineMeta } from './peer.meta.js';
 import type { CloseReason, ConnectionInput, PeerCommand, PeerContext, PeerEvent, PeerMachineInput } from './peer.types.js';
 
@@ -23,12 +23,10 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  * live in cores the machine builds and hands to its connection (`pieces`: the peer's bitfield,
  * availability share, interesting count; `gate`: what the block path may do). No blocks here.
  *
- * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_*
- * (one per control message), ACTIVITY / DATA_RECEIVED (coalesced, ≤ 1 per second),
- * PROTOCOL_ERROR, SOCKET_CLOSED, EXTENDED_HANDSHAKE_RECEIVED, PEER_METADATA, PEER_PEX,
- * EXTENSION_ERROR; from the data plane — REQUESTS_PENDING / REQUESTS_DRAINED (edges only),
- * PIECE_VERIFIED, SEND_EXTENDED, CLOSE; from the choker — CHOKE, UNCHOKE.
- * Timers are named delays (`peerMachine.provide({ delays })`).
+ * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_* (one
+ * per control or extension message), ACTIVITY / DATA_RECEIVED (≤ 1 per second), PROTOCOL_ERROR,
+ * EXTENSION_ERROR, SOCKET_CLOSED; from the data plane — REQUESTS_PENDING / _DRAINED (edges),
+ * PIECE_VERIFIED, SEND_EXTENDED, CLOSE; from the choker — CHOKE, UNCHOKE. Timers: named delays.
  */
 
 const KEEPALIVE_TIMER = 'keepAlive';
@@ -36,6 +34,8 @@ const IDLE_TIMER = 'idle';
 const CONNECTION = 'connection';
 const PEX_TIMER = 'pex';
 
+/** BEP 5: our node runs for this torrent and both handshakes set the DHT bit. */
+const dhtNegotiated = (c: PeerContext): boolean => c.dhtPort !== null && c.theirReserved !== null && supportsDht(c.reserved) && supportsDht(c.theirReserved);
 
 export const peerMachine = setup({
   types: {
@@ -64,6 +64,7 @@ export const peerMachine = setup({
     wantsPieces: ({ context }) => context.pieces.interesting > 0,
     extensionProtocolOffered: ({ context }) => extensionProtocolOffered(context),
     peerTakesExtension: ({ context, event }) => outgoingExtended(context, event) !== undefined,
+    dhtRuns: ({ context }) => context.dhtPort !== null,
   },
   actions: {
     sendHandshake: sendTo(CONNECTION, ({ context }): PeerCommand => ({
@@ -140,21 +141,25 @@ export const peerMachine = setup({
       context.gate.reqq = event.handshake.reqq ?? context.gate.reqq;
       enqueue.assign({ theirExtended: event.handshake, extensionIds: negotiatedIds(context.extensionIds, event.handshake) });
     }),
-    reportExtensions: sendTo(CONNECTION, ({ event }): PeerCommand => ({ type: 'extended', handshake: (event as Extract<PeerEvent, { type: 'EXTENDED_HANDSHAKE_RECEIVED' }>).handshake })),
-    reportMetadata: sendTo(CONNECTION, ({ event }): PeerCommand => ({ type: 'metadataMessage', message: (event as Extract<PeerEvent, { type: 'PEER_METADATA' }>).message })),
-    reportPex: sendTo(CONNECTION, ({ event }): PeerCommand => ({ type: 'pexMessage', message: (event as Extract<PeerEvent, { type: 'PEER_PEX' }>).message })),
+    // the peer's extended handshake, a ut_metadata or a ut_pex message: the connection acts on it
+    reportExtension: enqueueActions(({ event, enqueue }) => {
+      const command = extensionCommand(event);
+      if (command !== undefined) enqueue.sendTo(CONNECTION, command);
+    }),
     reportPexDue: sendTo(CONNECTION, { type: 'pexDue' } satisfies PeerCommand),
     sendExtended: enqueueActions(({ context, event, enqueue }) => {
       const message = outgoingExtended(context, event);
       if (message !== undefined) enqueue.sendTo(CONNECTION, { type: 'send', message } satisfies PeerCommand);
     }),
     // BEP 11: one ut_pex message a minute at most, only where both sides speak it
-    scheduleFirstPex: enqueueActions(({ context, enqueue }) => {
-      if (pexNegotiated(context)) enqueue.raise({ type: 'PEX_DUE' }, { id: PEX_TIMER, delay: 'pexFirst' });
+    schedulePex: enqueueActions(({ context, event, enqueue }) => {
+      if (pexNegotiated(context)) enqueue.raise({ type: 'PEX_DUE' }, { id: PEX_TIMER, delay: event.type === 'PEX_DUE' ? 'pexInterval' : 'pexFirst' });
     }),
-    schedulePex: enqueueActions(({ context, enqueue }) => {
-      if (pexNegotiated(context)) enqueue.raise({ type: 'PEX_DUE' }, { id: PEX_TIMER, delay: 'pexInterval' });
+    // BEP 5: after the handshake, when both set the DHT bit, tell the peer our node's UDP port
+    sendDhtPort: enqueueActions(({ context, enqueue }) => {
+      if (context.dhtPort !== null && dhtNegotiated(context)) enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'port', port: context.dhtPort } } satisfies PeerCommand);
     }),
+    notifyDhtNode: sendTo(CONNECTION, ({ event }): PeerCommand => ({ type: 'dhtNode', port: event.type === 'PEER_PORT' ? event.port : 0 })),
     markSnubbed: ({ context }) => void (context.gate.snubbed = true),
     markUnsnubbed: ({ context }) => void (context.gate.snubbed = false),
   },
@@ -178,6 +183,7 @@ export const peerMachine = setup({
       extended: input.extended ?? DEFAULT_EXTENDED,
       theirExtended: null,
       extensionIds: new Map<string, number>(),
+      dhtPort: input.dhtPort ?? null,
       closeReason: null,
       pieces,
       gate: new PeerGate(),
@@ -251,13 +257,13 @@ export const peerMachine = setup({
         {
           guard: 'fastNegotiated',
           target: 'active',
-          actions: ['enableFast', 'openGate', 'announceReady', 'sendOurPiecesFast'],
+          actions: ['enableFast', 'openGate', 'announceReady', 'sendOurPiecesFast', 'sendDhtPort'],
           description: 'Both set the fast bit: have-all / have-none shorthands, and refused requests are rejected.',
           meta: { bep: 'BEP 6 · Fast Extension' },
         },
         {
           target: 'active',
-          actions: ['openGate', 'announceReady', 'sendOurPieces'],
+          actions: ['openGate', 'announceReady', 'sendOurPieces', 'sendDhtPort'],
           description: 'Plain BEP 3: our bitfield when we have pieces, else nothing; refused requests are dropped.',
           meta: { bep: 'BEP 3 · Peer messages' },
         },
@@ -299,6 +305,7 @@ export const peerMachine = setup({
           { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: abusive.' },
         ],
         PIECE_VERIFIED: { actions: 'announceVerified', description: 'Send have unless the peer has the piece; if it has, we want one piece less from it.', meta: { bep: 'BEP 3 · Peer messages' } },
+        PEER_PORT: { guard: 'dhtRuns', actions: 'notifyDhtNode', description: 'Its DHT node is on this UDP port: ours pings it and adds it if it answers (no node of ours: ignored).', meta: { bep: 'BEP 5' } },
       },
       states: {
         amChoking: {

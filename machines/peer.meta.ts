@@ -24,6 +24,7 @@ export const peerMachineMeta = {
     PEER_BITFIELD: { description: 'The peer sent its bitfield; a later one replaces the set (real clients send more than one).', bep: BEP3 },
     PEER_HAVE_ALL: { description: 'The peer sent have all: it is a seed (fast extension).', bep: BEP6 },
     PEER_HAVE_NONE: { description: 'The peer sent have none: it has no pieces yet (fast extension).', bep: BEP6 },
+    PEER_PORT: { description: "The peer sent port: its DHT node's UDP port.", bep: 'BEP 5 · BitTorrent Protocol Extension' },
     ACTIVITY: { description: 'The peer sent something; coalesced to at most one per second, never one per message.' },
     DATA_RECEIVED: { description: 'At least one block arrived; coalesced, and the payload itself never enters the machine.' },
     PROTOCOL_ERROR: { description: 'The stream layer could not accept what the peer sent (bad length, bad message).', bep: BEP3 },
@@ -60,6 +61,7 @@ export const peerMachineMeta = {
     wantsPieces: 'The peer has a piece we still lack (its interesting count is above zero).',
     extensionProtocolOffered: 'Both handshakes set the BEP 10 reserved bit (byte 5, 0x10).',
     peerTakesExtension: 'The peer gave this extension an id in its extended handshake.',
+    dhtRuns: 'Our DHT node runs for this torrent (never for a private one, BEP 27).',
   },
 } as const;
 
@@ -75,7 +77,7 @@ const handshake = (hash: Uint8Array, peerId: Uint8Array, reserved = new Uint8Arr
 
 /** Dialled and accepted connections start differently (BEP 3: the initiator sends first). */
 export const peerMachineSampleInputs = [
-  { infoHash, peerId: ourId, pieceCount: 4, outgoing: true, extended: { m: { ut_metadata: 1, ut_pex: 2 }, metadataSize: 100 } },
+  { infoHash, peerId: ourId, pieceCount: 4, outgoing: true, dhtPort: 6881, extended: { m: { ut_metadata: 1, ut_pex: 2 }, metadataSize: 100 } },
   // a low cap so the abusive re-announcing path is reached within the exploration's depth
   { infoHash, peerId: ourId, pieceCount: 4, outgoing: false, maxAnnouncements: 1 },
 ];
@@ -91,6 +93,7 @@ export const peerMachineSampleEvents = [
   { type: 'EXTENSION_ERROR', error: { _tag: 'ExtensionError', code: 'too-large', message: 'peer sent a bad ut_pex message: too large' } },
   handshake(theirId, theirId),
   { type: 'PEER_HAVE', index: 1 },
+  { type: 'PEER_PORT', port: 6882 },
   { type: 'PEER_HAVE', index: 9 },
   { type: 'PEER_BITFIELD', bitfield: new Uint8Array(1) },
   { type: 'PIECE_VERIFIED', index: 1 },

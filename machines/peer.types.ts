@@ -43,6 +43,11 @@ export interface PeerMachineInput {
    * take (`m`), `metadata_size` when we have the metadata (BEP 9). Default: ut_metadata only.
    */
   readonly extended?: OurExtendedHandshake;
+  /**
+   * Our DHT node's UDP port, only when it runs for this torrent (then `reserved` has the DHT
+   * bit): sent in a BEP 5 `port` message, and the peer's `port` is passed on.
+   */
+  readonly dhtPort?: number;
   /** Whole-set announcements adding no piece allowed before the peer counts as abusive (default 8). */
   readonly maxAnnouncements?: number;
   /** Our verified pieces (torrent-wide, shared): what we announce and what interest is counted against. */
@@ -65,6 +70,8 @@ export type PeerCommand =
   | { readonly type: 'uploadClosed' }
   /** Its interest or snubbing changed: the choker may want to re-rank. */
   | { readonly type: 'candidacyChanged' }
+  /** The peer's DHT node listens on this UDP port of its IP (BEP 5 `port`): our node may add it. */
+  | { readonly type: 'dhtNode'; readonly port: number }
   | { readonly type: 'close'; readonly reason: CloseReason }
   /** The peer's extended handshake arrived (BEP 10; again when it sends another). */
   | { readonly type: 'extended'; readonly handshake: DecodedExtendedHandshake }
@@ -100,6 +107,8 @@ export interface PeerContext {
   readonly theirExtended: DecodedExtendedHandshake | null;
   /** Extension name → the id the peer wants it under (what our outgoing messages carry). */
   readonly extensionIds: ReadonlyMap<string, number>;
+  /** Our DHT node's UDP port, or null when no node runs for this torrent. */
+  readonly dhtPort: number | null;
   readonly closeReason: CloseReason | null;
   readonly pieces: PeerPieces;
   readonly gate: PeerGate;
@@ -118,6 +127,7 @@ export type PeerEvent =
   | { type: 'PEER_BITFIELD'; bitfield: Uint8Array }
   | { type: 'PEER_HAVE_ALL' }
   | { type: 'PEER_HAVE_NONE' }
+  | { type: 'PEER_PORT'; port: number }
   | { type: 'ACTIVITY' }
   | { type: 'DATA_RECEIVED' }
   | { type: 'PROTOCOL_ERROR'; error: WireError }

@@ -1,9 +1,10 @@
-import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorLogic, type EventObject } from 'xstate';
+import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type EventObject } from 'xstate';
 import type { BanList } from '../src/peers/banList.js';
-import { endpointKey, ipOfEndpointKey, PeerPool, type PeerEndpoint } from '../src/peers/peerPool.js';
+import { endpointKey, ipOfEndpointKey, PeerPool, type PeerEndpoint, type PeerSource } from '../src/peers/peerPool.js';
 import type { Culprit } from '../src/trust/smartBan.js';
 import type { AnnounceMachineInput } from './announce.machine.js';
 import type { ChokerInput } from './choker.machine.js';
+import { dhtAnnounceMachine, type DhtAnnounceInput } from './dhtAnnounce.machine.js';
 import { torrentMachineMeta } from './torrent.meta.js';
 
 /**
@@ -18,18 +19,20 @@ import { torrentMachineMeta } from './torrent.meta.js';
  *   `peer` (the peer machine, spawned once per connection with `systemId` = endpoint key),
  *   `announcer` (the tracker announce machine, invoked for the whole life of the torrent, id
  *   `announce`; it must accept `START`, `COMPLETED`, `NEED_PEERS`, `STOP` and finish after
- *   `STOP`), and `choker` (invoked while active, id `choker`; pausing stops it, since a paused
- *   torrent has no connections to choke).
+ *   `STOP`), `choker` (invoked while active, id `choker`; pausing stops it, since a paused
+ *   torrent has no connections to choke), and optionally `dhtAnnouncer` (the DHT's sibling of
+ *   the announcer, id `dht`, invoked for the torrent's life; same START / NEED_PEERS / STOP;
+ *   by default the dhtAnnounce machine, disabled unless `dhtInput` enables it).
  * - time: only named delays. Dial back-off is counted on the machine's own dial clock, which
  *   the redial timer advances, so it follows a simulated clock in tests and replays exactly.
  * - while downloading with room for peers and no candidate left to dial, each redial round sends
  *   `NEED_PEERS` to the announcer, which announces early but never before the tracker's
  *   `min interval`.
- * - events in: `PEERS_DISCOVERED` (from trackers), `INCOMING_PEER` (an accepted connection
+ * - events in: `PEERS_DISCOVERED` (from trackers, the DHT, …: `source` says which), `INCOMING_PEER` (an accepted connection
  *   whose handshake named this torrent), `PEER_CLOSED`, `PIECE_VERIFIED` and `PIECE_FAILED`
  *   (each with smart ban's verdict: the IPs proven to have sent bad blocks of that piece),
  *   `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
- * - emitted: `dial` (connect to this endpoint; the peer actor is already spawned under `id`),
+ * - emitted: `dial` (connect to this endpoint, found through `source`; the peer actor is already spawned under `id`),
  *   `rejectIncoming` (no room; close the socket), `ban`, `completed`, `stopped`, `failed`,
  *   `storageFailed` (the download folder failed; the torrent paused).
  */
@@ -49,6 +52,8 @@ export interface TorrentInput {
   readonly chokerInput?: ChokerInput;
   /** Input for the invoked `announcer` actor (e.g. `noTrackers`). */
   readonly announcerInput?: AnnounceMachineInput;
+  /** Input for the invoked `dhtAnnouncer` actor (default `{ disabled: true }`: no DHT). */
+  readonly dhtInput?: DhtAnnounceInput;
   /** The session's ban list, shared by its torrents (a private one when omitted). */
   readonly bans?: BanList;
 }
@@ -62,6 +67,7 @@ interface TorrentContext {
   readonly peerInput: TorrentInput['peerInput'];
   readonly chokerInput: ChokerInput;
   readonly announcerInput: AnnounceMachineInput;
+  readonly dhtInput: DhtAnnounceInput;
   /** Milliseconds of redial rounds while active: the clock of dial back-off. */
   readonly dialClock: number;
   readonly pool: PeerPool;
@@ -74,7 +80,7 @@ interface TorrentContext {
 }
 
 export type TorrentEvent =
-  | { type: 'PEERS_DISCOVERED'; peers: readonly PeerEndpoint[] }
+  | { type: 'PEERS_DISCOVERED'; peers: readonly PeerEndpoint[]; source?: PeerSource }
   | { type: 'INCOMING_PEER'; endpoint: PeerEndpoint }
   | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
   | { type: 'PIECE_VERIFIED'; index: number; culprits?: readonly Culprit[] }
@@ -87,13 +93,17 @@ export type TorrentEvent =
   | { type: 'STOP' };
 
 export type TorrentEmitted =
-  | { type: 'dial'; id: string; endpoint: PeerEndpoint }
+  | { type: 'dial'; id: string; endpoint: PeerEndpoint; source: PeerSource }
   | { type: 'rejectIncoming'; endpoint: PeerEndpoint }
   | { type: 'ban'; ip: string; reason: string; peerIds: readonly string[] }
   | { type: 'completed' }
   | { type: 'stopped' }
   | { type: 'failed'; message: string }
   | { type: 'storageFailed'; message: string };
+
+/** The tracker announcer and the DHT's, where the system has them: both hear START, NEED_PEERS, STOP. */
+const announcers = (system: { get: (id: string) => AnyActorRef | undefined }): AnyActorRef[] =>
+  ['announce', 'dht'].flatMap((id) => system.get(id) ?? []);
 
 /** The command that makes a peer actor close its connection. */
 const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message } as EventObject);
@@ -121,6 +131,7 @@ export const torrentMachine = setup({
     peer: unprovided as AnyActorLogic,
     announcer: unprovided as AnyActorLogic,
     choker: unprovided as AnyActorLogic,
+    dhtAnnouncer: dhtAnnounceMachine as AnyActorLogic,
   },
   delays: {
     /** Candidates in back-off become dialable over time; look again this often. */
@@ -138,19 +149,19 @@ export const torrentMachine = setup({
     // enqueueActions (not a plain action) so the pool is filled while the transition resolves,
     // before `dialMore` reads it; plain actions only run after resolution.
     addCandidates: enqueueActions(({ context, event }) => {
-      if (event.type === 'PEERS_DISCOVERED') context.pool.add(event.peers);
+      if (event.type === 'PEERS_DISCOVERED') context.pool.add(event.peers, event.source ?? 'tracker');
     }),
     dialMore: enqueueActions(({ context, enqueue }) => {
       const room = context.maxPeers - context.peers.size;
       const endpoints = context.pool.takeForDial(room, context.dialClock);
       if (endpoints.length === 0) return;
       const peers = new Set(context.peers);
-      for (const endpoint of endpoints) {
+      for (const { source, ...endpoint } of endpoints) {
         const id = endpointKey(endpoint);
         if (peers.has(id)) continue;
         peers.add(id);
         enqueue.spawnChild('peer', { id, systemId: id, input: { ...context.peerInput, endpoint, outgoing: true } });
-        enqueue(emit({ type: 'dial' as const, id, endpoint }));
+        enqueue(emit({ type: 'dial' as const, id, endpoint, source }));
       }
       enqueue.assign({ peers });
     }),
@@ -185,8 +196,8 @@ export const torrentMachine = setup({
     askForPeersIfStarved: enqueueActions(({ context, enqueue, system }) => {
       const starved =
         context.verified < context.pieceCount && context.peers.size < context.maxPeers && context.pool.dialable(context.dialClock) === 0;
-      const ref = system.get('announce');
-      if (starved && ref) enqueue.sendTo(ref, { type: 'NEED_PEERS' });
+      if (!starved) return;
+      for (const ref of announcers(system)) enqueue.sendTo(ref, { type: 'NEED_PEERS' });
     }),
     countVerified: assign({ verified: ({ context }) => context.verified + 1 }),
     // smart ban's verdict: only IPs proven to have sent bad blocks; honest contributors of a
@@ -204,16 +215,14 @@ export const torrentMachine = setup({
       }
     }),
     announceStart: enqueueActions(({ enqueue, system }) => {
-      const ref = system.get('announce');
-      if (ref) enqueue.sendTo(ref, { type: 'START' });
+      for (const ref of announcers(system)) enqueue.sendTo(ref, { type: 'START' });
     }),
     announceCompleted: enqueueActions(({ enqueue, system }) => {
       const ref = system.get('announce');
       if (ref) enqueue.sendTo(ref, { type: 'COMPLETED' });
     }),
     announceStop: enqueueActions(({ enqueue, system }) => {
-      const ref = system.get('announce');
-      if (ref) enqueue.sendTo(ref, { type: 'STOP' });
+      for (const ref of announcers(system)) enqueue.sendTo(ref, { type: 'STOP' });
     }),
     closeAllPeers: enqueueActions(({ context, enqueue, system }) => {
       for (const id of context.peers) {
@@ -242,6 +251,7 @@ export const torrentMachine = setup({
     peerInput: input.peerInput,
     chokerInput: input.chokerInput ?? {},
     announcerInput: input.announcerInput ?? {},
+    dhtInput: input.dhtInput ?? { disabled: true },
     dialClock: 0,
     pool: new PeerPool(input.self ?? [], {}, input.bans),
     verified: 0,
@@ -249,13 +259,17 @@ export const torrentMachine = setup({
     peers: new Set<string>(),
     error: undefined,
   }),
-  invoke: {
-    id: 'announce',
-    systemId: 'announce',
-    src: 'announcer',
-    input: ({ context }: { context: TorrentContext }) => context.announcerInput,
-    onDone: { target: '.stopped', description: 'The announcer finished (stopped announce sent or given up): the torrent is stopped.' },
-  },
+  invoke: [
+    {
+      id: 'announce',
+      systemId: 'announce',
+      src: 'announcer',
+      input: ({ context }: { context: TorrentContext }) => context.announcerInput,
+      onDone: { target: '.stopped', description: 'The announcer finished (stopped announce sent or given up): the torrent is stopped.' },
+    },
+    // the DHT needs no goodbye (BEP 5 has no "stopped"): it never holds the torrent up
+    { id: 'dht', systemId: 'dht', src: 'dhtAnnouncer', input: ({ context }: { context: TorrentContext }) => context.dhtInput },
+  ],
   initial: 'checking',
   on: {
     PEERS_DISCOVERED: { actions: 'addCandidates', description: 'Remember the addresses; they are dialled once the torrent is active.' },

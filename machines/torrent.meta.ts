@@ -8,7 +8,7 @@
 export const torrentMachineMeta = {
   bep: 'BEP 3',
   events: {
-    PEERS_DISCOVERED: { description: 'Trackers returned peer addresses (compact or dictionary form).', bep: 'BEP 3 · Trackers; BEP 23' },
+    PEERS_DISCOVERED: { description: 'Peer addresses from trackers (compact or dictionary form), the DHT or the user; `source` says which.', bep: 'BEP 3 · Trackers; BEP 23; BEP 5' },
     INCOMING_PEER: { description: 'An accepted connection whose handshake named this torrent.', bep: 'BEP 3 · Peer protocol' },
     PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
     PIECE_VERIFIED: { description: 'A downloaded piece matched its SHA-1 hash and is on disk; carries the IPs whose blocks in failed copies differ from it.', bep: 'BEP 3 · Info dictionary' },

@@ -33,7 +33,9 @@ export {
   type TrackerStats,
   type TrackerLimits,
 } from './tracker/server/index.js';
-export { Session, type SessionOptions } from './session/session.js';
+export { Session, type SessionDhtOptions, type SessionOptions } from './session/session.js';
+export { DEFAULT_BOOTSTRAP, resolveBootstrap } from './session/dhtBootstrap.js';
+export type { DhtNode, LookupProgress } from './session/dhtNode.js';
 export type { TorrentHandle, TorrentRunOptions } from './session/torrentRuntime.js';
 export type { TorrentEvent, TorrentProgress, TorrentState } from './session/types.js';
 export type { InspectorSource, InspectorSnapshot, MachineStep, MachineNow, PeerRow, PeerSource, PieceMapSnapshot, TrackerActivity, StepCause } from './session/inspectorSource.js';

@@ -112,6 +112,8 @@ const controlEvent = (m: Extract<FrameEvent, { kind: 'message' }>['message']): P
       return { type: 'PEER_HAVE_ALL' };
     case 'haveNone':
       return { type: 'PEER_HAVE_NONE' };
+    case 'port':
+      return { type: 'PEER_PORT', port: m.port };
     default:
       return undefined;
   }

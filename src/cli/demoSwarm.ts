@@ -36,7 +36,8 @@ async function member(
   ledger: PieceFlowLedger,
   sessions: Session[],
 ): Promise<E.Either<string, () => Promise<E.Either<string, SwarmMember>>>> {
-  const started = await Session.start({ port: 0, host: '127.0.0.1', localAddress: '127.0.0.1' });
+  // a loopback-only swarm: no DHT (it would join through the public routers)
+  const started = await Session.start({ port: 0, host: '127.0.0.1', localAddress: '127.0.0.1', dht: false });
   if (E.isLeft(started)) return E.left(`${name}: ${started.left}`);
   const session = started.right;
   sessions.push(session);

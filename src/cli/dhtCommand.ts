@@ -1,10 +1,9 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
-import type { Endpoint } from '../dht/compactInfo.js';
 import { idFromHex, idKey, type NodeId } from '../dht/nodeId.js';
 import type { BucketView } from '../dht/routingTable.js';
 import { DhtNode, type LookupProgress } from '../session/dhtNode.js';
+import { DEFAULT_BOOTSTRAP, parseHostPort, resolveBootstrap } from '../session/dhtBootstrap.js';
 import { defaultDhtStateDir } from '../session/dhtStateFile.js';
 import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
@@ -26,9 +25,6 @@ const USAGE = `usage: statorrent dht lookup <infohash> [options]   look up who h
   node:   --every S          print the table every S seconds (default 60)
           --for S            stop after S seconds (default: until Ctrl-C)
 `;
-
-/** The well-known routers (BEP 5 "bootstrap"), used only when no --dht-bootstrap is given. */
-export const DEFAULT_BOOTSTRAP = ['router.bittorrent.com:6881', 'dht.transmissionbt.com:6881', 'router.utorrent.com:6881'];
 
 /** `statorrent dht lookup|node`. */
 export async function runDhtCommand(argv: string[], io: CliIo): Promise<number> {
@@ -57,7 +53,7 @@ export async function runDhtCommand(argv: string[], io: CliIo): Promise<number> 
   const host = values['dht-host'] ?? '0.0.0.0';
   if (isIP(host) === 0) return usage('--dht-host must be an IP address');
   const given = values['dht-bootstrap'] ?? [];
-  for (const b of given) if (splitHostPort(b) === undefined) return usage(`--dht-bootstrap "${b}" is not HOST:PORT`);
+  for (const b of given) if (parseHostPort(b) === undefined) return usage(`--dht-bootstrap "${b}" is not HOST:PORT`);
   const bootstrapText = given.length > 0 ? given : DEFAULT_BOOTSTRAP;
   const fail = (msg: string): number => {
     io.err.write(`statorrent dht: ${msg}\n`);
@@ -157,30 +153,4 @@ export function tableText(buckets: readonly BucketView[], node: DhtNode): string
     for (const n of b.nodes) lines.push(`    ${idKey(n.id).slice(0, 16)}…  ${`${n.ip}:${n.port}`.padEnd(21)}  ${n.status}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function splitHostPort(s: string): { host: string; port: number } | undefined {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:]+):(\d{1,5})$/.exec(s);
-  if (m === null) return undefined;
-  const port = Number(m[2]);
-  return port >= 1 && port <= 65535 ? { host: m[1]!, port } : undefined;
-}
-
-/** Resolves HOST:PORT strings to IPv4 endpoints; names that do not resolve are reported and skipped. */
-async function resolveBootstrap(list: readonly string[], warn: (m: string) => void): Promise<Endpoint[]> {
-  const out: Endpoint[] = [];
-  for (const s of list) {
-    const hp = splitHostPort(s)!;
-    if (isIP(hp.host) === 4) {
-      out.push({ ip: hp.host, port: hp.port });
-      continue;
-    }
-    try {
-      const r = await dnsLookup(hp.host, { family: 4 });
-      out.push({ ip: r.address, port: hp.port });
-    } catch (e) {
-      warn(`cannot resolve bootstrap node ${s}: ${(e as Error).message}`);
-    }
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { EXIT_OK, usageError, type CliIo } from './cliIo.js';
+import { DHT_USAGE } from './dhtArgs.js';
 import { downloadPlan } from './transferArgs.js';
 import { runTransfer } from './transferRun.js';
 
@@ -13,16 +14,19 @@ const USAGE = `usage: statorrent download <file.torrent | http(s)://url | 'magne
   --host ADDR          IP address to listen on, announce from and connect from
                        (default: listen on all, the OS picks the rest)
   --peer IP:PORT       also dial this peer; repeatable (e.g. a seeder you know)
-  --no-trackers        do not ask the torrent's trackers (use with --peer)
+  --no-trackers        do not ask the torrent's trackers (peers then come from --peer and the DHT)
   --max-peers N        most simultaneous connections (default 50)
   --seed               keep seeding after the download until Ctrl-C (then exit 0)
-  -q, --quiet          print only errors and the final line
+${DHT_USAGE}  -q, --quiet          print only errors and the final line
   --json               one JSON object per line: every event, progress about once a second
-                       (types: magnet, torrent, progress, checked, announced, trackerError,
-                       trackerWarning, peerConnected, peerClosed, pieceVerified, pieceFailed,
-                       pieceLost, banned, peersDiscovered, peerPenalised, metadataFetched,
-                       completed, error, stopped, seeding, exit; inspector with --inspect)
-  -v, --verbose        also print trackers, peers coming and going, each verified piece
+                       (types: torrent, progress, checked, announced, trackerError,
+                       trackerWarning, dhtLookup, peerConnected (with its source: tracker,
+                       dht, user, incoming), peerClosed, pieceVerified, pieceFailed,
+                       pieceLost, banned, peersDiscovered (PEX), peerPenalised, metadataFetched,
+                       magnet, completed, error, stopped, seeding, exit;
+                       inspector with --inspect)
+  -v, --verbose        also print trackers, the DHT, peers coming and going (and where they
+                       came from), each verified piece
   --trace FILE         record every state machine event and wire message to FILE
   --inspect[=PORT]     watch it live in a browser: machines, peers, pieces (127.0.0.1 only;
                        prints a URL with a secret token; default port: any free one)

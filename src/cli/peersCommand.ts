@@ -11,7 +11,10 @@ import type { AnnounceEvent, AnnounceRequest } from '../tracker/types.js';
 import { toHex } from '../wire/hex.js';
 import { generatePeerId } from '../wire/peerId.js';
 import { DEFAULT_MAX_PEERS_PER_REPLY } from '../tracker/client/compactPeers.js';
+import { DhtNode } from '../session/dhtNode.js';
+import { DEFAULT_BOOTSTRAP, resolveBootstrap } from '../session/dhtBootstrap.js';
 import { mapBounded } from './boundedMap.js';
+import { DHT_OPTIONS, dhtPlan, type DhtPlan } from './dhtArgs.js';
 import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { parsePeerAddress } from './peerAddressArg.js';
@@ -21,7 +24,8 @@ import { terminalText } from '../text/terminalText.js';
 export const DEFAULT_PROBE_CONCURRENCY = 32;
 
 const USAGE = `usage: statorrent peers <file.torrent | http(s)://url | 'magnet:?…'> [--timeout S] [--peer IP:PORT]... [--json]
-  Asks the torrent's trackers for peers (announce 'started', then 'stopped'), connects to each
+  Asks the torrent's trackers for peers (announce 'started', then 'stopped') and, for a public
+  torrent, the DHT (one get_peers lookup, BEP 5; nothing announced), connects to each
   peer (a few at a time), and prints what each says in its handshake and first bitfield:
   address, client, how many pieces it has, extensions (BEP 10 extension protocol, BEP 6 fast,
   BEP 5 DHT).
@@ -29,9 +33,12 @@ const USAGE = `usage: statorrent peers <file.torrent | http(s)://url | 'magnet:?
   --max-peers N    most peers taken from the tracker's reply (default ${DEFAULT_MAX_PEERS_PER_REPLY})
   --concurrency N  most connection attempts at once (default ${DEFAULT_PROBE_CONCURRENCY})
   --peer IP:PORT   also probe this peer; repeatable (needed for torrents without trackers)
-  --no-trackers    probe only the --peer addresses
-  --json           one JSON document: {infoHash, tracker, peers[{ip, port, ok, client, peerId,
-                   pieces, pieceCount, availability, extensions, error}], summary}
+  --no-trackers    do not ask the trackers
+  --no-dht, --dht-bootstrap HOST:PORT, --data-dir DIR   as for download; --dht-port N
+                   (default: any free UDP port)
+  --json           one JSON document: {infoHash, tracker, dht ({peers} or null), peers[{ip, port,
+                   ok, client, peerId, pieces, pieceCount, availability, extensions, error}],
+                   summary}
 `;
 
 /** One probed peer as `--json` reports it. */
@@ -84,6 +91,7 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     'no-trackers': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    ...DHT_OPTIONS,
   });
   const usage = (msg: string): number => usageError(io, 'peers', msg);
   if (E.isLeft(parsed)) return usage(parsed.left);
@@ -111,9 +119,9 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     extra.push(e.right);
   }
   const useTrackers = values['no-trackers'] !== true;
-  const noPeers = 'needs at least one --peer';
-  // a magnet link's x.pe peers count as known peers: judged once it is parsed
-  if (!useTrackers && extra.length === 0 && !isMagnet(positionals[0]!)) return usage(`--no-trackers ${noPeers}`);
+  const dht = dhtPlan(values);
+  if (E.isLeft(dht)) return usage(dht.left);
+  if (!useTrackers && extra.length === 0 && dht.right === false && !isMagnet(positionals[0]!)) return usage('--no-trackers with --no-dht needs at least one --peer');
 
   const fail = (msg: string): number => {
     io.err.write(`statorrent peers: ${msg}\n`);
@@ -131,26 +139,41 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     if (E.isLeft(loaded)) return fail(loaded.left.message);
     m = loaded.right;
   }
-  if (!useTrackers && extra.length === 0) return usage(`--no-trackers ${noPeers} (or x.pe peers in the magnet link)`);
+  if (!useTrackers && extra.length === 0 && dht.right === false) return usage('--no-trackers with --no-dht needs at least one --peer (or x.pe peers in the magnet link)');
   const timeoutMs = Math.round(timeoutS * 1000);
   const peerId = generatePeerId();
 
   let tracker: { url: string; peers: number; seeders: number | null; leechers: number | null } | null = null;
   const found: PeerEndpoint[] = [...extra];
   let leaving: Promise<unknown> = Promise.resolve();
-  if (useTrackers) {
+  const useDht = dht.right !== false && !m.private; // BEP 27: a private torrent's peers come from its trackers only
+  let fromDht: PeerEndpoint[] | null = null;
+  const dhtLookup = useDht ? dhtPeers(m, dht.right as Exclude<DhtPlan, false>, timeoutMs, io) : undefined;
+  if (useTrackers && !(m.announceList.length === 0 && useDht)) {
     if (m.announceList.length === 0) return fail(`${terminalText(m.name)} names no trackers (probe known peers with --peer and --no-trackers)`);
     const reply = await announceOnce(m, peerId, 'started', timeoutMs, maxPeers);
-    if (E.isLeft(reply)) return fail(reply.left);
-    const r = reply.right.response;
-    tracker = { url: reply.right.url, peers: r.peers.length, seeders: r.complete ?? null, leechers: r.incomplete ?? null };
-    for (const p of r.peers) found.push({ ip: p.ip, port: p.port });
-    // leave the swarm again (best effort), while the probes run
-    leaving = announceOnce(m, peerId, 'stopped', Math.min(timeoutMs, 3000), maxPeers);
+    if (E.isLeft(reply)) {
+      // with the DHT asked too, a dead tracker is one source less, not the end
+      if (dhtLookup === undefined) return fail(reply.left);
+      io.err.write(`statorrent peers: ${reply.left}\n`);
+    } else {
+      const r = reply.right.response;
+      tracker = { url: reply.right.url, peers: r.peers.length, seeders: r.complete ?? null, leechers: r.incomplete ?? null };
+      for (const p of r.peers) found.push({ ip: p.ip, port: p.port });
+      // leave the swarm again (best effort), while the probes run
+      leaving = announceOnce(m, peerId, 'stopped', Math.min(timeoutMs, 3000), maxPeers);
+    }
+  }
+  if (dhtLookup !== undefined) {
+    const r = await dhtLookup;
+    if (E.isLeft(r)) return fail(r.left);
+    fromDht = r.right;
+    found.push(...fromDht);
   }
   const unique = [...new Map(found.map((p) => [endpointKey(p), p])).values()];
   if (values.json !== true) {
     if (tracker !== null) io.out.write(`tracker ${terminalText(tracker.url)}: ${tracker.peers} peer${tracker.peers === 1 ? '' : 's'}${tracker.seeders === null ? '' : ` (${tracker.seeders} seeders, ${tracker.leechers ?? '?'} leechers)`}\n`);
+    if (fromDht !== null) io.out.write(`dht: ${fromDht.length} peer${fromDht.length === 1 ? '' : 's'}\n`);
     if (unique.length > 0) io.out.write(`probing ${unique.length} peer${unique.length === 1 ? '' : 's'}...\n`);
   }
   const reports = await mapBounded(unique, concurrency, async (p) =>
@@ -161,7 +184,7 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
   const seeds = answered.filter((r) => r.availability === 'all' || (r.pieces !== null && m.pieceCount !== null && r.pieces >= m.pieceCount)).length;
   const summary = { peers: reports.length, answered: answered.length, seeds, failed: reports.length - answered.length };
   if (values.json === true) {
-    io.out.write(`${JSON.stringify({ infoHash: m.infoHashHex, name: m.name, pieceCount: m.pieceCount, tracker, peers: reports, summary })}\n`);
+    io.out.write(`${JSON.stringify({ infoHash: m.infoHashHex, name: m.name, pieceCount: m.pieceCount, tracker, dht: fromDht === null ? null : { peers: fromDht.length }, peers: reports, summary })}\n`);
     return EXIT_OK;
   }
   const width = Math.max(7, ...reports.map((r) => endpointKey(r).length));
@@ -176,16 +199,50 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
 }
 
 /** What `peers` probes: a torrent, or what a magnet link says (no piece count or size yet). */
-type ProbeTarget = Pick<Metainfo, 'infoHash' | 'infoHashHex' | 'name' | 'announceList'> & { readonly pieceCount: number | null; readonly totalLength: number | null };
+type ProbeTarget = Pick<Metainfo, 'infoHash' | 'infoHashHex' | 'name' | 'announceList' | 'private'> & { readonly pieceCount: number | null; readonly totalLength: number | null };
 
 const magnetTarget = (l: MagnetLink): ProbeTarget => ({
   infoHash: l.infoHash,
   infoHashHex: l.infoHashHex,
   name: l.name ?? l.infoHashHex,
   announceList: l.trackers.map((t) => [t]),
+  private: false, // unknown until the metadata: a magnet link may use the DHT (BEP 9)
   pieceCount: null,
   totalLength: null,
 });
+/**
+ * One get_peers lookup (BEP 5) from a node of our own that lives only for it (its state still
+ * saved, so the next run rejoins without the routers); ends with the lookup or after `timeoutMs`.
+ */
+async function dhtPeers(m: Pick<Metainfo, 'infoHash'>, plan: Exclude<DhtPlan, false>, timeoutMs: number, io: CliIo): Promise<E.Either<string, PeerEndpoint[]>> {
+  const list = plan.bootstrap.length > 0 ? plan.bootstrap : DEFAULT_BOOTSTRAP;
+  const started = await DhtNode.start({
+    port: plan.port ?? 0,
+    stateDir: plan.stateDir,
+    bootstrap: () => resolveBootstrap(list, (msg) => io.err.write(`statorrent peers: dht: ${msg}\n`)),
+  });
+  if (E.isLeft(started)) return E.left(`DHT: ${started.left}`);
+  const node = started.right;
+  const peers: PeerEndpoint[] = [];
+  try {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        sub.unsubscribe();
+        resolve();
+      }, timeoutMs);
+      const sub = node.getPeers(m.infoHash).subscribe({
+        next: (p) => void peers.push({ ip: p.ip, port: p.port }),
+        complete: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+    return E.right(peers);
+  } finally {
+    await node.stop();
+  }
+}
 
 /** One multitracker announce (BEP 12) bounded by `timeoutMs`; the error is one line. */
 async function announceOnce(m: ProbeTarget, peerId: Uint8Array, event: AnnounceEvent, timeoutMs: number, maxPeers: number): Promise<E.Either<string, { url: string; response: import('../tracker/types.js').AnnounceResponse }>> {

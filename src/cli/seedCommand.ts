@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { EXIT_OK, usageError, type CliIo } from './cliIo.js';
+import { DHT_USAGE } from './dhtArgs.js';
 import { seedPlan } from './transferArgs.js';
 import { runTransfer } from './transferRun.js';
 
@@ -14,9 +15,9 @@ const USAGE = `usage: statorrent seed <file.torrent | http(s)://url> <DIR> [opti
   --peer IP:PORT       also dial this peer; repeatable
   --no-trackers        do not announce to the torrent's trackers
   --max-peers N        most simultaneous connections (default 50)
-  -q, --quiet          print only errors and the final line
+${DHT_USAGE}  -q, --quiet          print only errors and the final line
   --json               one JSON object per line (as download --json)
-  -v, --verbose        also print trackers and peers coming and going
+  -v, --verbose        also print trackers, the DHT and peers coming and going
   --trace FILE         record every state machine event and wire message to FILE
   --inspect[=PORT]     watch it live in a browser: machines, peers, pieces (127.0.0.1 only;
                        prints a URL with a secret token; default port: any free one)

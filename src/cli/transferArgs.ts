@@ -2,6 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { isIP } from 'node:net';
 import type { CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
+import { DHT_OPTIONS, dhtPlan } from './dhtArgs.js';
 import { parseIntOption, parsePeerAddress } from './peerAddressArg.js';
 import { outputMode } from './transferView.js';
 import type { TransferPlan } from './transferRun.js';
@@ -19,6 +20,7 @@ const SHARED = {
   trace: { type: 'string' },
   inspect: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...DHT_OPTIONS,
 } as const;
 
 const DOWNLOAD = { ...SHARED, output: { type: 'string', short: 'o' }, seed: { type: 'boolean' } } as const;
@@ -69,6 +71,10 @@ interface SharedValues {
   json?: boolean | undefined;
   verbose?: boolean | undefined;
   trace?: string | undefined;
+  'dht-bootstrap'?: string[] | undefined;
+  'dht-port'?: string | undefined;
+  'no-dht'?: boolean | undefined;
+  'data-dir'?: string | undefined;
   inspect?: string | undefined;
 }
 
@@ -89,6 +95,8 @@ function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
     maxPeers = n.right;
   }
   if (values.quiet === true && values.json === true) return E.left('--quiet and --json do not mix (pick one)');
+  const dht = dhtPlan(values);
+  if (E.isLeft(dht)) return dht;
   let inspectPort: number | undefined;
   if (values.inspect !== undefined) {
     const n = parseIntOption('--inspect', values.inspect, 0, 65535);
@@ -96,6 +104,7 @@ function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
     inspectPort = n.right;
   }
   return E.right({
+    dht: dht.right,
     port: port.right,
     ...(values.host === undefined ? {} : { host: values.host }),
     peers,

@@ -4,9 +4,11 @@ import type { TorrentEvent, TorrentProgress } from '../session/types.js';
  * `--json` output: one JSON object per line. Every object has `type` and `t` (milliseconds since
  * the command started). Types:
  * - `torrent`: once at start: `name`, `infoHash`, `pieceCount`, `pieceLength`, `totalBytes`,
- *   `files`, `dir` (where the data lives), `port` (where we listen).
+ *   `files`, `dir` (where the data lives), `port` (where we listen), `dht` ({port, nodeId} of
+ *   the DHT node, or null when the DHT is off or the torrent is private).
  * - every TorrentEvent, with its own fields: `checked` {verifiedPieces}, `announced` {peers,
- *   seeders?, leechers?}, `trackerError`/`trackerWarning` {message}, `peerConnected` {id, client},
+ *   seeders?, leechers?}, `trackerError`/`trackerWarning` {message}, `dhtLookup` {peers},
+ *   `peerConnected` {id, client, source: tracker | dht | pex | user | incoming},
  *   `peerClosed` {id, reason}, `pieceVerified`/`pieceFailed` {index}, `pieceLost` {index, message}, `banned` {ip, reason},
  *   `completed`, `error` {message}, `stopped`.
  * - `progress`: about once a second: `state`, `verifiedPieces`, `checkedPieces`, `pieceCount`,

@@ -7,7 +7,10 @@ import { loadMetainfo } from '../metainfo/loadMetainfo.js';
 import { findSavedTorrent } from '../session/savedTorrent.js';
 import type { Metainfo } from '../metainfo/types.js';
 import type { PeerEndpoint } from '../peers/peerPool.js';
-import { Session } from '../session/session.js';
+import { resolveBootstrap, DEFAULT_BOOTSTRAP } from '../session/dhtBootstrap.js';
+import { Session, type SessionOptions } from '../session/session.js';
+import { idKey } from '../dht/nodeId.js';
+import type { DhtPlan } from './dhtArgs.js';
 import type { TorrentHandle } from '../session/torrentRuntime.js';
 import type { TorrentProgress } from '../session/types.js';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from './cliIo.js';
@@ -30,6 +33,8 @@ export interface TransferPlan {
   readonly host?: string;
   readonly peers: readonly PeerEndpoint[];
   readonly useTrackers: boolean;
+  /** The DHT (BEP 5): off, or how to run the session's node. */
+  readonly dht: DhtPlan;
   readonly maxPeers?: number;
   /** seed: trust the data without hashing it. */
   readonly skipCheck: boolean;
@@ -82,7 +87,7 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
     // --host: listen there, and announce and dial from there too, so trackers list an address
     // that answers (issue 10); "any" addresses are left to the OS.
     const bindFrom = plan.host !== undefined && plan.host !== '0.0.0.0' && plan.host !== '::' ? { localAddress: plan.host } : {};
-    const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom });
+    const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom, dht: metainfo.private ? false : sessionDht(plan, io) });
     if (E.isLeft(started)) return fail(started.left);
     session = started.right;
     let inspectorUrl: string | undefined;
@@ -180,6 +185,23 @@ async function runMagnet(
   return follow(plan, io, session, handle, loaded.right, dir, interrupted, fail, undefined);
 }
 
+/** The session's DHT settings from the plan; node messages are shown with --verbose. */
+function sessionDht(plan: TransferPlan, io: CliIo): NonNullable<SessionOptions['dht']> {
+  const d = plan.dht;
+  if (d === false) return false;
+  const say = (line: string): void => {
+    if (plan.verbose && plan.mode !== 'json') io.err.write(`${line}\n`);
+  };
+  const list = d.bootstrap.length > 0 ? d.bootstrap : DEFAULT_BOOTSTRAP;
+  return {
+    ...(d.port === undefined ? {} : { port: d.port }),
+    stateDir: d.stateDir,
+    // resolved only if the saved table is empty or silent
+    bootstrap: () => resolveBootstrap(list, (m) => say(`dht: ${m}`)),
+    log: say,
+  };
+}
+
 async function follow(
   plan: TransferPlan,
   io: CliIo,
@@ -193,7 +215,8 @@ async function follow(
 ): Promise<number> {
   const view = new TransferView(io, { mode: plan.mode, verbose: plan.verbose });
   const where = join(dir, m.name);
-  view.json({ type: 'torrent', name: m.name, infoHash: m.infoHashHex, pieceCount: m.pieceCount, pieceLength: m.pieceLength, totalBytes: m.totalLength, files: m.files.filter((f) => !f.padding).length, dir: where, port: session.port });
+  const dht = session.dht === undefined ? null : { port: session.dht.address.port, nodeId: idKey(session.dht.id) };
+  view.json({ type: 'torrent', name: m.name, infoHash: m.infoHashHex, pieceCount: m.pieceCount, pieceLength: m.pieceLength, totalBytes: m.totalLength, files: m.files.filter((f) => !f.padding).length, dir: where, port: session.port, dht });
   if (inspectorUrl !== undefined) {
     // the URL carries the token: it goes to the user's terminal only (stderr even with --quiet, or the JSON stream)
     if (plan.mode === 'json') view.json({ type: 'inspector', url: inspectorUrl });
@@ -205,6 +228,9 @@ async function follow(
     if (plan.useTrackers && m.announceList.length > 0) m.announceList.forEach((tier, i) => view.line(`announcing to tracker tier ${i + 1}: ${tier.map(terminalText).join(', ')}`));
     else view.line(plan.useTrackers ? 'the torrent names no trackers' : 'trackers off (--no-trackers)');
     for (const p of plan.peers) view.line(`dialing ${p.ip}:${p.port} (--peer)`);
+    if (m.private) view.line('private torrent: no DHT (BEP 27)');
+    else if (session.dht === undefined) view.line('DHT off (--no-dht)');
+    else view.line(`DHT node on UDP ${session.dht.address.ip}:${session.dht.address.port} (node id ${idKey(session.dht.id).slice(0, 16)}…)`);
   }
 
   let latest: TorrentProgress | undefined;

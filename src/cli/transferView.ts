@@ -1,4 +1,4 @@
-import type { TorrentEvent, TorrentProgress } from '../session/types.js';
+import type { ConnectedPeerSource, TorrentEvent, TorrentProgress } from '../session/types.js';
 import type { CliIo } from './cliIo.js';
 import { eventJson, progressJson, type JsonLine } from './transferJson.js';
 import { renderTransferLine, verifiedPercent } from './transferLine.js';
@@ -8,6 +8,9 @@ import { terminalText } from '../text/terminalText.js';
  * How a transfer is shown: `tty` redraws one line in place, `plain` prints milestone lines
  * (logs, pipes), `quiet` only errors and the final line, `json` one object per line.
  */
+/** How --verbose names where a peer came from. */
+const SOURCE_TEXT: Readonly<Record<ConnectedPeerSource, string>> = { tracker: 'from a tracker', dht: 'from the DHT', pex: 'from peer exchange', user: 'from --peer', incoming: 'it dialled us' };
+
 export type OutputMode = 'tty' | 'plain' | 'quiet' | 'json';
 
 /** Picks the mode from the flags and whether stdout is a terminal. */
@@ -138,7 +141,9 @@ export class TransferView {
         return `tracker replied: ${e.peers} peer${e.peers === 1 ? '' : 's'}${counts}`;
       }
       case 'peerConnected':
-        return verbose ? `peer ${e.id} connected: ${terminalText(e.client)}` : undefined;
+        return verbose ? `peer ${e.id} connected: ${terminalText(e.client)}${e.source === undefined ? '' : ` (${SOURCE_TEXT[e.source]})`}` : undefined;
+      case 'dhtLookup':
+        return verbose ? `DHT lookup done: ${e.peers} peer${e.peers === 1 ? '' : 's'}` : undefined;
       case 'peerClosed':
         return verbose ? `peer ${e.id}${this.clients.has(e.id) ? ` (${terminalText(this.clients.get(e.id)!)})` : ''} closed: ${terminalText(e.reason)}` : undefined;
       case 'pieceVerified':

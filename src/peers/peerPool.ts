@@ -12,6 +12,14 @@ export interface PeerEndpoint {
   readonly port: number;
 }
 
+/** Where a candidate address came from (shown to users; BEP 27 limits private torrents to trackers). */
+export type PeerSource = 'tracker' | 'dht' | 'pex' | 'user';
+
+/** An address to dial and where it came from. */
+export interface DialCandidate extends PeerEndpoint {
+  readonly source: PeerSource;
+}
+
 /** Tunables. */
 export interface PeerPoolOptions {
   /** Most candidates remembered; extra ones are dropped (default 2,000). */
@@ -25,6 +33,7 @@ export interface PeerPoolOptions {
 interface Candidate {
   readonly ip: string;
   readonly port: number;
+  readonly source: PeerSource;
   failures: number;
   retryAt: number;
   connected: boolean;
@@ -52,8 +61,11 @@ export class PeerPool {
     this.options = { maxCandidates: 2_000, maxFailures: 5, retryBaseMs: 15_000, ...options };
   }
 
-  /** Adds addresses (deduplicated; ourselves, banned IPs and bad ports are ignored). Returns how many were new. */
-  add(peers: readonly PeerEndpoint[]): number {
+  /**
+   * Adds addresses (deduplicated, the first source kept; ourselves, banned IPs and bad ports are
+   * ignored). Returns how many were new.
+   */
+  add(peers: readonly PeerEndpoint[], source: PeerSource = 'tracker'): number {
     let added = 0;
     for (const p of peers) {
       if (!validPort(p.port) || this.bans.has(p.ip)) continue;
@@ -61,22 +73,22 @@ export class PeerPool {
       const key = endpointKey(p);
       if (this.candidates.has(key)) continue;
       if (this.candidates.size >= this.options.maxCandidates) break;
-      this.candidates.set(key, { ip: p.ip, port: p.port, failures: 0, retryAt: 0, connected: false });
+      this.candidates.set(key, { ip: p.ip, port: p.port, source, failures: 0, retryAt: 0, connected: false });
       added++;
     }
     return added;
   }
 
   /** Up to `n` candidates to dial now, marked connected (the caller reports the outcome). */
-  takeForDial(n: number, now: number): PeerEndpoint[] {
-    const out: PeerEndpoint[] = [];
+  takeForDial(n: number, now: number): DialCandidate[] {
+    const out: DialCandidate[] = [];
     if (n <= 0) return out;
     for (const c of this.candidates.values()) {
       if (c.connected || c.retryAt > now) continue;
       // banned since it was added (maybe by another torrent of the session)
       if (this.bans.has(c.ip)) continue;
       c.connected = true;
-      out.push({ ip: c.ip, port: c.port });
+      out.push({ ip: c.ip, port: c.port, source: c.source });
       if (out.length >= n) break;
     }
     return out;

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { BehaviorSubject, defer, distinctUntilChanged, filter, from, mergeMap, Observable, switchMap, type Subscription } from 'rxjs';
-import { createActor, fromPromise } from 'xstate';
+import { createActor, fromPromise, type InspectionEvent } from 'xstate';
 import { dhtLookupMachine, type DhtLookupEmitted, type DhtLookupOutput, type LookupMethod } from '../../machines/dhtLookup.machine.js';
 import { dhtNodeMachine } from '../../machines/dhtNode.machine.js';
 import { bindDhtSocket, type Datagram, type DhtSocket } from '../../streams/dhtSocket.js';
@@ -46,6 +46,12 @@ export interface DhtNodeOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Per-lookup options. */
+export interface LookupOptions {
+  /** Sees the lookup machine's actor events (a torrent's trace records its lookups this way). */
+  readonly inspect?: (event: InspectionEvent) => void;
+}
+
 /** One step of a lookup as the CLI and traces show it, or its end. */
 export type LookupProgress = DhtLookupEmitted | { readonly type: 'done'; readonly output: DhtLookupOutput };
 
@@ -73,6 +79,9 @@ export const REPLY_FACTOR = 4;
 /** …or this many bytes, whichever is more (a find_node reply with 8 nodes is ~290 bytes). */
 export const REPLY_FLOOR_BYTES = 400;
 
+/** Pings of nodes named by peers (BEP 5 `port`) in flight at once; more are dropped (peers are many, hostile ones too). */
+export const MAX_PORT_PINGS = 16;
+
 /** A running DHT node. */
 export class DhtNode {
   private readonly table: RoutingTable;
@@ -90,6 +99,8 @@ export class DhtNode {
   private counters = { queriesAnswered: 0, malformedDropped: 0, rateLimitedDropped: 0, unsolicitedDropped: 0 };
   private stopped = false;
   private readonly size = new BehaviorSubject(0);
+  /** Endpoints named by peers being pinged now (bounded by {@link MAX_PORT_PINGS}). */
+  private readonly portPings = new Set<string>();
 
   private constructor(
     private readonly socket: DhtSocket,
@@ -152,8 +163,8 @@ export class DhtNode {
   }
 
   /** Peers for `infoHash` from a get_peers lookup; completes when the lookup ends. */
-  getPeers(infoHash: NodeId): Observable<Endpoint> {
-    return this.peersOf(this.lookup(infoHash, 'get_peers'));
+  getPeers(infoHash: NodeId, options: LookupOptions = {}): Observable<Endpoint> {
+    return this.peersOf(this.lookup(infoHash, 'get_peers', undefined, options));
   }
 
   /**
@@ -162,9 +173,14 @@ export class DhtNode {
    * nodes to use our UDP source port instead (BEP 5; for uTP behind NAT). Emits the peers the
    * get_peers part finds; completes when the announces are settled.
    */
-  announce(infoHash: NodeId, port: number): Observable<Endpoint> {
+  announce(infoHash: NodeId, port: number, options: LookupOptions = {}): Observable<Endpoint> {
+    return this.peersOf(this.announceSteps(infoHash, port, options));
+  }
+
+  /** {@link announce} as the steps of its lookup (peers arrive in batches, one per answer). */
+  announceSteps(infoHash: NodeId, port: number, options: LookupOptions = {}): Observable<LookupProgress> {
     this.announced.set(idKey(infoHash), { infoHash, port });
-    return this.peersOf(this.lookup(infoHash, 'get_peers', port));
+    return this.lookup(infoHash, 'get_peers', port, options);
   }
 
   /** Stops re-announcing `infoHash` (nodes forget us within 30 min). */
@@ -176,13 +192,23 @@ export class DhtNode {
    * One lookup as a stream of its steps (queries, answers, failures, peers, announces) and its
    * end: what `statorrent dht lookup` prints and traces record. Unsubscribing cancels it.
    */
-  lookup(target: NodeId, method: LookupMethod, announcePort?: number): Observable<LookupProgress> {
-    return defer(() => from(this.joined)).pipe(switchMap(() => this.runLookup(target, method, announcePort, this.table.closest(target, 2 * K, Date.now()))));
+  lookup(target: NodeId, method: LookupMethod, announcePort?: number, options: LookupOptions = {}): Observable<LookupProgress> {
+    return defer(() => from(this.joined)).pipe(switchMap(() => this.runLookup(target, method, announcePort, this.table.closest(target, 2 * K, Date.now()), options)));
   }
 
-  /** Pings `endpoint` (e.g. from a peer's BEP 5 `port` message) and adds it if it answers. */
+  /**
+   * Pings `endpoint` (e.g. from a peer's BEP 5 `port` message) and adds it if it answers. At
+   * most {@link MAX_PORT_PINGS} at once, one per endpoint; beyond that it resolves false unasked.
+   */
   async addNode(endpoint: Endpoint): Promise<boolean> {
-    return (await this.query(endpoint, { method: 'ping' }, undefined)).ok;
+    const key = `${endpoint.ip}|${endpoint.port}`;
+    if (this.portPings.has(key) || this.portPings.size >= MAX_PORT_PINGS) return false;
+    this.portPings.add(key);
+    try {
+      return (await this.query(endpoint, { method: 'ping' }, undefined)).ok;
+    } finally {
+      this.portPings.delete(key);
+    }
   }
 
   /** Nodes in the routing table, now and whenever it changes. */
@@ -228,10 +254,11 @@ export class DhtNode {
 
   // ---- IO the machines ask for ---------------------------------------------------------------
 
-  private runLookup(target: NodeId, method: LookupMethod, announcePort: number | undefined, seeds: readonly Contact[]): Observable<LookupProgress> {
+  private runLookup(target: NodeId, method: LookupMethod, announcePort: number | undefined, seeds: readonly Contact[], options: LookupOptions = {}): Observable<LookupProgress> {
     return new Observable<LookupProgress>((sub) => {
       const actor = createActor(dhtLookupMachine.provide({ delays: { queryTimeout: this.queryTimeoutMs } }), {
         input: { target, method, seeds, ourId: this.id, ...(announcePort === undefined ? {} : { announcePort }) },
+        ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
       });
       const send = (e: Parameters<typeof actor.send>[0]): void => {
         if (actor.getSnapshot().status === 'active') actor.send(e);

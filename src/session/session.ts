@@ -7,9 +7,24 @@ import { parseIp } from '../peers/ipAddress.js';
 import { generatePeerId } from '../wire/index.js';
 import { MagnetTorrent, type MagnetRunOptions } from './magnetTorrent.js';
 import { findSavedTorrent } from './savedTorrent.js';
+import { DhtNode, type DhtNodeOptions } from './dhtNode.js';
 import { readIncomingInfoHash } from './incomingHandshake.js';
 import type { InspectorServer } from './inspector/inspectorServer.js';
 import { TorrentRuntime, type TorrentHandle, type TorrentRunOptions } from './torrentRuntime.js';
+
+/** The session's DHT node (BEP 5); every field optional. */
+export interface SessionDhtOptions {
+  /** UDP port (default: the session's TCP port, as most clients do; 0 picks a free one). */
+  readonly port?: number;
+  /** Where to join when the saved table is empty or silent: addresses, or a function resolving them when needed. */
+  readonly bootstrap?: DhtNodeOptions['bootstrap'];
+  /** Folder of the state file (node id and good nodes; default per user, see `defaultDhtStateDir`); null: none. */
+  readonly stateDir?: string | null;
+  /** Lines about what the node does (joined, state file problems). */
+  readonly log?: (line: string) => void;
+  /** How long one KRPC query may go unanswered (default 2 s). */
+  readonly queryTimeoutMs?: number;
+}
 
 /** How a session listens and identifies itself. */
 export interface SessionOptions {
@@ -23,6 +38,11 @@ export interface SessionOptions {
   readonly localAddress?: string;
   /** How long an accepted connection may take to send its handshake (default 10 s). */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Run one DHT node (BEP 5) shared by every torrent, on the same address as the listener:
+   * public torrents then find peers in it and announce themselves. Off when absent or false.
+   */
+  readonly dht?: SessionDhtOptions | false;
 }
 
 /**
@@ -52,6 +72,8 @@ export class Session {
     readonly port: number,
     readonly peerId: Uint8Array,
     private readonly options: SessionOptions,
+    /** The DHT node shared by this session's torrents, when the DHT is on. */
+    readonly dht: DhtNode | undefined,
   ) {
     server.on('connection', (socket) => void this.onConnection(socket));
   }
@@ -68,9 +90,29 @@ export class Session {
       server.listen(port, host, () => {
         const addr = server.address();
         const actual = typeof addr === 'object' && addr !== null ? addr.port : port;
-        resolve(E.right(new Session(server, actual, options.peerId ?? generatePeerId(), options)));
+        void Session.startDht(options, host, actual).then((dht) => {
+          if (E.isLeft(dht)) {
+            server.close();
+            resolve(dht);
+          } else resolve(E.right(new Session(server, actual, options.peerId ?? generatePeerId(), options, dht.right)));
+        });
       });
     });
+  }
+
+  private static async startDht(options: SessionOptions, host: string, tcpPort: number): Promise<E.Either<string, DhtNode | undefined>> {
+    const d = options.dht;
+    if (d === undefined || d === false) return E.right(undefined);
+    const port = d.port ?? tcpPort;
+    const started = await DhtNode.start({
+      host,
+      port,
+      ...(d.stateDir === undefined ? {} : { stateDir: d.stateDir }),
+      ...(d.bootstrap === undefined ? {} : { bootstrap: d.bootstrap }),
+      ...(d.log === undefined ? {} : { log: d.log }),
+      ...(d.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: d.queryTimeoutMs }),
+    });
+    return E.mapLeft((m: string) => `DHT: ${m}; or turn the DHT off (--no-dht)`)(started);
   }
 
   /**
@@ -108,6 +150,7 @@ export class Session {
       port: this.port,
       bans: this.banList,
       ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
+      ...(this.dht !== undefined ? { dht: this.dht } : {}),
     };
   }
 
@@ -153,13 +196,14 @@ export class Session {
     return server;
   }
 
-  /** Stops every torrent (announcing `stopped`) and the listener. */
+  /** Stops every torrent (announcing `stopped`), the DHT node (saving its table) and the listener. */
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all([...this.inspectors].map((i) => i.close()));
     this.inspectors.clear();
     for (const socket of this.pending) socket.destroy();
     await Promise.all([...this.torrents.values()].map((t) => t.stop()));
+    await this.dht?.stop();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 

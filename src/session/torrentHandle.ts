@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
 import type { Metainfo } from '../metainfo/types.js';
+import type { DhtNode } from './dhtNode.js';
 import type { BanList } from '../peers/banList.js';
 import type { PeerEndpoint } from '../peers/peerPool.js';
 import type { WireMessage } from '../wire/messages.js';
@@ -17,7 +18,7 @@ export interface TorrentRunOptions {
   readonly peers?: readonly PeerEndpoint[];
   /** Ask the torrent's trackers for peers (default true). */
   readonly useTrackers?: boolean;
-  /** Receives every actor event of the torrent's system (peer, announce, choker machines). */
+  /** Receives every actor event of the torrent's system (peer, announce, choker machines) and its DHT lookups. */
   readonly inspect?: (event: InspectionEvent) => void;
   /**
    * Trust that the data on disk is complete and skip the hash check (seeding what you just
@@ -35,6 +36,8 @@ export interface TorrentHost {
   readonly port: number;
   /** Address outgoing connections bind to, if any. */
   readonly localAddress?: string;
+  /** The session's DHT node (BEP 5), when it runs one; private torrents never use it (BEP 27). */
+  readonly dht?: DhtNode;
   /** The session's ban list: a ban by one torrent holds for all of them. */
   readonly bans?: BanList;
 }

@@ -17,6 +17,7 @@ import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
 import type { Availability } from '../pieces/availability.js';
 import type { Bitfield } from '../pieces/bitfield.js';
 import type { WireMessage } from '../wire/messages.js';
+import { ourReserved, setDht } from '../wire/reserved.js';
 
 /** What the torrent lends its peers. */
 export interface TorrentPeersDeps {
@@ -38,6 +39,11 @@ export interface TorrentPeersDeps {
   readonly listenPort?: number;
   /** Extension traffic of one connection beyond serving metadata (PEX, metadata fetch). */
   readonly extensionSinks?: (id: string, endpoint: PeerEndpoint) => Partial<ExtensionSinks>;
+  /**
+   * Our DHT node, when it runs for this torrent (BEP 5): its UDP port (we set the reserved DHT
+   * bit and send `port`), and where a peer's `port` goes (at most once per connection).
+   */
+  readonly dht?: { readonly port: number; readonly nodeSeen: (endpoint: PeerEndpoint) => void };
 }
 
 /**
@@ -53,6 +59,8 @@ export class TorrentPeers {
   readonly connection: CallbackActorLogic<PeerCommand, ConnectionInput, EventObject>;
   /** Our extended handshake (BEP 10), the same for every peer of this torrent. */
   private readonly extended: OurExtendedHandshake;
+  /** The reserved bytes every connection of this torrent announces (the DHT bit only while our node runs for it). */
+  private readonly reserved: Uint8Array;
 
   constructor(private readonly deps: TorrentPeersDeps) {
     this.records = deps.records;
@@ -64,11 +72,13 @@ export class TorrentPeers {
       reqq: MAX_QUEUED_REQUESTS,
       ...(deps.listenPort !== undefined ? { port: deps.listenPort } : {}),
     });
+    this.reserved = setDht(ourReserved(), deps.dht !== undefined);
     this.connection = peerConnection({
       extensions: advertisedExtensions(this.extended),
       infoHash: m.infoHash,
       peerId: deps.ourPeerId,
       pieceCount: m.pieceCount,
+      reserved: this.reserved,
       socketFor: (input) => (input.endpoint === undefined ? undefined : input.outgoing ? this.dial(input.endpoint) : this.takeIncoming(input.endpoint)),
       attach: (link) => {
         const endpoint = link.input.endpoint ?? { ip: '', port: 0 };
@@ -98,9 +108,15 @@ export class TorrentPeers {
         });
         // every statorrent peer serves our metadata (BEP 9); PEX and fetching come from the torrent
         const sinks: ExtensionSinks = { infoBytes: () => m.infoBytes, ...deps.extensionSinks?.(id, endpoint) };
+        let dhtNodeTaken = false;
         return {
           command: (c) => {
             if (c.type === 'send') onWire?.(id, 'out', c.message);
+            // BEP 5 `port`: one node per connection, on the peer's own IP (never an address it names)
+            if (c.type === 'dhtNode' && !dhtNodeTaken && c.port > 0 && endpoint.ip !== '') {
+              dhtNodeTaken = true;
+              deps.dht?.nodeSeen({ ip: endpoint.ip, port: c.port });
+            }
             if (!handleExtensionCommand(c, link.notify, sinks)) plane.command(c);
           },
           closed: (r) => plane.closed(r),
@@ -115,7 +131,16 @@ export class TorrentPeers {
    */
   get peerInput(): Omit<PeerMachineInput, 'endpoint' | 'outgoing'> {
     const m = this.deps.metainfo;
-    return { infoHash: m.infoHash, peerId: this.deps.ourPeerId, pieceCount: m.pieceCount, have: this.deps.have, availability: this.deps.availability, extended: this.extended };
+    return {
+      infoHash: m.infoHash,
+      peerId: this.deps.ourPeerId,
+      pieceCount: m.pieceCount,
+      reserved: this.reserved,
+      ...(this.deps.dht === undefined ? {} : { dhtPort: this.deps.dht.port }),
+      have: this.deps.have,
+      availability: this.deps.availability,
+      extended: this.extended,
+    };
   }
 
   /**

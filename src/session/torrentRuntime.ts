@@ -4,11 +4,14 @@ import * as E from 'fp-ts/lib/Either.js';
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import { announceMachine } from '../../machines/announce.machine.js';
 import { chokerMachine, type PeersRead } from '../../machines/choker.machine.js';
+import { dhtAnnounceMachine, type DhtAnnounceEvent } from '../../machines/dhtAnnounce.machine.js';
 import { peerMachine } from '../../machines/peer.machine.js';
 import { torrentMachine, type TorrentActor, type TorrentEmitted } from '../../machines/torrent.machine.js';
 import { DownloadFlow } from '../../streams/downloadFlow.js';
 import type { PeerRecord } from '../../streams/peerRecord.js';
 import { UploadFlow } from '../../streams/uploadFlow.js';
+import { peerSourcesAllowed } from '../extensions/peerSources.js';
+import { ipOfEndpointKey, type PeerSource } from '../peers/peerPool.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { PiecePicker } from '../pieces/piecePicker.js';
 import { RateMeter } from '../stats/rateMeter.js';
@@ -18,6 +21,7 @@ import { SmartBan, type Culprit } from '../trust/smartBan.js';
 import { createTieredAnnouncer } from '../tracker/client/tieredAnnouncer.js';
 import { TrackerTiers } from '../tracker/client/trackerTiers.js';
 import type { AnnounceEvent, AnnounceResponse } from '../tracker/types.js';
+import type { DhtNode } from './dhtNode.js';
 import { mapAnnounceEvents } from './torrentEventMap.js';
 import type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
 import { TorrentPeers } from './torrentPeers.js';
@@ -45,6 +49,10 @@ export class TorrentRuntime implements TorrentHandle {
   private readonly pex: TorrentPex;
   private readonly downTotal = new RateMeter();
   private readonly upTotal = new RateMeter();
+  /** The session's DHT node when this torrent may use it (never for a private torrent, BEP 27). */
+  private readonly dht: DhtNode | undefined;
+  /** Where each dialled peer came from, until it closes (for `peerConnected`). */
+  private readonly dialSources = new Map<string, PeerSource>();
   /** The torrent machine's actor (its system holds the peer, announce and choker actors). */
   readonly actor: TorrentActor;
   /** Read-only views for the live inspector (`Session.inspect`); costs nothing until watched. */
@@ -66,6 +74,7 @@ export class TorrentRuntime implements TorrentHandle {
     const m = options.metainfo;
     this.infoHashHex = m.infoHashHex;
     this.name = m.name;
+    this.dht = peerSourcesAllowed(m).dht ? host.dht : undefined;
     this.have = new Bitfield(m.pieceCount);
     this.picker = new PiecePicker(m.pieceLength, m.totalLength);
     const now = (): number => Date.now();
@@ -109,8 +118,9 @@ export class TorrentRuntime implements TorrentHandle {
       download,
       upload,
       onWire: options.onWire,
-      connected: (id, client) => this.events$.next({ type: 'peerConnected', id, client }),
+      connected: (id, client) => this.events$.next({ type: 'peerConnected', id, client, source: this.dialSources.get(id) ?? 'incoming' }),
       closed: (id, endpoint, reason, failed) => {
+        this.dialSources.delete(id);
         this.events$.next({ type: 'peerClosed', id, reason: reason.message });
         // after the peer machine's own step: the torrent machine stops that child
         queueMicrotask(() => {
@@ -119,6 +129,7 @@ export class TorrentRuntime implements TorrentHandle {
       },
       peersChanged: () => this.actor.system.get('choker')?.send({ type: 'PEERS_CHANGED' }),
       extensionSinks: (id, endpoint) => this.pex.sinks(id, endpoint),
+      ...(this.dht === undefined ? {} : { dht: { port: this.dht.address.port, nodeSeen: (e: { ip: string; port: number }) => void this.dht?.addNode(e) } }),
     });
     this.completed = new Promise<void>((resolve, reject) => {
       this.resolveCompleted = resolve;
@@ -210,6 +221,27 @@ export class TorrentRuntime implements TorrentHandle {
         }),
       },
     });
+    // one DHT lookup (get_peers, then announce_peer to the nearest nodes; BEP 5); peers go to
+    // the torrent as each node answers, and the lookup's own machine goes into the trace
+    const dht = this.dht;
+    const dhtAnnouncer = dhtAnnounceMachine.provide({
+      actors: {
+        lookup: fromCallback(({ sendBack }: { sendBack: (e: DhtAnnounceEvent) => void }) => {
+          if (dht === undefined) return sendBack({ type: 'LOOKUP_DONE', answered: 0 });
+          const inspect = this.options.inspect;
+          let answered = 0;
+          const sub = dht.announceSteps(m.infoHash, this.host.port, inspect === undefined ? {} : { inspect }).subscribe({
+            next: (e) => {
+              if (e.type === 'answered') answered++;
+              if (e.type === 'peers' && e.peers.length > 0) sendBack({ type: 'PEERS', peers: e.peers });
+            },
+            complete: () => sendBack({ type: 'LOOKUP_DONE', answered }),
+            error: () => sendBack({ type: 'LOOKUP_DONE', answered }),
+          });
+          return () => sub.unsubscribe();
+        }),
+      },
+    });
     const machine = torrentMachine.provide({
       actors: {
         checkPieces: fromPromise(async ({ signal }) => {
@@ -229,6 +261,7 @@ export class TorrentRuntime implements TorrentHandle {
         peer: peerMachine.provide({ actors: { connection: this.peers.connection } }),
         announcer,
         choker,
+        dhtAnnouncer,
       },
     });
     const actor = createActor(machine, {
@@ -239,6 +272,7 @@ export class TorrentRuntime implements TorrentHandle {
         peerInput: this.peers.peerInput,
         self: [{ ip: '127.0.0.1', port: this.host.port }, ...(this.host.localAddress ? [{ ip: this.host.localAddress, port: this.host.port }] : [])],
         announcerInput: { noTrackers: tiers.length === 0 },
+        dhtInput: { disabled: dht === undefined },
         ...(this.host.bans !== undefined ? { bans: this.host.bans } : {}),
       },
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
@@ -271,6 +305,13 @@ export class TorrentRuntime implements TorrentHandle {
         event: (e) => this.events$.next(e),
       });
     }
+    const dhtRef = this.actor.system.get('dht');
+    if (dhtRef !== undefined && this.dht !== undefined) {
+      dhtRef.on('peers', (e: { peers: readonly { ip: string; port: number }[] }) => {
+        if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEERS_DISCOVERED', peers: e.peers, source: 'dht' });
+      });
+      dhtRef.on('looked', (e: { peers: number }) => this.events$.next({ type: 'dhtLookup', peers: e.peers }));
+    }
     const extra = this.options.peers ?? [];
     let extraSent = extra.length === 0;
     let lastState = stateOf(this.actor);
@@ -279,7 +320,7 @@ export class TorrentRuntime implements TorrentHandle {
       // known peers join the pool once the check is done (the machine buffers nothing before `active`)
       if (!extraSent && snap.matches('active')) {
         extraSent = true;
-        queueMicrotask(() => this.actor.send({ type: 'PEERS_DISCOVERED', peers: extra }));
+        queueMicrotask(() => this.actor.send({ type: 'PEERS_DISCOVERED', peers: extra, source: 'user' }));
       }
       // the torrent machine alone decides completion: seeding means every piece is verified
       if (snap.matches({ active: { transfer: 'seeding' } })) this.resolveCompleted();
@@ -321,6 +362,8 @@ export class TorrentRuntime implements TorrentHandle {
         this.rejectCompleted(new Error(`${e.message} (torrent paused; verified data is kept)`));
         break;
       case 'dial': // the peer's connection actor dials
+        this.dialSources.set(e.id, e.source);
+        break;
       case 'stopped':
         break;
     }
@@ -351,6 +394,8 @@ export class TorrentRuntime implements TorrentHandle {
 
   private onDone(): void {
     if (this.ticker) clearInterval(this.ticker);
+    // the node stops re-announcing; others forget us within 30 min (BEP 5 has no "stopped")
+    this.dht?.stopAnnouncing(this.options.metainfo.infoHash);
     this.peers.closeAll('torrent stopped');
     void this.storage.close().then(() => {
       this.progress$.next(this.snapshot());

@@ -1,3 +1,5 @@
+import type { PeerSource } from '../peers/peerPool.js';
+
 /** Lifecycle states a torrent reports (the torrent machine's, flattened for display). */
 export type TorrentState = 'fetchingMetadata' | 'checking' | 'downloading' | 'seeding' | 'paused' | 'stopping' | 'stopped' | 'error';
 
@@ -25,15 +27,20 @@ export interface TorrentProgress {
   readonly metadata?: { readonly received: number; readonly total: number };
 }
 
+/** Where a connected peer came from: a candidate's source, or it dialled us. */
+export type ConnectedPeerSource = PeerSource | 'incoming';
+
 /** Things worth telling a user or a log, one at a time. */
 export type TorrentEvent =
   | { readonly type: 'checked'; readonly verifiedPieces: number }
   | { readonly type: 'announced'; readonly peers: number; readonly seeders?: number; readonly leechers?: number }
   | { readonly type: 'trackerError'; readonly message: string }
   | { readonly type: 'trackerWarning'; readonly message: string }
-  | { readonly type: 'peerConnected'; readonly id: string; readonly client: string }
+  | { readonly type: 'peerConnected'; readonly id: string; readonly client: string; readonly source?: ConnectedPeerSource }
   /** Peer addresses learnt from a source other than the trackers: `pex` (BEP 11, from peer `from`). */
   | { readonly type: 'peersDiscovered'; readonly source: 'pex'; readonly from: string; readonly peers: number }
+  /** A DHT lookup for the torrent ended (BEP 5), having given this many peers. */
+  | { readonly type: 'dhtLookup'; readonly peers: number }
   | { readonly type: 'peerClosed'; readonly id: string; readonly reason: string }
   | { readonly type: 'pieceVerified'; readonly index: number }
   | { readonly type: 'pieceFailed'; readonly index: number }

@@ -17,7 +17,7 @@ export class StagedPiece {
   private hash: Hash | undefined;
   private hashedUpTo = 0;
 
-  /** @param hashInMemory compute the SHA-1 here (false when worker threads hash from disk instead) */
+  /** @param hashInMemory compute the SHA-1 here, on this thread (false when a worker thread hashes instead) */
   constructor(
     readonly index: number,
     readonly size: number,
@@ -57,6 +57,11 @@ export class StagedPiece {
   /** Every block of the piece is held. */
   get complete(): boolean {
     return this.held === this.blocks.length;
+  }
+
+  /** The held blocks in order (views, not copies): the whole piece once {@link complete}. */
+  blocksInOrder(): Uint8Array[] {
+    return this.blocks.filter((b): b is Uint8Array => b !== undefined);
   }
 
   /** SHA-1 of the whole piece when complete and hashed in order, else undefined. */

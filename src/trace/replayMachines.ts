@@ -2,6 +2,8 @@ import { createMachine, fromCallback, fromPromise, type AnyActorLogic } from 'xs
 import { announceMachine } from '../../machines/announce.machine.js';
 import { chokerMachine } from '../../machines/choker.machine.js';
 import { metadataMachine } from '../../machines/metadata.machine.js';
+import { dhtAnnounceMachine } from '../../machines/dhtAnnounce.machine.js';
+import { dhtLookupMachine } from '../../machines/dhtLookup.machine.js';
 import { peerMachine } from '../../machines/peer.machine.js';
 import { torrentMachine } from '../../machines/torrent.machine.js';
 import { reviveSafeJson } from './safeJson.js';
@@ -50,6 +52,13 @@ const builders: Record<string, (input: unknown) => ReplayLogic> = {
   }),
   // the metadata fetch of a magnet link (BEP 9): no children; its pieces arrive as recorded events
   metadata: (input) => ({ logic: metadataMachine, input: asRecord(reviveSafeJson(input)) }),
+  // the lookup's PEERS / LOOKUP_DONE were recorded as events sent to it: fed as recorded
+  dhtAnnounce: (input) => ({
+    logic: dhtAnnounceMachine.provide({ actors: { lookup: silentCallback } }),
+    input: asRecord(reviveSafeJson(input)),
+  }),
+  // pure: queries go out as emitted events, answers come back as recorded events
+  dhtLookup: (input) => ({ logic: dhtLookupMachine, input: reviveSafeJson(input) }),
   // the session's shared ban list is recorded as an outline too: the replayed torrent starts
   // with its own empty one and bans again from the recorded verdicts (PIECE_FAILED/VERIFIED)
   torrent: (input) => {
@@ -57,7 +66,7 @@ const builders: Record<string, (input: unknown) => ReplayLogic> = {
     const { bans: _bans, ...plain } = asRecord(revived);
     return {
       logic: torrentMachine.provide({
-        actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild },
+        actors: { checkPieces: pendingPromise as never, peer: inertChild, announcer: inertChild, choker: inertChild, dhtAnnouncer: inertChild },
       }),
       input: typeof revived === 'object' && revived !== null ? plain : revived,
     };

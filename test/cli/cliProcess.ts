@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CLI_PATH, REPO_ROOT } from '../support/cliRunner.js';
+import { assertLoopbackOnly, CLI_PATH, REPO_ROOT } from '../support/cliRunner.js';
 
 /** A built CLI running in the background (for commands that run until a signal). */
 export interface CliProcess {
@@ -15,6 +15,7 @@ export interface CliProcess {
 /** Starts `node dist/src/cli/main.js ...args` and collects its output. */
 export function spawnStatorrent(args: readonly string[]): CliProcess {
   if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run npm run build first`);
+  assertLoopbackOnly(args);
   const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

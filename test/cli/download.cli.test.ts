@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('statorrent download', () => {
   it('gets byte-identical files from a libtorrent seeder, with parseable --json events, and exits 0', async () => {
     const out = join(dir, 'out');
-    const r = await runStatorrent(['download', torrentPath, '-o', out, '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${seeder!.port}`, '--no-trackers', '--json'], { timeoutMs: 20_000 });
+    const r = await runStatorrent(['download', torrentPath, '-o', out, '--no-dht', '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${seeder!.port}`, '--no-trackers', '--json'], { timeoutMs: 20_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(await treeDigest(join(out, 'content'))).toEqual(await treeDigest(join(dir, 'seed', 'content')));
@@ -50,7 +50,7 @@ describe('statorrent download', () => {
 
   it('--trace FILE records the download; statorrent trace summary and replay read it', async () => {
     const trace = join(dir, 'dl.trace.jsonl');
-    const r = await runStatorrent(['download', torrentPath, '-o', join(dir, 'traced'), '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${seeder!.port}`, '--no-trackers', '--quiet', '--trace', trace], { timeoutMs: 20_000 });
+    const r = await runStatorrent(['download', torrentPath, '-o', join(dir, 'traced'), '--no-dht', '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${seeder!.port}`, '--no-trackers', '--quiet', '--trace', trace], { timeoutMs: 20_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = await runStatorrent(['trace', 'summary', trace]);
@@ -63,7 +63,7 @@ describe('statorrent download', () => {
   });
 
   it('--trace into a folder that does not exist: exit 1, one line', async () => {
-    const r = await runStatorrent(['download', torrentPath, '--port', '0', '--host', '127.0.0.1', '--trace', join(dir, 'no', 'such', 'dir', 't.jsonl')]);
+    const r = await runStatorrent(['download', torrentPath, '--no-dht', '--port', '0', '--host', '127.0.0.1', '--trace', join(dir, 'no', 'such', 'dir', 't.jsonl')]);
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
     expect(r.stderr).toMatch(/^statorrent download: /);
@@ -71,14 +71,14 @@ describe('statorrent download', () => {
 
   it('a missing torrent file: exit 1 with one line', async () => {
     const missing = join(dir, 'missing.torrent');
-    const r = await runStatorrent(['download', missing, '--port', '0', '--host', '127.0.0.1']);
+    const r = await runStatorrent(['download', missing, '--no-dht', '--port', '0', '--host', '127.0.0.1']);
     expect(r.code).toBe(1);
     expect(r.stderr, r.stderr).toBe(`statorrent download: ${missing}: no such file\n`);
     expect(r.stdout).toBe('');
   });
 
   it('a port already in use: exit 1 with one line', async () => {
-    const r = await runStatorrent(['download', torrentPath, '-o', join(dir, 'busy'), '--port', String(seeder!.port), '--host', '127.0.0.1']);
+    const r = await runStatorrent(['download', torrentPath, '-o', join(dir, 'busy'), '--no-dht', '--port', String(seeder!.port), '--host', '127.0.0.1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^statorrent download: port \d+ is already in use.*\n$/);
   });
@@ -86,7 +86,7 @@ describe('statorrent download', () => {
   it('SIGINT while a peer never unchokes: stops cleanly and exits 130 within a second or two', async () => {
     const raw = await RawPeerServer.listen();
     try {
-      const p = spawnStatorrent(['download', torrentPath, '-o', join(dir, 'stalled'), '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${raw.port}`, '--no-trackers', '--json']);
+      const p = spawnStatorrent(['download', torrentPath, '-o', join(dir, 'stalled'), '--no-dht', '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${raw.port}`, '--no-trackers', '--json']);
       children.push(p);
       const conn = await raw.accept();
       await conn.read(68); // its handshake
@@ -108,7 +108,7 @@ describe('statorrent download', () => {
   });
 
   it('SIGTERM with no peers at all: exits 143 after a clean stop', async () => {
-    const p = spawnStatorrent(['download', torrentPath, '-o', join(dir, 'lonely'), '--port', '0', '--host', '127.0.0.1', '--no-trackers', '--json']);
+    const p = spawnStatorrent(['download', torrentPath, '-o', join(dir, 'lonely'), '--no-dht', '--port', '0', '--host', '127.0.0.1', '--no-trackers', '--json']);
     children.push(p);
     await waitForStdout(p, /"type":"checked"/, 10_000);
     p.child.kill('SIGTERM');

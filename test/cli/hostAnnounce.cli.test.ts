@@ -27,7 +27,7 @@ describe('--host: announce and connect from the address we listen on', () => {
       dirs.push(dir);
       const t = await makeTrackedTestTorrent(dir, { announceOver: over });
       torrents.push(t);
-      const seed = spawnStatorrent(['seed', t.torrentPath, join(dir, 'seed'), '--skip-check', '--port', '0', '--host', '127.0.0.3', '--json']);
+      const seed = spawnStatorrent(['seed', t.torrentPath, join(dir, 'seed'), '--skip-check', '--no-dht', '--port', '0', '--host', '127.0.0.3', '--json']);
       children.push(seed);
       const port = Number((await waitForStdout(seed, /"type":"torrent".*"port":(\d+)/, 10_000))[1]);
       // the tracker saw the announce come from 127.0.0.3, where the seeder listens
@@ -37,7 +37,7 @@ describe('--host: announce and connect from the address we listen on', () => {
       if (E.isLeft(reply)) throw new Error(reply.left.message);
       expect(reply.right.peers.filter((p) => p.port === port).map((p) => p.ip)).toEqual(['127.0.0.3']);
       const out = join(dir, 'fetched');
-      const r = await runStatorrent(['download', t.torrentPath, '-o', out, '--port', '0', '--host', '127.0.0.4', '--verbose'], { timeoutMs: 30_000 });
+      const r = await runStatorrent(['download', t.torrentPath, '-o', out, '--no-dht', '--port', '0', '--host', '127.0.0.4', '--verbose'], { timeoutMs: 30_000 });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`peer 127\\.0\\.0\\.3:${port} connected: statorrent`));

@@ -33,7 +33,7 @@ afterAll(async () => {
 
 describe('statorrent peers', () => {
   it('finds a libtorrent seeder through opentracker and names its client (--json)', async () => {
-    const r = await runStatorrent(['peers', torrentPath, '--json', '--timeout', '5']);
+    const r = await runStatorrent(['peers', torrentPath, '--no-dht', '--json', '--timeout', '5']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { infoHash: string; tracker: { url: string; peers: number }; peers: PeerReport[]; summary: { peers: number; answered: number; seeds: number } };
@@ -47,7 +47,7 @@ describe('statorrent peers', () => {
   });
 
   it('text output: one row per peer with "has all", then a summary line', async () => {
-    const r = await runStatorrent(['peers', torrentPath, '--timeout', '5']);
+    const r = await runStatorrent(['peers', torrentPath, '--no-dht', '--timeout', '5']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^tracker ${tracker!.httpUrl.replace(/[./]/g, '\\$&')}: \\d+ peers?`, 'm'));
     expect(r.stdout).toMatch(new RegExp(`^  127\\.0\\.0\\.1:${seeder!.port} +libtorrent\\S* [^\\n]*has all +extensions: ext`, 'm'));
@@ -55,7 +55,7 @@ describe('statorrent peers', () => {
   });
 
   it('a dead --peer is reported as failed (exit 0: a probe result, not an error)', async () => {
-    const r = await runStatorrent(['peers', torrentPath, '--no-trackers', '--peer', '127.0.0.1:1', '--timeout', '2', '--json']);
+    const r = await runStatorrent(['peers', torrentPath, '--no-dht', '--no-trackers', '--peer', '127.0.0.1:1', '--timeout', '2', '--json']);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { peers: PeerReport[] }).peers).toEqual([expect.objectContaining({ ok: false, port: 1, client: null })]);
   });
@@ -63,14 +63,14 @@ describe('statorrent peers', () => {
   it('a tracker that is down: exit 1, one line naming it', async () => {
     const dead = join(dir, 'dead.torrent');
     await mktorrent(join(dir, 'seed', 'content'), dead, { announce: 'http://127.0.0.1:1/announce', pieceLengthLog2: 15 });
-    const r = await runStatorrent(['peers', dead, '--timeout', '2']);
+    const r = await runStatorrent(['peers', dead, '--no-dht', '--timeout', '2']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^statorrent peers: tracker http:\/\/127\.0\.0\.1:1\/announce: [^\n]+\n$/);
   });
 
   it('download through the tracker (no --peer): --verbose tells the tracker, the peers and the pieces', async () => {
     const out = join(dir, 'via-tracker');
-    const r = await runStatorrent(['download', torrentPath, '-o', out, '--port', '0', '--host', '127.0.0.1', '--verbose'], { timeoutMs: 20_000 });
+    const r = await runStatorrent(['download', torrentPath, '-o', out, '--no-dht', '--port', '0', '--host', '127.0.0.1', '--verbose'], { timeoutMs: 20_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`announcing to tracker tier 1: ${tracker!.httpUrl}`);

@@ -70,7 +70,7 @@ afterAll(async () => {
 describe('statorrent peers: bounded fan-out', () => {
   it('takes 200 peers from a 100 250-peer reply and keeps at most 32 connection attempts in flight', async () => {
     Object.assign(load, { active: 0, maxActive: 0, contacted: new Set<number>() });
-    const r = await runStatorrent(['peers', torrentPath, '--json', '--timeout', '3'], { timeoutMs: 60_000 });
+    const r = await runStatorrent(['peers', torrentPath, '--no-dht', '--json', '--timeout', '3'], { timeoutMs: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { tracker: { peers: number }; peers: unknown[]; summary: { peers: number } };
@@ -84,12 +84,12 @@ describe('statorrent peers: bounded fan-out', () => {
 
   it('--max-peers and --concurrency set both caps', async () => {
     Object.assign(load, { active: 0, maxActive: 0, contacted: new Set<number>() });
-    const r = await runStatorrent(['peers', torrentPath, '--json', '--timeout', '3', '--max-peers', '40', '--concurrency', '4'], { timeoutMs: 60_000 });
+    const r = await runStatorrent(['peers', torrentPath, '--no-dht', '--json', '--timeout', '3', '--max-peers', '40', '--concurrency', '4'], { timeoutMs: 60_000 });
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { summary: { peers: number } }).summary.peers).toBe(40);
     expect(load.contacted.size).toBe(40);
     expect(load.maxActive).toBeLessThanOrEqual(4);
-    const bad = await runStatorrent(['peers', torrentPath, '--concurrency', '0']);
+    const bad = await runStatorrent(['peers', torrentPath, '--no-dht', '--concurrency', '0']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--concurrency must be a whole number/);
   }, 60_000);

@@ -27,7 +27,7 @@ describe('statorrent seed', () => {
   it('refuses incomplete data after the check: exit 1, one line saying how much is there', async () => {
     await cp(join(dir, 'seed'), join(dir, 'partial'), { recursive: true });
     await truncate(join(dir, 'partial', 'content', 'sub', 'deeper', 'c.bin'), 100_000);
-    const r = await runStatorrent(['seed', torrentPath, join(dir, 'partial'), '--port', '0', '--host', '127.0.0.1', '--no-trackers']);
+    const r = await runStatorrent(['seed', torrentPath, join(dir, 'partial'), '--no-dht', '--port', '0', '--host', '127.0.0.1', '--no-trackers']);
     expect(r.code).toBe(1);
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
@@ -38,11 +38,11 @@ describe('statorrent seed', () => {
   });
 
   it('seed --skip-check serves a download by another statorrent process; Ctrl-C then exits 0', async () => {
-    const seed = spawnStatorrent(['seed', torrentPath, join(dir, 'seed'), '--skip-check', '--port', '0', '--host', '127.0.0.1', '--no-trackers', '--json']);
+    const seed = spawnStatorrent(['seed', torrentPath, join(dir, 'seed'), '--skip-check', '--no-dht', '--port', '0', '--host', '127.0.0.1', '--no-trackers', '--json']);
     children.push(seed);
     const port = Number((await waitForStdout(seed, /"type":"torrent".*"port":(\d+)/, 10_000))[1]);
     const out = join(dir, 'fetched');
-    const r = await runStatorrent(['download', torrentPath, '-o', out, '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${port}`, '--no-trackers', '--verbose'], { timeoutMs: 20_000 });
+    const r = await runStatorrent(['download', torrentPath, '-o', out, '--no-dht', '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${port}`, '--no-trackers', '--verbose'], { timeoutMs: 20_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(await treeDigest(join(out, 'content'))).toEqual(await treeDigest(join(dir, 'seed', 'content')));
@@ -62,10 +62,10 @@ describe('statorrent seed', () => {
   });
 
   it('complete data: download exits 0 after the check alone; seed checks it and starts seeding', async () => {
-    const d = await runStatorrent(['download', torrentPath, '-o', join(dir, 'seed'), '--port', '0', '--host', '127.0.0.1', '--no-trackers', '--quiet'], { timeoutMs: 10_000 });
+    const d = await runStatorrent(['download', torrentPath, '-o', join(dir, 'seed'), '--no-dht', '--port', '0', '--host', '127.0.0.1', '--no-trackers', '--quiet'], { timeoutMs: 10_000 });
     expect(d.code).toBe(0);
     expect(d.stdout).toMatch(/^done: content, 1\.42 MiB verified/);
-    const seed = spawnStatorrent(['seed', torrentPath, join(dir, 'seed'), '--port', '0', '--host', '127.0.0.1', '--no-trackers', '--json']);
+    const seed = spawnStatorrent(['seed', torrentPath, join(dir, 'seed'), '--no-dht', '--port', '0', '--host', '127.0.0.1', '--no-trackers', '--json']);
     children.push(seed);
     await waitForStdout(seed, /"type":"seeding"/, 10_000);
     expect(jsonLines(seed.stdout()).find((l) => l['type'] === 'checked')).toMatchObject({ verifiedPieces: 46 });

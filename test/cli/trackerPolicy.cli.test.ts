@@ -30,7 +30,7 @@ describe('tracker URL policy from the command line', () => {
     const bad = `${target.base}/admin/delete-all?x=1`;
     const made = await runStatorrent(['create', join(dir, 'seed', 'content'), '-t', bad, '-t', tracker.httpAnnounceUrl!, '-o', torrent]);
     expect(made.code, made.stderr).toBe(0);
-    seed = spawnStatorrent(['seed', torrent, join(dir, 'seed'), '--skip-check', '--port', '0', '--host', '127.0.0.1', '--verbose']);
+    seed = spawnStatorrent(['seed', torrent, join(dir, 'seed'), '--skip-check', '--no-dht', '--port', '0', '--host', '127.0.0.1', '--verbose']);
     await waitForStdout(seed, /tracker replied: /, 15_000);
     const m = await waitForStdout(seed, /tracker error: (.*)/, 15_000);
     expect(m[1]).toBe(`tracker ${target.base}/admin/delete-all not contacted: tracker on loopback address 127.0.0.51 must have a path ending in /announce (got /admin/delete-all)`);

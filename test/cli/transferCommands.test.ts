@@ -43,12 +43,17 @@ describe('download / seed / peers / demo usage errors exit 2 with one line', () 
     [['download', 'a.torrent', '--host', 'example.com'], /--host "example.com" is not an IP address/],
     [['download', 'a.torrent', '--max-peers', '0'], /--max-peers must be/],
     [['download', 'a.torrent', '--quiet', '--json'], /do not mix/],
+    [['download', 'a.torrent', '--dht-bootstrap', 'nohost'], /--dht-bootstrap "nohost" is not HOST:PORT/],
+    [['download', 'a.torrent', '--dht-port', '70000'], /--dht-port must be a whole number in 0..65535/],
+    [['download', 'a.torrent', '--no-dht', '--dht-bootstrap', '127.0.0.1:1'], /--no-dht does not mix/],
+    [['seed', 'a.torrent', 'dir', '--no-dht', '--dht-port', '1'], /--no-dht does not mix/],
     [['seed', 'a.torrent'], /the torrent and the folder/],
     [['seed', 'a.torrent', 'dir', '--seed'], /Unknown option '--seed'/],
     [['peers'], /which torrent/],
     [['peers', 'a.torrent', '--timeout', '-1'], /--timeout|Option '--timeout/],
     [['peers', 'a.torrent', '--timeout', 'soon'], /--timeout must be/],
-    [['peers', 'a.torrent', '--no-trackers'], /needs at least one --peer/],
+    [['peers', 'a.torrent', '--no-trackers', '--no-dht'], /--no-trackers with --no-dht needs at least one --peer/],
+    [['peers', 'a.torrent', '--dht-bootstrap', 'x'], /--dht-bootstrap "x" is not HOST:PORT/],
     [['demo', '--leechers', '0'], /--leechers must be a whole number in 1..16/],
     [['demo', '--size-mib', 'lots'], /--size-mib must be/],
     [['demo', 'extra'], /unexpected argument/],
@@ -64,7 +69,7 @@ describe('download / seed / peers / demo usage errors exit 2 with one line', () 
   });
 
   it('--help of each command exits 0 and lists its options', async () => {
-    for (const [cmd, option] of [['download', '--no-trackers'], ['seed', '--skip-check'], ['peers', '--timeout'], ['demo', '--leechers']] as const) {
+    for (const [cmd, option] of [['download', '--no-trackers'], ['download', '--dht-bootstrap'], ['seed', '--no-dht'], ['seed', '--skip-check'], ['peers', '--timeout'], ['demo', '--leechers']] as const) {
       const r = await cli([cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`^usage: statorrent ${cmd} `));
@@ -88,6 +93,17 @@ describe('argument plans', () => {
     const p = downloadPlan(['u', '-o', 'out', '--port', '0', '--host', '::1', '--peer', '127.0.0.1:5', '--peer', '[::1]:6', '--no-trackers', '--max-peers', '9', '--seed', '--json', '--verbose', '--trace', 't.jsonl'], bufferIo(true));
     if (E.isLeft(p) || p.right.help) throw new Error('expected a plan');
     expect(p.right.plan).toMatchObject({ dir: 'out', port: 0, host: '::1', peers: [{ ip: '127.0.0.1', port: 5 }, { ip: '::1', port: 6 }], useTrackers: false, maxPeers: 9, keepSeeding: true, mode: 'json', verbose: true, tracePath: 't.jsonl' });
+  });
+
+  it('the DHT is on by default (the routers only when no --dht-bootstrap; UDP port = the TCP port); --no-dht turns it off', () => {
+    const d = downloadPlan(['x.torrent'], bufferIo());
+    if (E.isLeft(d) || d.right.help) throw new Error('expected a plan');
+    expect(d.right.plan.dht).toEqual({ bootstrap: [], stateDir: expect.stringMatching(/statorrent$/) });
+    const s = seedPlan(['t', 'data', '--dht-bootstrap', '127.0.0.9:7000', '--dht-bootstrap', '[::1]:7001', '--dht-port', '0', '--data-dir', '/tmp/st'], bufferIo());
+    if (E.isLeft(s) || s.right.help) throw new Error('expected a plan');
+    expect(s.right.plan.dht).toEqual({ port: 0, bootstrap: ['127.0.0.9:7000', '[::1]:7001'], stateDir: '/tmp/st' });
+    const off = downloadPlan(['x.torrent', '--no-dht'], bufferIo());
+    expect(E.isRight(off) && !off.right.help && off.right.plan.dht).toBe(false);
   });
 
   it('seed: folder, --skip-check, always keeps seeding', () => {

@@ -50,7 +50,7 @@ afterAll(async () => {
 describe('--inspect and trace view on the command line', () => {
   it('seed --inspect prints a tokened loopback URL whose feed shows the torrent; without the token, nothing', async () => {
     const tracePath = join(dir, 'seed.jsonl');
-    const seed = spawnStatorrent(['seed', torrentPath, join(dir, 'seed'), '--skip-check', '--port', '0', '--host', '127.0.0.1', '--json', '--inspect', '--trace', tracePath]);
+    const seed = spawnStatorrent(['seed', torrentPath, join(dir, 'seed'), '--skip-check', '--no-dht', '--port', '0', '--host', '127.0.0.1', '--json', '--inspect', '--trace', tracePath]);
     children.push(seed);
     const url = (await waitForStdout(seed, /"type":"inspector","url":"(http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{43}\/)"/, 20_000))[1]!;
     await waitForStdout(seed, /"type":"seeding"/, 20_000);
@@ -88,7 +88,7 @@ describe('--inspect and trace view on the command line', () => {
   });
 
   it('rejects a bad --inspect port in one line', async () => {
-    const r = await runStatorrent(['seed', torrentPath, join(dir, 'seed'), '--inspect=70000']);
+    const r = await runStatorrent(['seed', torrentPath, join(dir, 'seed'), '--no-dht', '--inspect=70000']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--inspect/);
   });

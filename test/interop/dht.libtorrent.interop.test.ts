@@ -79,7 +79,9 @@ describe('DHT interop with libtorrent 2.0.8', () => {
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^round 1: asked \d+ nodes? \(/m);
-    expect(r.stdout).toMatch(/^round 2: /m);
+    // a second round only when the joined table did not already hold the 8 nearest nodes
+    // (node ids are random: with 11 nodes, one round is sometimes enough)
+    if (!/^done: the 8 nearest nodes answered; 8 queries/m.test(r.stdout)) expect(r.stdout).toMatch(/^round 2: /m);
     expect(r.stdout).toContain(`peer ${want}`);
     expect(r.stdout).toMatch(/^done: (the 8 nearest nodes answered|no nearer node left to ask); \d+ queries, [1-9]\d* peers? found/m);
   }, 120_000);

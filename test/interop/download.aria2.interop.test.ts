@@ -42,7 +42,7 @@ describe('statorrent downloads from an aria2 seeder via statorrent tracker', () 
     // aria2's first announce comes about a second after it listens: the tracker says when it counts it
     await waitForStdout(tracker, /peers 1 \(1 seeding/, 15_000);
 
-    const r = await runStatorrent(['download', torrentPath, '-o', join(dir, 'out'), '--port', '0', '--host', '127.0.0.1', '--json'], { timeoutMs: 30_000 });
+    const r = await runStatorrent(['download', torrentPath, '-o', join(dir, 'out'), '--no-dht', '--port', '0', '--host', '127.0.0.1', '--json'], { timeoutMs: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.code, r.stdout.slice(-800)).toBe(0);
     expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'seed', 'content')));

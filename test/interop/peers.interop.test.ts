@@ -49,7 +49,7 @@ afterAll(async () => {
 
 describe('statorrent peers against libtorrent and Transmission seeding one torrent', () => {
   it('--json: both answer the handshake, each named, each with every piece', async () => {
-    const r = await runStatorrent(['peers', torrentPath, '--json', '--timeout', '5']);
+    const r = await runStatorrent(['peers', torrentPath, '--no-dht', '--json', '--timeout', '5']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { infoHash: string; tracker: { url: string; peers: number }; peers: PeerReport[]; summary: { answered: number; seeds: number } };
@@ -68,7 +68,7 @@ describe('statorrent peers against libtorrent and Transmission seeding one torre
   });
 
   it('text output: a row for each seeder with its client and "has all"', async () => {
-    const r = await runStatorrent(['peers', torrentPath, '--timeout', '5']);
+    const r = await runStatorrent(['peers', torrentPath, '--no-dht', '--timeout', '5']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const row = (ip: string, port: number, client: string): RegExp =>

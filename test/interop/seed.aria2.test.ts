@@ -45,7 +45,7 @@ describe('aria2 downloads from statorrent seed via statorrent tracker', () => {
     const made = await runStatorrent(['create', join(dir, 'seed', 'content'), '-t', announceUrl, '-o', torrentPath, '--piece-length', '16K']);
     expect(made.code, made.stderr).toBe(0);
 
-    seed = spawnStatorrent(['seed', torrentPath, join(dir, 'seed'), '--port', '0', '--host', '127.0.0.1', '--json']);
+    seed = spawnStatorrent(['seed', torrentPath, join(dir, 'seed'), '--no-dht', '--port', '0', '--host', '127.0.0.1', '--json']);
     const seedPort = Number((await waitForStdout(seed, /"type":"torrent".*"port":(\d+)/, 10_000))[1]);
     // listed by the tracker before aria2 asks it for peers
     await waitForStdout(seed, /"type":"announced"/, 10_000);

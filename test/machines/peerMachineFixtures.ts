@@ -29,9 +29,7 @@ export const tag = (c: PeerCommand): string => (c.type === 'send' ? `send:${c.me
  * A live peer actor on a simulated clock, with a recording connection actor in place of the
  * socket and real cores (our pieces, availability) it can be checked against.
  */
-export function startPeer(
-  options: { outgoing?: boolean; pieceCount?: number; ours?: Bitfield; machine?: PeerMachine; maxAnnouncements?: number; extended?: OurExtendedHandshake; receive?: (c: PeerCommand) => void } = {},
-) {
+export function startPeer(options: { outgoing?: boolean; pieceCount?: number; ours?: Bitfield; machine?: PeerMachine; maxAnnouncements?: number; extra?: Partial<PeerMachineInput>; extended?: OurExtendedHandshake; receive?: (c: PeerCommand) => void } = {}) {
   const pieceCount = options.pieceCount ?? 10;
   const ours = options.ours ?? new Bitfield(pieceCount);
   const availability = new Availability(pieceCount);
@@ -51,6 +49,7 @@ export function startPeer(
       availability,
       ...(options.maxAnnouncements !== undefined ? { maxAnnouncements: options.maxAnnouncements } : {}),
       ...(options.extended !== undefined ? { extended: options.extended } : {}),
+      ...options.extra,
     },
     clock,
   });

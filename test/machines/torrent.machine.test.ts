@@ -21,7 +21,7 @@ const recorder = setup({ types: { context: {} as { got: string[]; input: unknown
 });
 const idle = setup({}).createMachine({});
 
-function start(opts: { bans?: BanList; pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean; choker?: AnyActorLogic; peerInput?: Record<string, unknown> } = {}) {
+function start(opts: { bans?: BanList; pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean; choker?: AnyActorLogic; peerInput?: Record<string, unknown>; dht?: AnyActorLogic } = {}) {
   const clock = new SimulatedClock();
   const machine = torrentMachine.provide({
     actors: {
@@ -29,6 +29,7 @@ function start(opts: { bans?: BanList; pieceCount?: number; verified?: number; m
       peer: recorder,
       announcer: opts.announcerFinishes === false ? idle : recorder,
       choker: opts.choker ?? idle,
+      ...(opts.dht === undefined ? {} : { dhtAnnouncer: opts.dht }),
     },
   });
   const actor = createActor(machine, {
@@ -269,6 +270,20 @@ describe('torrent machine', () => {
     expect(t.got('announce')).toEqual(['START']); // the next redial round decides
     t.clock.increment(5_000);
     expect(t.got('announce')).toEqual(['START', 'NEED_PEERS']);
+  });
+
+  it('the DHT announcer hears START, NEED_PEERS and STOP like the tracker announcer; its peers are dialled as DHT peers', async () => {
+    const t = start({ maxPeers: 2, dht: recorder });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    expect(t.got('dht')).toEqual(['START']);
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(5)], source: 'dht' });
+    expect(t.emitted.filter((e) => e.type === 'dial')).toEqual([{ type: 'dial', id: '127.0.0.5:6881', endpoint: ep(5), source: 'dht' }]);
+    t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.5:6881', endpoint: ep(5), failed: true });
+    t.clock.increment(5_000);
+    expect(t.got('dht')).toEqual(['START', 'NEED_PEERS']);
+    const dht = t.actor.system.get('dht') as AnyActorRef;
+    t.actor.send({ type: 'STOP' });
+    expect((dht.getSnapshot().context as { got: string[] }).got).toEqual(['START', 'NEED_PEERS', 'STOP']);
   });
 
   it('does not ask for peers while seeding', async () => {

@@ -21,7 +21,7 @@ describe('PeerPool', () => {
   it('hands each candidate out once until it is closed, then backs off exponentially', () => {
     const pool = new PeerPool([], { retryBaseMs: 1000, maxFailures: 3 });
     pool.add([{ ip: '::1', port: 7 }]);
-    expect(pool.takeForDial(5, 0)).toEqual([{ ip: '::1', port: 7 }]);
+    expect(pool.takeForDial(5, 0)).toEqual([{ ip: '::1', port: 7, source: 'tracker' }]);
     expect(pool.takeForDial(5, 0)).toEqual([]);
     pool.markClosed({ ip: '::1', port: 7 }, true, 0);
     expect(pool.takeForDial(5, 999)).toEqual([]);
@@ -32,6 +32,14 @@ describe('PeerPool', () => {
     pool.takeForDial(1, 3000);
     pool.markClosed({ ip: '::1', port: 7 }, true, 3000);
     expect(pool.size).toBe(0); // forgotten after 3 failures
+  });
+
+  it('remembers where each candidate came from; the first source of an address stays', () => {
+    const pool = new PeerPool();
+    pool.add([{ ip: '127.0.0.7', port: 1 }], 'dht');
+    pool.add([{ ip: '127.0.0.7', port: 1 }, { ip: '127.0.0.8', port: 1 }], 'tracker');
+    pool.add([{ ip: '127.0.0.9', port: 1 }], 'user');
+    expect(pool.takeForDial(5, 0).map((c) => `${c.ip} ${c.source}`)).toEqual(['127.0.0.7 dht', '127.0.0.8 tracker', '127.0.0.9 user']);
   });
 
   it('forgets every address of a banned IP', () => {

@@ -17,6 +17,10 @@ export interface LibtorrentDhtNode {
   /** Nodes in libtorrent's routing table. */
   nodes(): Promise<number>;
   addNode(ip: string, port: number): void;
+  /** Seeds `torrentPath` (data in `dir`) on this node's TCP port; resolves once every piece checked. */
+  seed(torrentPath: string, dir: string, infoHashHex: string): Promise<void>;
+  /** Downloads `torrentPath` into `dir`; resolves with the payload bytes once libtorrent finished (every piece hash-checked). */
+  leech(torrentPath: string, dir: string, infoHashHex: string, timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -69,6 +73,19 @@ export async function startLibtorrentDhtNode(ip: string, bootstrap: readonly { i
         return Number((await m)[1]);
       },
       addNode: (nip, nport) => command(`ADD_NODE ${nip} ${nport}`),
+      seed: async (torrentPath, dir, h) => {
+        const seeding = waitForOutput(child, [child.stdout], new RegExp(`SEEDING ${h}|ERROR (.*)`), timeoutMs, 'libtorrent seed');
+        command(`SEED ${torrentPath} ${dir}`);
+        const m = await seeding;
+        if (m[1] !== undefined) throw new Error(`libtorrent seed: ${m[1]}`);
+      },
+      leech: async (torrentPath, dir, h, limit = 60_000) => {
+        const finished = waitForOutput(child, [child.stdout], new RegExp(`FINISHED ${h} (\\d+)|ERROR (.*)`), limit, 'libtorrent leech');
+        command(`LEECH ${torrentPath} ${dir}`);
+        const m = await finished;
+        if (m[2] !== undefined) throw new Error(`libtorrent leech: ${m[2]}`);
+        return Number(m[1]);
+      },
 
       stop,
     };

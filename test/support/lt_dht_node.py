@@ -9,6 +9,11 @@ Prints "READY <port>" once listening. Commands on stdin, one per line:
   GET_PEERS <hex>          dht_get_peers; prints "PEERS <hex> ip:port ..." when the lookup ends
   NODES                    prints "NODES <n>" (nodes in libtorrent's routing table)
   ADD_NODE <ip> <port>     add_dht_node
+  SEED <torrent> <dir>     seed a .torrent whose data is in <dir> (libtorrent announces it in
+                           the DHT); prints "SEEDING <hex>" once the check found every piece
+  LEECH <torrent> <dir>    download a .torrent into <dir>, peers from the DHT (and its
+                           trackers, if any); prints "FINISHED <hex> <payload bytes>" once done
+Every torrent listens on this node's IP:PORT (TCP); the DHT uses the same port over UDP.
 Closing stdin stops it.
 """
 import os
@@ -51,6 +56,19 @@ def read_stdin():
 threading.Thread(target=read_stdin, daemon=True).start()
 save = tempfile.mkdtemp(prefix="lt-dht-")
 handles = []
+# (handle, hex, "SEEDING" | "FINISHED") waiting for their line
+watched = []
+
+
+def add_file_torrent(path, save_path):
+    atp = lt.add_torrent_params()
+    atp.ti = lt.torrent_info(path)
+    atp.save_path = save_path
+    atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
+    h = ses.add_torrent(atp)
+    handles.append(h)
+    return h, str(atp.ti.info_hashes().v1)
+
 ready = False
 while True:
     if not ready and ses.listen_port() > 0:
@@ -78,14 +96,32 @@ while True:
                 ses.post_dht_stats()
             elif cmd[0] == "ADD_NODE":
                 ses.add_dht_node((cmd[1], int(cmd[2])))
+            elif cmd[0] in ("SEED", "LEECH"):
+                h, hexhash = add_file_torrent(cmd[1], cmd[2])
+                watched.append((h, hexhash, "SEEDING" if cmd[0] == "SEED" else "FINISHED"))
     except queue.Empty:
         pass
+    for entry in list(watched):
+        h, hexhash, what = entry
+        st = h.status()
+        if what == "SEEDING" and st.is_seeding:
+            print("SEEDING %s" % hexhash, flush=True)
+            watched.remove(entry)
+        elif what == "SEEDING" and st.state == lt.torrent_status.downloading:
+            print("ERROR data does not match the torrent %s (progress %.3f)" % (hexhash, st.progress), flush=True)
+            watched.remove(entry)
+        elif what == "FINISHED" and (st.is_finished or st.is_seeding):
+            h.flush_cache()
+            print("FINISHED %s %d" % (hexhash, st.total_payload_download), flush=True)
+            watched.remove(entry)
     ses.wait_for_alert(100)
     for a in ses.pop_alerts():
         if isinstance(a, lt.dht_get_peers_reply_alert):
             print("PEERS %s %s" % (str(a.info_hash), " ".join("%s:%d" % (p[0], p[1]) for p in a.peers())), flush=True)
         elif isinstance(a, lt.dht_stats_alert):
             print("NODES %d" % sum(b["num_nodes"] for b in a.routing_table), flush=True)
+        elif isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
+            print("ERROR " + a.message(), flush=True)
         elif isinstance(a, lt.listen_failed_alert):
             print("ERROR " + a.message(), flush=True)
             os._exit(1)
