@@ -31,7 +31,7 @@ describe("statorrent download 'magnet:?…'", () => {
   it('fetches the metadata from the --peer, saves <name>.torrent, downloads; a second run uses the saved file', async () => {
     const out = join(dir, 'out');
     const magnet = formatMagnet({ infoHashHex: metainfo.infoHashHex, name: metainfo.name });
-    const args = ['download', magnet, '-o', out, '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${seeder!.port}`, '--no-trackers', '--json'];
+    const args = ['download', magnet, '-o', out, '--port', '0', '--host', '127.0.0.1', '--peer', `127.0.0.1:${seeder!.port}`, '--no-trackers', '--no-dht', '--json'];
     const r = await runStatorrent(args, { timeoutMs: 20_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -55,7 +55,7 @@ describe("statorrent download 'magnet:?…'", () => {
 
   it("peers 'magnet:?…' probes the link's x.pe peers (no piece count yet: have-all reads as all)", async () => {
     const magnet = formatMagnet({ infoHashHex: metainfo.infoHashHex, name: metainfo.name, peers: [{ ip: '127.0.0.1', port: seeder!.port }] });
-    const r = await runStatorrent(['peers', magnet, '--no-trackers', '--json'], { timeoutMs: 20_000 });
+    const r = await runStatorrent(['peers', magnet, '--no-trackers', '--no-dht', '--json'], { timeoutMs: 20_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { infoHash: string; pieceCount: number | null; peers: { port: number; ok: boolean; availability: string; pieceCount: number | null }[] };
@@ -64,7 +64,7 @@ describe("statorrent download 'magnet:?…'", () => {
   });
 
   it('refuses a v2-only link with a clear message', async () => {
-    const r = await runStatorrent(['download', `magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}`, '-o', join(dir, 'v2'), '--port', '0', '--no-trackers']);
+    const r = await runStatorrent(['download', `magnet:?xt=urn:btmh:1220${'ab'.repeat(32)}`, '-o', join(dir, 'v2'), '--port', '0', '--no-trackers', '--no-dht']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^statorrent download: .*v2/m);
   });
