@@ -138,7 +138,9 @@ async function runMagnet(
     trace = t.right;
   }
   const bindFrom = plan.host !== undefined && plan.host !== '0.0.0.0' && plan.host !== '::' ? { localAddress: plan.host } : {};
-  const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom });
+  // a magnet cannot say whether its torrent is private (BEP 27: that is in the info dictionary), so
+  // the DHT runs while the metadata is fetched; the torrent then follows its private flag
+  const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom, dht: sessionDht(plan, io) });
   if (E.isLeft(started)) {
     own(undefined, trace);
     return fail(started.left);

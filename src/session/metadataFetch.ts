@@ -11,6 +11,7 @@ import { packageVersion } from '../metainfo/packageVersion.js';
 import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
 import { createTieredAnnouncer } from '../tracker/client/tieredAnnouncer.js';
 import { TrackerTiers } from '../tracker/client/trackerTiers.js';
+import type { Subscription } from 'rxjs';
 import type { TorrentHost } from './torrentHandle.js';
 import type { TorrentEvent } from './types.js';
 
@@ -41,7 +42,7 @@ const REANNOUNCE_MS = 15_000;
 
 /**
  * Fetches a magnet link's info dictionary (BEP 9): dials the link's peers, `--peer` peers and
- * those its trackers return, runs one peer machine per connection (pieces not yet known, so
+ * those its trackers and the session's DHT return, runs one peer machine per connection (pieces not yet known, so
  * piece messages are framed but ignored) and one metadata machine fed by their ut_metadata
  * traffic. A peer the metadata machine penalises is closed. The connections end with the fetch;
  * the torrent dials its peers again once it knows what it is downloading.
@@ -161,8 +162,32 @@ export function fetchMetadata(host: TorrentHost, o: MetadataFetchOptions): Metad
             onLateReply: (r) => discover(r.peers),
           },
         );
+  // BEP 5: a magnet's peers also come from the DHT (a link without `tr=` has no other source);
+  // whether the torrent is private (BEP 27) is only known once its metadata arrives
+  let dhtLookup: Subscription | undefined;
+  const askDht = (): void => {
+    if (host.dht === undefined || over) return;
+    dhtLookup?.unsubscribe();
+    let found = 0;
+    dhtLookup = host.dht.getPeers(magnet.infoHash).subscribe({
+      next: (p) => {
+        found++;
+        discover([{ ip: p.ip, port: p.port }]);
+      },
+      complete: () => o.onEvent({ type: 'dhtLookup', peers: found }),
+      error: () => undefined,
+    });
+  };
   const announce = (): void => {
-    if (announcer === undefined || over) return;
+    askDht();
+    if (over) return;
+    if (announcer === undefined) {
+      if (host.dht !== undefined) {
+        reannounce = setTimeout(announce, REANNOUNCE_MS);
+        reannounce.unref();
+      }
+      return;
+    }
     announcer('started', abort.signal).then(
       (r) => {
         o.onEvent({ type: 'announced', peers: r.peers.length });
@@ -177,6 +202,7 @@ export function fetchMetadata(host: TorrentHost, o: MetadataFetchOptions): Metad
   const finish = (): void => {
     over = true;
     if (reannounce !== undefined) clearTimeout(reannounce);
+    dhtLookup?.unsubscribe();
     abort.abort();
     announcer?.close();
     for (const a of peers.values()) a.stop();

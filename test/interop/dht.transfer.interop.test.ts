@@ -85,6 +85,32 @@ describe('torrents over the DHT with libtorrent 2.0.8', () => {
     expect(report.peers).toContainEqual(expect.objectContaining({ ip: seeder.ip, port: seeder.port, ok: true, extensions: expect.objectContaining({ dht: true }) }));
   }, 120_000);
 
+  it('downloads a magnet link with no trackers from a libtorrent seeder found only through the DHT', async () => {
+    const content = join(dir, 'seed', 'content');
+    await writeSample(content, awkwardLayout());
+    const { metainfo, torrentPath } = await makeTestTorrent(content, [], 32 * 1024);
+    const hex = metainfo.infoHashHex;
+    const router = await libtorrent('127.0.0.131', []);
+    const seeder = await libtorrent('127.0.0.132', [router]);
+    await seeder.seed(torrentPath, join(dir, 'seed'), hex);
+    await router.getPeersUntil(hex, (p) => p.includes(`${seeder.ip}:${seeder.port}`), 30_000);
+
+    const out = join(dir, 'out');
+    const r = await runStatorrent(
+      ['download', `magnet:?xt=urn:btih:${hex}`, '-o', out, '--port', '0', '--host', '127.0.0.133', '--dht-bootstrap', `${router.ip}:${router.port}`, '--data-dir', join(dir, 'state'), '--json'],
+      { timeoutMs: 60_000 },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await treeDigest(join(out, 'content'))).toEqual(await treeDigest(content));
+    const lines = jsonLines(r.stdout);
+    // the metadata came over ut_metadata from the seeder the DHT named, and was saved (BEP 9)
+    expect(lines).toContainEqual(expect.objectContaining({ type: 'dhtLookup' }));
+    expect(lines).toContainEqual(expect.objectContaining({ type: 'metadataFetched', name: 'content' }));
+    expect((await readFile(join(out, 'content.torrent'))).length).toBeGreaterThan(0);
+    expect(lines.at(-1)).toMatchObject({ type: 'exit', code: 0, reason: 'complete' });
+  }, 120_000);
+
   it('a libtorrent leecher bootstrapped only from our seeder\'s DHT node finds it and downloads a trackerless torrent', async () => {
     const content = join(dir, 'seed', 'content');
     await writeSample(content, awkwardLayout());
