@@ -111,7 +111,7 @@ describe('torrents over the DHT with libtorrent 2.0.8', () => {
     expect(lines.at(-1)).toMatchObject({ type: 'exit', code: 0, reason: 'complete' });
   }, 120_000);
 
-  it('a libtorrent leecher bootstrapped only from our seeder\'s DHT node finds it and downloads a trackerless torrent', async () => {
+  it('a libtorrent leecher bootstrapped only from our seeder\'s DHT node finds it and downloads a trackerless magnet link', async () => {
     const content = join(dir, 'seed', 'content');
     await writeSample(content, awkwardLayout());
     const { metainfo, torrentPath } = await makeTestTorrent(content, [], 32 * 1024);
@@ -129,7 +129,8 @@ describe('torrents over the DHT with libtorrent 2.0.8', () => {
     await member.getPeersUntil(hex, (p) => p.includes(`127.0.0.122:${tcp}`), 30_000);
 
     const leecher = await libtorrent('127.0.0.123', [{ ip: '127.0.0.122', port: udp }]);
-    const got = await leecher.leech(torrentPath, join(dir, 'lt'), hex, 60_000);
+    // a magnet with no trackers: peers from the DHT, the metadata from us (BEP 9)
+    const got = await leecher.leech(`magnet:?xt=urn:btih:${hex}`, join(dir, 'lt'), hex, 60_000);
     expect(got).toBeGreaterThanOrEqual(metainfo.totalLength);
     expect(await treeDigest(join(dir, 'lt', 'content'))).toEqual(await treeDigest(content));
     // it came to us: our seeder saw it connect

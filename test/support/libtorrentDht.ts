@@ -20,7 +20,8 @@ export interface LibtorrentDhtNode {
   /** Seeds `torrentPath` (data in `dir`) on this node's TCP port; resolves once every piece checked. */
   seed(torrentPath: string, dir: string, infoHashHex: string): Promise<void>;
   /** Downloads `torrentPath` into `dir`; resolves with the payload bytes once libtorrent finished (every piece hash-checked). */
-  leech(torrentPath: string, dir: string, infoHashHex: string, timeoutMs?: number): Promise<number>;
+  /** Downloads a .torrent file or a magnet link (`magnet:?…`) into `dir`; resolves with the payload bytes. */
+  leech(torrentOrMagnet: string, dir: string, infoHashHex: string, timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
 

@@ -11,7 +11,7 @@ Prints "READY <port>" once listening. Commands on stdin, one per line:
   ADD_NODE <ip> <port>     add_dht_node
   SEED <torrent> <dir>     seed a .torrent whose data is in <dir> (libtorrent announces it in
                            the DHT); prints "SEEDING <hex>" once the check found every piece
-  LEECH <torrent> <dir>    download a .torrent into <dir>, peers from the DHT (and its
+  LEECH <torrent> <dir>    download a .torrent (or a magnet link) into <dir>, peers from the DHT (and its
                            trackers, if any); prints "FINISHED <hex> <payload bytes>" once done
 Every torrent listens on this node's IP:PORT (TCP); the DHT uses the same port over UDP.
 Closing stdin stops it.
@@ -61,13 +61,19 @@ watched = []
 
 
 def add_file_torrent(path, save_path):
-    atp = lt.add_torrent_params()
-    atp.ti = lt.torrent_info(path)
+    # a magnet link (no spaces) or a .torrent file
+    if path.startswith("magnet:"):
+        atp = lt.parse_magnet_uri(path)
+        hexhash = str(atp.info_hashes.v1)
+    else:
+        atp = lt.add_torrent_params()
+        atp.ti = lt.torrent_info(path)
+        hexhash = str(atp.ti.info_hashes().v1)
     atp.save_path = save_path
     atp.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
     h = ses.add_torrent(atp)
     handles.append(h)
-    return h, str(atp.ti.info_hashes().v1)
+    return h, hexhash
 
 ready = False
 while True:
