@@ -11,85 +11,16 @@
  * machine Chromium competes with the seeder and the downloader for CPU, so compare medians of
  * several runs. Everything runs on 127.0.0.1; temp data is removed at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { get as httpGet } from 'node:http';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { LT_SEEDER, MiB, PYTHON, run, startChild, stop, stopAll, waitLine, writeContent } from './benchKit.js';
 
-const MiB = 1024 * 1024;
-const PYTHON = '/usr/bin/python3';
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
-const SEEDER = here('../../bench/lt_bench_seed.py');
 const CHILD = here('./inspectChild.js');
-
-const children = new Set<ChildProcess>();
-const startChild = (cmd: string, args: readonly string[]): ChildProcess => {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-};
-const stop = async (child: ChildProcess): Promise<void> => {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.stdin?.end();
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(t);
-};
-
-/** The first stdout line matching `pattern`; rejects when the child exits first or prints ERROR. */
-const waitLine = (child: ChildProcess, pattern: RegExp, what: string, timeoutMs: number): Promise<RegExpMatchArray> =>
-  new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => finish(new Error(`${what}: no output after ${timeoutMs} ms`)), timeoutMs);
-    const onData = (d: Buffer): void => {
-      seen += d.toString();
-      const m = pattern.exec(seen);
-      if (m) finish(undefined, m);
-      else if (/^ERROR .*$/m.test(seen)) finish(new Error(`${what}: ${/^ERROR (.*)$/m.exec(seen)![1]}`));
-    };
-    const onExit = (code: number | null): void => finish(new Error(`${what} exited (${code}): ${seen.slice(-400)}`));
-    const finish = (e: Error | undefined, m?: RegExpMatchArray): void => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.off('exit', onExit);
-      if (e) reject(e);
-      else resolve(m!);
-    };
-    child.stdout?.on('data', onData);
-    child.on('exit', onExit);
-  });
-
-const run = (cmd: string, args: readonly string[]): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', (e) => reject(new Error(`${cmd}: ${e.message}`)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err.trim()}`))));
-  });
-
-/** Incompressible content, every 16 KiB stamped with its offset so no two pieces are equal. */
-const writeContent = async (path: string, size: number): Promise<void> => {
-  const base = randomBytes(4 * MiB);
-  const buf = Buffer.alloc(base.length);
-  const fh = await open(path, 'w');
-  try {
-    for (let off = 0; off < size; off += buf.length) {
-      base.copy(buf);
-      for (let b = 0; b < buf.length; b += 16384) buf.writeDoubleBE(off + b, b);
-      await fh.write(buf, 0, Math.min(buf.length, size - off), off);
-    }
-  } finally {
-    await fh.close();
-  }
-};
 
 interface Sample {
   readonly afterAdd: number;
@@ -177,7 +108,7 @@ const main = async (): Promise<void> => {
   let browser: Browser | undefined;
   const cleanup = async (): Promise<void> => {
     await browser?.close();
-    await Promise.all([...children].map(stop));
+    await stopAll();
     await rm(root, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
@@ -189,7 +120,7 @@ const main = async (): Promise<void> => {
     await writeContent(join(seedDir, name), size);
     const torrent = join(root, 'content.torrent');
     await run('mktorrent', ['-a', 'http://127.0.0.1:1/announce', '-l', '18', '-t', '2', '-o', torrent, join(seedDir, name)]);
-    const seeder = startChild(PYTHON, [SEEDER, torrent, seedDir]);
+    const seeder = startChild(PYTHON, [LT_SEEDER, torrent, seedDir]);
     const port = (await waitLine(seeder, /^READY (\d+)/m, 'libtorrent seeder', 120_000))[1]!;
     browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     console.log(`inspect bench: ${sizeMiB} MiB single file, 256 KiB pieces, one libtorrent seeder on 127.0.0.1, ${runs} run(s) each, alternating`);
