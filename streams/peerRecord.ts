@@ -1,4 +1,5 @@
 import type { PeerEvent } from '../machines/peer.machine.js';
+import type { PeerEncryption } from '../src/mse/mseTypes.js';
 import type { PeerEndpoint } from '../src/peers/peerPool.js';
 import type { PeerGate } from '../src/peers/peerGate.js';
 import type { PeerPieces } from '../src/peers/peerPieces.js';
@@ -41,6 +42,8 @@ export interface PeerRecord {
   readonly uploadQueue: BlockRef[];
   serving: boolean;
   closed: boolean;
+  /** How the connection is carried (MSE/PE), known once the handshake is done. */
+  encryption: PeerEncryption;
 }
 
 /** A fresh record for a connection that is just starting. */
@@ -71,5 +74,6 @@ export function newPeerRecord(
     uploadQueue: [],
     serving: false,
     closed: false,
+    encryption: 'none',
   };
 }

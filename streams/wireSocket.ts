@@ -10,6 +10,8 @@ import {
 } from '../src/wire/index.js';
 import { wireFrames, type FrameEvent, type FrameOptions } from './frames.js';
 import { onReusedRead, usesReusedReads } from './reusedReads.js';
+import type { WireTransport } from './wireTransport.js';
+import type { PeerEncryption } from '../src/mse/mseTypes.js';
 
 /** Why a connection ended, as a value (never a thrown error). Assignable to the machine's CloseReason. */
 export type ConnectionEnd =
@@ -46,6 +48,8 @@ export interface WireSocket {
   readonly bytesOut: number;
   /** Bytes waiting for 'drain'. */
   readonly queuedBytes: number;
+  /** How the connection is carried: `none` until an MSE handshake says otherwise. */
+  readonly encryption: PeerEncryption;
 }
 
 /** Framing rules plus how much unsent data we hold before giving up on a peer that never reads. */
@@ -53,6 +57,11 @@ export interface WireSocketOptions {
   readonly frames: FrameOptions;
   /** Queue limit; above it the connection is closed (default 8 MiB). */
   readonly maxQueuedBytes?: number;
+  /**
+   * How bytes are carried past an MSE handshake (see `WireTransport`); a promise holds reading
+   * back until a dialled MSE handshake is over (`undefined`: it failed, nothing is read).
+   */
+  readonly transport?: WireTransport | Promise<WireTransport | undefined>;
 }
 
 /**
@@ -69,6 +78,9 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   let bytesOut = 0;
   let queue: Uint8Array[] = [];
   let queuedBytes = 0;
+  let transport: WireTransport | undefined = options.transport instanceof Promise ? undefined : options.transport;
+  // writes wait for a dialled MSE handshake: they must go out through its cipher, if any
+  let held = options.transport instanceof Promise;
 
   // requests and control messages are tiny and latency-bound; multi-part messages are corked
   if (!socket.destroyed) socket.setNoDelay(true);
@@ -106,14 +118,34 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     const onChunk = (chunk: Uint8Array): void => {
       bytesIn += chunk.length;
       traffic$.next({ direction: 'in', bytes: chunk.length });
+      transport?.decrypt?.processInPlace(chunk); // a socket read is ours (or the shared read buffer's, for this call)
       subscriber.next(chunk);
     };
     const onData = (chunk: Buffer): void => onChunk(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     const onClose = (): void => subscriber.complete();
-    const offReads = transient ? onReusedRead(socket, onChunk) : undefined;
-    if (!transient) socket.on('data', onData);
+    let offReads: (() => void) | undefined;
+    let stopped = false;
+    const start = (t: WireTransport | undefined): void => {
+      transport = t;
+      if (t?.prefix !== undefined) subscriber.next(t.prefix); // already clear, counted by the handshake
+      if (stopped || socket.destroyed) return;
+      offReads = transient ? onReusedRead(socket, onChunk) : undefined;
+      if (!transient) socket.on('data', onData);
+    };
     socket.on('close', onClose);
+    const given = options.transport;
+    if (given instanceof Promise) {
+      void given.then((t) => {
+        if (!stopped && t !== undefined) start(t);
+      });
+    } else if (given?.prefix !== undefined) {
+      // every consumer subscribes synchronously after this one: the prefix waits for them
+      queueMicrotask(() => {
+        if (!stopped) start(given);
+      });
+    } else start(given);
     return () => {
+      stopped = true;
       offReads?.();
       socket.off('data', onData);
       socket.off('close', onClose);
@@ -146,8 +178,9 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
       socket.cork();
       process.nextTick(uncork);
     }
+    const encrypt = transport?.encrypt;
     for (const p of parts) {
-      ok = socket.write(p);
+      ok = socket.write(encrypt === undefined ? p : encrypt.process(p));
       bytesOut += p.length;
       traffic$.next({ direction: 'out', bytes: p.length });
     }
@@ -163,10 +196,17 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     if (!socket.destroyed) writable$.next(true);
   };
   socket.on('drain', flush);
+  if (options.transport instanceof Promise) {
+    void options.transport.then((t) => {
+      transport = t;
+      held = false;
+      if (t !== undefined) flush();
+    });
+  }
 
   const write = (parts: readonly Uint8Array[]): SendResult => {
     if (socket.destroyed || end !== undefined) return 'closed';
-    if (!writable$.getValue() || queue.length > 0) {
+    if (!writable$.getValue() || queue.length > 0 || held) {
       for (const p of parts) {
         queue.push(p);
         queuedBytes += p.length;
@@ -197,6 +237,9 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     },
     get queuedBytes() {
       return queuedBytes;
+    },
+    get encryption() {
+      return transport?.encryption ?? 'none';
     },
   };
 }

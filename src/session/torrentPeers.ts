@@ -7,6 +7,11 @@ import { handleExtensionCommand, type ExtensionSinks } from '../../streams/peerE
 import type { PeerRecord } from '../../streams/peerRecord.js';
 import { attachPeerTraffic } from '../../streams/peerTraffic.js';
 import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
+import { dialMse } from '../../streams/mseHandshake.js';
+import type { CarriedSocket, WireTransport } from '../../streams/wireTransport.js';
+import { MseInitiator } from '../mse/mseInitiator.js';
+import { mseProvide } from '../mse/msePolicy.js';
+import type { EncryptionPolicy, PeerEncryption } from '../mse/mseTypes.js';
 import { MAX_QUEUED_REQUESTS, type UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
 import { advertisedExtensions, ourExtendedHandshake, type OurExtendedHandshake } from '../extensions/index.js';
@@ -31,7 +36,7 @@ export interface TorrentPeersDeps {
   readonly download: DownloadFlow;
   readonly upload: UploadFlow;
   readonly onWire: ((peerId: string, direction: 'in' | 'out', message: WireMessage) => void) | undefined;
-  readonly connected: (id: string, client: string) => void;
+  readonly connected: (id: string, client: string, encryption: PeerEncryption) => void;
   /** The connection is over; `failed`: it never completed the handshake. */
   readonly closed: (id: string, endpoint: PeerEndpoint, reason: CloseReason, failed: boolean) => void;
   readonly peersChanged: () => void;
@@ -44,6 +49,8 @@ export interface TorrentPeersDeps {
    * bit and send `port`), and where a peer's `port` goes (at most once per connection).
    */
   readonly dht?: { readonly port: number; readonly nodeSeen: (endpoint: PeerEndpoint) => void };
+  /** The session's encryption policy: `require` dials with MSE (RC4 payload). */
+  readonly encryption?: EncryptionPolicy;
 }
 
 /**
@@ -55,7 +62,7 @@ export interface TorrentPeersDeps {
 export class TorrentPeers {
   readonly records: Map<string, PeerRecord>;
   /** Accepted sockets waiting for the peer actor the torrent machine spawns for them. */
-  private readonly pendingIncoming = new Map<string, Socket>();
+  private readonly pendingIncoming = new Map<string, CarriedSocket>();
   readonly connection: CallbackActorLogic<PeerCommand, ConnectionInput, EventObject>;
   /** Our extended handshake (BEP 10), the same for every peer of this torrent. */
   private readonly extended: OurExtendedHandshake;
@@ -96,9 +103,10 @@ export class TorrentPeers {
           now: () => Date.now(),
           ...(onWire !== undefined ? { onSend: (msg: WireMessage) => onWire(id, 'out', msg) } : {}),
           opened: (peer) => this.records.set(id, peer),
-          ready: (_peer, client) => {
+          ready: (peer, client) => {
             handshaked = true;
-            deps.connected(id, client);
+            peer.encryption = link.wire.encryption;
+            deps.connected(id, client, peer.encryption);
           },
           peersChanged: deps.peersChanged,
           closed: (peer, reason) => {
@@ -147,7 +155,7 @@ export class TorrentPeers {
    * Offers an accepted socket to the torrent machine (`offer` sends INCOMING_PEER); a peer
    * actor spawned for it takes the socket at once, otherwise it is closed.
    */
-  acceptIncoming(socket: Socket, offer: (endpoint: PeerEndpoint) => void): void {
+  acceptIncoming(socket: Socket, transport: WireTransport | undefined, offer: (endpoint: PeerEndpoint) => void): void {
     const remote = socket.remoteAddress ?? '';
     const endpoint = { ip: parseIp(remote)?.ip ?? remote, port: socket.remotePort ?? 0 };
     const id = endpointKey(endpoint);
@@ -155,9 +163,10 @@ export class TorrentPeers {
       socket.destroy();
       return;
     }
-    this.pendingIncoming.set(id, socket);
+    const carried: CarriedSocket = { socket, ...(transport !== undefined ? { transport } : {}) };
+    this.pendingIncoming.set(id, carried);
     offer(endpoint);
-    if (this.pendingIncoming.get(id) === socket) {
+    if (this.pendingIncoming.get(id) === carried) {
       this.pendingIncoming.delete(id);
       socket.destroy();
     }
@@ -165,7 +174,7 @@ export class TorrentPeers {
 
   /** The torrent machine refused an incoming connection. */
   rejectIncoming(endpoint: PeerEndpoint): void {
-    this.pendingIncoming.get(endpointKey(endpoint))?.destroy();
+    this.pendingIncoming.get(endpointKey(endpoint))?.socket.destroy();
   }
 
   /** We verified `index`: each connected peer's machine decides whether to send `have`. */
@@ -200,14 +209,14 @@ export class TorrentPeers {
     return out;
   }
 
-  private takeIncoming(endpoint: PeerEndpoint): Socket | undefined {
+  private takeIncoming(endpoint: PeerEndpoint): CarriedSocket | undefined {
     const id = endpointKey(endpoint);
-    const socket = this.pendingIncoming.get(id);
+    const carried = this.pendingIncoming.get(id);
     this.pendingIncoming.delete(id);
-    return socket;
+    return carried;
   }
 
-  private dial(endpoint: PeerEndpoint): Socket {
+  private dial(endpoint: PeerEndpoint): Socket | CarriedSocket {
     const socket = connect({
       host: endpoint.ip,
       port: endpoint.port,
@@ -216,6 +225,8 @@ export class TorrentPeers {
     });
     markReusedReads(socket);
     socket.setNoDelay(true);
-    return socket;
+    if (this.deps.encryption !== 'require') return socket;
+    const initiator = new MseInitiator({ infoHash: this.deps.metainfo.infoHash, provide: mseProvide('require') });
+    return { socket, transport: dialMse(socket, initiator) };
   }
 }
