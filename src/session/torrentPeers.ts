@@ -24,6 +24,9 @@ import type { Bitfield } from '../pieces/bitfield.js';
 import type { WireMessage } from '../wire/messages.js';
 import { ourReserved, setDht } from '../wire/reserved.js';
 
+/** Endpoints remembered for an MSE retry at most (the pool holds 2000 candidates). */
+const MAX_MSE_RETRIES = 1000;
+
 /** What the torrent lends its peers. */
 export interface TorrentPeersDeps {
   readonly metainfo: Metainfo;
@@ -68,6 +71,10 @@ export class TorrentPeers {
   private readonly extended: OurExtendedHandshake;
   /** The reserved bytes every connection of this torrent announces (the DHT bit only while our node runs for it). */
   private readonly reserved: Uint8Array;
+  /** Endpoints dialled with MSE right now (their dial's outcome decides the next one). */
+  private readonly mseDials = new Set<string>();
+  /** Endpoints that hung up on a plain handshake: the next dial tries MSE (they may require it). */
+  private readonly mseNext = new Set<string>();
 
   constructor(private readonly deps: TorrentPeersDeps) {
     this.records = deps.records;
@@ -111,6 +118,7 @@ export class TorrentPeers {
           peersChanged: deps.peersChanged,
           closed: (peer, reason) => {
             if (this.records.get(id) === peer) this.records.delete(id);
+            this.noteDialOutcome(id, link.input.outgoing, handshaked, reason);
             deps.closed(id, endpoint, reason, !handshaked);
           },
         });
@@ -225,8 +233,22 @@ export class TorrentPeers {
     });
     markReusedReads(socket);
     socket.setNoDelay(true);
-    if (this.deps.encryption !== 'require') return socket;
-    const initiator = new MseInitiator({ infoHash: this.deps.metainfo.infoHash, provide: mseProvide('require') });
+    const policy = this.deps.encryption ?? 'accept';
+    const key = endpointKey(endpoint);
+    if (policy === 'off' || (policy === 'accept' && !this.mseNext.delete(key))) return socket;
+    this.mseDials.add(key);
+    const initiator = new MseInitiator({ infoHash: this.deps.metainfo.infoHash, provide: mseProvide(policy) });
     return { socket, transport: dialMse(socket, initiator) };
+  }
+
+  /**
+   * With policy `accept` we dial plain; a peer that hangs up on our plain handshake may take only
+   * encrypted connections (libtorrent's in_enc_policy=pe_forced does that), so its next dial
+   * (after the pool's back-off) is MSE, and one after a failed MSE dial is plain again.
+   */
+  private noteDialOutcome(id: string, outgoing: boolean, handshaked: boolean, reason: CloseReason): void {
+    const wasMse = this.mseDials.delete(id);
+    if (!outgoing || handshaked || wasMse || (this.deps.encryption ?? 'accept') !== 'accept') return;
+    if (reason.code === 'remoteClosed' && this.mseNext.size < MAX_MSE_RETRIES) this.mseNext.add(id);
   }
 }

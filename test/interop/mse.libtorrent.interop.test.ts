@@ -91,4 +91,22 @@ describe('MSE with libtorrent', () => {
     expect(await connected).toMatchObject({ encryption: 'mse-rc4' });
     expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'seed', 'content')));
   });
+
+  it('with the default policy, a seeder that hangs up on our plain handshake (encryption forced) is redialled with MSE after the back-off', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'st-mse-lt-'));
+    const torrentPath = join(dir, 'content.torrent');
+    const metainfo: Metainfo = await mktorrentSample(join(dir, 'seed', 'content'), torrentPath, { pieceLengthLog2: 16 });
+    seeder = await startLibtorrentSeeder(torrentPath, join(dir, 'seed'), 20_000, { in_enc_policy: LT_ENCRYPTION.forced });
+    const s = await Session.start({ port: 0, host: '127.0.0.1' });
+    if (E.isLeft(s)) throw new Error(s.left);
+    session = s.right;
+    const t = await session.add({ metainfo, downloadDir: join(dir, 'out'), useTrackers: false, peers: [{ ip: '127.0.0.1', port: seeder.port }] });
+    if (E.isLeft(t)) throw new Error(t.left);
+    const events: TorrentEvent[] = [];
+    t.right.events$.subscribe((e) => events.push(e));
+    await t.right.completed; // the pool redials a failed peer after 15 s
+    expect(events.find((e) => e.type === 'peerClosed')).toBeDefined(); // the plain attempt
+    expect(events.filter((e) => e.type === 'peerConnected')).toEqual([expect.objectContaining({ encryption: 'mse-plaintext' })]);
+    expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'seed', 'content')));
+  });
 });
