@@ -6,8 +6,10 @@
  * ratio statorrent/libtorrent.
  *
  * Run: `npm run build && node dist/bench/seed.bench.js [--size 1024] [--runs 1]
- *       [--baseline OTHER_BUILD/dist/src/cli/main.js]`
+ *       [--baseline OTHER_BUILD/dist/src/cli/main.js] [--plain]`
  * The size is in MiB. With --baseline, another build's CLI seeds too (on 127.0.0.4), for A/B.
+ * With --plain the leecher does not try protocol encryption first (a seeder without MSE then
+ * costs it a reconnect, ~1 s, which would hide the serving speed at small sizes).
  * Seeder CPU is read from /proc before and after each download, so it counts only serving.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -23,21 +25,24 @@ interface Options {
   readonly sizeMiB: number;
   readonly runs: number;
   readonly baseline: string | undefined;
+  readonly plain: boolean;
 }
 
 const parseArgs = (argv: readonly string[]): Options => {
   let sizeMiB = 1024;
   let runs = 1;
   let baseline: string | undefined;
+  let plain = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--size') sizeMiB = Number(argv[++i]);
     else if (a === '--runs') runs = Number(argv[++i]);
     else if (a === '--baseline') baseline = argv[++i];
-    else throw new Error(`unknown argument ${a}; usage: [--size MiB] [--runs N] [--baseline OTHER_BUILD/dist/src/cli/main.js]`);
+    else if (a === '--plain') plain = true;
+    else throw new Error(`unknown argument ${a}; usage: [--size MiB] [--runs N] [--baseline OTHER_BUILD/dist/src/cli/main.js] [--plain]`);
   }
   if (!(Number.isInteger(sizeMiB) && sizeMiB > 0 && Number.isInteger(runs) && runs > 0)) throw new Error('--size and --runs take positive whole numbers');
-  return { sizeMiB, runs, baseline };
+  return { sizeMiB, runs, baseline, plain };
 };
 
 /** Starts `statorrent seed --skip-check` (this build's or another's CLI) on `ip`; resolves with its endpoint. */
@@ -64,7 +69,7 @@ const main = async (): Promise<void> => {
     await rm(root, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-  console.log(`seed bench: a libtorrent leecher on 127.0.0.1 downloads ${o.sizeMiB} MiB (256 KiB pieces) from each seeder in turn, ${o.runs} run(s); ${machineLoad()}`);
+  console.log(`seed bench: a libtorrent leecher on 127.0.0.1 downloads ${o.sizeMiB} MiB (256 KiB pieces) from each seeder in turn, ${o.runs} run(s)${o.plain ? ', encryption off' : ''}; ${machineLoad()}`);
   const rows: Row[] = [];
   try {
     const t = await makeTorrent(root, o.sizeMiB);
@@ -80,7 +85,7 @@ const main = async (): Promise<void> => {
     for (let r = 0; r < o.runs; r++) {
       for (const row of rows) {
         const out = join(root, `${row.who}${r}`);
-        const s = await measure(PYTHON, [LT_LEECHER, t.torrent, out, row.peer], `libtorrent leecher from ${row.who}`, [row.proc]);
+        const s = await measure(PYTHON, [LT_LEECHER, t.torrent, out, row.peer, ...(o.plain ? ['plain'] : [])], `libtorrent leecher from ${row.who}`, [row.proc]);
         if (!(await sameBytes(join(out, t.name), join(t.seedDir, t.name)))) throw new Error(`the download from ${row.who} differs from the seed`);
         await rm(out, { recursive: true, force: true });
         console.log(`  from ${row.who}: wall ${f(s.wall)} s, seeder cpu ${f(s.seederCpu)} s, leecher cpu ${f(s.cpu)} s`);
