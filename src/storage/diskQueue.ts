@@ -1,12 +1,14 @@
 const MiB = 1024 * 1024;
 
 /**
- * Default high-water mark of {@link DiskQueue}: 16 MiB. On loopback with a fast disk a download
- * holds 6-10 MiB (one to four seeders: a few pieces being written, a few being received), so
- * the mark does not throttle a disk that keeps up; when writes are slow, what is held stays
- * at the mark plus the requests already out (at most a few 8 MiB pipelines, and those are
- * capped by the downloader, see streams/downloadFlow.ts), which keeps a downloader at about
- * 120 MiB of RSS.
+ * Default high-water mark of {@link DiskQueue}: 16 MiB (low mark 8 MiB). Measured on loopback
+ * (256 KiB pieces, libtorrent seeders): with a disk that keeps up, one seeder keeps 4-7 MiB
+ * queued and never reaches the mark; four seeders reach 10-17 MiB and are held back a few
+ * times per 256 MiB, at no cost in wall time. What is held stays within the mark plus the
+ * requests already out when it was crossed (each peer's pipeline; in practice 1-2 MiB over
+ * it), i.e. about 20 MiB of blocks on top of the ~85 MiB a downloading Node process needs,
+ * under the 120 MiB goal. A lower mark would throttle a disk that keeps up; a higher one buys
+ * nothing (the disk, not the queue, sets the pace once it is behind).
  */
 export const DEFAULT_MAX_QUEUED_BYTES = 16 * MiB;
 

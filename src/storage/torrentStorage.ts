@@ -25,7 +25,8 @@ export interface TorrentStorageOptions {
    * Default (or `false`): hash on the main thread, from memory as blocks arrive in order, from
    * disk 1 MiB at a time. Measured side by side on a busy 2-core machine with the seeder on
    * the same cores, the worker cost more CPU and wall time than it saved (bench:download), so
-   * it is opt-in; with it, pair downloading with {@link TorrentStorage.backlogBelow}.
+   * it is opt-in. Either way a downloader bounds what waits for the disk with
+   * {@link TorrentStorage.queueFull} and {@link TorrentStorage.onQueueDrained}.
    */
   readonly hashWorkers?: HashWorkers | false;
   /**
@@ -356,8 +357,8 @@ export class TorrentStorage {
   /**
    * Bytes received and handed to the disk (or the hash worker) whose write or hash has not
    * finished yet: memory the download holds beyond the staging budget. A downloader that keeps
-   * requesting while this grows only moves the queue from the socket into memory; it should
-   * wait for {@link backlogBelow} instead.
+   * requesting while this grows only moves the queue from the socket into memory (see
+   * {@link queuedBytes}, which adds the staged blocks).
    */
   get backlogBytes(): number {
     return this.queue.writing;
