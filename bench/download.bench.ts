@@ -1,13 +1,14 @@
 /**
  * Benchmark (not a test): downloads one single-file torrent (256 KiB pieces) from local
- * python3-libtorrent seeders — one on 127.0.0.1, then four on 127.0.0.2–.5 — first with
- * statorrent, then with libtorrent itself, each in its own child process, and prints one table:
+ * python3-libtorrent seeders — one on 127.0.0.1, then four on 127.0.0.2–.5 — with statorrent
+ * and with libtorrent itself, each in its own child process (after one uncounted warm-up
+ * download each, in an order that rotates every run), and prints one table:
  * wall time, CPU seconds per GiB and peak RSS of each, and the ratio statorrent/libtorrent.
  * It also says whether our peak RSS grew with the download size (it must not: blocks go to
  * disk, nothing buffers a whole file).
  *
  * Run: `npm run build && node dist/bench/download.bench.js [--sizes 64,1024] [--seeders 1,4]
- *       [--runs 1] [--no-libtorrent] [--cpu-prof DIR] [--baseline OTHER/dist/bench/downloadChild.js]
+ *       [--runs 1] [--no-libtorrent] [--no-warmup] [--cpu-prof DIR] [--baseline OTHER/dist/bench/downloadChild.js]
  *       [--guard [FACTOR]]`
  * Sizes are MiB (default 1024). `--guard` is the CI regression check: 64 MiB, one seeder, best
  * of 3 runs each, exit 1 when statorrent's wall time or CPU per GiB exceeds FACTOR (default 3)
@@ -39,9 +40,11 @@ interface Options {
   readonly baseline: string | undefined;
   /** CI guard: the ratio above which statorrent counts as grossly regressed. */
   readonly guard: number | undefined;
+  /** One uncounted download by each client first (default on; `--no-warmup`). */
+  readonly warmup: boolean;
 }
 
-const USAGE = 'usage: [--sizes 64,1024] [--seeders 1,4] [--runs N] [--no-libtorrent] [--cpu-prof DIR] [--baseline OTHER_BUILD/dist/bench/downloadChild.js] [--guard [FACTOR]]';
+const USAGE = 'usage: [--sizes 64,1024] [--seeders 1,4] [--runs N] [--no-libtorrent] [--no-warmup] [--cpu-prof DIR] [--baseline OTHER_BUILD/dist/bench/downloadChild.js] [--guard [FACTOR]]';
 
 const parseArgs = (argv: readonly string[]): Options => {
   let sizesMiB: number[] | undefined;
@@ -51,6 +54,7 @@ const parseArgs = (argv: readonly string[]): Options => {
   let cpuProfDir: string | undefined;
   let baseline: string | undefined;
   let guard: number | undefined;
+  let warmup = true;
   const list = (s: string | undefined): number[] => (s ?? '').split(',').map(Number);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -58,6 +62,7 @@ const parseArgs = (argv: readonly string[]): Options => {
     else if (a === '--seeders') seeders = list(argv[++i]);
     else if (a === '--runs') runs = Number(argv[++i]);
     else if (a === '--no-libtorrent') libtorrent = false;
+    else if (a === '--no-warmup') warmup = false;
     else if (a === '--cpu-prof') cpuProfDir = argv[++i];
     else if (a === '--baseline') baseline = argv[++i];
     else if (a === '--guard') guard = /^\d+(\.\d+)?$/.test(argv[i + 1] ?? '') ? Number(argv[++i]) : 3;
@@ -71,6 +76,7 @@ const parseArgs = (argv: readonly string[]): Options => {
     cpuProfDir,
     baseline,
     guard,
+    warmup,
   };
   const positive = (xs: readonly number[]): boolean => xs.length > 0 && xs.every((s) => Number.isInteger(s) && s > 0);
   if (!positive(o.sizesMiB) || !positive(o.seeders) || o.seeders.some((n) => n > 200) || !positive([o.runs])) {
@@ -81,6 +87,15 @@ const parseArgs = (argv: readonly string[]): Options => {
 
 /** Seeder addresses: one seeder on 127.0.0.1, several on 127.0.0.2, .3, ... (one address each). */
 const seederIp = (count: number, i: number): string => (count === 1 ? '127.0.0.1' : `127.0.0.${2 + i}`);
+
+/** One client under test: how it downloads into a folder, and its samples. */
+interface Contender {
+  readonly who: string;
+  readonly samples: Sample[];
+  readonly download: (out: string) => Promise<Sample>;
+  /** Compare the result with the seed (our own downloads; the others are trusted). */
+  readonly check: boolean;
+}
 
 interface Result {
   readonly sizeMiB: number;
@@ -103,34 +118,40 @@ const runCase = async (root: string, sizeMiB: number, seeders: number, o: Option
       peers.push(`${seederIp(seeders, i)}:${port}`);
     }
     const peerArg = peers.join(',');
-    const ours: Sample[] = [];
-    const base: Sample[] = [];
-    const lt: Sample[] = [];
     const say = (who: string, s: Sample): void =>
       console.log(`  ${sizeMiB} MiB, ${seeders} seeder(s), ${who}: wall ${f(s.wall)} s, cpu ${f(s.cpu)} s (user ${f(s.user)}, sys ${f(s.sys)}), peak RSS ${f(s.rssMiB, 1)} MiB, seeder cpu ${f(s.seederCpu)} s`);
-    for (let r = 0; r < o.runs; r++) {
-      const out = join(dir, `ours${r}`);
-      const nodeArgs = o.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`];
-      const s = await measure(process.execPath, [...nodeArgs, DOWNLOAD_CHILD, t.torrent, out, peerArg], 'statorrent download', procs);
-      if (!(await sameBytes(join(out, t.name), join(t.seedDir, t.name)))) throw new Error(`statorrent's ${sizeMiB} MiB download differs from the seed`);
+    const nodeArgs = o.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`];
+    const contenders: Contender[] = [
+      { who: 'statorrent', samples: [], download: (out) => measure(process.execPath, [...nodeArgs, DOWNLOAD_CHILD, t.torrent, out, peerArg], 'statorrent download', procs), check: true },
+    ];
+    if (o.baseline !== undefined) {
+      const b = o.baseline;
+      contenders.push({ who: 'baseline', samples: [], download: (out) => measure(process.execPath, [b, t.torrent, out, peerArg], 'baseline download', procs), check: false });
+    }
+    if (o.libtorrent) contenders.push({ who: 'libtorrent', samples: [], download: (out) => measure(PYTHON, [LT_LEECHER, t.torrent, out, peerArg], 'libtorrent download', procs), check: false });
+    const once = async (c: Contender, tag: string): Promise<Sample> => {
+      const out = join(dir, `${c.who}-${tag}`);
+      const s = await c.download(out);
+      if (c.check && !(await sameBytes(join(out, t.name), join(t.seedDir, t.name)))) throw new Error(`${c.who}'s ${sizeMiB} MiB download differs from the seed`);
       await rm(out, { recursive: true, force: true });
-      say('statorrent', s);
-      ours.push(s);
-      if (o.baseline !== undefined) {
-        const bOut = join(dir, `base${r}`);
-        const b = await measure(process.execPath, [o.baseline, t.torrent, bOut, peerArg], 'baseline download', procs);
-        await rm(bOut, { recursive: true, force: true });
-        say('baseline', b);
-        base.push(b);
-      }
-      if (o.libtorrent) {
-        const ltOut = join(dir, `lt${r}`);
-        const l = await measure(PYTHON, [LT_LEECHER, t.torrent, ltOut, peerArg], 'libtorrent download', procs);
-        await rm(ltOut, { recursive: true, force: true });
-        say('libtorrent', l);
-        lt.push(l);
+      return s;
+    };
+    // Warm-up, not counted: on this VM the first transfer after fresh content is written runs
+    // 1.5-2x slower in whichever client goes first (kernel page-cache and memory effects:
+    // buffered writes crawl), so each client downloads once before anything is measured.
+    if (o.warmup) for (const c of contenders) say(`${c.who} (warm-up, not counted)`, await once(c, 'warmup'));
+    for (let r = 0; r < o.runs; r++) {
+      // the order rotates each run, so no client always runs right after the same other one
+      for (let k = 0; k < contenders.length; k++) {
+        const c = contenders[(r + k) % contenders.length]!;
+        const s = await once(c, String(r));
+        say(c.who, s);
+        c.samples.push(s);
       }
     }
+    const ours = contenders[0]!.samples;
+    const base = contenders.find((c) => c.who === 'baseline')?.samples ?? [];
+    const lt = contenders.find((c) => c.who === 'libtorrent')?.samples ?? [];
     // the guard takes each side's best run: a gross regression shows in every run, noise does not
     const pick = (xs: Sample[]): Sample | undefined => (xs.length === 0 ? undefined : o.guard === undefined ? medianSample(xs) : best(xs));
     return { sizeMiB, seeders, ours: pick(ours)!, base: pick(base), lt: pick(lt) };
