@@ -39,6 +39,16 @@ export interface DownloadEvents {
  */
 export class DownloadFlow {
   private readonly verifying = new Set<number>();
+  /**
+   * The disk queue went over its high mark: no pipeline is topped up until it drains (requests
+   * already out still complete). See {@link refill}.
+   */
+  private waitingForDisk = false;
+  /** The disk queue drained: every unchoked peer that waited gets its pipeline back at once. */
+  private readonly diskDrained = (): void => {
+    this.waitingForDisk = false;
+    for (const p of this.peers.values()) this.refill(p);
+  };
   /** One handler for every write's outcome (no closure per block). */
   private readonly written = (r: E.Either<StorageError, void>): void => {
     if (E.isLeft(r) && r.left.code !== 'piece-verified') this.events.storageFailed(r.left.message);
@@ -108,11 +118,18 @@ export class DownloadFlow {
    * Tops up `peer`'s request pipeline; call when it unchokes us, sends a block or gains pieces.
    * With `batched` (a block arrived) it waits until a batch's worth of room is free, so
    * requests leave in groups (see `refillThreshold`) rather than one per block.
+   *
+   * Disk backpressure (libtorrent's max_queued_disk_bytes): while more received bytes wait
+   * for the disk than the storage's high mark, no pipeline is topped up; blocks already asked
+   * for still arrive and are taken, and each peer's pipeline simply drains. A peer left with no
+   * request out is not timed by the peer machine (REQUESTS_DRAINED: its snubbing region idles),
+   * so our holding back never counts as the peer being slow. Once the queue is down to the low
+   * mark, every unchoked peer is refilled at once.
    */
   refill(peer: PeerRecord, batched = false): void {
     // the gate is the machine's word: unchoked by the peer, handshake done; nothing to want, nothing to ask
     const gate = peer.gate;
-    if (peer.closed || !gate.open || !gate.mayRequest || peer.pieces.interesting === 0) {
+    if (peer.closed || !gate.open || !gate.mayRequest || peer.pieces.interesting === 0 || this.diskBehind()) {
       this.syncPending(peer);
       return;
     }
@@ -203,6 +220,15 @@ export class DownloadFlow {
       touched.add(p);
     }
     for (const p of touched) this.refill(p);
+  }
+
+  /** Whether the disk is behind: waiting for the queue to drain, or just found over its high mark. */
+  private diskBehind(): boolean {
+    if (this.waitingForDisk) return true;
+    if (!this.storage.queueFull) return false;
+    this.waitingForDisk = true;
+    this.storage.onQueueDrained(this.diskDrained);
+    return true;
   }
 
   private invalid(peer: PeerRecord, message: string): void {

@@ -5,7 +5,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { BLOCK_SIZE } from '../pieces/pieceGeometry.js';
+import { MAX_PIPELINE_DEPTH } from '../pieces/pipelineDepth.js';
 import { BlockPool } from './blockPool.js';
+import { DEFAULT_MAX_QUEUED_BYTES, DiskQueue } from './diskQueue.js';
 import { FileHandleCache } from './fileHandleCache.js';
 import { FileLayout } from './fileLayout.js';
 import type { HashWorkers } from './hashWorkers.js';
@@ -23,7 +25,8 @@ export interface TorrentStorageOptions {
    * Default (or `false`): hash on the main thread, from memory as blocks arrive in order, from
    * disk 1 MiB at a time. Measured side by side on a busy 2-core machine with the seeder on
    * the same cores, the worker cost more CPU and wall time than it saved (bench:download), so
-   * it is opt-in; with it, pair downloading with {@link TorrentStorage.backlogBelow}.
+   * it is opt-in. Either way a downloader bounds what waits for the disk with
+   * {@link TorrentStorage.queueFull} and {@link TorrentStorage.onQueueDrained}.
    */
   readonly hashWorkers?: HashWorkers | false;
   /**
@@ -32,7 +35,16 @@ export interface TorrentStorageOptions {
    * vectored write; past this budget the oldest incomplete piece is written out early.
    */
   readonly maxStagedBytes?: number;
+  /**
+   * High-water mark of bytes received and not yet on disk (staged plus being written), above
+   * which a downloader should stop asking for more: see {@link TorrentStorage.queueFull}.
+   * Default {@link DEFAULT_MAX_QUEUED_BYTES} (16 MiB); the low-water mark is half of it.
+   */
+  readonly maxQueuedBytes?: number;
 }
+
+/** What may still arrive after a downloader stops at the high mark: one full request pipeline (8 MiB). */
+const PIPELINE_BYTES = MAX_PIPELINE_DEPTH * BLOCK_SIZE;
 
 /** Hash chunk size: big enough for throughput, small enough that one chunk never stalls the loop. */
 const VERIFY_CHUNK = 1024 * 1024;
@@ -59,13 +71,12 @@ export class TorrentStorage {
   private readonly pieceWaiters = new Map<number, (() => void)[]>();
   private pendingTotal = 0;
   private idleWaiters: (() => void)[] = [];
-  /** Bytes of written-out pieces whose write or hash has not finished (see {@link backlogBytes}). */
-  private backlog = 0;
+  /** Bytes staged or being written (and hashed), with the downloader's marks. */
+  private readonly queue: DiskQueue;
   private backlogWaiters: { readonly limit: number; readonly resolve: () => void }[] = [];
   private closed = false;
   /** Incomplete pieces' blocks held in memory, oldest first (Map order). */
   private readonly staged = new Map<number, StagedPiece>();
-  private stagedBytes = 0;
   private readonly maxStagedBytes: number;
   private readonly blockPool: BlockPool;
   /** SHA-1 of pieces written whole from memory, waiting for {@link verifyPiece}. */
@@ -88,8 +99,12 @@ export class TorrentStorage {
     this.hashWorkers = options.hashWorkers === false ? undefined : options.hashWorkers;
     this.pending = new Uint32Array(metainfo.pieceCount);
     this.maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
-    // idle buffers kept: enough for the usual pieces in flight, never more than the budget
-    this.blockPool = new BlockPool(Math.min(Math.ceil(this.maxStagedBytes / BLOCK_SIZE), 512));
+    this.queue = new DiskQueue(Math.max(BLOCK_SIZE, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES));
+    // Idle buffers kept: as many as a download may hold (the high mark plus the pipeline still
+    // arriving after it), so one that stays within its bound allocates nothing once warm; none
+    // without staging. They are freed with the storage.
+    const poolBytes = this.maxStagedBytes === 0 ? 0 : this.queue.highWater + PIPELINE_BYTES;
+    this.blockPool = new BlockPool(Math.ceil(poolBytes / BLOCK_SIZE));
   }
 
   /**
@@ -150,7 +165,12 @@ export class TorrentStorage {
     if (index >= 0 && index < this.verified.length) this.verified.set(index);
     this.digests.delete(index);
     this.digestJobs.delete(index);
-    this.unstage(index);
+    const sp = this.staged.get(index);
+    if (sp !== undefined) {
+      this.unstage(index);
+      for (const [, buffers] of sp.takeRuns()) this.blockPool.release(buffers);
+      this.queue.shrank();
+    }
   }
 
   /** Piece `index` is no longer good on disk (its file was truncated or replaced): writes to it are accepted again. */
@@ -185,7 +205,7 @@ export class TorrentStorage {
         if (!this.staged.has(index)) this.staged.set(index, sp);
         const before = sp.bytes;
         sp.put(begin, data);
-        this.stagedBytes += sp.bytes - before;
+        this.queue.staged += sp.bytes - before;
         if (sp.complete) {
           // recorded before the write: verifyPiece resumes (after writesSettled) ahead of our caller
           if (this.hashWorkers !== undefined) {
@@ -198,7 +218,7 @@ export class TorrentStorage {
           if (digest !== undefined) this.digests.set(index, digest);
           return this.writeStaged(sp).then(toEither);
         }
-        if (this.stagedBytes > this.maxStagedBytes) {
+        if (this.queue.staged > this.maxStagedBytes) {
           // over budget: the oldest incomplete piece goes to disk now (its hash is then read back)
           const oldest = this.staged.values().next().value as StagedPiece;
           return this.writeStaged(oldest).then(toEither);
@@ -219,7 +239,7 @@ export class TorrentStorage {
     const runs = sp.takeRuns();
     this.pending[sp.index]!++;
     this.pendingTotal++;
-    this.backlog += bytes;
+    this.queue.writing += bytes;
     let path = '';
     try {
       for (const [begin, buffers] of runs) {
@@ -260,13 +280,13 @@ export class TorrentStorage {
     const sp = this.staged.get(index);
     if (sp === undefined) return;
     this.staged.delete(index);
-    this.stagedBytes -= sp.bytes;
+    this.queue.staged -= sp.bytes;
   }
 
   private async writeNow(index: number, begin: number, data: Uint8Array): Promise<E.Either<StorageError, void>> {
     this.pending[index]!++;
     this.pendingTotal++;
-    this.backlog += data.length;
+    this.queue.writing += data.length;
     let path = '';
     try {
       let at = 0;
@@ -295,27 +315,68 @@ export class TorrentStorage {
   }
 
   /**
+   * Bytes received and not yet on disk: blocks staged until their piece is whole, plus pieces
+   * being written (and hashed). This is the memory a download holds for the disk; a downloader
+   * bounds it with {@link queueFull} and {@link onQueueDrained} (libtorrent's
+   * `max_queued_disk_bytes`).
+   */
+  get queuedBytes(): number {
+    return this.queue.bytes;
+  }
+
+  /** The high-water mark of {@link queuedBytes} ({@link TorrentStorageOptions.maxQueuedBytes}). */
+  get maxQueuedBytes(): number {
+    return this.queue.highWater;
+  }
+
+  /** The low-water mark of {@link queuedBytes}: where a full queue counts as drained (half the high mark). */
+  get queueLowWater(): number {
+    return this.queue.lowWater;
+  }
+
+  /**
+   * True while {@link queuedBytes} is above {@link maxQueuedBytes} with a write in flight: the
+   * disk is behind, and requesting more only moves the queue from the socket into memory.
+   * (With no write in flight the queue is never full: what it holds is incomplete pieces that
+   * only more blocks can finish, bounded by the staging budget.)
+   */
+  get queueFull(): boolean {
+    return this.queue.full;
+  }
+
+  /**
+   * Calls `listener` once, in a microtask, when {@link queuedBytes} is at most
+   * {@link queueLowWater} or no write is left in flight (at once when that already holds), or
+   * the storage closes.
+   */
+  onQueueDrained(listener: () => void): void {
+    if (this.closed) queueMicrotask(listener);
+    else this.queue.onDrained(listener);
+  }
+
+  /**
    * Bytes received and handed to the disk (or the hash worker) whose write or hash has not
    * finished yet: memory the download holds beyond the staging budget. A downloader that keeps
-   * requesting while this grows only moves the queue from the socket into memory; it should
-   * wait for {@link backlogBelow} instead.
+   * requesting while this grows only moves the queue from the socket into memory (see
+   * {@link queuedBytes}, which adds the staged blocks).
    */
   get backlogBytes(): number {
-    return this.backlog;
+    return this.queue.writing;
   }
 
   /** Resolves once {@link backlogBytes} is at most `limit` (at once when it already is, or when closed). */
   backlogBelow(limit: number): Promise<void> {
-    if (this.backlog <= limit || this.closed) return Promise.resolve();
+    if (this.queue.writing <= limit || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.backlogWaiters.push({ limit, resolve }));
   }
 
   private backlogDone(bytes: number): void {
-    this.backlog -= bytes;
+    this.queue.writing -= bytes;
+    this.queue.shrank();
     if (this.backlogWaiters.length === 0) return;
-    const ready = this.backlogWaiters.filter((w) => this.backlog <= w.limit);
+    const ready = this.backlogWaiters.filter((w) => this.queue.writing <= w.limit);
     if (ready.length === 0) return;
-    this.backlogWaiters = this.backlogWaiters.filter((w) => this.backlog > w.limit);
+    this.backlogWaiters = this.backlogWaiters.filter((w) => this.queue.writing > w.limit);
     for (const w of ready) w.resolve();
   }
 
@@ -443,6 +504,7 @@ export class TorrentStorage {
     if (this.closed) return OK;
     this.closed = true;
     for (const w of this.backlogWaiters.splice(0)) w.resolve();
+    this.queue.release();
     // incomplete pieces' blocks go to disk too, so a later resume finds what was received
     const flushed = await Promise.all([...this.staged.values()].map((sp) => this.writeStaged(sp)));
     const failed = flushed.find((e) => e !== undefined);

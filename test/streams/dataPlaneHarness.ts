@@ -10,7 +10,7 @@ import { PeerPieces } from '../../src/peers/peerPieces.js';
 import { Bitfield } from '../../src/pieces/bitfield.js';
 import { PiecePicker } from '../../src/pieces/piecePicker.js';
 import { RateMeter } from '../../src/stats/rateMeter.js';
-import { TorrentStorage } from '../../src/storage/torrentStorage.js';
+import { TorrentStorage, type TorrentStorageOptions } from '../../src/storage/torrentStorage.js';
 import type { Culprit } from '../../src/trust/smartBan.js';
 import type { WireMessage } from '../../src/wire/index.js';
 import { DownloadFlow } from '../../streams/downloadFlow.js';
@@ -40,7 +40,9 @@ export interface FakePeer {
  * plain records scripted by the test and a simulated clock (`clock.t`): no sockets, no timers,
  * no peer machine (its part, opening the gate and calling refill/release, is done by hand).
  */
-export async function dataPlane(options: { readonly length?: number; readonly pieceLength?: number; readonly seed?: boolean } = {}) {
+export async function dataPlane(
+  options: { readonly length?: number; readonly pieceLength?: number; readonly seed?: boolean; readonly storage?: TorrentStorageOptions } = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'st-plane-'));
   const length = options.length ?? 4 * 65_536;
   await writeSample(join(dir, 'src'), [{ path: 'f.bin', length }]);
@@ -48,7 +50,7 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
   if (E.isLeft(made)) throw new Error(made.left.message);
   const metainfo: Metainfo = made.right.metainfo;
   const source = new Uint8Array(await readFile(join(dir, 'src', 'f.bin')));
-  const storage = await TorrentStorage.open(options.seed === true ? join(dir, 'src') : join(dir, 'out'), metainfo);
+  const storage = await TorrentStorage.open(options.seed === true ? join(dir, 'src') : join(dir, 'out'), metainfo, options.storage);
   if (E.isLeft(storage)) throw new Error(storage.left.message);
   const have = options.seed === true ? Bitfield.full(metainfo.pieceCount) : new Bitfield(metainfo.pieceCount);
   if (options.seed === true) have.forEachSet((i) => storage.right.markVerified(i));
@@ -93,11 +95,20 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
   const addPeer = (
     id: string,
     pieces?: readonly number[],
-    options: { readonly ip?: string; readonly corrupt?: (index: number, begin: number) => boolean } = {},
+    options: {
+      readonly ip?: string;
+      readonly corrupt?: (index: number, begin: number) => boolean;
+      /** A peer machine's gate (the machine opens it) instead of one opened here. */
+      readonly gate?: PeerGate;
+      /** Also hands what the data plane tells the peer machine to a real machine. */
+      readonly machine?: (e: PeerEvent) => void;
+    } = {},
   ): FakePeer => {
-    const gate = new PeerGate();
-    gate.open = true;
-    gate.fast = true;
+    const gate = options.gate ?? new PeerGate();
+    if (options.gate === undefined) {
+      gate.open = true;
+      gate.fast = true;
+    }
     const peerPieces = new PeerPieces(have, picker.availability);
     if (pieces === undefined) peerPieces.replaceWithAll();
     else for (const i of pieces) peerPieces.gain(i);
@@ -110,6 +121,7 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
     };
     record.notify = (e) => {
       notified.push(e.type);
+      options.machine?.(e);
     };
     record.writable = () => writable;
     peers.set(id, record);
@@ -159,6 +171,8 @@ export async function dataPlane(options: { readonly length?: number; readonly pi
 
   return {
     metainfo,
+    storage: storage.right,
+    peers,
     picker,
     download,
     upload,
