@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Downloads one torrent with python3-libtorrent from known peers, for the benchmarks.
 
-  lt_bench_leech.py TORRENT SAVE_PATH PEERS
+  lt_bench_leech.py TORRENT SAVE_PATH PEERS [plain]
 
 PEERS is a port on 127.0.0.1 or a comma-separated list of IP:PORT (loopback addresses).
+With "plain" the leecher never tries protocol encryption (otherwise it first dials encrypted
+and reconnects in plaintext to a peer without MSE, which costs about a second per peer).
 
 Loopback TCP only, default settings otherwise (libtorrent as users run it). When every piece
 is received and hash-checked it prints one line
@@ -23,12 +25,14 @@ from lt_loopback import fail, loopback_session, started_torrent_params  # noqa: 
 
 def main() -> None:
     torrent, save_path, peers = sys.argv[1], sys.argv[2], sys.argv[3]
+    plain = sys.argv[4:5] == ["plain"]
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.time()
     ses = loopback_session("127.0.0.1", extra={
         "enable_ip_notifier": False,
         "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification
         | lt.alert.category_t.storage_notification,
+        **({"out_enc_policy": int(lt.enc_policy.disabled), "in_enc_policy": int(lt.enc_policy.disabled)} if plain else {}),
     })
     handle = ses.add_torrent(started_torrent_params(torrent, save_path))
     for peer in peers.split(","):

@@ -7,8 +7,10 @@
  * ratio statorrent/libtorrent.
  *
  * Run: `npm run build && node dist/bench/seed.bench.js [--size 1024] [--runs 1] [--no-warmup]
- *       [--baseline OTHER_BUILD/dist/src/cli/main.js]`
+ *       [--baseline OTHER_BUILD/dist/src/cli/main.js] [--plain]`
  * The size is in MiB. With --baseline, another build's CLI seeds too (on 127.0.0.4), for A/B.
+ * With --plain the leecher does not try protocol encryption first (a seeder without MSE then
+ * costs it a reconnect, ~1 s, which would hide the serving speed at small sizes).
  * Seeder CPU is read from /proc before and after each download, so it counts only serving.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -26,6 +28,7 @@ interface Options {
   readonly baseline: string | undefined;
   /** One uncounted download from each seeder first (default on; `--no-warmup`). */
   readonly warmup: boolean;
+  readonly plain: boolean;
 }
 
 const parseArgs = (argv: readonly string[]): Options => {
@@ -33,16 +36,18 @@ const parseArgs = (argv: readonly string[]): Options => {
   let runs = 1;
   let baseline: string | undefined;
   let warmup = true;
+  let plain = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--size') sizeMiB = Number(argv[++i]);
     else if (a === '--runs') runs = Number(argv[++i]);
     else if (a === '--baseline') baseline = argv[++i];
     else if (a === '--no-warmup') warmup = false;
-    else throw new Error(`unknown argument ${a}; usage: [--size MiB] [--runs N] [--no-warmup] [--baseline OTHER_BUILD/dist/src/cli/main.js]`);
+    else if (a === '--plain') plain = true;
+    else throw new Error(`unknown argument ${a}; usage: [--size MiB] [--runs N] [--no-warmup] [--baseline OTHER_BUILD/dist/src/cli/main.js] [--plain]`);
   }
   if (!(Number.isInteger(sizeMiB) && sizeMiB > 0 && Number.isInteger(runs) && runs > 0)) throw new Error('--size and --runs take positive whole numbers');
-  return { sizeMiB, runs, baseline, warmup };
+  return { sizeMiB, runs, baseline, warmup, plain };
 };
 
 /** Starts `statorrent seed --skip-check` (this build's or another's CLI) on `ip`; resolves with its endpoint. */
@@ -69,7 +74,7 @@ const main = async (): Promise<void> => {
     await rm(root, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
-  console.log(`seed bench: a libtorrent leecher on 127.0.0.1 downloads ${o.sizeMiB} MiB (256 KiB pieces) from each seeder in turn, ${o.runs} run(s); ${machineLoad()}`);
+  console.log(`seed bench: a libtorrent leecher on 127.0.0.1 downloads ${o.sizeMiB} MiB (256 KiB pieces) from each seeder in turn, ${o.runs} run(s)${o.plain ? ', encryption off' : ''}; ${machineLoad()}`);
   const rows: Row[] = [];
   try {
     const t = await makeTorrent(root, o.sizeMiB);
@@ -84,7 +89,7 @@ const main = async (): Promise<void> => {
     rows.push({ who: 'libtorrent', wall: [], seederCpu: [], leecherCpu: [], proc: lt, peer: `127.0.0.3:${ltPort}` });
     const once = async (row: Row, tag: string): Promise<Sample> => {
       const out = join(root, `${row.who}-${tag}`);
-      const s = await measure(PYTHON, [LT_LEECHER, t.torrent, out, row.peer], `libtorrent leecher from ${row.who}`, [row.proc]);
+      const s = await measure(PYTHON, [LT_LEECHER, t.torrent, out, row.peer, ...(o.plain ? ['plain'] : [])], `libtorrent leecher from ${row.who}`, [row.proc]);
       if (!(await sameBytes(join(out, t.name), join(t.seedDir, t.name)))) throw new Error(`the download from ${row.who} differs from the seed`);
       await rm(out, { recursive: true, force: true });
       console.log(`  from ${row.who}${tag === 'warmup' ? ' (warm-up, not counted)' : ''}: wall ${f(s.wall)} s, seeder cpu ${f(s.seederCpu)} s, leecher cpu ${f(s.cpu)} s`);

@@ -1,9 +1,11 @@
+import type { Either } from 'fp-ts/lib/Either.js';
 import type { PeerEvent } from '../machines/peer.machine.js';
 import type { PeerEndpoint } from '../src/peers/peerPool.js';
 import type { PeerGate } from '../src/peers/peerGate.js';
 import type { PeerPieces } from '../src/peers/peerPieces.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import { RateMeter } from '../src/stats/rateMeter.js';
+import type { StorageError } from '../src/storage/storageError.js';
 import type { BlockRef, WireMessage } from '../src/wire/messages.js';
 
 /**
@@ -20,8 +22,11 @@ export interface PeerRecord {
   readonly pieces: PeerPieces;
   /** The peer's pieces (the picker's view of them). */
   readonly bitfield: Bitfield;
-  /** Writes a wire message to the socket. */
-  send: (message: WireMessage) => void;
+  /**
+   * Writes a wire message to the socket; `written` (when given) runs once the socket no longer
+   * holds the message's bytes (see `WireSocket.send`), e.g. to recycle a block's buffer.
+   */
+  send: (message: WireMessage, written?: () => void) => void;
   /** Tells the peer machine something the data plane saw (pipeline edges, misbehaviour). */
   notify: (event: PeerEvent) => void;
   /** Whether the socket accepts more data now (backpressure). */
@@ -39,8 +44,20 @@ export interface PeerRecord {
   rejectsInARow: number;
   /** Requests the peer made that we will serve, in order (bounded). */
   readonly uploadQueue: BlockRef[];
+  /** Runs of requests taken from {@link uploadQueue} whose disk reads are in flight or not yet sent, in order. */
+  readonly uploadReads: UploadRead[];
+  /** True while any of {@link uploadReads} is in flight. */
   serving: boolean;
   closed: boolean;
+}
+
+/** One run of consecutive requests being read from disk for a peer (see `UploadFlow`). */
+export interface UploadRead {
+  readonly run: readonly BlockRef[];
+  /** Where the run is read to: a pooled buffer, given back once the socket wrote it out. */
+  readonly buffer: Uint8Array;
+  /** The read's outcome once it settled. */
+  result: Either<StorageError, Uint8Array> | undefined;
 }
 
 /** A fresh record for a connection that is just starting. */
@@ -69,6 +86,7 @@ export function newPeerRecord(
     refusedRequests: 0,
     rejectsInARow: 0,
     uploadQueue: [],
+    uploadReads: [],
     serving: false,
     closed: false,
   };

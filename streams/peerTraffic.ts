@@ -34,12 +34,12 @@ export function attachPeerTraffic(id: string, endpoint: PeerEndpoint, link: Conn
   const onSend = deps.onSend;
   peer.send =
     onSend === undefined
-      ? (message) => {
-          link.wire.send(message);
+      ? (message, written) => {
+          link.wire.send(message, written);
         }
-      : (message) => {
+      : (message, written) => {
           onSend(message);
-          link.wire.send(message);
+          link.wire.send(message, written);
         };
   peer.notify = link.notify;
   let writable = true;

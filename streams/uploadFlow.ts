@@ -1,8 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import { BLOCK_SIZE } from '../src/pieces/pieceGeometry.js';
-import type { PeerRecord } from './peerRecord.js';
+import type { PeerRecord, UploadRead } from './peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
+import { ReadBufferPool } from '../src/storage/readBufferPool.js';
 import type { StorageError } from '../src/storage/storageError.js';
 import type { TorrentStorage } from '../src/storage/torrentStorage.js';
 import type { BlockRef } from '../src/wire/messages.js';
@@ -40,6 +41,22 @@ const runLength = (run: readonly BlockRef[]): number => {
   return n;
 };
 
+/**
+ * Runs read ahead per peer: the next run's read is in flight while the previous one is sent,
+ * so the socket never waits a thread-pool round trip between runs. Reads start only while the
+ * socket is writable, so at most this many runs leave past its backpressure.
+ */
+export const READ_AHEAD_RUNS = 2;
+
+/**
+ * Read buffers shared by every torrent's uploads (the free list is bounded process-wide, not
+ * per torrent): 64 idle runs of 256 KiB cover 30 peers each reading ahead.
+ */
+export const sharedReadBuffers = new ReadBufferPool(MAX_RUN_BYTES, 64);
+
+/** What uploads need from storage: piece sizes and reads into a given buffer. */
+export type UploadStorage = Pick<TorrentStorage, 'pieceSize' | 'readBlockInto'>;
+
 /** Requests queued per peer before further ones are refused (real clients keep 250-500). */
 export const MAX_QUEUED_REQUESTS = 500;
 
@@ -54,13 +71,14 @@ export const MAX_REFUSED_REQUESTS = 2 * MAX_QUEUED_REQUESTS;
  * The sending half of the data plane: serves `request`s from disk for verified pieces only,
  * with the limits real clients use (BEP 3: blocks of at most 16 KiB inside the piece; requests
  * made while we choke the peer are dropped, or rejected under BEP 6; `cancel` is honoured).
- * Reads are asynchronous and one at a time per peer (a run of consecutive queued requests is
- * one read), paced by the socket's backpressure, so a slow disk or a slow reader never blocks
- * the event loop or piles up memory.
+ * A run of consecutive queued requests is one asynchronous read into a recycled buffer, given
+ * back once the socket wrote it out; up to {@link READ_AHEAD_RUNS} runs per peer are read at
+ * once and sent in request order. New reads start only while the socket is writable, so a slow
+ * disk or a slow reader never blocks the event loop or piles up memory.
  */
 export class UploadFlow {
   constructor(
-    private readonly storage: TorrentStorage,
+    private readonly storage: UploadStorage,
     private readonly have: Bitfield,
     private readonly upTotal: RateMeter,
     private readonly now: () => number,
@@ -71,6 +89,7 @@ export class UploadFlow {
      * unreadable): it is already cleared from our pieces, so it is no longer offered.
      */
     private readonly unreadable: (index: number, error: StorageError) => void = () => undefined,
+    private readonly buffers: ReadBufferPool = sharedReadBuffers,
   ) {}
 
   /** A `request` arrived from `peer`. */
@@ -90,13 +109,23 @@ export class UploadFlow {
       return;
     }
     peer.uploadQueue.push({ index: req.index, begin: req.begin, length: req.length });
-    void this.pump(peer);
+    // reads start once the whole batch that arrived with this one is queued (a microtask, after
+    // the socket chunk's frames), so a leecher's burst of requests forms whole runs
+    if (this.toPump.size === 0) queueMicrotask(this.pumpRequested);
+    this.toPump.add(peer);
   }
+
+  private readonly toPump = new Set<PeerRecord>();
+  private readonly pumpRequested = (): void => {
+    const peers = [...this.toPump];
+    this.toPump.clear();
+    for (const peer of peers) this.pump(peer);
+  };
 
   /**
    * A `cancel` arrived: forget the matching queued request. Under BEP 6 every request gets
    * exactly one answer, so a cancelled one is answered with a reject. A cancel that matches
-   * nothing is normal (it crossed the piece we sent) and ignored.
+   * nothing is normal (it crossed the piece we sent, or one being read) and ignored.
    */
   onCancel(peer: PeerRecord, req: BlockRef): void {
     const i = peer.uploadQueue.findIndex((q) => q.index === req.index && q.begin === req.begin && q.length === req.length);
@@ -105,7 +134,10 @@ export class UploadFlow {
     if (peer.gate.fast) peer.send({ index: req.index, begin: req.begin, length: req.length, type: 'reject' });
   }
 
-  /** We choked `peer`: its queued requests are void (BEP 3), or rejected one by one under BEP 6. */
+  /**
+   * We choked `peer`: its queued requests are void (BEP 3), or rejected one by one under BEP 6.
+   * Runs being read are rejected when their reads settle (see {@link deliver}).
+   */
   onChoked(peer: PeerRecord): void {
     if (peer.gate.fast) for (const q of peer.uploadQueue) peer.send({ ...q, type: 'reject' });
     peer.uploadQueue.length = 0;
@@ -113,58 +145,101 @@ export class UploadFlow {
 
   /** The socket drained: carry on serving. */
   onWritable(peer: PeerRecord): void {
-    void this.pump(peer);
+    this.pump(peer);
   }
 
-  private async pump(peer: PeerRecord): Promise<void> {
-    if (peer.serving) return;
-    peer.serving = true;
-    try {
-      while (!peer.closed && peer.gate.mayUpload && peer.writable()) {
-        const run = takeRun(peer.uploadQueue);
-        if (run === undefined) break;
-        const first = run[0]!;
-        // queued before the piece was lost: refused (BEP 6) like any request for a piece we lack
-        if (!this.have.has(first.index)) {
-          if (peer.gate.fast) for (const q of run) peer.send({ ...q, type: 'reject' });
-          continue;
-        }
-        const r = await this.storage.readBlock(first.index, first.begin, runLength(run));
-        if (E.isLeft(r)) {
-          // never a partial block: BEP 6 peers hear `reject` at once, others re-request later
-          if (peer.gate.fast) for (const q of run) peer.send({ ...q, type: 'reject' });
-          if (r.left.code === 'closed') break;
-          // the data under a verified piece is gone: stop offering it (our bitfield to new
-          // peers, and every later request for it is refused), and say so once
-          if (this.have.has(first.index)) {
-            this.have.clear(first.index);
-            this.unreadable(first.index, r.left);
-          }
-          continue;
-        }
-        if (peer.closed) break;
-        if (!peer.gate.mayUpload) {
-          // choked while the read was in flight: these requests left the queue before onChoked
-          // rejected the rest, and BEP 6 still owes each one answer
-          if (peer.gate.fast) for (const q of run) peer.send({ ...q, type: 'reject' });
+  /** Starts reads of queued runs while fewer than {@link READ_AHEAD_RUNS} are pending and the socket takes more. */
+  private pump(peer: PeerRecord): void {
+    const reads = peer.uploadReads;
+    while (reads.length < READ_AHEAD_RUNS && !peer.closed && peer.gate.mayUpload && peer.writable()) {
+      const run = takeRun(peer.uploadQueue);
+      if (run === undefined) break;
+      const first = run[0]!;
+      // queued before the piece was lost: refused (BEP 6) like any request for a piece we lack,
+      // after the runs being read, so the peer hears the answers in the order it asked
+      if (!this.have.has(first.index)) {
+        if (reads.length > 0) {
+          peer.uploadQueue.unshift(...run);
           break;
         }
-        // the whole run leaves in this tick: one corked writev, views of the one read buffer
-        let at = 0;
-        for (const q of run) {
-          this.sendBlock(peer, q, r.right.subarray(at, at + q.length));
-          at += q.length;
-        }
+        this.refuse(peer, run);
+        continue;
       }
-    } finally {
-      peer.serving = false;
+      const read: UploadRead = { run, buffer: this.buffers.acquire(runLength(run)), result: undefined };
+      reads.push(read);
+      peer.serving = true;
+      void this.storage.readBlockInto(first.index, first.begin, read.buffer).then((r) => {
+        read.result = r;
+        this.deliver(peer);
+      });
     }
   }
 
-  private sendBlock(peer: PeerRecord, req: BlockRef, block: Uint8Array): void {
-    peer.send({ type: 'piece', index: req.index, begin: req.begin, block });
+  /**
+   * Sends (or refuses) the settled reads at the head of the peer's list, in request order, then
+   * starts the next ones. A read that settles out of order waits for those before it.
+   */
+  private deliver(peer: PeerRecord): void {
+    const reads = peer.uploadReads;
+    let stop = false;
+    while (reads.length > 0 && reads[0]!.result !== undefined) {
+      const { run, buffer, result } = reads.shift()!;
+      const r = result!;
+      if (E.isLeft(r)) {
+        this.buffers.release(buffer); // not sent: nothing else holds it
+        // never a partial block: BEP 6 peers hear `reject` at once, others re-request later
+        if (!peer.closed) this.refuse(peer, run);
+        if (r.left.code === 'closed') {
+          stop = true;
+          continue;
+        }
+        // the data under a verified piece is gone: stop offering it (our bitfield to new
+        // peers, and every later request for it is refused), and say so once
+        const index = run[0]!.index;
+        if (this.have.has(index)) {
+          this.have.clear(index);
+          this.unreadable(index, r.left);
+        }
+        continue;
+      }
+      if (peer.closed) {
+        this.buffers.release(buffer);
+        continue;
+      }
+      if (!peer.gate.mayUpload) {
+        // choked while the read was in flight: these requests left the queue before onChoked
+        // rejected the rest, and BEP 6 still owes each one answer
+        this.buffers.release(buffer);
+        this.refuse(peer, run);
+        continue;
+      }
+      this.sendRun(peer, run, buffer);
+    }
+    peer.serving = reads.some((x) => x.result === undefined);
+    if (!stop) this.pump(peer);
+  }
+
+  /**
+   * The whole run leaves in this tick (one corked writev) as views of its read buffer, which
+   * goes back to the pool once the socket has written (or dropped) every block of it.
+   */
+  private sendRun(peer: PeerRecord, run: readonly BlockRef[], buffer: Uint8Array): void {
+    let unwritten = run.length;
+    const written = (): void => {
+      if (--unwritten === 0) this.buffers.release(buffer);
+    };
     const t = this.now();
-    peer.up.add(req.length, t);
-    this.upTotal.add(req.length, t);
+    let at = 0;
+    for (const q of run) {
+      peer.send({ type: 'piece', index: q.index, begin: q.begin, block: buffer.subarray(at, at + q.length) }, written);
+      at += q.length;
+      peer.up.add(q.length, t);
+      this.upTotal.add(q.length, t);
+    }
+  }
+
+  /** BEP 6 peers hear a `reject` per request; others re-request later. */
+  private refuse(peer: PeerRecord, run: readonly BlockRef[]): void {
+    if (peer.gate.fast) for (const q of run) peer.send({ ...q, type: 'reject' });
   }
 }

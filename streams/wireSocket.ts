@@ -19,7 +19,7 @@ export type ConnectionEnd =
 /** What `incoming$` carries: frames, then exactly one `end`, then completion. */
 export type IncomingEvent = FrameEvent | { readonly kind: 'end'; readonly end: ConnectionEnd };
 
-/** `written`: handed to the socket; `queued`: held until 'drain'; `closed`: dropped. */
+/** `written`: handed to the socket; `queued`: held until the socket drains; `closed`: dropped. */
 export type SendResult = 'written' | 'queued' | 'closed';
 
 /** Bytes moved in one socket read or write, for rate meters. */
@@ -36,10 +36,16 @@ export interface WireSocket {
    */
   readonly incoming$: Observable<IncomingEvent>;
   sendHandshake(h: Handshake): SendResult;
-  send(m: WireMessage): SendResult;
+  /**
+   * Writes `m`. `written` is called exactly once, when the socket no longer holds `m`'s bytes:
+   * they were written out, or dropped because the connection ended (then only once the socket
+   * has closed, so a write still in flight never reads a buffer its owner already reused).
+   * A sender recycling `m`'s buffers (e.g. a piece's block) gives them back there.
+   */
+  send(m: WireMessage, written?: () => void): SendResult;
   /** Destroys the socket; `incoming$` then ends with `{ code: 'local', message }`. */
   close(message: string): void;
-  /** False while the socket's buffer is full (socket.write returned false) until 'drain'. */
+  /** False while the socket holds more than its send buffer's worth of unwritten bytes, until it drains. */
   readonly writable$: Observable<boolean>;
   readonly traffic$: Observable<TrafficSample>;
   readonly bytesIn: number;
@@ -53,7 +59,20 @@ export interface WireSocketOptions {
   readonly frames: FrameOptions;
   /** Queue limit; above it the connection is closed (default 8 MiB). */
   readonly maxQueuedBytes?: number;
+  /**
+   * Bytes the socket may hold unwritten before sends are queued here (default
+   * {@link SEND_BUFFER_BYTES}; never less than the socket's own high-water mark).
+   */
+  readonly sendBufferBytes?: number;
 }
+
+/**
+ * Default {@link WireSocketOptions.sendBufferBytes}. A socket's own high-water mark is 16 KiB:
+ * with it, each 16 KiB block of a run waited for a 'drain' of its own (one writev syscall
+ * and one event-loop turn per block). Handing a whole run (256 KiB) to the socket at once
+ * lets libuv write it with one writev and finish partial writes itself.
+ */
+export const SEND_BUFFER_BYTES = 512 * 1024;
 
 /**
  * Wraps a TCP socket: parses what arrives into frames (see `wireFrames`), writes messages with
@@ -62,13 +81,21 @@ export interface WireSocketOptions {
  */
 export function wrapWireSocket(socket: Socket, options: WireSocketOptions): WireSocket {
   const maxQueued = options.maxQueuedBytes ?? 8 * 1024 * 1024;
+  // at least the socket's mark: a socket past it always emits the 'drain' flush() waits for
+  const sendBuffer = Math.max(options.sendBufferBytes ?? SEND_BUFFER_BYTES, socket.writableHighWaterMark);
   const traffic$ = new Subject<TrafficSample>();
   const writable$ = new BehaviorSubject<boolean>(true);
   let end: ConnectionEnd | undefined = socket.destroyed ? { code: 'remoteClosed', message: 'socket already closed' } : undefined;
   let bytesIn = 0;
   let bytesOut = 0;
   let queue: Uint8Array[] = [];
+  /** Beside each queued part: the `written` callback of its send when it is that message's last part. */
+  let queueDone: ((() => void) | undefined)[] = [];
   let queuedBytes = 0;
+  /** Callbacks of sends dropped before reaching the socket, run once it has closed. */
+  let afterClose: (() => void)[] = [];
+  /** The socket emitted 'close' (its handle is closed; `socket.closed` turns true earlier, at destroy). */
+  let handleClosed = false;
 
   // requests and control messages are tiny and latency-bound; multi-part messages are corked
   if (!socket.destroyed) socket.setNoDelay(true);
@@ -79,9 +106,16 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   socket.on('error', (err: Error) => settle({ code: 'socketError', message: `socket error: ${err.message}` }));
   socket.on('end', () => settle({ code: 'remoteClosed', message: 'peer closed the connection' }));
   socket.on('close', () => {
+    handleClosed = true;
     settle({ code: 'remoteClosed', message: 'connection closed' });
+    // the handle is closed: libuv has finished (or cancelled) every write, nothing reads these
+    const dropped = afterClose;
+    for (const done of queueDone) if (done !== undefined) dropped.push(done);
+    afterClose = [];
     queue = [];
+    queueDone = [];
     queuedBytes = 0;
+    for (const done of dropped) done();
     traffic$.complete();
     writable$.complete();
   });
@@ -139,37 +173,54 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     corked = false;
     if (!socket.destroyed) socket.uncork();
   };
-  const writeNow = (parts: readonly Uint8Array[]): boolean => {
-    let ok = true;
+  // Node calls a write's callback once the chunk is written, or with an error when the socket
+  // is destroyed (libuv cancels writes in flight before the handle's 'close'): either way the
+  // socket is done with the chunk. Parts of one message leave in order, so the last one's
+  // callback covers them all.
+  const writeNow = (parts: readonly Uint8Array[], done?: () => void): void => {
     if (!corked) {
       corked = true;
       socket.cork();
       process.nextTick(uncork);
     }
-    for (const p of parts) {
-      ok = socket.write(p);
+    const last = parts.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const p = parts[i]!;
+      if (done !== undefined && i === last) socket.write(p, done);
+      else socket.write(p);
       bytesOut += p.length;
       traffic$.next({ direction: 'out', bytes: p.length });
     }
-    return ok;
   };
 
+  const full = (): boolean => socket.writableLength >= sendBuffer;
   const flush = (): void => {
     while (queue.length > 0 && !socket.destroyed) {
+      if (full()) return; // wait for the next 'drain'
       const next = queue.shift()!;
+      const done = queueDone.shift();
       queuedBytes -= next.length;
-      if (!writeNow([next])) return; // wait for the next 'drain'
+      writeNow([next], done);
     }
-    if (!socket.destroyed) writable$.next(true);
+    if (!socket.destroyed && !full()) writable$.next(true);
   };
   socket.on('drain', flush);
 
-  const write = (parts: readonly Uint8Array[]): SendResult => {
-    if (socket.destroyed || end !== undefined) return 'closed';
+  const write = (parts: readonly Uint8Array[], done?: () => void): SendResult => {
+    if (socket.destroyed || end !== undefined) {
+      // earlier writes may still be in flight: the callback waits for 'close'
+      if (done !== undefined) {
+        if (handleClosed) done();
+        else afterClose.push(done);
+      }
+      return 'closed';
+    }
     if (!writable$.getValue() || queue.length > 0) {
-      for (const p of parts) {
-        queue.push(p);
-        queuedBytes += p.length;
+      const last = parts.length - 1;
+      for (let i = 0; i <= last; i++) {
+        queue.push(parts[i]!);
+        queueDone.push(i === last ? done : undefined);
+        queuedBytes += parts[i]!.length;
       }
       if (queuedBytes > maxQueued) {
         close(`peer is not reading: more than ${maxQueued} bytes queued`);
@@ -177,15 +228,15 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
       }
       return 'queued';
     }
-    if (writeNow(parts)) return 'written';
-    writable$.next(false);
-    return 'queued';
+    writeNow(parts, done);
+    if (full()) writable$.next(false);
+    return 'written';
   };
 
   return {
     incoming$,
     sendHandshake: (h) => write([encodeHandshake(h)]),
-    send: (m) => write(encodeMessageParts(m)),
+    send: (m, written) => write(encodeMessageParts(m), written),
     close: (message) => close(message),
     writable$: writable$.asObservable(),
     traffic$: traffic$.asObservable(),

@@ -11,6 +11,7 @@ import { DEFAULT_MAX_QUEUED_BYTES, DiskQueue } from './diskQueue.js';
 import { FileHandleCache } from './fileHandleCache.js';
 import { FileLayout } from './fileLayout.js';
 import type { HashWorkers } from './hashWorkers.js';
+import type { ReadBufferPool } from './readBufferPool.js';
 import { StagedPiece } from './stagedPiece.js';
 import { ioError, storageError, type StorageError } from './storageError.js';
 
@@ -389,6 +390,19 @@ export class TorrentStorage {
     if (bad !== undefined) return E.left(bad);
     const out = new Uint8Array(length);
     const err = await this.readInto(index, begin, out, length);
+    return err === undefined ? E.right(out) : E.left(err);
+  }
+
+  /**
+   * {@link readBlock} into the caller's buffer: fills all of `out` with the `out.length` bytes
+   * at `begin` in piece `index` (e.g. a recycled buffer from a {@link ReadBufferPool}, so
+   * seeding allocates nothing per read). Right(out) once filled; on Left, `out` holds an
+   * unspecified part of the data and must not be sent.
+   */
+  async readBlockInto(index: number, begin: number, out: Uint8Array): Promise<E.Either<StorageError, Uint8Array>> {
+    const bad = this.checkRange(index, begin, out.length);
+    if (bad !== undefined) return E.left(bad);
+    const err = await this.readInto(index, begin, out, out.length);
     return err === undefined ? E.right(out) : E.left(err);
   }
 

@@ -1,0 +1,59 @@
+/**
+ * Recycled buffers for reads served to peers (seeding). A fresh zero-filled buffer per read
+ * is a GiB of new off-heap memory per GiB uploaded, and that external memory is what makes V8
+ * run major garbage collections (they dominated a profile of our seeder). Buffers here are
+ * allocated uninitialised (every byte handed out is overwritten by the read) and given back
+ * once the socket has written them out, so a seeder allocates a few dozen of them, not one per
+ * read.
+ *
+ * The pool never tracks buffers it lent: one that is never given back (a lost callback) is
+ * simply left to the GC, and a later request allocates a new one. Only the very view a lender
+ * got is taken back, once: a buffer given back twice (also late, after it was lent again) or
+ * one that is not ours is ignored, so one buffer is never lent to two users at once.
+ */
+export class ReadBufferPool {
+  private readonly free: ArrayBuffer[] = [];
+  /** The view each lent buffer was handed out as (weak: a lost one is collected, not leaked). */
+  private readonly lent = new WeakMap<ArrayBuffer, Uint8Array>();
+
+  /**
+   * @param bufferBytes size of each pooled buffer (the largest read served at once)
+   * @param maxFree most idle buffers kept for reuse; more given back at once go to the GC
+   */
+  constructor(
+    readonly bufferBytes: number,
+    private readonly maxFree: number,
+  ) {}
+
+  /**
+   * A buffer of exactly `length` bytes (a view of a pooled one; a larger request gets a buffer
+   * of its own, never pooled). Its contents are whatever was there before: fill all of it.
+   */
+  acquire(length: number): Uint8Array {
+    if (length > this.bufferBytes) return new Uint8Array(length);
+    const ab = this.free.pop() ?? uninitialised(this.bufferBytes);
+    const view = new Uint8Array(ab, 0, length);
+    this.lent.set(ab, view);
+    return view;
+  }
+
+  /** Gives back a buffer from {@link acquire} (that same view) once nothing reads or writes it any more. */
+  release(buffer: Uint8Array): void {
+    const ab = buffer.buffer as ArrayBuffer;
+    if (this.lent.get(ab) !== buffer) return; // given back already, lent to someone else since, or not ours
+    this.lent.delete(ab);
+    if (this.free.length < this.maxFree) this.free.push(ab);
+  }
+
+  /** Idle buffers held for reuse. */
+  get idle(): number {
+    return this.free.length;
+  }
+}
+
+/** An `ArrayBuffer` of `bytes` without the zero-fill `new Uint8Array(bytes)` pays for. */
+const uninitialised = (bytes: number): ArrayBuffer => {
+  // allocUnsafeSlow: its own ArrayBuffer, never a slice of Node's shared 8 KiB pool
+  const b = Buffer.allocUnsafeSlow(bytes);
+  return b.buffer as ArrayBuffer;
+};
