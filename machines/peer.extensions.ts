@@ -1,4 +1,4 @@
-import { encodeExtendedHandshake, EXTENDED_HANDSHAKE_ID, OUR_EXTENSION_IDS, UT_METADATA, UT_PEX, type OurExtendedHandshake } from '../src/extensions/index.js';
+import { encodeDontHave, encodeExtendedHandshake, EXTENDED_HANDSHAKE_ID, LT_DONTHAVE, OUR_EXTENSION_IDS, UT_METADATA, UT_PEX, type OurExtendedHandshake } from '../src/extensions/index.js';
 import { supportsExtensionProtocol, type WireMessage } from '../src/wire/index.js';
 import type { PeerCommand, PeerContext, PeerEvent } from './peer.types.js';
 
@@ -28,6 +28,12 @@ export function outgoingExtended(context: PeerContext, event: PeerEvent): WireMe
   if (event.type !== 'SEND_EXTENDED') return undefined;
   const id = context.extensionIds.get(event.extension);
   return id === undefined ? undefined : { type: 'extended', extendedId: id, payload: event.payload };
+}
+
+/** BEP 54: `lt_donthave` for a piece we lost, when the peer takes it (else undefined). */
+export function dontHaveMessage(context: PeerContext, event: PeerEvent): WireMessage | undefined {
+  const id = context.extensionIds.get(LT_DONTHAVE);
+  return event.type !== 'WE_LOST' || id === undefined ? undefined : { type: 'extended', extendedId: id, payload: encodeDontHave(event.index) };
 }
 
 /** The command a received extension event gives the connection (handshake, ut_metadata, ut_pex). */

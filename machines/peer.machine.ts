@@ -5,7 +5,7 @@ import { PeerPieces } from '../src/peers/peerPieces.js';
 import { negotiatedIds } from '../src/extensions/index.js';
 import { clientNameFromPeerId, fastNegotiated, ourReserved, supportsDht, toHex } from '../src/wire/index.js';
 import { closeReasonFor, handshakeVerdict } from './peer.close.js';
-import { DEFAULT_EXTENDED, extendedHandshakeMessage, extensionCommand, extensionProtocolOffered, extensionsRegion, outgoingExtended, pexNegotiated } from './peer.extensions.js';
+import { DEFAULT_EXTENDED, dontHaveMessage, extendedHandshakeMessage, extensionCommand, extensionProtocolOffered, extensionsRegion, outgoingExtended, pexNegotiated } from './peer.extensions.js';
 import { peerMachineMeta } from './peer.meta.js';
 import type { CloseReason, ConnectionInput, PeerCommand, PeerContext, PeerEvent, PeerMachineInput } from './peer.types.js';
 
@@ -26,7 +26,7 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_* (one
  * per control or extension message), ACTIVITY / DATA_RECEIVED (≤ 1 per second), PROTOCOL_ERROR,
  * EXTENSION_ERROR, SOCKET_CLOSED; from the data plane — REQUESTS_PENDING / _DRAINED (edges),
- * PIECE_VERIFIED, SEND_EXTENDED, CLOSE; from the choker — CHOKE, UNCHOKE. Timers: named delays.
+ * PIECE_VERIFIED, WE_LOST, SEND_EXTENDED, CLOSE; from the choker — CHOKE, UNCHOKE. Timers: named delays.
  */
 
 const KEEPALIVE_TIMER = 'keepAlive';
@@ -133,6 +133,14 @@ export const peerMachine = setup({
     announceVerified: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'PIECE_VERIFIED' || context.pieces.weVerified(event.index)) return;
       enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'have', index: event.index } } satisfies PeerCommand);
+    }),
+    // a peer holding a piece we lost is worth wanting again (amInterested re-decides); one that
+    // takes BEP 54 hears we lack it, so it stops asking us for it until our next `have`
+    recordLoss: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'WE_LOST') return;
+      context.pieces.weLost(event.index);
+      const message = dontHaveMessage(context, event);
+      if (message !== undefined) enqueue.sendTo(CONNECTION, { type: 'send', message } satisfies PeerCommand);
     }),
     sendExtendedHandshake: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'send', message: extendedHandshakeMessage(context) })),
     // BEP 10: a later handshake updates the ids; `reqq` bounds our pipeline through the gate
@@ -305,6 +313,7 @@ export const peerMachine = setup({
           { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: abusive.' },
         ],
         PIECE_VERIFIED: { actions: 'announceVerified', description: 'Send have unless the peer has the piece; if it has, we want one piece less from it.', meta: { bep: 'BEP 3 · Peer messages' } },
+        WE_LOST: { actions: ['recordLoss', 'refill'], description: 'Our copy of a piece became unreadable: lt_donthave if the peer takes it; if it has the piece, we want it again.', meta: { bep: 'BEP 54' } },
         PEER_PORT: { guard: 'dhtRuns', actions: 'notifyDhtNode', description: 'Its DHT node is on this UDP port: ours pings it and adds it if it answers (no node of ours: ignored).', meta: { bep: 'BEP 5' } },
       },
       states: {

@@ -142,6 +142,8 @@ export type PeerEvent =
   | { type: 'CHOKE' }
   | { type: 'UNCHOKE' }
   | { type: 'PIECE_VERIFIED'; index: number }
+  /** A piece we had verified can no longer be read from disk: we lack it again. */
+  | { type: 'WE_LOST'; index: number }
   | { type: 'REQUESTS_PENDING' }
   | { type: 'REQUESTS_DRAINED' }
   | { type: 'CLOSE'; message: string }

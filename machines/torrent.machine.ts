@@ -31,6 +31,7 @@ import { torrentMachineMeta } from './torrent.meta.js';
  * - events in: `PEERS_DISCOVERED` (from trackers, the DHT, …: `source` says which), `INCOMING_PEER` (an accepted connection
  *   whose handshake named this torrent), `PEER_CLOSED`, `PIECE_VERIFIED` and `PIECE_FAILED`
  *   (each with smart ban's verdict: the IPs proven to have sent bad blocks of that piece),
+ *   `PIECE_LOST` (a verified piece became unreadable: seeding turns back into downloading),
  *   `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
  * - emitted: `dial` (connect to this endpoint, found through `source`; the peer actor is already spawned under `id`),
  *   `rejectIncoming` (no room; close the socket), `ban`, `completed`, `stopped`, `failed`,
@@ -85,6 +86,8 @@ export type TorrentEvent =
   | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
   | { type: 'PIECE_VERIFIED'; index: number; culprits?: readonly Culprit[] }
   | { type: 'PIECE_FAILED'; index: number; culprits: readonly Culprit[] }
+  /** A verified piece can no longer be read from disk (truncated, replaced, unreadable): it is missing again. */
+  | { type: 'PIECE_LOST'; index: number }
   /** The data plane caught a peer abusing the protocol (bounded counters ran out): ban its IP. */
   | { type: 'PEER_MISBEHAVED'; culprits: readonly Culprit[] }
   | { type: 'STORAGE_ERROR'; message: string }
@@ -142,6 +145,7 @@ export const torrentMachine = setup({
   guards: {
     allVerified: ({ context }) => context.verified >= context.pieceCount,
     completedMeanwhile: ({ context }) => context.completionPending && context.verified >= context.pieceCount,
+    repaired: ({ context }) => !context.completionPending && context.verified >= context.pieceCount,
     hasRoom: ({ context }) => context.peers.size < context.maxPeers,
     isKnownPeer: ({ context, event }) => event.type === 'PEER_CLOSED' && context.peers.has(event.id),
   },
@@ -200,6 +204,7 @@ export const torrentMachine = setup({
       for (const ref of announcers(system)) enqueue.sendTo(ref, { type: 'NEED_PEERS' });
     }),
     countVerified: assign({ verified: ({ context }) => context.verified + 1 }),
+    uncountVerified: assign({ verified: ({ context }) => Math.max(0, context.verified - 1) }),
     // smart ban's verdict: only IPs proven to have sent bad blocks; honest contributors of a
     // failed piece are never blamed. The ban is session-wide (the shared ban list).
     banCulprits: enqueueActions(({ context, event, enqueue, system }) => {
@@ -344,17 +349,22 @@ export const torrentMachine = setup({
                   actions: ['countVerified', 'banCulprits'],
                   description: 'One more piece verified; IPs whose blocks in its failed copies differ from it are banned.',
                 },
+                PIECE_LOST: { actions: 'uncountVerified', description: 'A verified piece became unreadable: one more piece to fetch.' },
               },
-              always: {
-                guard: 'allVerified',
-                target: 'seeding',
-                actions: ['announceCompleted', 'emitCompleted', 'clearCompletionPending'],
-                description: 'The last piece verified: tell the tracker `completed` once and keep seeding.',
-                meta: { bep: 'BEP 3 · Trackers' },
-              },
+              always: [
+                { guard: 'repaired', target: 'seeding', description: 'Lost pieces fetched again: seed, without a second `completed` (sent once).', meta: { bep: 'BEP 3 · Trackers' } },
+                {
+                  guard: 'allVerified',
+                  target: 'seeding',
+                  actions: ['announceCompleted', 'emitCompleted', 'clearCompletionPending'],
+                  description: 'The last piece verified: tell the tracker `completed` once and keep seeding.',
+                  meta: { bep: 'BEP 3 · Trackers' },
+                },
+              ],
             },
             seeding: {
               description: 'Every piece verified: uploading only.',
+              on: { PIECE_LOST: { target: 'downloading', actions: 'uncountVerified', description: 'A verified piece can no longer be read from disk: fetch it again from the swarm.' } },
             },
           },
         },
@@ -384,6 +394,7 @@ export const torrentMachine = setup({
         RESUME: { target: 'active', description: 'Back to the swarm: re-route, re-announce and dial again.' },
         PEER_CLOSED: { guard: 'isKnownPeer', actions: 'forgetPausedPeer', description: 'A peer closed by the pause: forgotten without back-off, so RESUME dials it at once.' },
         PIECE_VERIFIED: { actions: ['countVerified', 'banCulprits'], description: 'A piece that was in flight when we paused still counts (and its verdict).' },
+        PIECE_LOST: { actions: 'uncountVerified', description: 'A read that was in flight when we paused found a verified piece unreadable: RESUME fetches it.' },
       },
     },
     stopping: {

@@ -13,6 +13,7 @@ export const torrentMachineMeta = {
     PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
     PIECE_VERIFIED: { description: 'A downloaded piece matched its SHA-1 hash and is on disk; carries the IPs whose blocks in failed copies differ from it.', bep: 'BEP 3 · Info dictionary' },
     PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs proven to have sent bad blocks (smart ban).', bep: 'BEP 3 · Info dictionary' },
+    PIECE_LOST: { description: 'A verified piece can no longer be read from disk (its file was truncated, replaced or is unreadable): it is missing again and fetched from the swarm.' },
     PEER_MISBEHAVED: { description: 'The data plane caught a peer past a bound (requests while choked, rejects in a row, stray blocks): ban its IP.', bep: 'BEP 6 · Reject Request' },
     STORAGE_ERROR: { description: 'Writing or reading the download folder failed (disk full, permissions).' },
     PAUSE: { description: 'The user paused the torrent.' },
@@ -26,6 +27,7 @@ export const torrentMachineMeta = {
   guards: {
     allVerified: 'Every piece has passed its hash check.',
     completedMeanwhile: 'Every piece is verified now, but `completed` was not announced yet (the last piece came in while paused).',
+    repaired: 'Every piece is verified again after a loss, and `completed` was already announced (or never owed: we started complete).',
     hasRoom: 'Fewer peer connections than maxPeers.',
     isKnownPeer: 'The closed peer is one this torrent spawned.',
   },

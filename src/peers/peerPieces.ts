@@ -81,6 +81,16 @@ export class PeerPieces {
     return true;
   }
 
+  /**
+   * We lost verified piece `index` (our copy became unreadable; `have` is already cleared):
+   * returns whether this peer has it (then it is one more interesting piece).
+   */
+  weLost(index: number): boolean {
+    if (!this.bitfield.has(index)) return false;
+    if (!this.released) this.interestingCount++;
+    return true;
+  }
+
   /** The connection is over: take its share of availability back (once). */
   release(): void {
     if (this.released) return;

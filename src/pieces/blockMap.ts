@@ -196,6 +196,21 @@ export class BlockMap {
   }
 
   /**
+   * A verified piece can no longer be read back (its file was truncated or replaced): it is
+   * Missing again, so it is fetched like any other. Returns false when it was not verified.
+   */
+  markLost(index: number): boolean {
+    if (this.states[index] !== PieceState.Verified) return false;
+    const blocks = this.geometry.blockCount(index);
+    this.freeCount += blocks;
+    this.remainingCount += blocks;
+    this.states[index] = PieceState.Missing;
+    this.have.clear(index);
+    this.onMissingChange(index, true);
+    return true;
+  }
+
+  /**
    * The piece's hash did not match: every block is missing again. Returns the peers that
    * contributed to it. With `keepPartial` the piece stays in the partial list even with nothing
    * requested, so peers take it before new pieces (a refetch that smart ban waits for).

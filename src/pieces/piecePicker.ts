@@ -235,6 +235,14 @@ export class PiecePicker {
   }
 
   /**
+   * A verified piece was lost (its data on disk can no longer be read): it is missing again
+   * and picked like any other. Returns false when it was not verified.
+   */
+  onPieceLost(index: number): boolean {
+    return this.blocks.markLost(index);
+  }
+
+  /**
    * Sets who should not be asked for blocks of a partial piece while others can be (smart
    * ban: a failed piece is fetched again from peers that did not send its failed copy).
    * Asked once per partial piece per {@link pick}, never per block.

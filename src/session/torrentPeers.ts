@@ -190,6 +190,11 @@ export class TorrentPeers {
     for (const p of this.records.values()) if (!p.closed) p.notify({ type: 'PIECE_VERIFIED', index });
   }
 
+  /** We lost verified piece `index`: each connected peer's machine decides whether it is worth wanting again. */
+  pieceLost(index: number): void {
+    for (const p of this.records.values()) if (!p.closed) p.notify({ type: 'WE_LOST', index });
+  }
+
   /** Closes every connection from `ip` (banned by the session, maybe for another torrent). */
   closeIp(ip: string, message: string): void {
     for (const p of [...this.records.values()]) if (p.endpoint.ip === ip && !p.closed) p.notify({ type: 'CLOSE', message });

@@ -102,11 +102,7 @@ export class TorrentRuntime implements TorrentHandle {
       this.upTotal,
       now,
       (peer, message) => this.misbehaved(peer, message),
-      (index, error) => {
-        storage.markMissing(index);
-        this.verifiedBytes -= storage.pieceSize(index);
-        this.events$.next({ type: 'pieceLost', index, message: `piece ${index} is no longer served: ${error.message}` });
-      },
+      (index, error) => this.onPieceLost(index, `piece ${index} is no longer served: ${error.message}`),
     );
     this.peers = new TorrentPeers({
       metainfo: m,
@@ -376,6 +372,21 @@ export class TorrentRuntime implements TorrentHandle {
     this.peers.pieceVerified(index);
     this.events$.next({ type: 'pieceVerified', index });
     this.actor.send({ type: 'PIECE_VERIFIED', index, culprits });
+  }
+
+  /**
+   * A verified piece can no longer be read (UploadFlow already cleared it from `have`): it is
+   * missing again everywhere, so the normal data plane fetches, checks and writes it anew, as
+   * libtorrent does after a read error. Peers that have it become interesting again, and the
+   * torrent machine leaves seeding until it is back.
+   */
+  private onPieceLost(index: number, message: string): void {
+    this.storage.markMissing(index);
+    if (this.picker.onPieceLost(index)) this.verifiedBytes -= this.storage.pieceSize(index);
+    this.peers.pieceLost(index);
+    // the machine first, so whoever hears the event sees the torrent downloading again
+    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PIECE_LOST', index });
+    this.events$.next({ type: 'pieceLost', index, message });
   }
 
   private snapshot(): TorrentProgress {

@@ -7,6 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { decodeExtendedHandshake, type DecodedExtendedHandshake } from '../../src/extensions/index.js';
 import type { PeerCommand } from '../../machines/peer.machine.js';
+import { Bitfield } from '../../src/pieces/bitfield.js';
 import { activePeer, plainHandshake } from './peerMachineFixtures.js';
 
 const theirExtended = (m: Record<string, number>, extra: Partial<DecodedExtendedHandshake> = {}): DecodedExtendedHandshake => ({
@@ -35,6 +36,21 @@ describe('peer machine: extension protocol (BEP 10)', () => {
     p.actor.send({ type: 'SEND_EXTENDED', extension: 'ut_metadata', payload: Uint8Array.of(1) });
     expect(sent(p.commands)).toEqual([]);
     expect(p.actor.getSnapshot().matches({ active: { extensions: 'none' } })).toBe(true);
+  });
+
+  it('tells a peer that takes lt_donthave about a piece we lost, under its id (BEP 54); others hear nothing', () => {
+    const ours = Bitfield.full(8);
+    const p = activePeer({ pieceCount: 8, ours });
+    p.actor.send({ type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: theirExtended({ lt_donthave: 7 }) });
+    p.fresh();
+    ours.clear(5);
+    p.actor.send({ type: 'WE_LOST', index: 5 });
+    expect(sent(p.commands.slice(-2))).toEqual([{ id: 7, payload: Uint8Array.of(0, 0, 0, 5) }]);
+    const other = activePeer({ pieceCount: 8, ours });
+    other.actor.send({ type: 'EXTENDED_HANDSHAKE_RECEIVED', handshake: theirExtended({ ut_metadata: 3 }) });
+    other.fresh();
+    other.actor.send({ type: 'WE_LOST', index: 5 });
+    expect(other.fresh()).toEqual(['refill']);
   });
 
   it('keeps the ids the peer gave, sends under them, drops what it never named; reqq bounds the gate', () => {

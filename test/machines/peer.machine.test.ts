@@ -78,6 +78,36 @@ describe('peer machine: flags', () => {
     expect(p.fresh()).toEqual(['send:have']);
   });
 
+  it('wants a piece from a seed again once we lose our copy of it, and stops wanting it when repaired', () => {
+    const ours = Bitfield.full(4);
+    const p = activePeer({ pieceCount: 4, ours });
+    p.actor.send({ type: 'PEER_HAVE_ALL' });
+    expect(p.pieces.interesting).toBe(0);
+    p.fresh();
+    // our copy of piece 2 became unreadable: the data plane clears it, then tells each peer
+    ours.clear(2);
+    p.actor.send({ type: 'WE_LOST', index: 2 });
+    expect(p.pieces.interesting).toBe(1);
+    expect(p.fresh()).toEqual(['refill', 'send:interested', 'refill']);
+    expect(p.actor.getSnapshot().matches({ active: { amInterested: 'interested' } })).toBe(true);
+    ours.set(2);
+    p.actor.send({ type: 'PIECE_VERIFIED', index: 2 });
+    expect(p.pieces.interesting).toBe(0);
+    expect(p.fresh()).toEqual(['send:notInterested']); // it has the piece: no have
+  });
+
+  it('a lost piece the peer lacks changes nothing about our interest', () => {
+    const ours = Bitfield.full(4);
+    const p = activePeer({ pieceCount: 4, ours });
+    p.actor.send({ type: 'PEER_HAVE', index: 1 });
+    p.fresh();
+    ours.clear(2);
+    p.actor.send({ type: 'WE_LOST', index: 2 });
+    expect(p.pieces.interesting).toBe(0);
+    expect(p.fresh()).toEqual(['refill']);
+    expect(p.actor.getSnapshot().matches({ active: { amInterested: 'notInterested' } })).toBe(true);
+  });
+
   it('tracks the peer side: choke gate, interest for the choker', () => {
     const p = activePeer();
     p.fresh();

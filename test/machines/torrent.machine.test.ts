@@ -293,6 +293,77 @@ describe('torrent machine', () => {
     expect(t.got('announce')).toEqual(['START']);
   });
 
+  describe('a verified piece lost while seeding (its file truncated or replaced)', () => {
+    const transfer = (t: ReturnType<typeof start>): unknown => (t.actor.getSnapshot().value as { active?: { transfer?: unknown } }).active?.transfer;
+    const verified = (t: ReturnType<typeof start>): number => t.actor.getSnapshot().context.verified;
+
+    it('downloads it again and seeds once it is back, announcing completed only once (BEP 3)', async () => {
+      const t = start({ pieceCount: 2, maxPeers: 1 });
+      await waitFor(t.actor, (s) => s.matches('active'));
+      t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+      t.actor.send({ type: 'PIECE_VERIFIED', index: 1 });
+      expect(transfer(t)).toBe('seeding');
+      t.clock.increment(15_000); // seeding: no reason to ask trackers for peers
+      expect(t.got('announce')).toEqual(['START', 'COMPLETED']);
+
+      t.actor.send({ type: 'PIECE_LOST', index: 1 });
+      expect(transfer(t)).toBe('downloading');
+      expect(verified(t)).toBe(1);
+      // repairing with nobody to dial: the next redial round asks the trackers for peers that have it
+      t.clock.increment(5_000);
+      expect(t.got('announce')).toEqual(['START', 'COMPLETED', 'NEED_PEERS']);
+
+      t.actor.send({ type: 'PIECE_VERIFIED', index: 1 });
+      expect(transfer(t)).toBe('seeding');
+      expect(verified(t)).toBe(2);
+      expect(t.emitted.filter((e) => e.type === 'completed')).toHaveLength(1);
+      expect(t.got('announce')).toEqual(['START', 'COMPLETED', 'NEED_PEERS']);
+    });
+
+    it('a torrent that started complete never announces completed, however often it is repaired', async () => {
+      const t = start({ pieceCount: 3, verified: 3 });
+      await waitFor(t.actor, (s) => s.matches('active'));
+      for (let round = 0; round < 2; round++) {
+        t.actor.send({ type: 'PIECE_LOST', index: 0 });
+        t.actor.send({ type: 'PIECE_LOST', index: 2 });
+        expect(transfer(t)).toBe('downloading');
+        expect(verified(t)).toBe(1);
+        t.actor.send({ type: 'PIECE_VERIFIED', index: 2 });
+        expect(transfer(t)).toBe('downloading');
+        t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+        expect(transfer(t)).toBe('seeding');
+      }
+      expect(t.emitted.map((e) => e.type)).not.toContain('completed');
+      expect(t.got('announce')).toEqual(['START']);
+    });
+
+    it('counts a loss while paused; RESUME fetches it and seeds again without a second completed', async () => {
+      const t = start({ pieceCount: 1 });
+      await waitFor(t.actor, (s) => s.matches('active'));
+      t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+      t.actor.send({ type: 'PAUSE' });
+      t.actor.send({ type: 'PIECE_LOST', index: 0 });
+      expect(verified(t)).toBe(0);
+      t.actor.send({ type: 'RESUME' });
+      expect(transfer(t)).toBe('downloading');
+      t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+      expect(transfer(t)).toBe('seeding');
+      expect(t.emitted.filter((e) => e.type === 'completed')).toHaveLength(1);
+    });
+
+    it('a loss while still downloading is one more piece to fetch', async () => {
+      const t = start({ pieceCount: 3, verified: 2 });
+      await waitFor(t.actor, (s) => s.matches('active'));
+      t.actor.send({ type: 'PIECE_LOST', index: 0 });
+      expect(verified(t)).toBe(1);
+      t.actor.send({ type: 'PIECE_VERIFIED', index: 2 });
+      expect(transfer(t)).toBe('downloading');
+      t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+      expect(transfer(t)).toBe('seeding');
+      expect(t.emitted.filter((e) => e.type === 'completed')).toHaveLength(1);
+    });
+  });
+
   it('runs the choker only while active: pausing stops it, resuming starts a fresh one', async () => {
     const t = start({ choker: recorder });
     await waitFor(t.actor, (s) => s.matches('active'));

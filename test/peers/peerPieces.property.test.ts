@@ -12,6 +12,8 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('all' as const), peer: fc.nat(2) }),
   fc.record({ kind: fc.constant('none' as const), peer: fc.nat(2) }),
   fc.record({ kind: fc.constant('verified' as const), index: fc.nat(N - 1) }),
+  // our copy of a verified piece became unreadable (UploadFlow clears it, then each peer hears it)
+  fc.record({ kind: fc.constant('lost' as const), index: fc.nat(N - 1) }),
   fc.record({ kind: fc.constant('leave' as const), peer: fc.nat(2) }),
 );
 
@@ -34,6 +36,10 @@ describe('PeerPieces', () => {
         for (const o of ops) {
           if (o.kind === 'verified') {
             if (have.set(o.index)) for (const p of peers) p.weVerified(o.index);
+            continue;
+          }
+          if (o.kind === 'lost') {
+            if (have.clear(o.index)) for (const p of peers) p.weLost(o.index);
             continue;
           }
           const p = peers[o.peer]!;

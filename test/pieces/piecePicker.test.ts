@@ -262,6 +262,36 @@ describe('PiecePicker policy', () => {
     expect([...picker.contributors(r1.index)].sort()).toEqual(['b', 'c']);
   });
 
+  it('a lost verified piece is missing again: picked, received and verified anew, the books back to the start', () => {
+    const picker = new PiecePicker(BLOCK_SIZE, 3 * BLOCK_SIZE + 100);
+    picker.setHave(Bitfield.full(4));
+    expect(picker.complete).toBe(true);
+    expect(picker.pick(fullPeer('a', 4), 10)).toEqual([]);
+    expect(picker.onPieceLost(3)).toBe(true);
+    expect(picker.onPieceLost(3)).toBe(false); // once
+    expect(picker.complete).toBe(false);
+    expect(picker.have.has(3)).toBe(false);
+    expect(picker.blocks.state(3)).toBe(PieceState.Missing);
+    expect(picker.blocks.remainingBlocks).toBe(1);
+    expect(picker.availability.isWanted(3)).toBe(true);
+    const reqs = picker.pick(fullPeer('a', 4), 10);
+    expect(reqs).toEqual([{ index: 3, begin: 0, length: 100 }]);
+    expect(picker.onBlockReceived('a', 3, 0).pieceComplete).toBe(true);
+    picker.onPieceVerified(3);
+    expect(picker.complete).toBe(true);
+    expect(picker.blocks.remainingBlocks).toBe(0);
+    expect(picker.blocks.freeBlocks).toBe(0);
+  });
+
+  it('a piece that is not verified cannot be lost', () => {
+    const picker = new PiecePicker(BLOCK_SIZE, 2 * BLOCK_SIZE);
+    expect(picker.onPieceLost(0)).toBe(false);
+    picker.pick(fullPeer('a', 2), 1);
+    expect(picker.onPieceLost(0)).toBe(false);
+    expect(picker.blocks.remainingBlocks).toBe(2);
+    expect(picker.onPieceLost(7)).toBe(false);
+  });
+
   it('setHave marks resumed pieces and never requests them', () => {
     const picker = new PiecePicker(BLOCK_SIZE, 5 * BLOCK_SIZE);
     const have = new Bitfield(5);

@@ -12,7 +12,8 @@ Hash-checks the data under SAVE_PATH, then prints "READY <port> <pieces it has>"
   * --upload-rate B: at most B bytes/s upload, loopback peers included (libtorrent exempts
     local peers from limits by default, hence the peer class filter);
   * --connect IP:PORT: dial that peer after the check, ready only once connected to it (so it
-    is among the peers this one names in its ut_pex messages, BEP 11);
+    is among the peers this one names in its ut_pex messages, BEP 11), or once it downloaded
+    from it (a fast --leech may have been connected, and dropped, between two polls);
   * --leech: whatever the check found, download the rest (no upload mode, no seeding check);
   * --download-rate B: at most B bytes/s download, loopback peers included.
 No DHT, LSD, UPnP, NAT-PMP or uTP; listens and dials from --ip only.
@@ -82,7 +83,7 @@ def main() -> None:
             host, port = a.connect.rsplit(":", 1)
             handle.connect_peer((host, int(port)))
             connected_to = a.connect
-        if a.connect and status.num_peers == 0:
+        if a.connect and status.num_peers == 0 and status.total_payload_download == 0:
             continue  # ready only once connected to that peer (so it can be named in PEX)
         if not ready and checked and announced and ses.listen_port() > 0:
             ready = True
