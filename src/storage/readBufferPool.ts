@@ -1,3 +1,6 @@
+/** The smallest pooled buffer: one block (BEP 3's usual 16 KiB request). */
+export const SMALLEST_READ_BUFFER = 16 * 1024;
+
 /**
  * Recycled buffers for reads served to peers (seeding). A fresh zero-filled buffer per read
  * is a GiB of new off-heap memory per GiB uploaded, and that external memory is what makes V8
@@ -6,19 +9,25 @@
  * once the socket has written them out, so a seeder allocates a few dozen of them, not one per
  * read.
  *
+ * Buffers come in power-of-two sizes from {@link SMALLEST_READ_BUFFER} up to `bufferBytes`, and a
+ * read gets the smallest that fits: a one-block run must not pin a whole run's buffer while a
+ * slow peer's socket holds it (the send buffer bounds bytes queued, not the buffers behind them).
+ *
  * The pool never tracks buffers it lent: one that is never given back (a lost callback) is
  * simply left to the GC, and a later request allocates a new one. Only the very view a lender
  * got is taken back, once: a buffer given back twice (also late, after it was lent again) or
  * one that is not ours is ignored, so one buffer is never lent to two users at once.
  */
 export class ReadBufferPool {
-  private readonly free: ArrayBuffer[] = [];
+  /** Idle buffers by size (each a power of two from the smallest class, or `bufferBytes`). */
+  private readonly free = new Map<number, ArrayBuffer[]>();
+  private idleCount = 0;
   /** The view each lent buffer was handed out as (weak: a lost one is collected, not leaked). */
   private readonly lent = new WeakMap<ArrayBuffer, Uint8Array>();
 
   /**
-   * @param bufferBytes size of each pooled buffer (the largest read served at once)
-   * @param maxFree most idle buffers kept for reuse; more given back at once go to the GC
+   * @param bufferBytes size of the largest pooled buffer (the largest read served at once)
+   * @param maxFree most idle buffers kept for reuse, all sizes together; more given back at once go to the GC
    */
   constructor(
     readonly bufferBytes: number,
@@ -26,12 +35,16 @@ export class ReadBufferPool {
   ) {}
 
   /**
-   * A buffer of exactly `length` bytes (a view of a pooled one; a larger request gets a buffer
-   * of its own, never pooled). Its contents are whatever was there before: fill all of it.
+   * A buffer of exactly `length` bytes (a view of a pooled one at most twice as large; a request
+   * over `bufferBytes` gets a buffer of its own, never pooled). Its contents are whatever was
+   * there before: fill all of it.
    */
   acquire(length: number): Uint8Array {
     if (length > this.bufferBytes) return new Uint8Array(length);
-    const ab = this.free.pop() ?? uninitialised(this.bufferBytes);
+    const size = this.sizeFor(length);
+    const reused = this.free.get(size)?.pop();
+    if (reused !== undefined) this.idleCount--;
+    const ab = reused ?? uninitialised(size);
     const view = new Uint8Array(ab, 0, length);
     this.lent.set(ab, view);
     return view;
@@ -42,12 +55,23 @@ export class ReadBufferPool {
     const ab = buffer.buffer as ArrayBuffer;
     if (this.lent.get(ab) !== buffer) return; // given back already, lent to someone else since, or not ours
     this.lent.delete(ab);
-    if (this.free.length < this.maxFree) this.free.push(ab);
+    if (this.idleCount >= this.maxFree) return;
+    const list = this.free.get(ab.byteLength);
+    if (list === undefined) this.free.set(ab.byteLength, [ab]);
+    else list.push(ab);
+    this.idleCount++;
   }
 
   /** Idle buffers held for reuse. */
   get idle(): number {
-    return this.free.length;
+    return this.idleCount;
+  }
+
+  /** The smallest pooled size holding `length` bytes. */
+  private sizeFor(length: number): number {
+    let size = Math.min(SMALLEST_READ_BUFFER, this.bufferBytes);
+    while (size < length) size *= 2;
+    return Math.min(size, this.bufferBytes);
   }
 }
 

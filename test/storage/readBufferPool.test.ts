@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReadBufferPool } from '../../src/storage/readBufferPool.js';
+import { ReadBufferPool, SMALLEST_READ_BUFFER } from '../../src/storage/readBufferPool.js';
 
 const SIZE = 64 * 1024;
 
@@ -13,11 +13,31 @@ describe('ReadBufferPool (recycled buffers for seeding reads)', () => {
     expect(b.length).toBe(1000);
     expect(b.buffer).not.toBe(a.buffer);
     pool.release(b);
-    expect(pool.idle).toBe(1);
+    pool.release(a);
+    expect(pool.idle).toBe(2);
     const c = pool.acquire(SIZE);
-    expect(c.buffer).toBe(b.buffer); // recycled, no new allocation
+    expect(c.buffer).toBe(a.buffer); // recycled, no new allocation
     expect(c.length).toBe(SIZE);
+    const d = pool.acquire(2000);
+    expect(d.buffer).toBe(b.buffer); // the small one, for a small read
     expect(pool.idle).toBe(0);
+  });
+
+  it('a read gets the smallest power-of-two buffer from one block up that holds it, never one of over twice its size', () => {
+    const pool = new ReadBufferPool(SIZE, 4);
+    expect(pool.acquire(1).buffer.byteLength).toBe(SMALLEST_READ_BUFFER);
+    expect(pool.acquire(16_384).buffer.byteLength).toBe(16_384);
+    expect(pool.acquire(16_385).buffer.byteLength).toBe(32_768);
+    expect(pool.acquire(40_000).buffer.byteLength).toBe(SIZE);
+    expect(pool.acquire(SIZE).buffer.byteLength).toBe(SIZE);
+    fc.assert(
+      fc.property(fc.integer({ min: SMALLEST_READ_BUFFER, max: SIZE }), (n) => {
+        const b = pool.acquire(n);
+        expect(b.buffer.byteLength).toBeGreaterThanOrEqual(n);
+        expect(b.buffer.byteLength).toBeLessThan(2 * n);
+        pool.release(b);
+      }),
+    );
   });
 
   it('a buffer given back twice (also after it was lent again), or one it never lent, is ignored: no buffer is ever lent twice at once', () => {

@@ -238,6 +238,23 @@ describe('UploadFlow read-ahead into recycled buffers', () => {
     expect(t.answers()).toEqual(['reject 2/16384', ...t.blocks(0, 'piece'), ...t.blocks(1, 'piece'), 'piece 2/0', 'piece 2/32768', 'piece 2/49152']);
   });
 
+  it('a slow reader asking for scattered blocks pins at most twice the bytes it is owed (a one-block run does not hold a whole run buffer)', async () => {
+    const t = await setUp();
+    // block 0 of every piece: eight runs of one block each; the socket never writes them out
+    for (let i = 0; i < 8; i++) t.upload.onRequest(t.peer, { index: i, begin: 0, length: B });
+    await settle();
+    for (let k = 0; k < t.reads.held.length; k++) {
+      await t.reads.held[k]!.finish();
+      await settle();
+    }
+    const pieces = t.sent.filter((x): x is Extract<WireMessage, { type: 'piece' }> => x.type === 'piece');
+    expect(pieces).toHaveLength(8);
+    expect(t.unwritten).toHaveLength(8);
+    const owed = pieces.reduce((n, x) => n + x.block.length, 0);
+    const pinned = [...new Set(pieces.map((x) => x.block.buffer))].reduce((n, b) => n + b.byteLength, 0);
+    expect(pinned).toBeLessThanOrEqual(2 * owed);
+  });
+
   it('a piece lost while earlier runs are read is refused after them, so answers keep the order of the requests', async () => {
     const t = await setUp();
     for (const i of [0, 1, 3]) t.requestPiece(i);
