@@ -21,7 +21,12 @@ export const SMALLEST_READ_BUFFER = 16 * 1024;
 export class ReadBufferPool {
   /** Idle buffers by size (each a power of two from the smallest class, or `bufferBytes`). */
   private readonly free = new Map<number, ArrayBuffer[]>();
-  private idleCount = 0;
+  /**
+   * Every idle buffer, oldest given back first: a full pool drops its oldest to keep the one just
+   * given back, so idle buffers follow the sizes reads ask for now (a burst of one-block reads
+   * does not leave whole-run reads allocating forever).
+   */
+  private readonly idleOrder: ArrayBuffer[] = [];
   /** The view each lent buffer was handed out as (weak: a lost one is collected, not leaked). */
   private readonly lent = new WeakMap<ArrayBuffer, Uint8Array>();
 
@@ -43,7 +48,7 @@ export class ReadBufferPool {
     if (length > this.bufferBytes) return new Uint8Array(length);
     const size = this.sizeFor(length);
     const reused = this.free.get(size)?.pop();
-    if (reused !== undefined) this.idleCount--;
+    if (reused !== undefined) this.idleOrder.splice(this.idleOrder.lastIndexOf(reused), 1);
     const ab = reused ?? uninitialised(size);
     const view = new Uint8Array(ab, 0, length);
     this.lent.set(ab, view);
@@ -55,16 +60,21 @@ export class ReadBufferPool {
     const ab = buffer.buffer as ArrayBuffer;
     if (this.lent.get(ab) !== buffer) return; // given back already, lent to someone else since, or not ours
     this.lent.delete(ab);
-    if (this.idleCount >= this.maxFree) return;
+    if (this.maxFree <= 0) return;
+    if (this.idleOrder.length >= this.maxFree) {
+      const oldest = this.idleOrder.shift()!;
+      const same = this.free.get(oldest.byteLength)!;
+      same.splice(same.indexOf(oldest), 1);
+    }
     const list = this.free.get(ab.byteLength);
     if (list === undefined) this.free.set(ab.byteLength, [ab]);
     else list.push(ab);
-    this.idleCount++;
+    this.idleOrder.push(ab);
   }
 
   /** Idle buffers held for reuse. */
   get idle(): number {
-    return this.idleCount;
+    return this.idleOrder.length;
   }
 
   /** The smallest pooled size holding `length` bytes. */

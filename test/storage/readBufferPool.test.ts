@@ -67,6 +67,19 @@ describe('ReadBufferPool (recycled buffers for seeding reads)', () => {
     expect(pool.idle).toBe(2);
   });
 
+  it('a full pool keeps what was given back last: after a burst of small reads, whole-run reads are recycled again', () => {
+    const pool = new ReadBufferPool(SIZE, 2);
+    const small = [1, 2, 3].map(() => pool.acquire(1000));
+    for (const b of small) pool.release(b);
+    expect(pool.idle).toBe(2);
+    const big = pool.acquire(SIZE);
+    pool.release(big);
+    expect(pool.idle).toBe(2);
+    expect(pool.acquire(SIZE).buffer).toBe(big.buffer);
+    expect(pool.acquire(1000).buffer).toBe(small[2]!.buffer); // the newest small one stayed
+    expect(pool.idle).toBe(0);
+  });
+
   it('property: over any sequence of acquires and releases (double ones too), buffers lent at the same time never share memory', () => {
     const op = fc.oneof(fc.record({ acquire: fc.integer({ min: 1, max: SIZE }) }), fc.record({ release: fc.nat(20), twice: fc.boolean() }));
     fc.assert(
