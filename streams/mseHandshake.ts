@@ -45,8 +45,9 @@ export function driveMse(socket: Socket, role: MseRole, first?: Uint8Array): Pro
     if (first !== undefined && first.length > 0) onChunk(first);
     if (over) return;
     if (usesReusedReads(socket)) {
-      onReusedRead(socket, onChunk);
+      // set first: reads that arrived earlier are handed over now, and may finish the handshake
       stopReading = () => holdReusedReads(socket);
+      onReusedRead(socket, onChunk);
     } else {
       const onReadable = (): void => {
         let chunk: Buffer | null;

@@ -22,19 +22,22 @@ const reusing = new WeakSet<Socket>();
 export const reusedReadOptions: OnReadOpts = {
   buffer: shared,
   callback(this: unknown, nread: number, buf: Uint8Array): boolean {
-    const socket = this as Socket;
     // a plain Uint8Array: Buffer's slice() would be a view, not the copy consumers rely on
-    const chunk = new Uint8Array(buf.buffer, buf.byteOffset, nread);
-    const handler = handlers.get(socket);
-    if (handler !== undefined) handler(chunk);
-    else {
-      const list = early.get(socket) ?? [];
-      list.push(new Uint8Array(chunk));
-      early.set(socket, list);
-    }
+    handOver(this as Socket, new Uint8Array(buf.buffer, buf.byteOffset, nread), true);
     return true;
   },
 };
+
+/** Gives `chunk` to the socket's handler now, or keeps it (copied when `transient`: a view of the shared buffer) for the next one. */
+function handOver(socket: Socket, chunk: Uint8Array, transient: boolean): void {
+  const handler = handlers.get(socket);
+  if (handler !== undefined) handler(chunk);
+  else {
+    const list = early.get(socket) ?? [];
+    list.push(transient ? new Uint8Array(chunk) : chunk);
+    early.set(socket, list);
+  }
+}
 
 /** Records that `socket` was created with {@link reusedReadOptions} (it emits no 'data'). */
 export function markReusedReads(socket: Socket): void {
@@ -55,7 +58,8 @@ export function onReusedRead(socket: Socket, handler: (chunk: Uint8Array) => voi
   const pending = early.get(socket);
   if (pending !== undefined) {
     early.delete(socket);
-    for (const c of pending) handler(c);
+    // each to whoever reads now: a handler may let go midway (an MSE handshake that is over)
+    for (const c of pending) handOver(socket, c, false);
   }
   return () => {
     // later reads are dropped, not collected as early ones
