@@ -230,6 +230,8 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
 
   const full = (): boolean => socket.writableLength >= sendBuffer;
   const flush = (): void => {
+    // a 'drain' during a dialled MSE handshake must not send queued messages before the cipher is known
+    if (held) return;
     while (queue.length > 0 && !socket.destroyed) {
       if (full()) return; // wait for the next 'drain'
       const next = queue.shift()!;
