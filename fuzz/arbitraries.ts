@@ -143,3 +143,19 @@ export const wireStreamInput: fc.Arbitrary<Uint8Array> = mutated(
     }),
   3,
 );
+
+/**
+ * What an MSE peer may send: random bytes (no sync within the bounds), or a DH-sized key that
+ * is degenerate (0, 1, all ones) followed by random padding, up to past the 628-byte bound.
+ */
+export const mseStreamInput: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.uint8Array({ maxLength: 1200 }),
+  fc.tuple(fc.constantFrom(0x00, 0x01, 0xff), fc.uint8Array({ maxLength: 700 })).map(([v, rest]) => {
+    const key = new Uint8Array(96).fill(v === 0x01 ? 0 : v);
+    if (v === 0x01) key[95] = 1;
+    const out = new Uint8Array(96 + rest.length);
+    out.set(key);
+    out.set(rest, 96);
+    return out;
+  }),
+);

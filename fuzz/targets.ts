@@ -8,7 +8,8 @@ import { parseMetainfo } from '../src/metainfo/index.js';
 import { decodeAnnounceBody, decodeUdpReply } from '../src/tracker/client/index.js';
 import { decodeFrame, decodeHandshake, describeWireError, type WireError } from '../src/wire/index.js';
 import { wireFrames } from '../streams/frames.js';
-import { bencodeInput, torrentInput, trackerReplyInput, udpPacketInput, wireStreamInput } from './arbitraries.js';
+import { CRYPTO_PLAINTEXT, CRYPTO_RC4, describeMseError, MseInitiator, MseResponder, type MseError } from '../src/mse/index.js';
+import { bencodeInput, mseStreamInput, torrentInput, trackerReplyInput, udpPacketInput, wireStreamInput } from './arbitraries.js';
 
 /**
  * One decoder of untrusted bytes under fuzz. `check` runs the decoder on one input and returns
@@ -147,4 +148,26 @@ export const fuzzTargets: readonly FuzzTarget[] = [
       return E.isLeft(r) ? typedError(r.left, '_tag', ['ExtensionError']) : undefined;
     },
   },
+  ...(['responder', 'initiator'] as const).map(
+    (role): FuzzTarget => ({
+      name: `MSE ${role} (encrypted handshake)`,
+      input: mseStreamInput,
+      budgetMs: 200,
+      check: (b) => {
+        const mse =
+          role === 'responder'
+            ? new MseResponder({ findInfoHash: () => undefined, allowed: CRYPTO_PLAINTEXT | CRYPTO_RC4 })
+            : new MseInitiator({ infoHash: new Uint8Array(20), provide: CRYPTO_PLAINTEXT | CRYPTO_RC4 });
+        if (mse instanceof MseInitiator) mse.start();
+        let last: E.Either<MseError, unknown> = E.right(undefined);
+        for (const c of chunked(b)) last = mse.feed(c);
+        if (E.isRight(last)) {
+          // random bytes never hold the sync hash/VC: past either bound the answer is an error
+          return b.length >= 628 ? `no error after ${b.length} bytes` : undefined;
+        }
+        const text = describeMseError(last.left);
+        return typedError(last.left, 'tag') ?? (text === '' || text.includes('\n') ? `MSE error text is not one line: ${JSON.stringify(text)}` : undefined);
+      },
+    }),
+  ),
 ];

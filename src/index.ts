@@ -34,6 +34,7 @@ export {
   type TrackerLimits,
 } from './tracker/server/index.js';
 export { Session, type SessionDhtOptions, type SessionOptions } from './session/session.js';
+export type { EncryptionPolicy, PeerEncryption } from './mse/mseTypes.js';
 export { DEFAULT_BOOTSTRAP, resolveBootstrap } from './session/dhtBootstrap.js';
 export type { DhtNode, LookupProgress } from './session/dhtNode.js';
 export type { TorrentHandle, TorrentRunOptions } from './session/torrentRuntime.js';

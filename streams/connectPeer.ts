@@ -2,6 +2,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import { connect } from 'node:net';
 import { clientNameFromPeerId, ourReserved, supportsDht, supportsExtensionProtocol, supportsFastExtension, type WireMessage } from '../src/wire/index.js';
 import { startPeerLink } from './peerLink.js';
+import { dialMse } from './mseHandshake.js';
+import { MseInitiator } from '../src/mse/mseInitiator.js';
+import { mseProvide } from '../src/mse/msePolicy.js';
+import type { EncryptionPolicy } from '../src/mse/mseTypes.js';
 
 /** Where to dial and for which torrent. */
 export interface ConnectPeerOptions {
@@ -17,6 +21,8 @@ export interface ConnectPeerOptions {
   readonly reserved?: Uint8Array;
   /** Source address to dial from, e.g. another 127.x address (clients that keep one peer per IP). */
   readonly localAddress?: string;
+  /** `require`: dial with an MSE handshake (RC4 payload); otherwise plain BitTorrent. */
+  readonly encryption?: EncryptionPolicy;
 }
 
 /** What the peer has, as its first availability message said. */
@@ -70,7 +76,7 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
   return new Promise((resolve) => {
     const socket = connect({ host: o.ip, port: o.port, ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) });
     const link = startPeerLink({
-      socket,
+      socket: o.encryption === 'require' ? { socket, transport: dialMse(socket, new MseInitiator({ infoHash: o.infoHash, provide: mseProvide('require') })) } : socket,
       input: { infoHash: o.infoHash, peerId: o.peerId, pieceCount: o.pieceCount ?? 0, outgoing: true, reserved },
       ...(o.pieceCount === null ? { unknownPieces: true } : {}),
     });

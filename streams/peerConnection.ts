@@ -1,4 +1,5 @@
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import * as E from 'fp-ts/lib/Either.js';
 import { filter, map, merge, type Observable } from 'rxjs';
 import { fromCallback, type CallbackActorLogic, type EventObject } from 'xstate';
 import type { CloseReason, ConnectionInput, PeerCommand, PeerEvent } from '../machines/peer.machine.js';
@@ -6,6 +7,7 @@ import { ourReserved } from '../src/wire/index.js';
 import type { FrameEvent } from './frames.js';
 import { toPeerEvents, type PeerEventOptions } from './peerEvents.js';
 import { wrapWireSocket, type IncomingEvent, type WireSocket } from './wireSocket.js';
+import type { CarriedSocket, WireTransport } from './wireTransport.js';
 
 /** One connection's wire stack as the data plane sees it. */
 export interface ConnectionLink {
@@ -34,8 +36,12 @@ export interface PeerConnectionOptions extends PeerEventOptions {
   readonly pieceCount: number | null;
   /** Reserved bytes we announce; must match the machine's (default: fast extension only). */
   readonly reserved?: Uint8Array;
-  /** The socket: dialled now for an outgoing connection, the accepted one otherwise; undefined if gone. */
-  socketFor(input: ConnectionInput): Socket | undefined;
+  /**
+   * The socket: dialled now for an outgoing connection, the accepted one otherwise; undefined if
+   * gone. With its transport when MSE carries it (a dialled one's MSE handshake runs after
+   * connect: CONNECTED waits for it).
+   */
+  socketFor(input: ConnectionInput): Socket | CarriedSocket | undefined;
   /** Joins the data plane; called once the wire stack exists, before any byte is read. */
   attach?(link: ConnectionLink): ConnectionPlane;
 }
@@ -56,14 +62,19 @@ export function peerConnection(options: PeerConnectionOptions): CallbackActorLog
     const notify = (event: PeerEvent): void => {
       if (!over) sendBack(event);
     };
-    const socket = options.socketFor(input);
-    if (socket === undefined) {
+    const given = options.socketFor(input);
+    if (given === undefined) {
       // deferred: the parent is still starting this actor
       queueMicrotask(() => notify({ type: 'SOCKET_CLOSED', reason: { code: 'remoteClosed', message: 'connection gone before it was taken over' } }));
       return () => undefined;
     }
+    const { socket, transport } = given instanceof Socket ? { socket: given, transport: undefined } : given;
+    const dialledMse = transport instanceof Promise ? transport : undefined;
+    const carried: WireTransport | Promise<WireTransport | undefined> | undefined =
+      transport instanceof Promise ? transport.then((t) => (E.isRight(t) ? t.right : undefined)) : transport;
     const wire = wrapWireSocket(socket, {
       frames: { pieceCount: options.pieceCount, ourReserved: reserved, expect: { infoHash: options.infoHash, ourPeerId: options.peerId } },
+      ...(carried === undefined ? {} : { transport: carried }),
     });
     const frames$ = wire.incoming$.pipe(filter(isFrame));
     const plane = options.attach?.({ input, wire, frames$, notify });
@@ -100,7 +111,10 @@ export function peerConnection(options: PeerConnectionOptions): CallbackActorLog
         map((e): PeerEvent => ({ type: 'SOCKET_CLOSED', reason: e.end })),
       ),
     ).subscribe(notify);
-    if (input.outgoing) {
+    if (input.outgoing && dialledMse !== undefined) {
+      // TCP and then the MSE handshake: the machine's connect timeout covers both
+      void dialledMse.then((t) => notify(E.isRight(t) ? { type: 'CONNECTED' } : { type: 'CONNECT_FAILED', message: t.left })); // writes before the wire has the cipher wait in its queue
+    } else if (input.outgoing) {
       const failed = (err: Error): void => notify({ type: 'CONNECT_FAILED', message: err.message });
       if (socket.connecting) {
         socket.once('error', failed);

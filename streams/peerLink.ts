@@ -5,6 +5,7 @@ import type { FrameEvent } from './frames.js';
 import { peerConnection } from './peerConnection.js';
 import type { PeerEventOptions } from './peerEvents.js';
 import type { WireSocket } from './wireSocket.js';
+import type { CarriedSocket } from './wireTransport.js';
 
 /** One peer machine driving one socket, outside any torrent (probes, tests). */
 export interface PeerLink {
@@ -23,8 +24,8 @@ export interface PeerLink {
 
 /** What `startPeerLink` needs. */
 export interface PeerLinkOptions extends PeerEventOptions {
-  /** An accepted socket, or one from `net.connect` (connected or still connecting). */
-  readonly socket: Socket;
+  /** An accepted socket, or one from `net.connect` (connected or still connecting); with its MSE transport if any. */
+  readonly socket: Socket | CarriedSocket;
   readonly input: PeerMachineInput;
   /** The machine with its delays, e.g. `peerMachine.provide({ delays })`. */
   readonly machine?: PeerMachine;

@@ -1,5 +1,6 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { PeerEvent } from '../machines/peer.machine.js';
+import type { PeerEncryption } from '../src/mse/mseTypes.js';
 import type { PeerEndpoint } from '../src/peers/peerPool.js';
 import type { PeerGate } from '../src/peers/peerGate.js';
 import type { PeerPieces } from '../src/peers/peerPieces.js';
@@ -49,6 +50,8 @@ export interface PeerRecord {
   /** True while any of {@link uploadReads} is in flight. */
   serving: boolean;
   closed: boolean;
+  /** How the connection is carried (MSE/PE), known once the handshake is done. */
+  encryption: PeerEncryption;
 }
 
 /** One run of consecutive requests being read from disk for a peer (see `UploadFlow`). */
@@ -89,5 +92,6 @@ export function newPeerRecord(
     uploadReads: [],
     serving: false,
     closed: false,
+    encryption: 'none',
   };
 }

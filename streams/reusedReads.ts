@@ -62,3 +62,11 @@ export function onReusedRead(socket: Socket, handler: (chunk: Uint8Array) => voi
     if (handlers.get(socket) === handler) handlers.set(socket, ignore);
   };
 }
+
+/**
+ * Stops handing `socket`'s reads to its current handler and keeps them (copied) for the next
+ * {@link onReusedRead} instead: an MSE handshake reads the first bytes, the wire stack the rest.
+ */
+export function holdReusedReads(socket: Socket): void {
+  handlers.delete(socket);
+}

@@ -10,6 +10,8 @@ import {
 } from '../src/wire/index.js';
 import { wireFrames, type FrameEvent, type FrameOptions } from './frames.js';
 import { onReusedRead, usesReusedReads } from './reusedReads.js';
+import type { WireTransport } from './wireTransport.js';
+import type { PeerEncryption } from '../src/mse/mseTypes.js';
 
 /** Why a connection ended, as a value (never a thrown error). Assignable to the machine's CloseReason. */
 export type ConnectionEnd =
@@ -52,6 +54,8 @@ export interface WireSocket {
   readonly bytesOut: number;
   /** Bytes waiting for 'drain'. */
   readonly queuedBytes: number;
+  /** How the connection is carried: `none` until an MSE handshake says otherwise. */
+  readonly encryption: PeerEncryption;
 }
 
 /** Framing rules plus how much unsent data we hold before giving up on a peer that never reads. */
@@ -59,6 +63,11 @@ export interface WireSocketOptions {
   readonly frames: FrameOptions;
   /** Queue limit; above it the connection is closed (default 8 MiB). */
   readonly maxQueuedBytes?: number;
+  /**
+   * How bytes are carried past an MSE handshake (see `WireTransport`); a promise holds reading
+   * back until a dialled MSE handshake is over (`undefined`: it failed, nothing is read).
+   */
+  readonly transport?: WireTransport | Promise<WireTransport | undefined>;
   /**
    * Bytes the socket may hold unwritten before sends are queued here (default
    * {@link SEND_BUFFER_BYTES}; never less than the socket's own high-water mark).
@@ -96,6 +105,9 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   let afterClose: (() => void)[] = [];
   /** The socket emitted 'close' (its handle is closed; `socket.closed` turns true earlier, at destroy). */
   let handleClosed = false;
+  let transport: WireTransport | undefined = options.transport instanceof Promise ? undefined : options.transport;
+  // writes wait for a dialled MSE handshake: they must go out through its cipher, if any
+  let held = options.transport instanceof Promise;
 
   // requests and control messages are tiny and latency-bound; multi-part messages are corked
   if (!socket.destroyed) socket.setNoDelay(true);
@@ -140,14 +152,34 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     const onChunk = (chunk: Uint8Array): void => {
       bytesIn += chunk.length;
       traffic$.next({ direction: 'in', bytes: chunk.length });
+      transport?.decrypt?.processInPlace(chunk); // a socket read is ours (or the shared read buffer's, for this call)
       subscriber.next(chunk);
     };
     const onData = (chunk: Buffer): void => onChunk(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     const onClose = (): void => subscriber.complete();
-    const offReads = transient ? onReusedRead(socket, onChunk) : undefined;
-    if (!transient) socket.on('data', onData);
+    let offReads: (() => void) | undefined;
+    let stopped = false;
+    const start = (t: WireTransport | undefined): void => {
+      transport = t;
+      if (t?.prefix !== undefined) subscriber.next(t.prefix); // already clear, counted by the handshake
+      if (stopped || socket.destroyed) return;
+      offReads = transient ? onReusedRead(socket, onChunk) : undefined;
+      if (!transient) socket.on('data', onData);
+    };
     socket.on('close', onClose);
+    const given = options.transport;
+    if (given instanceof Promise) {
+      void given.then((t) => {
+        if (!stopped && t !== undefined) start(t);
+      });
+    } else if (given?.prefix !== undefined) {
+      // every consumer subscribes synchronously after this one: the prefix waits for them
+      queueMicrotask(() => {
+        if (!stopped) start(given);
+      });
+    } else start(given);
     return () => {
+      stopped = true;
       offReads?.();
       socket.off('data', onData);
       socket.off('close', onClose);
@@ -183,11 +215,14 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
       socket.cork();
       process.nextTick(uncork);
     }
+    const encrypt = transport?.encrypt;
     const last = parts.length - 1;
     for (let i = 0; i <= last; i++) {
       const p = parts[i]!;
-      if (done !== undefined && i === last) socket.write(p, done);
-      else socket.write(p);
+      // RC4 (MSE): the part may be shared (a pooled block), so it is enciphered into a copy
+      const out = encrypt === undefined ? p : encrypt.process(p);
+      if (done !== undefined && i === last) socket.write(out, done);
+      else socket.write(out);
       bytesOut += p.length;
       traffic$.next({ direction: 'out', bytes: p.length });
     }
@@ -205,6 +240,13 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     if (!socket.destroyed && !full()) writable$.next(true);
   };
   socket.on('drain', flush);
+  if (options.transport instanceof Promise) {
+    void options.transport.then((t) => {
+      transport = t;
+      held = false;
+      if (t !== undefined) flush();
+    });
+  }
 
   const write = (parts: readonly Uint8Array[], done?: () => void): SendResult => {
     if (socket.destroyed || end !== undefined) {
@@ -215,7 +257,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
       }
       return 'closed';
     }
-    if (!writable$.getValue() || queue.length > 0) {
+    if (!writable$.getValue() || queue.length > 0 || held) {
       const last = parts.length - 1;
       for (let i = 0; i <= last; i++) {
         queue.push(parts[i]!);
@@ -248,6 +290,9 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     },
     get queuedBytes() {
       return queuedBytes;
+    },
+    get encryption() {
+      return transport?.encryption ?? 'none';
     },
   };
 }

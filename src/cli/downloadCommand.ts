@@ -16,12 +16,15 @@ const USAGE = `usage: statorrent download <file.torrent | http(s)://url | 'magne
   --peer IP:PORT       also dial this peer; repeatable (e.g. a seeder you know)
   --no-trackers        do not ask the torrent's trackers (peers then come from --peer and the DHT)
   --max-peers N        most simultaneous connections (default 50)
+  --encryption MODE    encrypted connections (MSE/PE): accept (default: take plain and
+                       encrypted peers, dial plain), require (encrypted only, RC4), off
   --seed               keep seeding after the download until Ctrl-C (then exit 0)
 ${DHT_USAGE}  -q, --quiet          print only errors and the final line
   --json               one JSON object per line: every event, progress about once a second
                        (types: torrent, progress, checked, announced, trackerError,
                        trackerWarning, dhtLookup, peerConnected (with its source: tracker,
-                       dht, user, incoming), peerClosed, pieceVerified, pieceFailed,
+                       dht, user, incoming; and encryption: none,
+                       mse-plaintext, mse-rc4), peerClosed, pieceVerified, pieceFailed,
                        pieceLost, banned, peersDiscovered (PEX), peerPenalised, metadataFetched,
                        magnet, completed, error, stopped, seeding, exit;
                        inspector with --inspect)

@@ -15,6 +15,8 @@ const USAGE = `usage: statorrent seed <file.torrent | http(s)://url> <DIR> [opti
   --peer IP:PORT       also dial this peer; repeatable
   --no-trackers        do not announce to the torrent's trackers
   --max-peers N        most simultaneous connections (default 50)
+  --encryption MODE    encrypted connections (MSE/PE): accept (default: take plain and
+                       encrypted peers), require (encrypted only, RC4), off
 ${DHT_USAGE}  -q, --quiet          print only errors and the final line
   --json               one JSON object per line (as download --json)
   -v, --verbose        also print trackers, the DHT and peers coming and going

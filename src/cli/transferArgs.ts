@@ -6,6 +6,7 @@ import { DHT_OPTIONS, dhtPlan } from './dhtArgs.js';
 import { parseIntOption, parsePeerAddress } from './peerAddressArg.js';
 import { outputMode } from './transferView.js';
 import type { TransferPlan } from './transferRun.js';
+import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../mse/mseTypes.js';
 
 /** Options shared by `download` and `seed`. */
 const SHARED = {
@@ -19,6 +20,7 @@ const SHARED = {
   verbose: { type: 'boolean', short: 'v' },
   trace: { type: 'string' },
   inspect: { type: 'string' },
+  encryption: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...DHT_OPTIONS,
 } as const;
@@ -76,6 +78,7 @@ interface SharedValues {
   'no-dht'?: boolean | undefined;
   'data-dir'?: string | undefined;
   inspect?: string | undefined;
+  encryption?: string | undefined;
 }
 
 function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
@@ -103,8 +106,11 @@ function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
     if (E.isLeft(n)) return n;
     inspectPort = n.right;
   }
+  const encryption = values.encryption ?? 'accept';
+  if (!(ENCRYPTION_POLICIES as readonly string[]).includes(encryption)) return E.left(`--encryption "${encryption}": use accept, require or off`);
   return E.right({
     dht: dht.right,
+    encryption: encryption as EncryptionPolicy,
     port: port.right,
     ...(values.host === undefined ? {} : { host: values.host }),
     peers,

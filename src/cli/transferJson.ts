@@ -8,7 +8,8 @@ import type { TorrentEvent, TorrentProgress } from '../session/types.js';
  *   the DHT node, or null when the DHT is off or the torrent is private).
  * - every TorrentEvent, with its own fields: `checked` {verifiedPieces}, `announced` {peers,
  *   seeders?, leechers?}, `trackerError`/`trackerWarning` {message}, `dhtLookup` {peers},
- *   `peerConnected` {id, client, source: tracker | dht | pex | user | incoming},
+ *   `peerConnected` {id, client, source: tracker | dht | pex | user | incoming,
+ *   encryption: none | mse-plaintext | mse-rc4},
  *   `peerClosed` {id, reason}, `pieceVerified`/`pieceFailed` {index}, `pieceLost` {index, message}, `banned` {ip, reason},
  *   `completed`, `error` {message}, `stopped`.
  * - `progress`: about once a second: `state`, `verifiedPieces`, `checkedPieces`, `pieceCount`,

@@ -21,6 +21,7 @@ import { terminalText } from '../text/terminalText.js';
 import type { TraceRecorder } from '../trace/traceRecorder.js';
 import { openTrace } from './traceOption.js';
 import { TransferView, type OutputMode } from './transferView.js';
+import type { EncryptionPolicy } from '../mse/mseTypes.js';
 
 /** Everything `download` and `seed` need to run one torrent, already validated. */
 export interface TransferPlan {
@@ -45,7 +46,11 @@ export interface TransferPlan {
   readonly tracePath?: string;
   /** Serve the live inspector on 127.0.0.1 at this port (0: any free one). */
   readonly inspectPort?: number;
+  /** MSE/PE policy (`--encryption`; default accept). */
+  readonly encryption?: EncryptionPolicy;
 }
+
+const encryptionOf = (plan: TransferPlan): { encryption?: EncryptionPolicy } => (plan.encryption === undefined ? {} : { encryption: plan.encryption });
 
 type Outcome =
   | { readonly kind: 'complete' }
@@ -87,7 +92,7 @@ export async function runTransfer(plan: TransferPlan, io: CliIo): Promise<number
     // --host: listen there, and announce and dial from there too, so trackers list an address
     // that answers (issue 10); "any" addresses are left to the OS.
     const bindFrom = plan.host !== undefined && plan.host !== '0.0.0.0' && plan.host !== '::' ? { localAddress: plan.host } : {};
-    const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom, dht: metainfo.private ? false : sessionDht(plan, io) });
+    const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom, ...encryptionOf(plan), dht: metainfo.private ? false : sessionDht(plan, io) });
     if (E.isLeft(started)) return fail(started.left);
     session = started.right;
     let inspectorUrl: string | undefined;
@@ -140,7 +145,7 @@ async function runMagnet(
   const bindFrom = plan.host !== undefined && plan.host !== '0.0.0.0' && plan.host !== '::' ? { localAddress: plan.host } : {};
   // a magnet cannot say whether its torrent is private (BEP 27: that is in the info dictionary), so
   // the DHT runs while the metadata is fetched; the torrent then follows its private flag
-  const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom, dht: sessionDht(plan, io) });
+  const started = await Session.start({ port: plan.port, ...(plan.host === undefined ? {} : { host: plan.host }), ...bindFrom, ...encryptionOf(plan), dht: sessionDht(plan, io) });
   if (E.isLeft(started)) {
     own(undefined, trace);
     return fail(started.left);

@@ -141,7 +141,9 @@ export class TransferView {
         return `tracker replied: ${e.peers} peer${e.peers === 1 ? '' : 's'}${counts}`;
       }
       case 'peerConnected':
-        return verbose ? `peer ${e.id} connected: ${terminalText(e.client)}${e.source === undefined ? '' : ` (${SOURCE_TEXT[e.source]})`}` : undefined;
+        return verbose
+          ? `peer ${e.id} connected: ${terminalText(e.client)}${e.source === undefined ? '' : ` (${SOURCE_TEXT[e.source]})`}${e.encryption === undefined || e.encryption === 'none' ? '' : `, ${e.encryption === 'mse-rc4' ? 'encrypted (MSE, RC4)' : 'MSE handshake, plain payload'}`}`
+          : undefined;
       case 'dhtLookup':
         return verbose ? `DHT lookup done: ${e.peers} peer${e.peers === 1 ? '' : 's'}` : undefined;
       case 'peerClosed':

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { StepCause } from '../trace/stepCause.js';
+import type { PeerEncryption } from '../mse/mseTypes.js';
 
 export type { StepCause } from '../trace/stepCause.js';
 
@@ -54,6 +55,8 @@ export interface PeerRow {
   /** `ip:port`, also the peer machine's actor id. */
   readonly id: string;
   readonly client: string;
+  /** How the connection is carried: `none`, `mse-plaintext` or `mse-rc4` (MSE/PE). */
+  readonly encryption: PeerEncryption;
   readonly outgoing: boolean;
   readonly source: PeerSource;
   /** The four BEP 3 flags, read from the peer machine's regions. */

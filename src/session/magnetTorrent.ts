@@ -8,6 +8,7 @@ import { savedTorrentPath, saveTorrent } from './savedTorrent.js';
 import type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
 import type { TorrentRuntime } from './torrentRuntime.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
+import type { WireTransport } from '../../streams/wireTransport.js';
 
 /** How a magnet link is run: like a .torrent, with the link in place of the metainfo. */
 export interface MagnetRunOptions extends Omit<TorrentRunOptions, 'metainfo' | 'skipCheck'> {
@@ -76,8 +77,8 @@ export class MagnetTorrent implements TorrentHandle {
   }
 
   /** An accepted connection for this info hash: only once the torrent knows its pieces. */
-  acceptIncoming(socket: Socket): void {
-    if (this.inner !== undefined) this.inner.acceptIncoming(socket);
+  acceptIncoming(socket: Socket, transport?: WireTransport): void {
+    if (this.inner !== undefined) this.inner.acceptIncoming(socket, transport);
     else socket.destroy();
   }
 

@@ -8,7 +8,9 @@ import { generatePeerId } from '../wire/index.js';
 import { MagnetTorrent, type MagnetRunOptions } from './magnetTorrent.js';
 import { findSavedTorrent } from './savedTorrent.js';
 import { DhtNode, type DhtNodeOptions } from './dhtNode.js';
-import { readIncomingInfoHash } from './incomingHandshake.js';
+import { readIncoming } from './incomingHandshake.js';
+import { req2Hash } from '../mse/mseKeys.js';
+import type { EncryptionPolicy } from '../mse/mseTypes.js';
 import type { InspectorServer } from './inspector/inspectorServer.js';
 import { TorrentRuntime, type TorrentHandle, type TorrentRunOptions } from './torrentRuntime.js';
 
@@ -43,6 +45,15 @@ export interface SessionOptions {
    * public torrents then find peers in it and announce themselves. Off when absent or false.
    */
   readonly dht?: SessionDhtOptions | false;
+  /**
+   * Message Stream Encryption (MSE/PE, the "encrypted handshake" libtorrent, aria2, qBittorrent
+   * and Vuze dial with first):
+   * - `accept` (default): incoming plain or MSE connections; from MSE peers we select plaintext
+   *   payload when they offer it (no cost after the handshake), RC4 otherwise. We dial plain.
+   * - `require`: MSE only, both ways, RC4 payload (for peers and networks that insist).
+   * - `off`: plain BitTorrent only; MSE connections are refused.
+   */
+  readonly encryption?: EncryptionPolicy;
 }
 
 /**
@@ -65,6 +76,8 @@ export class Session {
   private readonly pending = new Set<Socket>();
   private readonly banList = new BanList();
   private readonly inspectors = new Set<InspectorServer>();
+  /** HASH('req2', info hash) (hex) per torrent hex, for routing MSE connections. */
+  private readonly req2 = new Map<string, string>();
   private closing = false;
 
   private constructor(
@@ -151,7 +164,27 @@ export class Session {
       bans: this.banList,
       ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
       ...(this.dht !== undefined ? { dht: this.dht } : {}),
+      encryption: this.encryption,
     };
+  }
+
+  /** The session's encryption policy (MSE/PE). */
+  get encryption(): EncryptionPolicy {
+    return this.options.encryption ?? 'accept';
+  }
+
+  /** The torrent an MSE initiator names: the one whose HASH('req2', info hash) is `req2`. */
+  private findInfoHash(req2: Uint8Array): Uint8Array | undefined {
+    const wanted = Buffer.from(req2).toString('hex');
+    for (const hex of this.torrents.keys()) {
+      let h = this.req2.get(hex);
+      if (h === undefined) {
+        h = Buffer.from(req2Hash(Buffer.from(hex, 'hex'))).toString('hex');
+        this.req2.set(hex, h);
+      }
+      if (h === wanted) return new Uint8Array(Buffer.from(hex, 'hex'));
+    }
+    return undefined;
   }
 
   private register(hex: string, running: Running): void {
@@ -216,13 +249,17 @@ export class Session {
       return;
     }
     this.pending.add(socket);
-    const hash = await readIncomingInfoHash(socket, this.options.handshakeTimeoutMs ?? 10_000);
+    const route = await readIncoming(socket, {
+      timeoutMs: this.options.handshakeTimeoutMs ?? 10_000,
+      encryption: this.encryption,
+      findInfoHash: (req2) => this.findInfoHash(req2),
+    });
     this.pending.delete(socket);
-    const rt = E.isRight(hash) ? this.torrents.get(hash.right) : undefined;
-    if (rt === undefined || this.closing) {
+    const rt = E.isRight(route) ? this.torrents.get(route.right.infoHashHex) : undefined;
+    if (rt === undefined || this.closing || E.isLeft(route)) {
       socket.destroy();
       return;
     }
-    rt.acceptIncoming(socket);
+    rt.acceptIncoming(socket, route.right.transport);
   }
 }

@@ -6,6 +6,7 @@ import type { BanList } from '../peers/banList.js';
 import type { PeerEndpoint } from '../peers/peerPool.js';
 import type { WireMessage } from '../wire/messages.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
+import type { EncryptionPolicy } from '../mse/mseTypes.js';
 
 /** How one torrent is run. */
 export interface TorrentRunOptions {
@@ -40,6 +41,8 @@ export interface TorrentHost {
   readonly dht?: DhtNode;
   /** The session's ban list: a ban by one torrent holds for all of them. */
   readonly bans?: BanList;
+  /** The session's encryption policy (MSE/PE): `require` dials with MSE; default `accept` dials plain. */
+  readonly encryption?: EncryptionPolicy;
 }
 
 /** A running torrent: Observable-first, plus a few commands. */

@@ -19,6 +19,7 @@ import {
   type TrackerActivity,
 } from './inspectorSource.js';
 import type { TorrentEvent } from './types.js';
+import type { PeerEncryption } from '../mse/mseTypes.js';
 
 /** The data-plane record fields the inspector reads (whatever else a record holds). */
 export interface InspectedPeerRecord {
@@ -28,6 +29,8 @@ export interface InspectedPeerRecord {
   readonly bitfield: Bitfield;
   readonly down: RateMeter;
   readonly up: RateMeter;
+  /** How the connection is carried (MSE/PE); `none` when absent. */
+  readonly encryption?: PeerEncryption;
 }
 
 /** What a runtime lends its inspection: read-only views of its actor and cores. */
@@ -170,6 +173,7 @@ export class TorrentInspection implements InspectorSource {
       peers.push({
         id: r.id,
         client: this.clients.get(r.id) ?? '',
+        encryption: r.encryption ?? 'none',
         outgoing: r.outgoing,
         source: this.sourceOf(r),
         amChoking: !flag('amChoking', 'unchoked'),

@@ -7,6 +7,11 @@ import { handleExtensionCommand, type ExtensionSinks } from '../../streams/peerE
 import type { PeerRecord } from '../../streams/peerRecord.js';
 import { attachPeerTraffic } from '../../streams/peerTraffic.js';
 import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
+import { dialMse } from '../../streams/mseHandshake.js';
+import type { CarriedSocket, WireTransport } from '../../streams/wireTransport.js';
+import { MseInitiator } from '../mse/mseInitiator.js';
+import { mseProvide } from '../mse/msePolicy.js';
+import type { EncryptionPolicy, PeerEncryption } from '../mse/mseTypes.js';
 import { MAX_QUEUED_REQUESTS, type UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
 import { advertisedExtensions, ourExtendedHandshake, type OurExtendedHandshake } from '../extensions/index.js';
@@ -18,6 +23,9 @@ import type { Availability } from '../pieces/availability.js';
 import type { Bitfield } from '../pieces/bitfield.js';
 import type { WireMessage } from '../wire/messages.js';
 import { ourReserved, setDht } from '../wire/reserved.js';
+
+/** Endpoints remembered for an MSE retry at most (the pool holds 2000 candidates). */
+const MAX_MSE_RETRIES = 1000;
 
 /** What the torrent lends its peers. */
 export interface TorrentPeersDeps {
@@ -31,7 +39,7 @@ export interface TorrentPeersDeps {
   readonly download: DownloadFlow;
   readonly upload: UploadFlow;
   readonly onWire: ((peerId: string, direction: 'in' | 'out', message: WireMessage) => void) | undefined;
-  readonly connected: (id: string, client: string) => void;
+  readonly connected: (id: string, client: string, encryption: PeerEncryption) => void;
   /** The connection is over; `failed`: it never completed the handshake. */
   readonly closed: (id: string, endpoint: PeerEndpoint, reason: CloseReason, failed: boolean) => void;
   readonly peersChanged: () => void;
@@ -44,6 +52,8 @@ export interface TorrentPeersDeps {
    * bit and send `port`), and where a peer's `port` goes (at most once per connection).
    */
   readonly dht?: { readonly port: number; readonly nodeSeen: (endpoint: PeerEndpoint) => void };
+  /** The session's encryption policy: `require` dials with MSE (RC4 payload). */
+  readonly encryption?: EncryptionPolicy;
 }
 
 /**
@@ -55,12 +65,16 @@ export interface TorrentPeersDeps {
 export class TorrentPeers {
   readonly records: Map<string, PeerRecord>;
   /** Accepted sockets waiting for the peer actor the torrent machine spawns for them. */
-  private readonly pendingIncoming = new Map<string, Socket>();
+  private readonly pendingIncoming = new Map<string, CarriedSocket>();
   readonly connection: CallbackActorLogic<PeerCommand, ConnectionInput, EventObject>;
   /** Our extended handshake (BEP 10), the same for every peer of this torrent. */
   private readonly extended: OurExtendedHandshake;
   /** The reserved bytes every connection of this torrent announces (the DHT bit only while our node runs for it). */
   private readonly reserved: Uint8Array;
+  /** Endpoints dialled with MSE right now (their dial's outcome decides the next one). */
+  private readonly mseDials = new Set<string>();
+  /** Endpoints that hung up on a plain handshake: the next dial tries MSE (they may require it). */
+  private readonly mseNext = new Set<string>();
 
   constructor(private readonly deps: TorrentPeersDeps) {
     this.records = deps.records;
@@ -96,13 +110,15 @@ export class TorrentPeers {
           now: () => Date.now(),
           ...(onWire !== undefined ? { onSend: (msg: WireMessage) => onWire(id, 'out', msg) } : {}),
           opened: (peer) => this.records.set(id, peer),
-          ready: (_peer, client) => {
+          ready: (peer, client) => {
             handshaked = true;
-            deps.connected(id, client);
+            peer.encryption = link.wire.encryption;
+            deps.connected(id, client, peer.encryption);
           },
           peersChanged: deps.peersChanged,
           closed: (peer, reason) => {
             if (this.records.get(id) === peer) this.records.delete(id);
+            this.noteDialOutcome(id, link.input.outgoing, handshaked, reason);
             deps.closed(id, endpoint, reason, !handshaked);
           },
         });
@@ -147,7 +163,7 @@ export class TorrentPeers {
    * Offers an accepted socket to the torrent machine (`offer` sends INCOMING_PEER); a peer
    * actor spawned for it takes the socket at once, otherwise it is closed.
    */
-  acceptIncoming(socket: Socket, offer: (endpoint: PeerEndpoint) => void): void {
+  acceptIncoming(socket: Socket, transport: WireTransport | undefined, offer: (endpoint: PeerEndpoint) => void): void {
     const remote = socket.remoteAddress ?? '';
     const endpoint = { ip: parseIp(remote)?.ip ?? remote, port: socket.remotePort ?? 0 };
     const id = endpointKey(endpoint);
@@ -155,9 +171,10 @@ export class TorrentPeers {
       socket.destroy();
       return;
     }
-    this.pendingIncoming.set(id, socket);
+    const carried: CarriedSocket = { socket, ...(transport !== undefined ? { transport } : {}) };
+    this.pendingIncoming.set(id, carried);
     offer(endpoint);
-    if (this.pendingIncoming.get(id) === socket) {
+    if (this.pendingIncoming.get(id) === carried) {
       this.pendingIncoming.delete(id);
       socket.destroy();
     }
@@ -165,7 +182,7 @@ export class TorrentPeers {
 
   /** The torrent machine refused an incoming connection. */
   rejectIncoming(endpoint: PeerEndpoint): void {
-    this.pendingIncoming.get(endpointKey(endpoint))?.destroy();
+    this.pendingIncoming.get(endpointKey(endpoint))?.socket.destroy();
   }
 
   /** We verified `index`: each connected peer's machine decides whether to send `have`. */
@@ -205,14 +222,14 @@ export class TorrentPeers {
     return out;
   }
 
-  private takeIncoming(endpoint: PeerEndpoint): Socket | undefined {
+  private takeIncoming(endpoint: PeerEndpoint): CarriedSocket | undefined {
     const id = endpointKey(endpoint);
-    const socket = this.pendingIncoming.get(id);
+    const carried = this.pendingIncoming.get(id);
     this.pendingIncoming.delete(id);
-    return socket;
+    return carried;
   }
 
-  private dial(endpoint: PeerEndpoint): Socket {
+  private dial(endpoint: PeerEndpoint): Socket | CarriedSocket {
     const socket = connect({
       host: endpoint.ip,
       port: endpoint.port,
@@ -221,6 +238,22 @@ export class TorrentPeers {
     });
     markReusedReads(socket);
     socket.setNoDelay(true);
-    return socket;
+    const policy = this.deps.encryption ?? 'accept';
+    const key = endpointKey(endpoint);
+    if (policy === 'off' || (policy === 'accept' && !this.mseNext.delete(key))) return socket;
+    this.mseDials.add(key);
+    const initiator = new MseInitiator({ infoHash: this.deps.metainfo.infoHash, provide: mseProvide(policy) });
+    return { socket, transport: dialMse(socket, initiator) };
+  }
+
+  /**
+   * With policy `accept` we dial plain; a peer that hangs up on our plain handshake may take only
+   * encrypted connections (libtorrent's in_enc_policy=pe_forced does that), so its next dial
+   * (after the pool's back-off) is MSE, and one after a failed MSE dial is plain again.
+   */
+  private noteDialOutcome(id: string, outgoing: boolean, handshaked: boolean, reason: CloseReason): void {
+    const wasMse = this.mseDials.delete(id);
+    if (!outgoing || handshaked || wasMse || (this.deps.encryption ?? 'accept') !== 'accept') return;
+    if (reason.code === 'remoteClosed' && this.mseNext.size < MAX_MSE_RETRIES) this.mseNext.add(id);
   }
 }

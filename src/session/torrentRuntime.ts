@@ -29,6 +29,7 @@ import { TorrentPex } from './torrentPex.js';
 import { progressSnapshot, stateOf } from './torrentProgress.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
 import { TorrentInspection } from './torrentInspection.js';
+import type { WireTransport } from '../../streams/wireTransport.js';
 
 export type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
 
@@ -114,7 +115,7 @@ export class TorrentRuntime implements TorrentHandle {
       download,
       upload,
       onWire: options.onWire,
-      connected: (id, client) => this.events$.next({ type: 'peerConnected', id, client, source: this.dialSources.get(id) ?? 'incoming' }),
+      connected: (id, client, encryption) => this.events$.next({ type: 'peerConnected', id, client, source: this.dialSources.get(id) ?? 'incoming', encryption }),
       closed: (id, endpoint, reason, failed) => {
         this.dialSources.delete(id);
         this.events$.next({ type: 'peerClosed', id, reason: reason.message });
@@ -125,6 +126,7 @@ export class TorrentRuntime implements TorrentHandle {
       },
       peersChanged: () => this.actor.system.get('choker')?.send({ type: 'PEERS_CHANGED' }),
       extensionSinks: (id, endpoint) => this.pex.sinks(id, endpoint),
+      ...(host.encryption !== undefined ? { encryption: host.encryption } : {}),
       ...(this.dht === undefined ? {} : { dht: { port: this.dht.address.port, nodeSeen: (e: { ip: string; port: number }) => void this.dht?.addNode(e) } }),
     });
     this.completed = new Promise<void>((resolve, reject) => {
@@ -177,8 +179,8 @@ export class TorrentRuntime implements TorrentHandle {
   }
 
   /** An accepted connection whose handshake names this torrent. */
-  acceptIncoming(socket: Socket): void {
-    this.peers.acceptIncoming(socket, (endpoint) => this.actor.send({ type: 'INCOMING_PEER', endpoint }));
+  acceptIncoming(socket: Socket, transport?: WireTransport): void {
+    this.peers.acceptIncoming(socket, transport, (endpoint) => this.actor.send({ type: 'INCOMING_PEER', endpoint }));
   }
 
   private createActor(): TorrentActor {

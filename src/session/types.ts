@@ -1,3 +1,4 @@
+import type { PeerEncryption } from '../mse/mseTypes.js';
 import type { PeerSource } from '../peers/peerPool.js';
 
 /** Lifecycle states a torrent reports (the torrent machine's, flattened for display). */
@@ -36,7 +37,8 @@ export type TorrentEvent =
   | { readonly type: 'announced'; readonly peers: number; readonly seeders?: number; readonly leechers?: number }
   | { readonly type: 'trackerError'; readonly message: string }
   | { readonly type: 'trackerWarning'; readonly message: string }
-  | { readonly type: 'peerConnected'; readonly id: string; readonly client: string; readonly source?: ConnectedPeerSource }
+  /** `encryption`: how the connection is carried (MSE/PE), `none` for a plain handshake. */
+  | { readonly type: 'peerConnected'; readonly id: string; readonly client: string; readonly source?: ConnectedPeerSource; readonly encryption?: PeerEncryption }
   /** Peer addresses learnt from a source other than the trackers: `pex` (BEP 11, from peer `from`). */
   | { readonly type: 'peersDiscovered'; readonly source: 'pex'; readonly from: string; readonly peers: number }
   /** A DHT lookup for the torrent ended (BEP 5), having given this many peers. */

@@ -30,6 +30,8 @@ export interface Aria2Options {
   /** Loopback address of its own (default 127.0.0.2): one peer per IP keeps peers apart. */
   readonly ip?: string;
   readonly readyTimeoutMs?: number;
+  /** More aria2c options, e.g. `--bt-require-crypto=true` (encrypted connections only). */
+  readonly extraArgs?: readonly string[];
 }
 
 /**
@@ -65,6 +67,7 @@ async function startAria2(torrentPath: string, roleArgs: readonly string[], opti
     `--interface=${ip}`, '--disable-ipv6=true', `--listen-port=${port}`,
     // its own log records every message it sends and receives (INFO level)
     `--log=${log}`, '--log-level=info', '--console-log-level=notice', '--summary-interval=0',
+    ...(options.extraArgs ?? []),
     torrentPath,
   ];
   const child = spawn('aria2c', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -14,15 +14,24 @@ export interface LibtorrentLeecher {
   stop(): Promise<void>;
 }
 
+/** libtorrent settings pack entries (names as in libtorrent's settings_pack). */
+export type LibtorrentSettings = Readonly<Record<string, number | string | boolean>>;
+
+/** libtorrent's enc_policy and enc_level values, for `in_enc_policy`, `out_enc_policy`, `allowed_enc_level`. */
+export const LT_ENCRYPTION = { forced: 0, enabled: 1, disabled: 2, plaintext: 1, rc4: 2, both: 3 } as const;
+
 const SCRIPT = fileURLToPath(new URL('./lt_leech.py', import.meta.url));
 
 /**
  * Starts libtorrent downloading `torrentPath` into `savePath`, finding peers through the
  * torrent's trackers. Resolves once it listens; `finished` settles when it prints FINISHED
  * (libtorrent hash-checked every piece) or rejects if it fails, exits or `timeoutMs` passes.
+ * `settings`: more libtorrent settings (e.g. encryption policies, {@link LT_ENCRYPTION}); `peer`
+ * (IP:PORT): also dialled with `connect_peer`, which libtorrent 2.0 tries with MSE first.
  */
-export async function startLibtorrentLeecher(torrentPath: string, savePath: string, timeoutMs = 25_000): Promise<LibtorrentLeecher> {
-  const child = spawn(PYTHON, [SCRIPT, torrentPath, savePath], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function startLibtorrentLeecher(torrentPath: string, savePath: string, timeoutMs = 25_000, settings?: LibtorrentSettings, peer?: string): Promise<LibtorrentLeecher> {
+  const extra = peer !== undefined ? [JSON.stringify(settings ?? {}), peer] : settings !== undefined ? [JSON.stringify(settings)] : [];
+  const child = spawn(PYTHON, [SCRIPT, torrentPath, savePath, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.on('error', () => undefined); // surfaces through 'exit' and the waits below
   let alerts = '';
   child.stderr.on('data', (d: Buffer) => (alerts = (alerts + d.toString('utf8')).slice(-4000)));

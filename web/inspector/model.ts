@@ -27,6 +27,8 @@ export interface Machine {
 export interface Peer {
   readonly id: string;
   readonly client: string;
+  /** `none`, `mse-plaintext` or `mse-rc4` (MSE/PE); absent in traces. */
+  readonly encryption?: string;
   readonly source: string;
   readonly amChoking: boolean;
   readonly amInterested: boolean;

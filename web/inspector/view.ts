@@ -191,7 +191,7 @@ export class Renderer {
         tr.dataset.peer = p.id;
         if (p.id === this.selected) tr.className = 'selected';
         cell(tr, p.id);
-        cell(tr, p.client);
+        cell(tr, p.encryption === undefined || p.encryption === 'none' ? p.client : `${p.client} (${p.encryption})`);
         cell(tr, p.source);
         for (const flag of ['amChoking', 'amInterested', 'peerChoking', 'peerInterested', 'snubbed'] as const) {
           const td = cell(tr, p[flag] ? 'yes' : 'no', 'flag');

@@ -1,0 +1,78 @@
+/**
+ * Bytes received during an MSE handshake, awaiting parsing. Chunks are copied in (a socket's
+ * read may be a reused buffer); what is consumed is dropped. The handshake's own bounds keep it
+ * small: at most the longest handshake (about 10 KiB) plus one read.
+ */
+export class HandshakeBuffer {
+  private buf = new Uint8Array(1024);
+  private start = 0;
+  private end = 0;
+  /** Bytes consumed so far (the position of `view()[0]` in the whole stream). */
+  consumed = 0;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (this.end + chunk.length > this.buf.length) {
+      const live = this.length;
+      const size = Math.max(this.buf.length, live + chunk.length);
+      const next = size > this.buf.length ? new Uint8Array(Math.max(size, 2 * this.buf.length)) : this.buf;
+      next.set(this.buf.subarray(this.start, this.end), 0);
+      this.buf = next;
+      this.start = 0;
+      this.end = live;
+    }
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  /** The unread bytes (a view, valid until the next push or take). */
+  view(): Uint8Array {
+    return this.buf.subarray(this.start, this.end);
+  }
+
+  /** Removes and returns (as a copy) the next `n` bytes; caller ensures `n <= length`. */
+  take(n: number): Uint8Array {
+    const out = this.buf.slice(this.start, this.start + n);
+    this.skip(n);
+    return out;
+  }
+
+  skip(n: number): void {
+    this.start += n;
+    this.consumed += n;
+  }
+
+  /** Everything unread, as a copy, leaving the buffer empty. */
+  rest(): Uint8Array {
+    return this.take(this.length);
+  }
+}
+
+/** Index of `needle` in `hay` at or after `from`, with the match ending by `limit`; -1 if none. */
+export function indexWithin(hay: Uint8Array, needle: Uint8Array, from: number, limit: number): number {
+  const last = Math.min(hay.length, limit) - needle.length;
+  const first = needle[0];
+  outer: for (let i = Math.max(0, from); i <= last; i++) {
+    if (hay[i] !== first) continue;
+    for (let k = 1; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+export const readUint16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
+export const readUint32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+export function writeUint16(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 8) & 0xff;
+  b[o + 1] = v & 0xff;
+}
+export function writeUint32(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 24) & 0xff;
+  b[o + 1] = (v >>> 16) & 0xff;
+  b[o + 2] = (v >>> 8) & 0xff;
+  b[o + 3] = v & 0xff;
+}
