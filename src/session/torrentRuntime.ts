@@ -83,7 +83,7 @@ export class TorrentRuntime implements TorrentHandle {
     this.pex = new TorrentPex(m, records, {
       discovered: (from, peers) => {
         this.events$.next({ type: 'peersDiscovered', source: 'pex', from, peers: peers.length });
-        if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEERS_DISCOVERED', peers });
+        if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEERS_DISCOVERED', peers, source: 'pex' });
       },
     });
     const smartBan = new SmartBan();

@@ -43,7 +43,12 @@ describe('peer exchange with libtorrent', () => {
     expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'original', 'content')));
     // libtorrent's message names the seeder and (as it sees it) statorrent itself, which the pool skips
     expect(run.events).toContainEqual(expect.objectContaining({ type: 'peersDiscovered', source: 'pex', from: `127.0.0.6:${half!.port}` }));
-    expect(run.events).toContainEqual(expect.objectContaining({ type: 'peerConnected', id: `127.0.0.5:${seed!.port}` }));
-    expect(run.blocksByPeer.get(`127.0.0.5:${seed!.port}`)).toBeGreaterThan(0);
+    // we dial the address PEX named (libtorrent answers our handshake before it looks for duplicates)
+    expect(run.events).toContainEqual(expect.objectContaining({ type: 'peerConnected', id: `127.0.0.5:${seed!.port}`, source: 'pex' }));
+    // The half peer's PEX also names us to the seeder, which may dial us while we dial it; libtorrent
+    // then keeps one of the two connections by peer id (QUIRKS.md), so the seeder's blocks may come on
+    // its connection to us (127.0.0.5:<ephemeral port>). It is the only peer on 127.0.0.5.
+    const fromSeeder = [...run.blocksByPeer].filter(([id]) => id.startsWith('127.0.0.5:')).reduce((n, [, blocks]) => n + blocks, 0);
+    expect(fromSeeder).toBeGreaterThan(0);
   });
 });

@@ -24,6 +24,23 @@ export async function startTransmissionSeeder(
   timeoutMs = 20_000,
   options: { readonly untilAnnounced?: boolean } = {},
 ): Promise<SeederProcess> {
+  // freeLoopbackPort's number may be taken by another process before transmission binds it;
+  // transmission-cli 3.00 then only logs "Couldn't bind port" and seeds unreachable: try another
+  for (let attempt = 1; ; attempt++) {
+    const started = await startOnFreePort(torrentPath, dataDir, timeoutMs, options);
+    if (started !== PORT_TAKEN) return started;
+    if (attempt === 3) throw new Error('transmission-cli could not bind a free loopback port 3 times');
+  }
+}
+
+const PORT_TAKEN = Symbol('port taken');
+
+async function startOnFreePort(
+  torrentPath: string,
+  dataDir: string,
+  timeoutMs: number,
+  options: { readonly untilAnnounced?: boolean },
+): Promise<SeederProcess | typeof PORT_TAKEN> {
   const configDir = await mkdtemp(join(tmpdir(), 'statorrent-tr-'));
   const port = await freeLoopbackPort();
   await writeTransmissionConfig(configDir, port);
@@ -36,6 +53,14 @@ export async function startTransmissionSeeder(
     await stopChild(child);
     await rm(configDir, { recursive: true, force: true });
   };
+  // at message-level 2 it logs its bind failure on stderr, before it verifies and says "Seeding"
+  let bindFailed = false;
+  let stderrTail = '';
+  const watchBind = (chunk: Buffer): void => {
+    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-512);
+    if (/Couldn't bind port/.test(stderrTail)) bindFailed = true;
+  };
+  child.stderr.on('data', watchBind);
   try {
     const announced = options.untilAnnounced === true
       ? waitForOutput(child, [child.stderr], /Sending periodic reannounce/, timeoutMs, 'transmission-cli announcing')
@@ -43,7 +68,12 @@ export async function startTransmissionSeeder(
     announced.catch(() => undefined); // awaited below, after "Seeding"
     await waitForOutput(child, [child.stdout], /Seeding/, timeoutMs, 'transmission-cli seeder');
     await announced;
+    child.stderr.off('data', watchBind);
     child.stderr.resume(); // the debug log keeps coming: drain it, or the full pipe stalls transmission
+    if (bindFailed) {
+      await stop();
+      return PORT_TAKEN;
+    }
     return { port, stop };
   } catch (e) {
     await stop();

@@ -1,0 +1,71 @@
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, UT_PEX } from '../../src/extensions/index.js';
+import { createTorrentTask } from '../../src/metainfo/index.js';
+import type { Metainfo } from '../../src/metainfo/types.js';
+import { Session } from '../../src/session/session.js';
+import type { TorrentEvent } from '../../src/session/types.js';
+import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
+import { writeSample } from '../support/sampleContent.js';
+
+/**
+ * A peer learned through ut_pex (BEP 11) and then dialled is reported as found through PEX in
+ * `peerConnected`, not as a tracker peer: a scripted peer tells a statorrent seeder about a
+ * second scripted peer listening on 127.0.0.42; statorrent dials it.
+ */
+describe('source of a peer dialled from PEX', () => {
+  let dir: string;
+  let metainfo: Metainfo;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'st-pex-source-'));
+    await writeSample(join(dir, 'content'), [{ path: 'a.bin', length: 50_000 }]);
+    const t = await createTorrentTask({ path: join(dir, 'content'), pieceLength: 16_384, creationDate: null })();
+    if (E.isLeft(t)) throw new Error(t.left.message);
+    metainfo = t.right.metainfo;
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("peerConnected says source 'pex' for the address a ut_pex message named", async () => {
+    const named: RawPeer[] = [];
+    const server: Server = createServer((socket) => named.push(rawPeer(socket, metainfo.infoHash, peerId('-SC0001-pex-named-01'), false)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.42', resolve));
+    const namedPort = (server.address() as AddressInfo).port;
+    const started = await Session.start({ host: '127.0.0.1', port: 0 });
+    if (E.isLeft(started)) throw new Error(started.left);
+    const session = started.right;
+    try {
+      const added = await session.add({ metainfo, downloadDir: dir, skipCheck: true, useTrackers: false });
+      if (E.isLeft(added)) throw new Error(added.left);
+      const events: TorrentEvent[] = [];
+      const namedId = `127.0.0.42:${namedPort}`;
+      const dialled = new Promise<TorrentEvent>((resolve) =>
+        added.right.events$.subscribe((e) => {
+          events.push(e);
+          if (e.type === 'peerConnected' && e.id === namedId) resolve(e);
+        }),
+      );
+      await added.right.completed;
+      const teller = rawPeer(connect({ host: '127.0.0.1', port: session.port, localAddress: '127.0.0.41' }), metainfo.infoHash, peerId('-SC0001-pex-teller-1'), true);
+      await teller.handshake;
+      teller.send({ type: 'extended', extendedId: 0, payload: encodeExtendedHandshake({ m: { ut_pex: 7 } }) });
+      teller.send({ type: 'extended', extendedId: OUR_EXTENSION_IDS[UT_PEX], payload: encodeUtPex({ added: [{ ip: '127.0.0.42', port: namedPort, flags: 0 }], dropped: [] }) });
+      expect(await dialled).toEqual(expect.objectContaining({ type: 'peerConnected', id: namedId, source: 'pex' }));
+      // the teller itself dialled us: reported as incoming
+      expect(events.find((e) => e.type === 'peerConnected' && e.id.startsWith('127.0.0.41:'))).toEqual(expect.objectContaining({ source: 'incoming' }));
+      teller.close();
+    } finally {
+      await session.close();
+      for (const p of named) p.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+const peerId = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
