@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,23 @@ export const LT_LEECHER = here('../../bench/lt_bench_leech.py');
 export const DOWNLOAD_CHILD = here('./downloadChild.js');
 export const SWARM_CHILD = here('./swarmChild.js');
 export const CLI = here('../src/cli/main.js');
+
+/**
+ * The Node flags a built CLI runs with: those on its `#!/usr/bin/env -S node …` line. Benchmarks
+ * start their statorrent children (the CLI, or a child script using the same library) with
+ * them, so they measure the runtime users get; none when the file has no such line.
+ */
+export const nodeFlagsOf = (cliJs: string): string[] => {
+  try {
+    const first = readFileSync(cliJs, 'utf8').split('\n', 1)[0]!;
+    const m = /^#!\S*env -S node((?: --[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+    return m === null ? [] : m[1]!.trim().split(/\s+/).filter((x) => x.length > 0);
+  } catch {
+    return [];
+  }
+};
+/** This build's CLI flags (see {@link nodeFlagsOf}). */
+export const CLI_NODE_FLAGS = nodeFlagsOf(CLI);
 
 /**
  * Writes `size` bytes of incompressible content fast: one random 4 MiB block, repeated, with

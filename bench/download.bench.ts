@@ -24,9 +24,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
-  DOWNLOAD_CHILD, GiB, LT_LEECHER, LT_SEEDER, MiB, PYTHON, f, machineLoad, makeTorrent, measure, medianSample,
+  CLI_NODE_FLAGS, DOWNLOAD_CHILD, GiB, LT_LEECHER, LT_SEEDER, MiB, PYTHON, f, machineLoad, makeTorrent, measure, medianSample, nodeFlagsOf,
   sameBytes, startChild, stop, stopAll, table, waitLine, type Sample,
 } from './benchKit.js';
 
@@ -122,11 +122,11 @@ const runCase = async (root: string, sizeMiB: number, seeders: number, o: Option
       console.log(`  ${sizeMiB} MiB, ${seeders} seeder(s), ${who}: wall ${f(s.wall)} s, cpu ${f(s.cpu)} s (user ${f(s.user)}, sys ${f(s.sys)}), peak RSS ${f(s.rssMiB, 1)} MiB, seeder cpu ${f(s.seederCpu)} s`);
     const nodeArgs = o.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`];
     const contenders: Contender[] = [
-      { who: 'statorrent', samples: [], download: (out) => measure(process.execPath, [...nodeArgs, DOWNLOAD_CHILD, t.torrent, out, peerArg], 'statorrent download', procs), check: true },
+      { who: 'statorrent', samples: [], download: (out) => measure(process.execPath, [...CLI_NODE_FLAGS, ...nodeArgs, DOWNLOAD_CHILD, t.torrent, out, peerArg], 'statorrent download', procs), check: true },
     ];
     if (o.baseline !== undefined) {
       const b = o.baseline;
-      contenders.push({ who: 'baseline', samples: [], download: (out) => measure(process.execPath, [b, t.torrent, out, peerArg], 'baseline download', procs), check: false });
+      contenders.push({ who: 'baseline', samples: [], download: (out) => measure(process.execPath, [...nodeFlagsOf(join(dirname(b), '../src/cli/main.js')), b, t.torrent, out, peerArg], 'baseline download', procs), check: false });
     }
     if (o.libtorrent) contenders.push({ who: 'libtorrent', samples: [], download: (out) => measure(PYTHON, [LT_LEECHER, t.torrent, out, peerArg], 'libtorrent download', procs), check: false });
     const once = async (c: Contender, tag: string): Promise<Sample> => {

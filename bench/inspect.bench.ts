@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { get as httpGet } from 'node:http';
 import puppeteer, { type Browser } from 'puppeteer-core';
-import { LT_SEEDER, MiB, PYTHON, run, startChild, stop, stopAll, waitLine, writeContent } from './benchKit.js';
+import { CLI_NODE_FLAGS, LT_SEEDER, MiB, PYTHON, run, startChild, stop, stopAll, waitLine, writeContent } from './benchKit.js';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 const CHILD = here('./inspectChild.js');
@@ -56,7 +56,7 @@ type Watcher = { readonly kind: 'page'; readonly browser: Browser } | { readonly
  * without Chromium competing for the CPU).
  */
 const measure = async (torrent: string, out: string, port: string, watcher: Watcher): Promise<Sample> => {
-  const child = startChild(process.execPath, [CHILD, torrent, out, port, ...(watcher ? ['--inspect'] : [])]);
+  const child = startChild(process.execPath, [...CLI_NODE_FLAGS, CHILD, torrent, out, port, ...(watcher ? ['--inspect'] : [])]);
   let messages = 0;
   try {
     let closePage = async (): Promise<void> => undefined;

@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CLI, GiB, LT_LEECHER, LT_SEEDER, MiB, PYTHON, f, machineLoad, makeTorrent, measure, median, peakRssOf, sameBytes,
+  CLI, GiB, LT_LEECHER, LT_SEEDER, MiB, PYTHON, f, machineLoad, makeTorrent, measure, median, nodeFlagsOf, peakRssOf, sameBytes,
   startChild, stop, stopAll, table, waitLine, type Sample,
 } from './benchKit.js';
 
@@ -52,7 +52,7 @@ const parseArgs = (argv: readonly string[]): Options => {
 
 /** Starts `statorrent seed --skip-check` (this build's or another's CLI) on `ip`; resolves with its endpoint. */
 const startOurSeeder = async (cli: string, torrent: string, dir: string, ip: string): Promise<{ proc: ChildProcess; peer: string }> => {
-  const proc = startChild(process.execPath, [cli, 'seed', torrent, dir, '--skip-check', '--no-trackers', '--port', '0', '--host', ip, '--json']);
+  const proc = startChild(process.execPath, [...nodeFlagsOf(cli), cli, 'seed', torrent, dir, '--skip-check', '--no-trackers', '--port', '0', '--host', ip, '--json']);
   const port = (await waitLine(proc, /"port":(\d+)/, `statorrent seed (${cli})`, 120_000))[1]!;
   return { proc, peer: `${ip}:${port}` };
 };

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  CLI, GiB, MiB, SWARM_CHILD, cpuOf, f, machineLoad, makeTorrent, peakRssOf, sameBytes, startChild, stop, stopAll, table, waitLine,
+  CLI, CLI_NODE_FLAGS, GiB, MiB, SWARM_CHILD, cpuOf, f, machineLoad, makeTorrent, peakRssOf, sameBytes, startChild, stop, stopAll, table, waitLine,
   type BenchTorrent,
 } from './benchKit.js';
 
@@ -57,7 +57,7 @@ const runSwarm = async (root: string, t: BenchTorrent, seederPeer: string, seede
   try {
     const per = Math.ceil(leechers / procs);
     for (let first = 0; first < leechers; first += per) {
-      kids.push(startChild(process.execPath, [SWARM_CHILD, t.torrent, outRoot, String(first), String(Math.min(per, leechers - first))]));
+      kids.push(startChild(process.execPath, [...CLI_NODE_FLAGS, SWARM_CHILD, t.torrent, outRoot, String(first), String(Math.min(per, leechers - first))]));
     }
     const listens = await Promise.all(kids.map((k, i) => waitLine(k, /^LISTEN (\S+)$/m, `swarm child ${i}`, 120_000)));
     const all = listens.map((m) => m[1]!).join(',');
@@ -92,7 +92,7 @@ const main = async (): Promise<void> => {
   console.log(`swarm bench: ${o.leechers} statorrent leechers (${o.procs} processes, one 127.0.0.x each) around one statorrent seeder, ${o.sizeMiB} MiB; ${machineLoad()}`);
   try {
     const t = await makeTorrent(root, o.sizeMiB);
-    const seeder = startChild(process.execPath, [CLI, 'seed', t.torrent, t.seedDir, '--skip-check', '--no-trackers', '--port', '0', '--host', '127.0.0.2', '--json', '--max-peers', String(o.leechers + 10)]);
+    const seeder = startChild(process.execPath, [...CLI_NODE_FLAGS, CLI, 'seed', t.torrent, t.seedDir, '--skip-check', '--no-trackers', '--port', '0', '--host', '127.0.0.2', '--json', '--max-peers', String(o.leechers + 10)]);
     const port = (await waitLine(seeder, /"port":(\d+)/, 'statorrent seed', 120_000))[1]!;
     const peer = `127.0.0.2:${port}`;
     const single = await runSwarm(root, t, peer, seeder, 1, 1);
