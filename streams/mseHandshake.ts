@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import { describeMseError, type MseError, type MseEstablished } from '../src/mse/mseTypes.js';
 import { MseInitiator } from '../src/mse/mseInitiator.js';
-import type { MseProgress } from '../src/mse/mseResponder.js';
+import type { MseProgress } from '../src/mse/mseSteps.js';
 import { mseTransport, type WireTransport } from './wireTransport.js';
 import { holdReusedReads, onReusedRead, usesReusedReads } from './reusedReads.js';
 

@@ -21,7 +21,8 @@ export {
   type PeerEncryption,
   type EncryptionPolicy,
 } from './mseTypes.js';
-export { MseResponder, type MseProgress, type MseResponderOptions } from './mseResponder.js';
+export { MseResponder, type MseResponderOptions } from './mseResponder.js';
+export type { MseProgress } from './mseSteps.js';
 export { MseInitiator, type MseInitiatorOptions } from './mseInitiator.js';
 export type { MseRandom } from './mseRole.js';
 export { incomingKind } from './incomingKind.js';

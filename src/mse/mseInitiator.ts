@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { HandshakeBuffer, indexWithin, readUint16, readUint32, writeUint16, writeUint32 } from './handshakeBuffer.js';
+import { indexWithin, readUint16, readUint32, writeUint16, writeUint32 } from './handshakeBuffer.js';
 import { dhKeyPair, DH_KEY_LENGTH, mseCiphers, req1Hash, skeyMask, type DhKeyPair, type MseCiphers } from './mseKeys.js';
-import type { MseProgress } from './mseResponder.js';
 import { concatBytes, padOf, type MseRandom } from './mseRole.js';
+import { MseSteps } from './mseSteps.js';
 import { CRYPTO_PLAINTEXT, CRYPTO_RC4, MAX_IA, MAX_PAD, VC_LENGTH, VC_SYNC_LIMIT, type MseCrypto, type MseError, type MseEstablished } from './mseTypes.js';
 
 /** What the initiator offers. */
@@ -35,12 +35,12 @@ type State =
  *
  * Bytes after PadD are payload, returned decrypted if RC4 was selected. Never throws.
  */
-export class MseInitiator {
-  private readonly buf = new HandshakeBuffer();
-  private state: State = { s: 'yb' };
+export class MseInitiator extends MseSteps<State> {
+  protected state: State = { s: 'yb' };
   private readonly keyPair: DhKeyPair;
 
   constructor(private readonly options: MseInitiatorOptions) {
+    super();
     this.keyPair = dhKeyPair(options.random?.privateKey);
   }
 
@@ -49,29 +49,7 @@ export class MseInitiator {
     return concatBytes([this.keyPair.publicKey, padOf(this.options.random, 'PadA')]);
   }
 
-  /** Takes the next received bytes (copied; `chunk` may be reused afterwards). */
-  feed(chunk: Uint8Array): E.Either<MseError, MseProgress> {
-    if (this.state.s === 'failed') return E.left(this.state.error);
-    if (this.state.s === 'done') return E.right({ send: [] });
-    this.buf.push(chunk);
-    const send: Uint8Array[] = [];
-    for (;;) {
-      const r = this.step(send);
-      if (E.isLeft(r)) {
-        this.state = { s: 'failed', error: r.left };
-        return r;
-      }
-      if (r.right === 'wait') return E.right({ send });
-      if (typeof r.right === 'object') return E.right({ send, done: r.right });
-    }
-  }
-
-  /** The stream ended: unless done, the handshake is truncated. */
-  end(): MseError | undefined {
-    return this.state.s === 'done' ? undefined : this.state.s === 'failed' ? this.state.error : { tag: 'truncated' };
-  }
-
-  private step(send: Uint8Array[]): E.Either<MseError, 'wait' | 'next' | MseEstablished> {
+  protected step(send: Uint8Array[]): E.Either<MseError, 'wait' | 'next' | MseEstablished> {
     const st = this.state;
     const buf = this.buf;
     const o = this.options;

@@ -1,14 +1,9 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { HandshakeBuffer, indexWithin, readUint16, readUint32, writeUint16, writeUint32 } from './handshakeBuffer.js';
+import { indexWithin, readUint16, readUint32, writeUint16, writeUint32 } from './handshakeBuffer.js';
 import { dhKeyPair, DH_KEY_LENGTH, mseCiphers, req1Hash, req3Hash, type DhKeyPair, type MseCiphers } from './mseKeys.js';
 import { concatBytes, padOf, type MseRandom } from './mseRole.js';
+import { MseSteps } from './mseSteps.js';
 import { CRYPTO_PLAINTEXT, CRYPTO_RC4, MAX_IA, MAX_PAD, REQ1_SYNC_LIMIT, VC_LENGTH, type MseCrypto, type MseError, type MseEstablished } from './mseTypes.js';
-
-/** What one step of a handshake role yields: bytes to send now, and the result once done. */
-export interface MseProgress {
-  readonly send: readonly Uint8Array[];
-  readonly done?: MseEstablished;
-}
 
 /** How the responder decides. */
 export interface MseResponderOptions {
@@ -45,38 +40,16 @@ type State =
  * The initial payload (IA, usually the BitTorrent handshake) comes back decrypted at the head
  * of `payload`. Nothing here throws: every malformed input is an {@link MseError}.
  */
-export class MseResponder {
-  private readonly buf = new HandshakeBuffer();
-  private state: State = { s: 'ya' };
+export class MseResponder extends MseSteps<State> {
+  protected state: State = { s: 'ya' };
   private readonly keyPair: DhKeyPair;
 
   constructor(private readonly options: MseResponderOptions) {
+    super();
     this.keyPair = dhKeyPair(options.random?.privateKey);
   }
 
-  /** Takes the next received bytes (copied; `chunk` may be reused afterwards). */
-  feed(chunk: Uint8Array): E.Either<MseError, MseProgress> {
-    if (this.state.s === 'failed') return E.left(this.state.error);
-    if (this.state.s === 'done') return E.right({ send: [] });
-    this.buf.push(chunk);
-    const send: Uint8Array[] = [];
-    for (;;) {
-      const r = this.step(send);
-      if (E.isLeft(r)) {
-        this.state = { s: 'failed', error: r.left };
-        return r;
-      }
-      if (r.right === 'wait') return E.right({ send });
-      if (typeof r.right === 'object') return E.right({ send, done: r.right });
-    }
-  }
-
-  /** The stream ended: unless done, the handshake is truncated. */
-  end(): MseError | undefined {
-    return this.state.s === 'done' ? undefined : this.state.s === 'failed' ? this.state.error : { tag: 'truncated' };
-  }
-
-  private step(send: Uint8Array[]): E.Either<MseError, 'wait' | 'next' | MseEstablished> {
+  protected step(send: Uint8Array[]): E.Either<MseError, 'wait' | 'next' | MseEstablished> {
     const st = this.state;
     const buf = this.buf;
     switch (st.s) {
