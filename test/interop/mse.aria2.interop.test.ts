@@ -51,7 +51,9 @@ describe('MSE with aria2', () => {
     const status = await settlesWithin(aria2.exited, 30_000, 'aria2 finishing the download');
     expect(status, aria2.output().slice(-600)).toBe(0);
     expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'seed', 'content')));
-    // one connection, an MSE one: aria2 needed no plain retry
-    expect(connected.map((e) => e.type === 'peerConnected' && e.encryption)).toEqual([encryption]);
+    // every connection aria2 made to us was MSE: it needed no plain retry (our seeder's own
+    // dials to it, plain by default, are left out: they say nothing about aria2's choice)
+    const incoming = connected.flatMap((e) => (e.type === 'peerConnected' && e.source === 'incoming' ? [e.encryption] : []));
+    expect(new Set(incoming)).toEqual(new Set([encryption]));
   });
 });
