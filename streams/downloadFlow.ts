@@ -11,6 +11,9 @@ import type { TorrentStorage } from '../src/storage/torrentStorage.js';
 import { blockDigests } from '../src/trust/blockDigests.js';
 import { SmartBan, type Culprit } from '../src/trust/smartBan.js';
 
+/** Past this many times the disk queue's high mark, sockets are not read until it drains. */
+export const READ_HOLD_FACTOR = 1.5;
+
 /** Blocks that match no request before a peer is dropped (a few can race with cancels). */
 const MAX_INVALID_BLOCKS = 32;
 
@@ -48,6 +51,13 @@ export class DownloadFlow {
   private readonly diskDrained = (): void => {
     this.waitingForDisk = false;
     for (const p of this.peers.values()) this.refill(p);
+  };
+  /** No socket is read: the disk queue went past its hard cap (see {@link holdReadsIfOverCap}). */
+  private readsHeld = false;
+  /** The disk queue drained after a hold: every peer's socket is read again. */
+  private readonly releaseReads = (): void => {
+    this.readsHeld = false;
+    for (const p of this.peers.values()) if (!p.closed) p.pauseReads(false);
   };
   /** One handler for every write's outcome (no closure per block). */
   private readonly written = (r: E.Either<StorageError, void>): void => {
@@ -109,6 +119,7 @@ export class DownloadFlow {
       // who sent this block: smart ban compares it with a good copy if the piece fails
       this.smartBan.record(index, begin / BLOCK_SIZE, this.picker.geometry.blockCount(index), peer.endpoint.ip);
       void this.storage.writeBlock(index, begin, block).then(this.written);
+      if (!this.readsHeld) this.holdReadsIfOverCap();
       if (receipt.pieceComplete) void this.verify(index);
     }
     this.refill(peer, true);
@@ -229,6 +240,20 @@ export class DownloadFlow {
     this.waitingForDisk = true;
     this.storage.onQueueDrained(this.diskDrained);
     return true;
+  }
+
+  /**
+   * The hard cap on memory while the disk is behind. The high mark stops new requests, but the
+   * ones already out keep arriving (up to a whole pipeline per peer: 8 MiB each). Past half the
+   * mark again, no socket is read until the queue drains: the blocks wait in the kernel's socket
+   * buffers, and TCP flow control slows the senders (libtorrent pauses its reads the same way).
+   */
+  private holdReadsIfOverCap(): void {
+    const s = this.storage;
+    if (!s.queueFull || s.queuedBytes <= s.maxQueuedBytes * READ_HOLD_FACTOR) return;
+    this.readsHeld = true;
+    for (const p of this.peers.values()) p.pauseReads(true);
+    s.onQueueDrained(this.releaseReads);
   }
 
   private invalid(peer: PeerRecord, message: string): void {

@@ -32,6 +32,8 @@ export interface PeerRecord {
   notify: (event: PeerEvent) => void;
   /** Whether the socket accepts more data now (backpressure). */
   writable: () => boolean;
+  /** Stops (true) or restarts (false) reading the socket: the downloader's hard cap on memory. */
+  pauseReads: (paused: boolean) => void;
   /** Our request pipeline to this peer is non-empty: the last edge told to the machine. */
   pipelineBusy: boolean;
   readonly down: RateMeter;
@@ -81,6 +83,7 @@ export function newPeerRecord(
     send: () => undefined,
     notify: () => undefined,
     writable: () => false,
+    pauseReads: () => undefined,
     pipelineBusy: false,
     down: new RateMeter(),
     up: new RateMeter(),

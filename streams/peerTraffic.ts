@@ -44,6 +44,7 @@ export function attachPeerTraffic(id: string, endpoint: PeerEndpoint, link: Conn
   peer.notify = link.notify;
   let writable = true;
   peer.writable = () => writable;
+  peer.pauseReads = (paused) => link.wire.pauseReading(paused);
   deps.opened(peer);
 
   const sub = link.frames$.subscribe((f) => {

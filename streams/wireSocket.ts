@@ -47,6 +47,11 @@ export interface WireSocket {
   send(m: WireMessage, written?: () => void): SendResult;
   /** Destroys the socket; `incoming$` then ends with `{ code: 'local', message }`. */
   close(message: string): void;
+  /**
+   * Stops reading the socket (true) or reads again (false): unread bytes wait in the kernel and
+   * TCP flow control slows the sender (the downloader's hard cap when the disk is behind).
+   */
+  pauseReading(paused: boolean): void;
   /** False while the socket holds more than its send buffer's worth of unwritten bytes, until it drains. */
   readonly writable$: Observable<boolean>;
   readonly traffic$: Observable<TrafficSample>;
@@ -108,6 +113,10 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   let transport: WireTransport | undefined = options.transport instanceof Promise ? undefined : options.transport;
   // writes wait for a dialled MSE handshake: they must go out through its cipher, if any
   let held = options.transport instanceof Promise;
+  /** Reads paused by {@link WireSocket.pauseReading}. */
+  let readsPaused = false;
+  /** Whether reads are wired to the frame parser yet (set once `incoming$` is subscribed). */
+  let started = (): boolean => false;
 
   // requests and control messages are tiny and latency-bound; multi-part messages are corked
   if (!socket.destroyed) socket.setNoDelay(true);
@@ -159,12 +168,17 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     const onClose = (): void => subscriber.complete();
     let offReads: (() => void) | undefined;
     let stopped = false;
+    started = () => !stopped && (offReads !== undefined || socket.listeners('data').includes(onData));
     const start = (t: WireTransport | undefined): void => {
       transport = t;
       if (t?.prefix !== undefined) subscriber.next(t.prefix); // already clear, counted by the handshake
       if (stopped || socket.destroyed) return;
       offReads = transient ? onReusedRead(socket, onChunk) : undefined;
-      if (!transient) socket.on('data', onData);
+      if (!transient) {
+        socket.on('data', onData);
+        // a 'data' listener does not restart a stream paused before it was added
+        if (!readsPaused) socket.resume();
+      }
     };
     socket.on('close', onClose);
     const given = options.transport;
@@ -282,6 +296,14 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     sendHandshake: (h) => write([encodeHandshake(h)]),
     send: (m, written) => write(encodeMessageParts(m), written),
     close: (message) => close(message),
+    pauseReading: (paused) => {
+      if (paused === readsPaused) return;
+      readsPaused = paused;
+      if (socket.destroyed) return;
+      if (paused) socket.pause();
+      // resumed only once something reads: a flowing socket with no 'data' listener loses bytes
+      else if (started()) socket.resume();
+    },
     writable$: writable$.asObservable(),
     traffic$: traffic$.asObservable(),
     get bytesIn() {

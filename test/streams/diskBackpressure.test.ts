@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerCommand } from '../../machines/peer.machine.js';
 import { BLOCK_SIZE } from '../../src/pieces/pieceGeometry.js';
 import { MAX_PIPELINE_DEPTH } from '../../src/pieces/pipelineDepth.js';
+import { READ_HOLD_FACTOR } from '../../streams/downloadFlow.js';
 import { activePeer } from '../machines/peerMachineFixtures.js';
 import { dataPlane, type FakePeer } from './dataPlaneHarness.js';
 import { holdDiskWrites, type HeldDisk } from '../support/heldDisk.js';
@@ -55,6 +56,40 @@ const finish = async (p: Plane, d: HeldDisk, peers: readonly FakePeer[], check: 
 };
 
 describe('disk backpressure (simulated clock, disk writes finishing when the test says)', () => {
+  it('past 1.5x the high mark no socket is read until the queue drains: a hard cap on the bytes held', async () => {
+    disk = await holdDiskWrites();
+    plane = await dataPlane({ length: 32 * PIECE, pieceLength: PIECE, storage });
+    const p = plane;
+    const s = p.storage;
+    const peers = ['a', 'b', 'c'].map((id) => p.addPeer(id));
+    const paused = new Map<string, boolean>();
+    for (const fp of peers) fp.record.pauseReads = (yes) => paused.set(fp.record.id, yes);
+    const reading = (fp: FakePeer): boolean => paused.get(fp.record.id) !== true;
+    for (const fp of peers) p.unchokeUs(fp);
+    let most = 0;
+    // each socket hands over one block at a time while it is read; the disk writes nothing yet
+    for (let round = 0; round < 200 && peers.some(reading); round++) {
+      p.clock.t += 2_000;
+      for (const fp of peers) {
+        for (const r of fp.outstanding()) {
+          if (!reading(fp)) break;
+          fp.deliver(r.index, r.begin);
+          most = Math.max(most, s.queuedBytes);
+        }
+      }
+    }
+    expect(peers.some(reading)).toBe(false);
+    // the block whose arrival crossed the cap is the last one taken
+    expect(most).toBeGreaterThan(HIGH * READ_HOLD_FACTOR);
+    expect(most).toBeLessThanOrEqual(HIGH * READ_HOLD_FACTOR + BLOCK_SIZE);
+    // blocks were still asked for when reading stopped: without the hold they would be in memory now
+    expect(peers.flatMap((fp) => fp.outstanding()).length).toBeGreaterThan(0);
+    await disk.drain(s);
+    expect(peers.every(reading)).toBe(true);
+    await finish(p, disk, peers, () => undefined);
+    expect(p.verified.length).toBe(p.metainfo.pieceCount);
+  });
+
   it('stops topping up the pipeline while the disk queue is over the high mark, and refills on drain', async () => {
     disk = await holdDiskWrites();
     plane = await dataPlane({ length: 32 * PIECE, pieceLength: PIECE, storage });
