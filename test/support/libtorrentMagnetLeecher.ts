@@ -11,7 +11,13 @@ export interface LibtorrentMagnetLeecher {
   /** Payload bytes downloaded, once every piece is checked and the files are closed. */
   readonly finished: Promise<number>;
   /** Resolves with the source flags once it is connected to `ip:port` (libtorrent's peer_info.source; 4 = PEX). */
-  peer(key: string): Promise<number>;
+  /**
+   * Resolves with the source flags once libtorrent is connected to a peer at `ip` (any port)
+   * whose sources include `sourceBit` (libtorrent's peer_info source: 1 tracker, 2 DHT, 4 PEX,
+   * 8 LSD, 32 incoming). Any port: when both ends dial each other, libtorrent may keep the
+   * connection it accepted, whose remote port is not the listening one.
+   */
+  learnedFrom(ip: string, sourceBit: number): Promise<number>;
   log(): string;
   stop(): Promise<void>;
 }
@@ -43,10 +49,14 @@ export async function startLibtorrentMagnetLeecher(magnet: string, savePath: str
     }, withLog);
     metadata.catch(() => undefined);
     finished.catch(() => undefined);
-    const escaped = (key: string): string => key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const peer = (key: string): Promise<number> =>
-      waitForOutput(child, [child.stdout], new RegExp(`PEER ${escaped(key)} (\\d+)`), timeoutMs, `libtorrent peer ${key}`).then((m) => Number(m[1]), withLog);
-    return { port: Number(listening[1]), metadata, finished, peer, log: () => alerts, stop };
+    const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const learnedFrom = (ip: string, sourceBit: number): Promise<number> => {
+      // the flag values (libtorrent's source bits, < 64) that include `sourceBit`
+      const flags = Array.from({ length: 64 }, (_, n) => n).filter((n) => (n & sourceBit) !== 0);
+      const line = new RegExp(`PEER ${escaped(ip)}:\\d+ (${flags.join('|')})\\b`);
+      return waitForOutput(child, [child.stdout], line, timeoutMs, `libtorrent connected to ${ip} learnt from source ${sourceBit}`).then((m) => Number(m[1]), withLog);
+    };
+    return { port: Number(listening[1]), metadata, finished, learnedFrom, log: () => alerts, stop };
   } catch (e) {
     await stop();
     throw e;

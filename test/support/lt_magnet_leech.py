@@ -7,7 +7,7 @@ Listens on 127.0.0.1 (OS-chosen port), prints "LISTENING <port>", dials 127.0.0.
 (loopback TCP only; also uses the magnet's trackers). Prints "METADATA <info hash hex> <peer>"
 when the metadata arrived (BEP 9) with the address of the peer that had sent it, then
 "FINISHED <payload bytes downloaded>" once every piece is checked and the files are closed.
-Prints "PEER <ip:port> <source flags>" for each peer it connects to (libtorrent's peer_info
+Prints "PEER <ip:port> <source flags>" for each peer it is connected to, again when its flags change (libtorrent's peer_info
 source bits: 1 tracker, 2 DHT, 4 PEX, 8 LSD, 32 incoming). With --stay it downloads slowly
 (64 KiB/s) and keeps running after FINISHED, to see peers learnt later (e.g. by PEX). Prints "ERROR <message>" and exits 1 on
 failure; exits when stdin closes or on SIGTERM.
@@ -58,8 +58,10 @@ def main() -> None:
             print("LISTENING %d" % ses.listen_port(), flush=True)
         for p in handle.get_peer_info():
             key = "%s:%d" % p.ip
-            if key not in seen:
-                seen.add(key)
+            # again whenever its sources change: one IP is one peer entry in libtorrent, so a
+            # connection it accepted gains the PEX bit once a PEX message names that IP too
+            if (key, int(p.source)) not in seen:
+                seen.add((key, int(p.source)))
                 print("PEER %s %d" % (key, int(p.source)), flush=True)
         status = handle.status()
         if stay and have_metadata and not finished and (status.is_finished or status.is_seeding):
