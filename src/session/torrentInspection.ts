@@ -47,6 +47,8 @@ export interface TorrentInspectionDeps {
   readonly upTotal: RateMeter;
   /** Peers the user named (`--peer`); others we dialed came from trackers. */
   readonly manualPeers: readonly PeerEndpoint[];
+  /** Where a peer we dialled was learnt (tracker, DHT, PEX, the user), when known. */
+  readonly dialSource?: (id: string) => 'tracker' | 'dht' | 'pex' | 'user' | undefined;
   readonly now: () => number;
   /** Smart ban: failed piece copies this IP sent blocks of, waiting for a good copy to compare with. */
   readonly suspicion?: (ip: string) => number;
@@ -206,7 +208,10 @@ export class TorrentInspection implements InspectorSource {
 
   private sourceOf(r: InspectedPeerRecord): PeerSource {
     if (!r.outgoing) return 'incoming';
-    return this.manual.has(r.id) ? 'manual' : 'tracker';
+    if (this.manual.has(r.id)) return 'manual';
+    const known = this.deps.dialSource?.(r.id);
+    if (known === 'user') return 'manual';
+    return known ?? 'tracker';
   }
 
   /** Every machine actor of the system, root first, read from the actor tree (public API). */

@@ -147,6 +147,7 @@ export class TorrentRuntime implements TorrentHandle {
       downTotal: this.downTotal,
       upTotal: this.upTotal,
       manualPeers: options.peers ?? [],
+      dialSource: (id) => this.dialSources.get(id),
       suspicion: (ip) => smartBan.suspicionOf(ip),
       now: () => Date.now(),
     });

@@ -8,6 +8,7 @@ import { encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, UT_PEX } from 
 import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { Session } from '../../src/session/session.js';
+import type { TorrentInspection } from '../../src/session/torrentInspection.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
 import { writeSample } from '../support/sampleContent.js';
@@ -57,6 +58,9 @@ describe('source of a peer dialled from PEX', () => {
       teller.send({ type: 'extended', extendedId: 0, payload: encodeExtendedHandshake({ m: { ut_pex: 7 } }) });
       teller.send({ type: 'extended', extendedId: OUR_EXTENSION_IDS[UT_PEX], payload: encodeUtPex({ added: [{ ip: '127.0.0.42', port: namedPort, flags: 0 }], dropped: [] }) });
       expect(await dialled).toEqual(expect.objectContaining({ type: 'peerConnected', id: namedId, source: 'pex' }));
+      // the inspector's peer table says so too (it said 'tracker' for every peer we dialled)
+      const inspection = (added.right as { inspection?: TorrentInspection }).inspection;
+      expect(inspection?.snapshot().peers.find((p) => p.id === namedId)).toEqual(expect.objectContaining({ source: 'pex', outgoing: true }));
       // the teller itself dialled us: reported as incoming
       expect(events.find((e) => e.type === 'peerConnected' && e.id.startsWith('127.0.0.41:'))).toEqual(expect.objectContaining({ source: 'incoming' }));
       teller.close();
