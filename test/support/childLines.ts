@@ -27,9 +27,9 @@ export function waitForOutput(
         resolve(m);
       }
     };
-    const onExit = (code: number | null): void => {
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       cleanup();
-      reject(new Error(`${what} exited (${code}) before ready; last output: ${seen.slice(-500)}`));
+      reject(new Error(`${what} exited (${signal ?? code}) before ready; last output: ${seen.slice(-500)}`));
     };
     const timer = setTimeout(() => {
       cleanup();
