@@ -47,17 +47,19 @@ export class DownloadFlow {
    * already out still complete). See {@link refill}.
    */
   private waitingForDisk = false;
-  /** The disk queue drained: every unchoked peer that waited gets its pipeline back at once. */
-  private readonly diskDrained = (): void => {
-    this.waitingForDisk = false;
-    for (const p of this.peers.values()) this.refill(p);
-  };
   /** No socket is read: the disk queue went past its hard cap (see {@link holdReadsIfOverCap}). */
   private readsHeld = false;
-  /** The disk queue drained after a hold: every peer's socket is read again. */
-  private readonly releaseReads = (): void => {
-    this.readsHeld = false;
-    for (const p of this.peers.values()) if (!p.closed) p.pauseReads(false);
+  /**
+   * The disk queue drained: sockets held past the hard cap are read again, and every unchoked
+   * peer that waited gets its pipeline back at once.
+   */
+  private readonly diskDrained = (): void => {
+    this.waitingForDisk = false;
+    if (this.readsHeld) {
+      this.readsHeld = false;
+      for (const p of this.peers.values()) if (!p.closed) p.pauseReads(false);
+    }
+    for (const p of this.peers.values()) this.refill(p);
   };
   /** One handler for every write's outcome (no closure per block). */
   private readonly written = (r: E.Either<StorageError, void>): void => {
@@ -253,7 +255,7 @@ export class DownloadFlow {
     if (!s.queueFull || s.queuedBytes <= s.maxQueuedBytes * READ_HOLD_FACTOR) return;
     this.readsHeld = true;
     for (const p of this.peers.values()) p.pauseReads(true);
-    s.onQueueDrained(this.releaseReads);
+    this.diskBehind(); // one drain listener ends both holds
   }
 
   private invalid(peer: PeerRecord, message: string): void {

@@ -49,8 +49,8 @@ export interface PeerRecord {
   readonly uploadQueue: BlockRef[];
   /** Runs of requests taken from {@link uploadQueue} whose disk reads are in flight or not yet sent, in order. */
   readonly uploadReads: UploadRead[];
-  /** True while any of {@link uploadReads} is in flight. */
-  serving: boolean;
+  /** True while any of {@link uploadReads} is in flight (derived from them). */
+  readonly serving: boolean;
   closed: boolean;
   /** How the connection is carried (MSE/PE), known once the handshake is done. */
   encryption: PeerEncryption;
@@ -93,7 +93,9 @@ export function newPeerRecord(
     rejectsInARow: 0,
     uploadQueue: [],
     uploadReads: [],
-    serving: false,
+    get serving(): boolean {
+      return this.uploadReads.some((r) => r.result === undefined);
+    },
     closed: false,
     encryption: 'none',
   };

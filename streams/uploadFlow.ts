@@ -139,7 +139,7 @@ export class UploadFlow {
    * Runs being read are rejected when their reads settle (see {@link deliver}).
    */
   onChoked(peer: PeerRecord): void {
-    if (peer.gate.fast) for (const q of peer.uploadQueue) peer.send({ ...q, type: 'reject' });
+    this.refuse(peer, peer.uploadQueue);
     peer.uploadQueue.length = 0;
   }
 
@@ -167,7 +167,6 @@ export class UploadFlow {
       }
       const read: UploadRead = { run, buffer: this.buffers.acquire(runLength(run)), result: undefined };
       reads.push(read);
-      peer.serving = true;
       void this.storage.readBlockInto(first.index, first.begin, read.buffer).then((r) => {
         read.result = r;
         this.deliver(peer);
@@ -215,7 +214,6 @@ export class UploadFlow {
       }
       this.sendRun(peer, run, buffer);
     }
-    peer.serving = reads.some((x) => x.result === undefined);
     if (!stop) this.pump(peer);
   }
 
@@ -228,14 +226,15 @@ export class UploadFlow {
     const written = (): void => {
       if (--unwritten === 0) this.buffers.release(buffer);
     };
-    const t = this.now();
     let at = 0;
     for (const q of run) {
       peer.send({ type: 'piece', index: q.index, begin: q.begin, block: buffer.subarray(at, at + q.length) }, written);
       at += q.length;
-      peer.up.add(q.length, t);
-      this.upTotal.add(q.length, t);
     }
+    // the rate meters count the run at once: it left in this tick
+    const t = this.now();
+    peer.up.add(at, t);
+    this.upTotal.add(at, t);
   }
 
   /** BEP 6 peers hear a `reject` per request; others re-request later. */

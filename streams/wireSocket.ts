@@ -115,8 +115,8 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   let held = options.transport instanceof Promise;
   /** Reads paused by {@link WireSocket.pauseReading}. */
   let readsPaused = false;
-  /** Whether reads are wired to the frame parser yet (set once `incoming$` is subscribed). */
-  let started = (): boolean => false;
+  /** Reads are wired to the frame parser (from `incoming$`'s subscription until its end). */
+  let reading = false;
 
   // requests and control messages are tiny and latency-bound; multi-part messages are corked
   if (!socket.destroyed) socket.setNoDelay(true);
@@ -168,12 +168,12 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     const onClose = (): void => subscriber.complete();
     let offReads: (() => void) | undefined;
     let stopped = false;
-    started = () => !stopped && (offReads !== undefined || socket.listeners('data').includes(onData));
     const start = (t: WireTransport | undefined): void => {
       transport = t;
       if (t?.prefix !== undefined) subscriber.next(t.prefix); // already clear, counted by the handshake
       if (stopped || socket.destroyed) return;
       offReads = transient ? onReusedRead(socket, onChunk) : undefined;
+      reading = true;
       if (!transient) {
         socket.on('data', onData);
         // a 'data' listener does not restart a stream paused before it was added
@@ -194,6 +194,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     } else start(given);
     return () => {
       stopped = true;
+      reading = false;
       offReads?.();
       socket.off('data', onData);
       socket.off('close', onClose);
@@ -302,7 +303,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
       if (socket.destroyed) return;
       if (paused) socket.pause();
       // resumed only once something reads: a flowing socket with no 'data' listener loses bytes
-      else if (started()) socket.resume();
+      else if (reading) socket.resume();
     },
     writable$: writable$.asObservable(),
     traffic$: traffic$.asObservable(),
