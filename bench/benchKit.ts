@@ -104,9 +104,9 @@ export const waitLine = (child: ChildProcess, pattern: RegExp, what: string, tim
       if (m) finish(undefined, m);
       else if (/^ERROR .*$/m.test(out.text)) finish(new Error(`${what}: ${/^ERROR (.*)$/m.exec(out.text)![1]}`));
     };
-    const onExit = (code: number | null): void => {
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       check();
-      finish(new Error(`${what} exited (${code}): ${out.text.slice(-400)}`));
+      finish(new Error(`${what} exited (${code ?? signal}): ${out.text.slice(-400)}`));
     };
     let done = false;
     const finish = (e: Error | undefined, m?: RegExpMatchArray): void => {
@@ -126,7 +126,8 @@ export const waitLine = (child: ChildProcess, pattern: RegExp, what: string, tim
 
 const children = new Set<ChildProcess>();
 export const startChild = (cmd: string, args: readonly string[]): ChildProcess => {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  // a python helper killed by a signal prints its stacks to our stderr
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PYTHONFAULTHANDLER: '1' } });
   children.add(child);
   child.on('exit', () => children.delete(child));
   // always drained (a chatty child never blocks) and remembered for waitLine

@@ -20,7 +20,7 @@ import time
 sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "support"))
 import libtorrent as lt  # noqa: E402
-from lt_loopback import fail, loopback_session, started_torrent_params  # noqa: E402
+from lt_loopback import fail, loopback_session, started_torrent_params, wait_for_alerts  # noqa: E402
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
         handle.connect_peer((ip or "127.0.0.1", int(port)))
     deadline = time.time() + 600
     while True:
-        ses.wait_for_alert(50)
+        wait_for_alerts(ses, 50)
         for alert in ses.pop_alerts():
             # a listen failure does not matter: this leecher only dials out
             if isinstance(alert, (lt.torrent_error_alert, lt.file_error_alert)):
@@ -58,7 +58,7 @@ def main() -> None:
     handle.flush_cache()
     flush_deadline = time.time() + 30
     while time.time() < flush_deadline:
-        ses.wait_for_alert(100)
+        wait_for_alerts(ses, 100)
         if any(isinstance(a, lt.cache_flushed_alert) for a in ses.pop_alerts()):
             break
     os._exit(0)

@@ -12,7 +12,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import libtorrent as lt  # noqa: E402
-from lt_loopback import BASE_ALERTS, exit_if_fatal, fail, loopback_session, stdin_closed  # noqa: E402
+from lt_loopback import BASE_ALERTS, exit_if_fatal, fail, loopback_session, stdin_closed, wait_for_alerts  # noqa: E402
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
     handle.connect_peer(("127.0.0.1", port))
     stop = stdin_closed()
     while not stop.is_set():
-        ses.wait_for_alert(200)
+        wait_for_alerts(ses, 200)
         for alert in ses.pop_alerts():
             exit_if_fatal(alert, hard=True)
             if isinstance(alert, lt.metadata_failed_alert):

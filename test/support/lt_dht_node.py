@@ -25,7 +25,7 @@ import threading
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import libtorrent as lt  # noqa: E402
-from lt_loopback import loopback_session  # noqa: E402
+from lt_loopback import loopback_session, wait_for_alerts  # noqa: E402
 
 ip, port = sys.argv[1], int(sys.argv[2])
 DHT = {
@@ -120,7 +120,7 @@ while True:
             h.flush_cache()
             print("FINISHED %s %d" % (hexhash, st.total_payload_download), flush=True)
             watched.remove(entry)
-    ses.wait_for_alert(100)
+    wait_for_alerts(ses, 100)
     for a in ses.pop_alerts():
         if isinstance(a, lt.dht_get_peers_reply_alert):
             print("PEERS %s %s" % (str(a.info_hash), " ".join("%s:%d" % (p[0], p[1]) for p in a.peers())), flush=True)

@@ -18,7 +18,7 @@ import sys
 
 sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
 import libtorrent as lt  # noqa: E402
-from lt_loopback import BASE_ALERTS, exit_if_fatal, loopback_session, started_torrent_params, stdin_closed  # noqa: E402
+from lt_loopback import BASE_ALERTS, exit_if_fatal, loopback_session, started_torrent_params, stdin_closed, wait_for_alerts  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +35,7 @@ def main() -> None:
 
     listening = False
     while not stop.is_set():
-        ses.wait_for_alert(100)
+        wait_for_alerts(ses, 100)
         for alert in ses.pop_alerts():
             exit_if_fatal(alert, hard=True)
             # context for a failing test: what the tracker said, which peers came and went

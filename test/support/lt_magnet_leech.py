@@ -17,7 +17,7 @@ import sys
 
 sys.dont_write_bytecode = True
 import libtorrent as lt  # noqa: E402
-from lt_loopback import BASE_ALERTS, exit_if_fatal, fail, loopback_session, stdin_closed  # noqa: E402
+from lt_loopback import BASE_ALERTS, exit_if_fatal, fail, loopback_session, stdin_closed, wait_for_alerts  # noqa: E402
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
     listening = False
     have_metadata = False
     while not stop.is_set():
-        ses.wait_for_alert(100)
+        wait_for_alerts(ses, 100)
         for alert in ses.pop_alerts():
             exit_if_fatal(alert, hard=True)
             print("ALERT " + alert.message(), file=sys.stderr, flush=True)

@@ -25,7 +25,7 @@ import sys
 
 sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
 import libtorrent as lt  # noqa: E402
-from lt_loopback import BASE_ALERTS, exit_if_fatal, fail, loopback_session, mismatch_message, started_torrent_params, stdin_closed  # noqa: E402
+from lt_loopback import BASE_ALERTS, exit_if_fatal, fail, loopback_session, mismatch_message, started_torrent_params, stdin_closed, wait_for_alerts  # noqa: E402
 
 
 def main() -> None:
@@ -65,7 +65,7 @@ def main() -> None:
     ready = False
     connected_to = ""
     while not stop.is_set():
-        ses.wait_for_alert(200)
+        wait_for_alerts(ses, 200)
         for alert in ses.pop_alerts():
             exit_if_fatal(alert)
             if isinstance(alert, lt.torrent_checked_alert):

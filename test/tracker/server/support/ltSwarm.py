@@ -13,7 +13,7 @@ import os, sys, time
 sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'support'))
 import libtorrent as lt  # noqa: E402
-from lt_loopback import BASE_ALERTS, loopback_session  # noqa: E402
+from lt_loopback import BASE_ALERTS, loopback_session, wait_for_alerts  # noqa: E402
 
 torrent, seed_dir, leech_dir, leech_tracker = sys.argv[1:5]
 
@@ -28,7 +28,7 @@ peers_seen = set()
 
 def wait_for(s, kind, deadline):
     while time.time() < deadline:
-        s.wait_for_alert(200)
+        wait_for_alerts(s, 200)
         for a in s.pop_alerts():
             # Record every peer a session connected to: finished peers may disconnect at once.
             if isinstance(a, lt.peer_alert):
