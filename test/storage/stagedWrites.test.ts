@@ -101,7 +101,10 @@ describe('TorrentStorage block staging', () => {
     await s.close();
   });
 
-  it('property: any block order and memory budget give verified pieces and identical files', async () => {
+  it.each([
+    ['the disk writer worker', undefined],
+    ["libuv's pool (diskWriter: false)", false as const],
+  ])('property: any block order and memory budget give verified pieces and identical files, written by %s', async (_, diskWriter) => {
     const content = contentFor(FILES, 14);
     const m = syntheticTorrent(FILES, PIECE, content);
     const all = blocksOf(m, content);
@@ -112,7 +115,7 @@ describe('TorrentStorage block staging', () => {
         fc.constantFrom(0, BLOCK_SIZE, 3 * BLOCK_SIZE, 5 * BLOCK_SIZE, 32 * 1024 * 1024),
         async (order, maxStagedBytes) => {
           const root = join(dir, `run${run++}`);
-          const s = await openIn(root, m, { maxStagedBytes });
+          const s = await openIn(root, m, { maxStagedBytes, ...(diskWriter === false ? { diskWriter } : {}) });
           const results = await Promise.all(order.map((k) => s.writeBlock(...all[k]!)));
           expect(results.every(E.isRight)).toBe(true);
           for (let i = 0; i < m.pieceCount; i++) expect(await s.verifyPiece(i)).toBe(true);

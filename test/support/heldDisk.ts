@@ -1,11 +1,10 @@
-import { open } from 'node:fs/promises';
-import { devNull } from 'node:os';
 import { vi } from 'vitest';
+import { DiskWriter } from '../../src/storage/diskWriter.js';
 import type { TorrentStorage } from '../../src/storage/torrentStorage.js';
 
 /**
- * A disk whose writes finish when the test says so: every `FileHandle.writev` (the storage's
- * one write per staged piece) waits in a queue until released, then runs for real. Nothing
+ * A disk whose writes finish when the test says so: every `DiskWriter.write` (the storage's
+ * one write per completed piece) waits in a queue until released, then runs for real. Nothing
  * of the storage is replaced; only the moment its writes complete is the test's.
  */
 export interface HeldDisk {
@@ -23,17 +22,15 @@ export interface HeldDisk {
   restore(): void;
 }
 
-type Writev = (this: unknown, ...args: unknown[]) => Promise<unknown>;
+type Write = (this: unknown, ...args: unknown[]) => Promise<unknown>;
 
 export async function holdDiskWrites(): Promise<HeldDisk> {
-  const probe = await open(devNull, 'r');
-  const proto = Object.getPrototypeOf(probe) as { writev: Writev };
-  await probe.close();
-  const original = proto.writev;
+  const proto = DiskWriter.prototype as unknown as { write: Write };
+  const original = proto.write;
   const queue: (() => Promise<unknown>)[] = [];
   let arrived: (() => void)[] = [];
   let holding = true;
-  const spy = vi.spyOn(proto, 'writev').mockImplementation(function (this: unknown, ...args: unknown[]) {
+  const spy = vi.spyOn(proto, 'write').mockImplementation(function (this: unknown, ...args: unknown[]) {
     if (!holding) return original.apply(this, args);
     return new Promise((resolve, reject) => {
       queue.push(() => {
