@@ -107,7 +107,8 @@ export class DiskWriter {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    // its JavaScript allocates a few small objects per piece: a small heap keeps its RSS small
+    const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
     worker.unref();
     worker.on('message', (msg: { id: number; buffers: ArrayBuffer[]; error: string | undefined; failed: number }) => {
       const job = this.jobs.get(msg.id);

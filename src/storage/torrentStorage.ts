@@ -10,7 +10,6 @@ import { BlockPool } from './blockPool.js';
 import { DEFAULT_MAX_QUEUED_BYTES, DiskQueue } from './diskQueue.js';
 import { DiskWriter, type WritePart } from './diskWriter.js';
 import { FileHandleCache, type Lease } from './fileHandleCache.js';
-import { FileTurns } from './fileTurns.js';
 import { FileLayout } from './fileLayout.js';
 import type { HashWorkers } from './hashWorkers.js';
 import type { ReadBufferPool } from './readBufferPool.js';
@@ -33,9 +32,11 @@ export interface TorrentStorageOptions {
    */
   readonly hashWorkers?: HashWorkers | false;
   /**
-   * Where completed pieces are written: by default the process's shared {@link DiskWriter}
-   * worker (one 16 KiB `pwrite` at a time, off the main thread; see there for the numbers);
-   * `false` writes through libuv's pool, one vectored write per run, one at a time per file.
+   * Where completed pieces are written. A {@link DiskWriter}: that worker (one 16 KiB `pwrite`
+   * at a time, off the main thread; see there for the numbers). `false`: libuv's pool, one
+   * vectored write per run. Default: the pool for this storage's first
+   * {@link WORKER_AFTER_BYTES}, then the process's shared writer (starting a worker costs
+   * ~0.1 CPU-s and ~15 MiB, more than it saves on a small download).
    */
   readonly diskWriter?: DiskWriter | false;
   /**
@@ -51,6 +52,9 @@ export interface TorrentStorageOptions {
    */
   readonly maxQueuedBytes?: number;
 }
+
+/** Bytes a storage writes through libuv's pool before it moves to the shared {@link DiskWriter} (by default). */
+export const WORKER_AFTER_BYTES = 64 * 1024 * 1024;
 
 /** What may still arrive after a downloader stops at the high mark: one full request pipeline (8 MiB). */
 const PIPELINE_BYTES = MAX_PIPELINE_DEPTH * BLOCK_SIZE;
@@ -75,8 +79,9 @@ export class TorrentStorage {
   readonly paths: readonly string[];
   private readonly verified: Bitfield;
   private readonly cache: FileHandleCache;
-  private readonly turns = new FileTurns();
-  private readonly writer: DiskWriter | undefined;
+  /** The writer given, or false for none; undefined: the shared one after {@link WORKER_AFTER_BYTES}. */
+  private readonly writer: DiskWriter | false | undefined;
+  private bytesWritten = 0;
   private readonly hashWorkers: HashWorkers | undefined;
   private readonly pending: Uint32Array;
   private readonly pieceWaiters = new Map<number, (() => void)[]>();
@@ -108,7 +113,7 @@ export class TorrentStorage {
     this.verified = new Bitfield(metainfo.pieceCount);
     this.cache = new FileHandleCache(options.maxOpenFiles ?? 64);
     this.hashWorkers = options.hashWorkers === false ? undefined : options.hashWorkers;
-    this.writer = options.diskWriter === false ? undefined : (options.diskWriter ?? DiskWriter.shared());
+    this.writer = options.diskWriter;
     this.pending = new Uint32Array(metainfo.pieceCount);
     this.maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
     this.queue = new DiskQueue(Math.max(BLOCK_SIZE, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES));
@@ -254,8 +259,10 @@ export class TorrentStorage {
     this.queue.writing += bytes;
     let path = '';
     try {
-      if (this.writer !== undefined) {
-        const written = await this.writeOnWorker(this.writer, sp.index, runs);
+      const writer = this.writer ?? (this.bytesWritten >= WORKER_AFTER_BYTES ? DiskWriter.shared() : false);
+      this.bytesWritten += bytes;
+      if (writer !== false) {
+        const written = await this.writeOnWorker(writer, sp.index, runs);
         runs = [[0, written.views]]; // the same blocks, moved back from the worker
         if (written.error !== undefined) throw written.error;
         return undefined;
@@ -269,8 +276,7 @@ export class TorrentStorage {
             path = this.paths[seg.fileIndex]!;
             const lease = this.cache.lease(path, true);
             try {
-              const fh = await lease.handle;
-              await this.turns.run(path, () => writevFully(fh, sliceBuffers(buffers, at, seg.length), seg.fileOffset));
+              await writevFully(await lease.handle, sliceBuffers(buffers, at, seg.length), seg.fileOffset);
             } finally {
               this.cache.release(lease);
             }
@@ -364,11 +370,8 @@ export class TorrentStorage {
           try {
             const fh = await lease.handle;
             // One pwrite nearly always writes everything; loop only for the rare short write.
-            const from = at;
-            await this.turns.run(path, async () => {
-              const { bytesWritten } = await fh.write(data, from, seg.length, seg.fileOffset);
-              if (bytesWritten < seg.length) await writeFully(fh, data, from + bytesWritten, seg.length - bytesWritten, seg.fileOffset + bytesWritten);
-            });
+            const { bytesWritten } = await fh.write(data, at, seg.length, seg.fileOffset);
+            if (bytesWritten < seg.length) await writeFully(fh, data, at + bytesWritten, seg.length - bytesWritten, seg.fileOffset + bytesWritten);
           } finally {
             this.cache.release(lease);
           }

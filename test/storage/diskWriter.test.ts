@@ -1,8 +1,12 @@
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { BLOCK_SIZE } from '../../src/pieces/pieceGeometry.js';
 import { DiskWriter } from '../../src/storage/diskWriter.js';
+import { TorrentStorage, WORKER_AFTER_BYTES } from '../../src/storage/torrentStorage.js';
+import { contentFor, syntheticTorrent, type FileSpec } from './syntheticTorrent.js';
 
 const filled = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -64,5 +68,33 @@ describe('DiskWriter', () => {
     const view = filled(10, 6);
     expect(await closed.write([{ fd: 1, position: 0, view }])).toMatchObject({ error: 'disk writer closed', views: [view] });
     expect(view.length).toBe(10);
+  });
+});
+
+describe('TorrentStorage and the shared disk writer', () => {
+  it(`writes its first ${WORKER_AFTER_BYTES / 2 ** 20} MiB through libuv's pool, the rest through the shared worker`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
+    const spy = vi.spyOn(DiskWriter.prototype, 'write');
+    try {
+      const files: FileSpec[] = [{ path: ['big.bin'], length: WORKER_AFTER_BYTES + 2 * 2 ** 20 }];
+      const content = contentFor(files, 9);
+      const m = syntheticTorrent(files, 2 ** 20, content);
+      const opened = await TorrentStorage.open(dir, m);
+      if (E.isLeft(opened)) throw new Error(opened.left.message);
+      const s = opened.right;
+      const pieceBlocks = 2 ** 20 / BLOCK_SIZE;
+      for (let i = 0; i < m.pieceCount; i++) {
+        for (let b = 0; b < pieceBlocks; b++) {
+          const at = i * 2 ** 20 + b * BLOCK_SIZE;
+          expect(E.isRight(await s.writeBlock(i, b * BLOCK_SIZE, content.subarray(at, at + BLOCK_SIZE)))).toBe(true);
+        }
+        expect(spy).toHaveBeenCalledTimes(Math.max(0, i + 1 - WORKER_AFTER_BYTES / 2 ** 20));
+      }
+      expect(E.isRight(await s.close())).toBe(true);
+      expect((await readFile(join(dir, 'big.bin'))).equals(content)).toBe(true);
+    } finally {
+      spy.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

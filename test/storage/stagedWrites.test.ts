@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { BLOCK_SIZE } from '../../src/pieces/index.js';
+import { DiskWriter } from '../../src/storage/diskWriter.js';
 import { TorrentStorage, type TorrentStorageOptions } from '../../src/storage/index.js';
 import { contentFor, syntheticTorrent, type FileSpec } from './syntheticTorrent.js';
 
@@ -101,8 +102,10 @@ describe('TorrentStorage block staging', () => {
     await s.close();
   });
 
+  const writer = new DiskWriter();
+  afterAll(() => writer.close());
   it.each([
-    ['the disk writer worker', undefined],
+    ['a disk writer worker', writer],
     ["libuv's pool (diskWriter: false)", false as const],
   ])('property: any block order and memory budget give verified pieces and identical files, written by %s', async (_, diskWriter) => {
     const content = contentFor(FILES, 14);
@@ -115,7 +118,7 @@ describe('TorrentStorage block staging', () => {
         fc.constantFrom(0, BLOCK_SIZE, 3 * BLOCK_SIZE, 5 * BLOCK_SIZE, 32 * 1024 * 1024),
         async (order, maxStagedBytes) => {
           const root = join(dir, `run${run++}`);
-          const s = await openIn(root, m, { maxStagedBytes, ...(diskWriter === false ? { diskWriter } : {}) });
+          const s = await openIn(root, m, { maxStagedBytes, diskWriter });
           const results = await Promise.all(order.map((k) => s.writeBlock(...all[k]!)));
           expect(results.every(E.isRight)).toBe(true);
           for (let i = 0; i < m.pieceCount; i++) expect(await s.verifyPiece(i)).toBe(true);

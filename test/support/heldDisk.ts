@@ -1,10 +1,12 @@
+import { open } from 'node:fs/promises';
+import { devNull } from 'node:os';
 import { vi } from 'vitest';
 import { DiskWriter } from '../../src/storage/diskWriter.js';
 import type { TorrentStorage } from '../../src/storage/torrentStorage.js';
 
 /**
- * A disk whose writes finish when the test says so: every `DiskWriter.write` (the storage's
- * one write per completed piece) waits in a queue until released, then runs for real. Nothing
+ * A disk whose writes finish when the test says so: every `DiskWriter.write` and
+ * `FileHandle.writev` (the storage's one write per completed piece, by worker or by libuv's pool) waits in a queue until released, then runs for real. Nothing
  * of the storage is replaced; only the moment its writes complete is the test's.
  */
 export interface HeldDisk {
@@ -25,22 +27,28 @@ export interface HeldDisk {
 type Write = (this: unknown, ...args: unknown[]) => Promise<unknown>;
 
 export async function holdDiskWrites(): Promise<HeldDisk> {
-  const proto = DiskWriter.prototype as unknown as { write: Write };
-  const original = proto.write;
+  const probe = await open(devNull, 'r');
+  const fileHandle = Object.getPrototypeOf(probe) as Record<string, Write>;
+  await probe.close();
   const queue: (() => Promise<unknown>)[] = [];
   let arrived: (() => void)[] = [];
   let holding = true;
-  const spy = vi.spyOn(proto, 'write').mockImplementation(function (this: unknown, ...args: unknown[]) {
-    if (!holding) return original.apply(this, args);
-    return new Promise((resolve, reject) => {
-      queue.push(() => {
-        const p = original.apply(this, args);
-        p.then(resolve, reject);
-        return p;
+  const hold = (proto: Record<string, Write>, method: string) => {
+    const original = proto[method]!;
+    return vi.spyOn(proto, method).mockImplementation(function (this: unknown, ...args: unknown[]) {
+      if (!holding) return original.apply(this, args);
+      return new Promise((resolve, reject) => {
+        queue.push(() => {
+          const p = original.apply(this, args);
+          p.then(resolve, reject);
+          return p;
+        });
+        for (const w of arrived.splice(0)) w();
       });
-      for (const w of arrived.splice(0)) w();
     });
-  });
+  };
+  // a storage writes through libuv's pool (FileHandle.writev) until it moves to the disk writer
+  const spies = [hold(DiskWriter.prototype as unknown as Record<string, Write>, 'write'), hold(fileHandle, 'writev')];
   const afterFollowUps = (): Promise<void> => new Promise((r) => setImmediate(r));
   const release = async (n?: number): Promise<void> => {
     const batch = queue.splice(0, n ?? queue.length);
@@ -69,7 +77,7 @@ export async function holdDiskWrites(): Promise<HeldDisk> {
       }
     },
     restore: () => {
-      spy.mockRestore();
+      for (const spy of spies) spy.mockRestore();
       for (const go of queue.splice(0)) void go();
     },
   };
