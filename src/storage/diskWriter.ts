@@ -82,6 +82,8 @@ export class DiskWriter {
    */
   write(parts: readonly WritePart[]): Promise<WriteOutcome> {
     if (this.closed) return Promise.resolve({ views: parts.map((p) => p.view), error: 'disk writer closed', failed: 0 });
+    const detached = parts.findIndex((p) => p.view.buffer.byteLength === 0);
+    if (detached >= 0) return Promise.resolve({ views: parts.map((p) => p.view), error: 'buffer already moved away (detached)', failed: detached });
     const buffers: ArrayBuffer[] = [];
     const numbers = new Float64Array(parts.length * 5);
     for (let i = 0; i < parts.length; i++) {
@@ -93,17 +95,24 @@ export class DiskWriter {
     }
     const id = this.nextId++;
     return new Promise((resolve) => {
+      try {
+        this.worker.postMessage({ id, buffers, parts: numbers }, buffers);
+      } catch (e) {
+        // e.g. a view of shared or detached memory: nothing was sent, the views are as they were
+        resolve({ views: parts.map((p) => p.view), error: e instanceof Error ? e.message : String(e), failed: 0 });
+        return;
+      }
       if (this.jobs.size === 0) this.worker.ref();
       this.jobs.set(id, { numbers, resolve });
-      this.worker.postMessage({ id, buffers, parts: numbers }, buffers);
     });
   }
 
   /** Stops the worker; writes in flight resolve with an error (their buffers are lost to the GC). */
   async close(): Promise<void> {
     this.closed = true;
-    this.failAll('disk writer closed');
+    // stopped first: a write still running must not land after its caller closed the file
     await this.worker.terminate();
+    this.failAll('disk writer closed');
   }
 
   private spawn(): Worker {
@@ -120,12 +129,16 @@ export class DiskWriter {
       for (let i = 0; i < n.length; i += 5) views.push(new Uint8Array(msg.buffers[n[i + 2]!]!, n[i + 3], n[i + 4]));
       job.resolve({ views, error: msg.error, failed: msg.failed });
     });
-    worker.on('error', (err) => {
-      // a crashed worker fails what it held (those buffers are gone) and is replaced
-      this.failAll(String(err));
-      if (!this.closed) this.worker = this.spawn();
-    });
+    // a crashed worker fails what it held (those buffers are gone) and is replaced
+    worker.on('error', (err) => this.replace(worker, String(err)));
+    worker.on('exit', (code) => this.replace(worker, `disk writer exited (${code})`));
     return worker;
+  }
+
+  private replace(worker: Worker, error: string): void {
+    if (worker !== this.worker || this.closed) return; // already replaced ('error' then 'exit'), or closing
+    this.failAll(error);
+    this.worker = this.spawn();
   }
 
   private failAll(error: string): void {

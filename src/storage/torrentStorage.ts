@@ -56,6 +56,9 @@ export interface TorrentStorageOptions {
 /** Bytes a storage writes through libuv's pool before it moves to the shared {@link DiskWriter} (by default). */
 export const WORKER_AFTER_BYTES = 64 * 1024 * 1024;
 
+/** Most files one piece may touch for the disk writer to write it (it holds them all open at once). */
+const WORKER_MAX_FILES = 4;
+
 /** What may still arrive after a downloader stops at the high mark: one full request pipeline (8 MiB). */
 const PIPELINE_BYTES = MAX_PIPELINE_DEPTH * BLOCK_SIZE;
 
@@ -259,7 +262,10 @@ export class TorrentStorage {
     this.queue.writing += bytes;
     let path = '';
     try {
-      const writer = this.writer ?? (this.bytesWritten >= WORKER_AFTER_BYTES ? DiskWriter.shared() : false);
+      let writer = this.writer ?? (this.bytesWritten >= WORKER_AFTER_BYTES ? DiskWriter.shared() : false);
+      // the worker path holds every file of the piece open at once: pieces of many small files
+      // go through the pool, which opens one at a time (and so keeps to maxOpenFiles)
+      if (writer !== false && this.filesTouched(sp.index) > WORKER_MAX_FILES) writer = false;
       this.bytesWritten += bytes;
       if (writer !== false) {
         const written = await this.writeOnWorker(writer, sp.index, runs);
@@ -310,10 +316,11 @@ export class TorrentStorage {
     const parts: WritePart[] = [];
     const partPaths: string[] = [];
     const leases: Lease[] = [];
-    const blocks: Uint8Array[] = [];
+    const blocks = runs.flatMap(([, buffers]) => buffers);
+    let error: WriteFailure | undefined;
+    let sent: readonly Uint8Array[] = [];
     try {
-      for (const [begin, buffers] of runs) {
-        blocks.push(...buffers);
+      opening: for (const [begin, buffers] of runs) {
         let at = 0;
         let runLength = 0;
         for (const b of buffers) runLength += b.length;
@@ -326,7 +333,8 @@ export class TorrentStorage {
             try {
               fd = (await lease.handle).fd;
             } catch (e) {
-              return { views: blocks, error: new WriteFailure(path, e) };
+              error = new WriteFailure(path, e);
+              break opening;
             }
             let position = seg.fileOffset;
             for (const view of sliceBuffers(buffers, at, seg.length)) {
@@ -338,14 +346,31 @@ export class TorrentStorage {
           at += seg.length;
         }
       }
-      if (parts.length === 0) return { views: blocks, error: undefined };
-      const out = await writer.write(parts);
-      // whole blocks back to the pool: each part is a block or the piece of one that fell in one file
-      const views = out.views.filter((v, i) => i === 0 || v.buffer !== out.views[i - 1]!.buffer).map((v) => new Uint8Array(v.buffer));
-      return { views, error: out.error === undefined ? undefined : new WriteFailure(partPaths[out.failed] ?? partPaths[0]!, { code: out.error }) };
+      if (error === undefined && parts.length > 0) {
+        const out = await writer.write(parts);
+        sent = out.views;
+        if (out.error !== undefined) error = new WriteFailure(partPaths[out.failed] ?? partPaths[0]!, { code: out.error });
+      }
     } finally {
       for (const lease of leases) this.cache.release(lease);
     }
+    // every block back to the pool once: those moved back from the worker, and those never
+    // sent (wholly inside a padding file, or after a file failed to open)
+    const seen = new Set<ArrayBufferLike>();
+    const views: Uint8Array[] = [];
+    for (const v of [...sent, ...blocks]) {
+      if (v.buffer.byteLength === 0 || seen.has(v.buffer)) continue; // detached: moved to the worker
+      seen.add(v.buffer);
+      views.push(new Uint8Array(v.buffer));
+    }
+    return { views, error };
+  }
+
+  /** How many files (padding aside) piece `index` has bytes in. */
+  private filesTouched(index: number): number {
+    let n = 0;
+    for (const seg of this.layout.pieceSegments(index, 0, this.pieceSize(index))) if (!seg.padding) n++;
+    return n;
   }
 
   /** Drops piece `index`'s staging from the books (its blocks are the caller's). */

@@ -98,3 +98,92 @@ describe('TorrentStorage and the shared disk writer', () => {
     }
   });
 });
+
+describe('TorrentStorage with an explicit disk writer', () => {
+  const writer = new DiskWriter();
+  afterAll(() => writer.close());
+
+  const storeAll = async (dir: string, files: FileSpec[], pieceLength: number): Promise<{ storage: TorrentStorage; content: Uint8Array }> => {
+    const content = contentFor(files, 5);
+    const m = syntheticTorrent(files, pieceLength, content);
+    const opened = await TorrentStorage.open(dir, m, { diskWriter: writer });
+    if (E.isLeft(opened)) throw new Error(opened.left.message);
+    const s = opened.right;
+    for (let i = 0; i < m.pieceCount; i++) {
+      const size = Math.min(pieceLength, m.totalLength - i * pieceLength);
+      for (let b = 0; b < size; b += BLOCK_SIZE) {
+        const at = i * pieceLength + b;
+        expect(E.isRight(await s.writeBlock(i, b, content.subarray(at, at + Math.min(BLOCK_SIZE, size - b))))).toBe(true);
+      }
+      expect(await s.verifyPiece(i)).toBe(true);
+    }
+    return { storage: s, content };
+  };
+
+  it('blocks that fall wholly in a padding file go back to the pool too (BEP 47)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
+    try {
+      const files: FileSpec[] = [];
+      for (let f = 0; f < 30; f++) files.push({ path: [`f${f}.bin`], length: BLOCK_SIZE }, { path: ['.pad', `${f}`], length: 3 * BLOCK_SIZE, padding: true });
+      const { storage } = await storeAll(dir, files, 4 * BLOCK_SIZE);
+      // one piece's 4 blocks at a time, each piece written before the next: the pool recycles them
+      expect((storage as unknown as { blockPool: { allocated: number } }).blockPool.allocated).toBeLessThanOrEqual(8);
+      expect(E.isRight(await storage.close())).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a piece spread over many files goes through the pool, which opens one file at a time (maxOpenFiles holds)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
+    const spy = vi.spyOn(DiskWriter.prototype, 'write');
+    try {
+      // piece 0: 16 small files; piece 1: one file
+      const files: FileSpec[] = [...Array.from({ length: 16 }, (_, f): FileSpec => ({ path: [`small${f}.bin`], length: 4 * BLOCK_SIZE / 16 })), { path: ['big.bin'], length: 4 * BLOCK_SIZE }];
+      const { storage, content } = await storeAll(dir, files, 4 * BLOCK_SIZE);
+      expect(spy).toHaveBeenCalledTimes(1); // piece 1 only
+      expect(E.isRight(await storage.close())).toBe(true);
+      expect((await readFile(join(dir, 'small3.bin'))).equals(content.subarray(3 * 4096, 4 * 4096))).toBe(true);
+      expect((await readFile(join(dir, 'big.bin'))).equals(content.subarray(4 * BLOCK_SIZE))).toBe(true);
+    } finally {
+      spy.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('DiskWriter refusals', () => {
+  it('refuses views it cannot move (shared memory, already detached) without keeping the process busy', async () => {
+    const writer = new DiskWriter();
+    try {
+      const shared = new Uint8Array(new SharedArrayBuffer(16));
+      const out = await writer.write([{ fd: 1, position: 0, view: shared }]);
+      expect(out.error).toBeDefined();
+      expect(out.views[0]).toBe(shared);
+      const moved = new Uint8Array(16);
+      structuredClone(moved.buffer, { transfer: [moved.buffer] });
+      expect(await writer.write([{ fd: 1, position: 0, view: moved }])).toMatchObject({ error: expect.stringMatching(/detached/), failed: 0 });
+      expect((writer as unknown as { jobs: Map<number, unknown> }).jobs.size).toBe(0);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('a worker that dies fails its writes and is replaced', async () => {
+    const writer = new DiskWriter();
+    try {
+      const w = writer as unknown as { worker: import('node:worker_threads').Worker };
+      const first = w.worker;
+      await first.terminate();
+      expect(w.worker).not.toBe(first);
+      const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
+      const fh = await open(join(dir, 'x'), 'w+');
+      expect((await writer.write([{ fd: fh.fd, position: 0, view: filled(100, 1) }])).error).toBeUndefined();
+      await fh.close();
+      expect(await readFile(join(dir, 'x'))).toEqual(Buffer.from(filled(100, 1)));
+      await rm(dir, { recursive: true, force: true });
+    } finally {
+      await writer.close();
+    }
+  });
+});

@@ -49,7 +49,7 @@ def loopback_session(ip="127.0.0.1", port=0, extra=None, base=None):
     return lt.session(loopback_settings(ip, port, extra, base))
 
 
-#: Per session (by id), the read end of the pipe libtorrent writes to when alerts arrive.
+#: Per session (by id): the read end of the pipe libtorrent writes to when alerts arrive, polled.
 _alert_pipes = {}
 
 
@@ -59,15 +59,18 @@ def wait_for_alerts(ses, timeout_ms):
     after the wait, by which time libtorrent's network thread may have moved that alert (its
     queue grows by reallocating); python3-libtorrent 2.0.8 segfaulted there in 1 of 60 runs.
     libtorrent writes a byte to our pipe when its queue becomes non-empty (set_alert_fd)."""
-    fd = _alert_pipes.get(id(ses))
-    if fd is None:
+    entry = _alert_pipes.get(id(ses))
+    if entry is None:
         fd, w = os.pipe()
         os.set_blocking(fd, False)
         os.set_blocking(w, False)
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
         ses.set_alert_fd(w)
-        _alert_pipes[id(ses)] = fd
-        return  # alerts queued before the pipe existed wrote nothing: let the caller pop now
-    select.select([fd], [], [], timeout_ms / 1000)
+        _alert_pipes[id(ses)] = (fd, poller)
+        return  # alerts queued before the pipe existed may have written nothing: pop now
+    fd, poller = entry
+    poller.poll(timeout_ms)
     try:
         os.read(fd, 4096)
     except BlockingIOError:
