@@ -110,9 +110,8 @@ export class HashWorkers {
 
   /**
    * SHA-1 of the concatenated `blocks`. Views of SharedArrayBuffers are hashed in place by the
-   * worker (the caller must leave those bytes alone until this settles); other bytes are copied
-   * into the message (storage's block pool uses plain buffers: shared slabs that are never
-   * given back to the GC held more memory than they saved copies).
+   * worker (the caller must leave those bytes alone until this settles), as the storage's
+   * block pool blocks are; other bytes are copied into the message.
    */
   hashBlocks(blocks: readonly Uint8Array[]): Promise<E.Either<string, Uint8Array>> {
     const buffers: ArrayBufferLike[] = [];

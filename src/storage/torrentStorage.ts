@@ -120,11 +120,8 @@ export class TorrentStorage {
     this.pending = new Uint32Array(metainfo.pieceCount);
     this.maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
     this.queue = new DiskQueue(Math.max(BLOCK_SIZE, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES));
-    // Idle buffers kept: as many as a download may hold (the high mark plus the pipeline still
-    // arriving after it), so one that stays within its bound allocates nothing once warm; none
-    // without staging. They are freed with the storage.
-    const poolBytes = this.maxStagedBytes === 0 ? 0 : this.queue.highWater + PIPELINE_BYTES;
-    this.blockPool = new BlockPool(Math.ceil(poolBytes / BLOCK_SIZE));
+    // grows to the most blocks held at once (the queue's marks bound that); freed with the storage
+    this.blockPool = new BlockPool();
   }
 
   /**
@@ -354,12 +351,12 @@ export class TorrentStorage {
     } finally {
       for (const lease of leases) this.cache.release(lease);
     }
-    // every block back to the pool once: those moved back from the worker, and those never
-    // sent (wholly inside a padding file, or after a file failed to open)
+    // every block back to the pool once: blocks still here (shared with the worker, or never
+    // sent: inside a padding file, after a failed open) and those moved back from the worker
+    const views = blocks.filter((b) => b.buffer.byteLength > 0);
     const seen = new Set<ArrayBufferLike>();
-    const views: Uint8Array[] = [];
-    for (const v of [...sent, ...blocks]) {
-      if (v.buffer.byteLength === 0 || seen.has(v.buffer)) continue; // detached: moved to the worker
+    for (const v of sent) {
+      if (v.buffer instanceof SharedArrayBuffer || seen.has(v.buffer)) continue;
       seen.add(v.buffer);
       views.push(new Uint8Array(v.buffer));
     }

@@ -3,33 +3,37 @@ import { BLOCK_SIZE } from '../../src/pieces/index.js';
 import { BlockPool } from '../../src/storage/blockPool.js';
 
 describe('BlockPool', () => {
-  it('keeps up to its bound of idle buffers, so a download that stays within it allocates nothing once warm', () => {
-    const pool = new BlockPool(64);
+  it('grows to the most blocks held at once, in shared 1 MiB slabs, and allocates nothing more once warm', () => {
+    const pool = new BlockPool();
     const data = new Uint8Array(BLOCK_SIZE).fill(7);
-    const first = Array.from({ length: 64 }, () => pool.copyOf(data));
-    expect(pool.allocated).toBe(64);
+    const first = Array.from({ length: 100 }, () => pool.copyOf(data));
+    expect(pool.allocated).toBe(128); // two slabs of 64
+    expect(first.every((b) => b.buffer instanceof SharedArrayBuffer && b.length === BLOCK_SIZE)).toBe(true);
+    expect(new Set(first.map((b) => `${b.byteOffset}:${String(first.indexOf(b) < 64)}`)).size).toBe(100); // no block handed out twice
     pool.release(first);
     for (let round = 0; round < 10; round++) {
-      const held = Array.from({ length: 64 }, () => pool.copyOf(data));
+      const held = Array.from({ length: 128 }, () => pool.copyOf(data));
       expect(held.every((b) => b[0] === 7 && b.length === BLOCK_SIZE)).toBe(true);
       pool.release(held);
     }
-    expect(pool.allocated).toBe(64); // every block since came from the pool
-    // past the bound the extra buffers are left to the GC
-    const more = Array.from({ length: 80 }, () => pool.copyOf(data));
-    pool.release(more);
-    expect(pool.allocated).toBe(80);
-    Array.from({ length: 80 }, () => pool.copyOf(data));
-    expect(pool.allocated).toBe(96);
+    expect(pool.allocated).toBe(128); // every block since came from the pool
   });
 
-  it('a short last block is a view of a pooled buffer and goes back whole', () => {
-    const pool = new BlockPool(4);
+  it('a short last block, or a piece of a block split over two files, goes back as the whole block', () => {
+    const pool = new BlockPool();
     const short = pool.copyOf(new Uint8Array(1000).fill(3));
     expect(short.length).toBe(1000);
-    pool.release([short]);
-    const again = pool.copyOf(new Uint8Array(BLOCK_SIZE));
-    expect(again.buffer).toBe(short.buffer);
-    expect(pool.allocated).toBe(1);
+    const whole = pool.copyOf(new Uint8Array(BLOCK_SIZE));
+    pool.release([short, whole.subarray(5000)]);
+    const again = [pool.copyOf(new Uint8Array(BLOCK_SIZE)), pool.copyOf(new Uint8Array(BLOCK_SIZE))];
+    expect(again.map((b) => [b.byteOffset, b.length]).sort()).toEqual([[short.byteOffset, BLOCK_SIZE], [whole.byteOffset, BLOCK_SIZE]].sort());
+    expect(pool.allocated).toBe(64);
+  });
+
+  it('ignores buffers that are not its own', () => {
+    const pool = new BlockPool();
+    pool.release([new Uint8Array(BLOCK_SIZE), new Uint8Array(new SharedArrayBuffer(BLOCK_SIZE))]);
+    pool.copyOf(new Uint8Array(10));
+    expect(pool.allocated).toBe(64);
   });
 });
