@@ -5,7 +5,6 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { BLOCK_SIZE } from '../pieces/pieceGeometry.js';
-import { MAX_PIPELINE_DEPTH } from '../pieces/pipelineDepth.js';
 import { BlockPool } from './blockPool.js';
 import { DEFAULT_MAX_QUEUED_BYTES, DiskQueue } from './diskQueue.js';
 import { DiskWriter, type WritePart } from './diskWriter.js';
@@ -48,7 +47,7 @@ export interface TorrentStorageOptions {
   /**
    * High-water mark of bytes received and not yet on disk (staged plus being written), above
    * which a downloader should stop asking for more: see {@link TorrentStorage.queueFull}.
-   * Default {@link DEFAULT_MAX_QUEUED_BYTES} (16 MiB); the low-water mark is half of it.
+   * Default {@link DEFAULT_MAX_QUEUED_BYTES} (8 MiB); the low-water mark is half of it.
    */
   readonly maxQueuedBytes?: number;
 }
@@ -59,8 +58,6 @@ export const WORKER_AFTER_BYTES = 64 * 1024 * 1024;
 /** Most files one piece may touch for the disk writer to write it (it holds them all open at once). */
 const WORKER_MAX_FILES = 4;
 
-/** What may still arrive after a downloader stops at the high mark: one full request pipeline (8 MiB). */
-const PIPELINE_BYTES = MAX_PIPELINE_DEPTH * BLOCK_SIZE;
 
 /** Hash chunk size: big enough for throughput, small enough that one chunk never stalls the loop. */
 const VERIFY_CHUNK = 1024 * 1024;

@@ -104,8 +104,8 @@ describe('TorrentStorage disk queue (bytes received and not yet on disk, with hi
     expect(afterClose).toBe(true);
   });
 
-  it('defaults: a 16 MiB high mark, an 8 MiB low mark', () => {
+  it('defaults: an 8 MiB high mark, a 4 MiB low mark', () => {
     const q = new DiskQueue(DEFAULT_MAX_QUEUED_BYTES);
-    expect([q.highWater, q.lowWater]).toEqual([16 * 1024 * 1024, 8 * 1024 * 1024]);
+    expect([q.highWater, q.lowWater]).toEqual([8 * 1024 * 1024, 4 * 1024 * 1024]);
   });
 });
