@@ -7,9 +7,9 @@ export interface WritePart {
   readonly view: Uint8Array;
 }
 
-/** What a {@link DiskWriter.write} gives back: the blocks (moved back to this thread) and the error, if any. */
+/** What a {@link DiskWriter.write} gives back: the blocks and the error, if any. */
 export interface WriteOutcome {
-  /** The written views, in `parts` order, over their buffers as moved back from the worker. */
+  /** The written views, in `parts` order: views of shared memory as they were, others over their buffers as moved back. */
   readonly views: Uint8Array[];
   /** The system error's code (e.g. "ENOSPC") or message; undefined when every byte was written. */
   readonly error: string | undefined;
@@ -55,9 +55,9 @@ interface Job {
 let shared: DiskWriter | undefined;
 
 /**
- * Writes downloaded blocks on a worker thread, one synchronous 16 KiB `pwrite` at a time, with
- * the blocks read in place from shared memory (the block pool's slabs; no copies). Measured on this project's
- * 2-core VM, 1 GiB: one 256 KiB `pwritev` per piece through libuv's pool, several in flight,
+ * Writes downloaded blocks on a worker thread, one synchronous 16 KiB `pwrite` at a time, the
+ * blocks read in place from shared memory (the block pool's slabs; no copies). Measured on
+ * this project's 2-core VM, 1 GiB: one 256 KiB `pwritev` per piece through libuv's pool, several in flight,
  * cost 0.6 s of kernel time when memory is warm and 2-4 s when the kernel must find fresh
  * page-cache memory (large writes get large folios from memory the hypervisor took back, and
  * the pool's threads spin on the file's inode lock); one thread writing 16 KiB at a time cost
