@@ -1,38 +1,15 @@
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { firstValueFrom, filter, lastValueFrom, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeHandshake, encodeMessage, ourReserved } from '../../src/wire/index.js';
 import { wrapWireSocket, type IncomingEvent } from '../../streams/wireSocket.js';
+import { loopbackSocketPairs } from '../support/socketPairs.js';
 
 const frames = { pieceCount: 4 };
 const hs = { reserved: ourReserved(), infoHash: new Uint8Array(20).fill(3), peerId: new Uint8Array(20).fill(4) };
 
-let server: Server;
-let port = 0;
-const accepted: Socket[] = [];
-const nextAccepted = async (): Promise<Socket> => {
-  while (accepted.length === 0) await once(server, 'connection');
-  return accepted.shift()!;
-};
-
-beforeAll(async () => {
-  server = createServer((s) => accepted.push(s));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const a = server.address();
-  port = typeof a === 'object' && a !== null ? a.port : 0;
-});
-afterAll(() => {
-  server.close();
-});
-
-const pair = async (): Promise<{ client: Socket; remote: Socket }> => {
-  const client = connect({ host: '127.0.0.1', port });
-  const remoteP = nextAccepted();
-  await once(client, 'connect');
-  return { client, remote: await remoteP };
-};
+const { pair } = loopbackSocketPairs();
 
 describe('wrapWireSocket', () => {
   it('parses what arrives, counts bytes both ways, and ends with a remoteClosed value', async () => {

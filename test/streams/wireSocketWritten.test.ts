@@ -1,34 +1,12 @@
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEND_BUFFER_BYTES, wrapWireSocket, type SendResult } from '../../streams/wireSocket.js';
+import { loopbackSocketPairs } from '../support/socketPairs.js';
 
 const frames = { pieceCount: 4 };
 const B = 16_384;
 
-let server: Server;
-let port = 0;
-const accepted: Socket[] = [];
-const nextAccepted = async (): Promise<Socket> => {
-  while (accepted.length === 0) await once(server, 'connection');
-  return accepted.shift()!;
-};
-beforeAll(async () => {
-  server = createServer((s) => accepted.push(s));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const a = server.address();
-  port = typeof a === 'object' && a !== null ? a.port : 0;
-});
-afterAll(() => {
-  server.close();
-});
-const pair = async (): Promise<{ client: Socket; remote: Socket }> => {
-  const client = connect({ host: '127.0.0.1', port });
-  const remoteP = nextAccepted();
-  await once(client, 'connect');
-  return { client, remote: await remoteP };
-};
+const { pair } = loopbackSocketPairs();
 
 /** One send with its `written` callback: how often it ran, and whether the socket had closed by then. */
 interface Tracked {
