@@ -5,7 +5,7 @@ import * as fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadBufferPool, TorrentStorage } from '../../src/storage/index.js';
-import { contentFor, syntheticTorrent, type FileSpec } from './syntheticTorrent.js';
+import { contentFor, syntheticTorrent, verifiedStorage, type FileSpec } from './syntheticTorrent.js';
 
 // pieces spanning two files and a padding file (read as zeros), and a short last piece
 const FILES: FileSpec[] = [
@@ -26,15 +26,8 @@ afterAll(async () => {
 
 describe('TorrentStorage.readBlockInto (seeding reads into recycled buffers)', () => {
   it('property: reads into reused, dirty buffers give exactly the bytes readBlock gives, padding as zeros', async () => {
-    const content = contentFor(FILES, 9);
-    const m = syntheticTorrent(FILES, PIECE, content);
-    const opened = await TorrentStorage.open(dir, m, { maxStagedBytes: 0 });
-    if (E.isLeft(opened)) throw new Error(opened.left.message);
-    const s = opened.right;
-    for (let i = 0; i < m.pieceCount; i++) {
-      await s.writeBlock(i, 0, content.subarray(i * PIECE, i * PIECE + s.pieceSize(i)));
-      expect(await s.verifyPiece(i)).toBe(true);
-    }
+    // every piece written whole and verified (the helper throws otherwise)
+    const { storage: s, metainfo: m, content } = await verifiedStorage(dir, FILES, PIECE, 9);
     const pool = new ReadBufferPool(RUN, 4);
     // every pooled buffer starts dirty: a read must overwrite all of what it hands out
     const dirty = [pool.acquire(RUN), pool.acquire(RUN)];

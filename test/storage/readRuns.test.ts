@@ -6,7 +6,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../../src/pieces/index.js';
 import { TorrentStorage } from '../../src/storage/index.js';
-import { contentFor, syntheticTorrent, type FileSpec } from './syntheticTorrent.js';
+import { contentFor, syntheticTorrent, verifiedStorage, type FileSpec } from './syntheticTorrent.js';
 
 // pieces of 2.5 MiB across two files and a padding file, and a short last piece
 const MiB = 1024 * 1024;
@@ -27,15 +27,8 @@ afterAll(async () => {
 
 describe('TorrentStorage.readBlock of blocks and runs of blocks (seeding)', () => {
   it('property: any range of up to 1 MiB in any piece reads back exactly, in any order, also concurrently', async () => {
-    const content = contentFor(FILES, 21);
-    const m = syntheticTorrent(FILES, PIECE, content);
-    const opened = await TorrentStorage.open(dir, m, { maxStagedBytes: 0 });
-    if (E.isLeft(opened)) throw new Error(opened.left.message);
-    const s = opened.right;
-    for (let i = 0; i < m.pieceCount; i++) {
-      await s.writeBlock(i, 0, content.subarray(i * PIECE, i * PIECE + s.pieceSize(i)));
-      expect(await s.verifyPiece(i)).toBe(true);
-    }
+    // every piece written whole and verified (the helper throws otherwise)
+    const { storage: s, metainfo: m, content } = await verifiedStorage(dir, FILES, PIECE, 21);
     const request = fc
       .integer({ min: 0, max: m.pieceCount - 1 })
       .chain((i) => fc.integer({ min: 0, max: s.pieceSize(i) - 1 }).chain((begin) => fc.tuple(fc.constant(i), fc.constant(begin), fc.integer({ min: 1, max: Math.min(MiB, s.pieceSize(i) - begin) }))));

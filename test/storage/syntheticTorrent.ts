@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import * as E from 'fp-ts/lib/Either.js';
 import type { FileEntry, Metainfo } from '../../src/metainfo/types.js';
+import { TorrentStorage } from '../../src/storage/torrentStorage.js';
 
 /** One file of a test torrent. */
 export interface FileSpec {
@@ -56,4 +58,21 @@ export const contentFor = (files: readonly FileSpec[], seed: number): Uint8Array
     at += f.length;
   }
   return out;
+};
+
+/**
+ * A storage under `dir` holding `files` (content from `seed`) whole and verified, every piece
+ * written in one call with no staging: the starting point of the seeding-read tests.
+ */
+export const verifiedStorage = async (dir: string, files: readonly FileSpec[], pieceLength: number, seed: number): Promise<{ storage: TorrentStorage; metainfo: Metainfo; content: Uint8Array }> => {
+  const content = contentFor(files, seed);
+  const metainfo = syntheticTorrent(files, pieceLength, content);
+  const opened = await TorrentStorage.open(dir, metainfo, { maxStagedBytes: 0 });
+  if (E.isLeft(opened)) throw new Error(opened.left.message);
+  const storage = opened.right;
+  for (let i = 0; i < metainfo.pieceCount; i++) {
+    await storage.writeBlock(i, 0, content.subarray(i * pieceLength, i * pieceLength + storage.pieceSize(i)));
+    if (!(await storage.verifyPiece(i))) throw new Error(`piece ${i} did not verify`);
+  }
+  return { storage, metainfo, content };
 };
