@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../src/mse/mseRole.js';
 import {
   CRYPTO_PLAINTEXT,
   CRYPTO_RC4,
@@ -24,15 +25,6 @@ const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const lookupFor = (...hashes: Uint8Array[]) => {
   const m = new Map(hashes.map((h) => [hexOf(req2Hash(h)), h]));
   return (req2: Uint8Array) => m.get(hexOf(req2));
-};
-const concat = (parts: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 };
 
 interface Side {
@@ -79,15 +71,15 @@ function runPair(o: {
       side.error = r.left;
       return;
     }
-    const out = concat(r.right.send);
-    if (role === 'a') toB = concat([toB, out]);
-    else toA = concat([toA, out]);
+    const out = concatBytes(r.right.send);
+    if (role === 'a') toB = concatBytes([toB, out]);
+    else toA = concatBytes([toA, out]);
     if (r.right.done !== undefined) {
       side.done = r.right.done;
       side.received.push(r.right.done.payload);
       const app = sendFrom(side, role === 'a' ? o.appA : o.appB);
-      if (role === 'a') toB = concat([toB, app]);
-      else toA = concat([toA, app]);
+      if (role === 'a') toB = concatBytes([toB, app]);
+      else toA = concatBytes([toA, app]);
     }
   };
   let k = 0;
@@ -136,8 +128,8 @@ describe('MSE handshake: our initiator against our responder', () => {
           expect(b.done?.infoHash).toEqual(INFO_HASH);
           expect(a.done?.encrypt !== undefined).toBe(crypto === 'rc4');
           // B gets IA then A's payload, A gets B's payload: in the clear, in order, nothing lost
-          expect(concat(b.received)).toEqual(concat([ia, appA]));
-          expect(concat(a.received)).toEqual(appB);
+          expect(concatBytes(b.received)).toEqual(concatBytes([ia, appA]));
+          expect(concatBytes(a.received)).toEqual(appB);
         },
       ),
       { numRuns: 60 },
@@ -159,7 +151,7 @@ describe('MSE handshake: our initiator against our responder', () => {
 function craftedStep3(o: { padA?: number; padC?: number; padCField?: number; iaField?: number; ia?: Uint8Array; vc?: Uint8Array; provide?: number; keyLabel?: 'a' | 'b' }) {
   const kp = dhKeyPair(new Uint8Array(20).fill(3));
   const responder = new MseResponder({ findInfoHash: lookupFor(INFO_HASH), allowed: CRYPTO_PLAINTEXT | CRYPTO_RC4, random: { padLength: () => 0 } });
-  const first = responder.feed(concat([kp.publicKey, new Uint8Array(o.padA ?? 0).fill(0x55)]));
+  const first = responder.feed(concatBytes([kp.publicKey, new Uint8Array(o.padA ?? 0).fill(0x55)]));
   if (E.isLeft(first)) throw new Error('Ya refused');
   const yb = first.right.send[0]!.subarray(0, 96);
   const s = kp.secret(yb)!;
@@ -173,7 +165,7 @@ function craftedStep3(o: { padA?: number; padC?: number; padCField?: number; iaF
   Buffer.from(head.buffer).writeUInt16BE(o.iaField ?? ia.length, 14 + padC);
   head.set(ia, 16 + padC);
   (o.keyLabel === 'b' ? keys.b : keys.a).processInPlace(head);
-  return { responder, step3: concat([req1Hash(s), skeyMask(INFO_HASH, s), head]) };
+  return { responder, step3: concatBytes([req1Hash(s), skeyMask(INFO_HASH, s), head]) };
 }
 
 describe('MSE responder: hostile or broken initiators get typed errors within the bounds', () => {
@@ -259,7 +251,7 @@ describe('MSE initiator: broken responders', () => {
     Buffer.from(reply.buffer).writeUInt32BE(select, 8);
     Buffer.from(reply.buffer).writeUInt16BE(padD, 12);
     keys.b.processInPlace(reply);
-    return init.feed(concat([kb.publicKey, new Uint8Array(512).fill(9), reply]));
+    return init.feed(concatBytes([kb.publicKey, new Uint8Array(512).fill(9), reply]));
   };
   it('refuses a crypto_select it did not offer, or PadD over 512', () => {
     expect(withReply(CRYPTO_PLAINTEXT, 0)).toEqual(E.left({ tag: 'badSelect', selected: CRYPTO_PLAINTEXT }));
