@@ -7,19 +7,15 @@ export interface WritePart {
   readonly view: Uint8Array;
 }
 
-/** What a {@link DiskWriter.write} gives back: the blocks and the error, if any. */
-export interface WriteOutcome {
-  /** The written views, in `parts` order: views of shared memory as they were, others over their buffers as moved back. */
-  readonly views: Uint8Array[];
-  /** The system error's code (e.g. "ENOSPC") or message; undefined when every byte was written. */
-  readonly error: string | undefined;
-  /** With `error`, the index of the part that failed (parts before it were written). */
+/** Why a {@link DiskWriter.write} failed: the system error's code (e.g. "ENOSPC") or message, and the part it stopped at (those before it were written). */
+export interface WriteError {
+  readonly error: string;
   readonly failed: number;
 }
 
 /**
  * The worker's program (plain JavaScript, so it runs the same from sources and from the build):
- * one synchronous pwrite per part, repeated for the rare short write, then the buffers go back.
+ * one synchronous pwrite per part, repeated for the rare short write, then the outcome.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -39,18 +35,11 @@ parentPort.on('message', ({ id, buffers, parts }) => {
   } catch (e) {
     error = (e && e.code) || (e && e.message) || String(e);
   }
-  // shared memory stays shared; other buffers move back
-  parentPort.postMessage({ id, buffers, error, failed: i / 5 }, buffers.filter((b) => !(b instanceof SharedArrayBuffer)));
+  parentPort.postMessage({ id, error, failed: i / 5 });
 });
 `;
 
-interface Job {
-  /** Per part: fd, position, buffer index, offset, length (a detached view reads 0 for the last two). */
-  readonly numbers: Float64Array;
-  /** The buffers sent, by index: shared ones are used again as they are (the worker's copy is another object). */
-  readonly buffers: readonly ArrayBufferLike[];
-  readonly resolve: (outcome: WriteOutcome) => void;
-}
+type Job = (outcome: WriteError | undefined) => void;
 
 let shared: DiskWriter | undefined;
 
@@ -79,43 +68,36 @@ export class DiskWriter {
   }
 
   /**
-   * Writes `parts` in order. Views of SharedArrayBuffers are read in place (leave those bytes
-   * alone until this settles); other buffers are moved to the worker (detached here) and back,
-   * and the outcome's views are the same bytes over the returned buffers. Views of one buffer
-   * may appear in several parts. The caller keeps every `fd` open until this settles.
+   * Writes `parts` in order; resolves with the error, if any. Their views must be of
+   * SharedArrayBuffers (the block pool's slabs), read in place: leave those bytes alone, and
+   * every `fd` open, until this settles.
    */
-  write(parts: readonly WritePart[]): Promise<WriteOutcome> {
-    if (this.closed) return Promise.resolve({ views: parts.map((p) => p.view), error: 'disk writer closed', failed: 0 });
-    const detached = parts.findIndex((p) => p.view.buffer.byteLength === 0);
-    if (detached >= 0) return Promise.resolve({ views: parts.map((p) => p.view), error: 'buffer already moved away (detached)', failed: detached });
-    const buffers: ArrayBufferLike[] = [];
-    const moved: ArrayBuffer[] = [];
+  write(parts: readonly WritePart[]): Promise<WriteError | undefined> {
+    if (this.closed) return Promise.resolve({ error: 'disk writer closed', failed: 0 });
+    const unshared = parts.findIndex((p) => !(p.view.buffer instanceof SharedArrayBuffer));
+    if (unshared >= 0) return Promise.resolve({ error: 'not in shared memory', failed: unshared });
+    const buffers: SharedArrayBuffer[] = [];
     const numbers = new Float64Array(parts.length * 5);
-    for (let i = 0; i < parts.length; i++) {
+    for (let i = 0, at = 0; i < parts.length; i++, at += 5) {
       const { fd, position, view } = parts[i]!;
-      const buffer = view.buffer;
-      let at = buffers.lastIndexOf(buffer); // a block split over two files is two parts of one buffer
-      if (at < 0) {
-        at = buffers.push(buffer) - 1;
-        if (!(buffer instanceof SharedArrayBuffer)) moved.push(buffer);
-      }
-      numbers.set([fd, position, at, view.byteOffset, view.length], i * 5);
+      const buffer = view.buffer as SharedArrayBuffer;
+      let k = buffers.lastIndexOf(buffer); // consecutive blocks mostly share one slab
+      if (k < 0) k = buffers.push(buffer) - 1;
+      numbers[at] = fd;
+      numbers[at + 1] = position;
+      numbers[at + 2] = k;
+      numbers[at + 3] = view.byteOffset;
+      numbers[at + 4] = view.length;
     }
     const id = this.nextId++;
     return new Promise((resolve) => {
-      try {
-        this.worker.postMessage({ id, buffers, parts: numbers }, moved);
-      } catch (e) {
-        // e.g. a buffer that cannot be moved: nothing was sent, the views are as they were
-        resolve({ views: parts.map((p) => p.view), error: e instanceof Error ? e.message : String(e), failed: 0 });
-        return;
-      }
       if (this.jobs.size === 0) this.worker.ref();
-      this.jobs.set(id, { numbers, buffers, resolve });
+      this.jobs.set(id, resolve);
+      this.worker.postMessage({ id, buffers, parts: numbers });
     });
   }
 
-  /** Stops the worker; writes in flight resolve with an error (their buffers are lost to the GC). */
+  /** Stops the worker; writes in flight resolve with an error. */
   async close(): Promise<void> {
     this.closed = true;
     // stopped first: a write still running must not land after its caller closed the file
@@ -127,19 +109,12 @@ export class DiskWriter {
     // its JavaScript allocates a few small objects per piece: a small heap keeps its RSS small
     const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 } });
     worker.unref();
-    worker.on('message', (msg: { id: number; buffers: ArrayBuffer[]; error: string | undefined; failed: number }) => {
+    worker.on('message', (msg: { id: number; error: string | undefined; failed: number }) => {
       const job = this.jobs.get(msg.id);
       if (job === undefined) return;
       this.jobs.delete(msg.id);
       if (this.jobs.size === 0) worker.unref();
-      const n = job.numbers;
-      const views: Uint8Array[] = [];
-      for (let i = 0; i < n.length; i += 5) {
-        const k = n[i + 2]!;
-        const sent = job.buffers[k]!;
-        views.push(new Uint8Array(sent instanceof SharedArrayBuffer ? sent : msg.buffers[k]!, n[i + 3], n[i + 4]));
-      }
-      job.resolve({ views, error: msg.error, failed: msg.failed });
+      job(msg.error === undefined ? undefined : { error: msg.error, failed: msg.failed });
     });
     // a crashed worker fails what it held (those buffers are gone) and is replaced
     worker.on('error', (err) => this.replace(worker, String(err)));
@@ -154,7 +129,7 @@ export class DiskWriter {
   }
 
   private failAll(error: string): void {
-    for (const job of this.jobs.values()) job.resolve({ views: [], error, failed: 0 });
+    for (const job of this.jobs.values()) job({ error, failed: 0 });
     this.jobs.clear();
   }
 }

@@ -250,7 +250,7 @@ export class TorrentStorage {
   private async writeStaged(sp: StagedPiece, reading?: Promise<unknown>): Promise<StorageError | undefined> {
     const bytes = sp.bytes;
     this.unstage(sp.index);
-    let runs: (readonly [number, Uint8Array[]])[] = sp.takeRuns();
+    const runs = sp.takeRuns();
     this.pending[sp.index]!++;
     this.pendingTotal++;
     this.queue.writing += bytes;
@@ -262,10 +262,10 @@ export class TorrentStorage {
       if (writer !== false && this.filesTouched(sp.index) > WORKER_MAX_FILES) writer = false;
       this.bytesWritten += bytes;
       if (writer !== false) {
-        const written = await this.writeOnWorker(writer, sp.index, runs);
-        runs = [[0, written.views]]; // the same blocks, moved back from the worker
-        if (written.error !== undefined) throw written.error;
-        return undefined;
+        const failure = await this.writeOnWorker(writer, sp.index, runs);
+        if (failure === undefined) return undefined;
+        path = failure.path;
+        throw failure.cause;
       }
       for (const [begin, buffers] of runs) {
         let at = 0;
@@ -286,10 +286,9 @@ export class TorrentStorage {
       }
       return undefined;
     } catch (e) {
-      if (e instanceof WriteFailure) path = e.path;
       this.digests.delete(sp.index); // the disk does not hold what was hashed
       this.digestJobs.delete(sp.index);
-      return this.writeFailed(sp.index, ioError('write', path, e instanceof WriteFailure ? e.cause : e));
+      return this.writeFailed(sp.index, ioError('write', path, e));
     } finally {
       const done = (): void => {
         for (const [, buffers] of runs) this.blockPool.release(buffers);
@@ -302,19 +301,16 @@ export class TorrentStorage {
   }
 
   /**
-   * Writes piece `index`'s `runs` through the disk writer: every file it touches is opened
-   * (and held open) here, then one message carries all its blocks. Resolves with the blocks as
-   * they came back; a failure names its file in a {@link WriteFailure} as `error`.
+   * Writes piece `index`'s `runs` (blocks of the pool's shared memory) through the disk writer:
+   * every file it touches is opened (and held open) here, then one message carries all its
+   * blocks. Resolves with the failure, naming its file, if any.
    */
-  private async writeOnWorker(writer: DiskWriter, index: number, runs: readonly (readonly [number, Uint8Array[]])[]): Promise<{ views: Uint8Array[]; error: WriteFailure | undefined }> {
+  private async writeOnWorker(writer: DiskWriter, index: number, runs: readonly (readonly [number, Uint8Array[]])[]): Promise<{ path: string; cause: unknown } | undefined> {
     const parts: WritePart[] = [];
     const partPaths: string[] = [];
     const leases: Lease[] = [];
-    const blocks = runs.flatMap(([, buffers]) => buffers);
-    let error: WriteFailure | undefined;
-    let sent: readonly Uint8Array[] = [];
     try {
-      opening: for (const [begin, buffers] of runs) {
+      for (const [begin, buffers] of runs) {
         let at = 0;
         let runLength = 0;
         for (const b of buffers) runLength += b.length;
@@ -327,8 +323,7 @@ export class TorrentStorage {
             try {
               fd = (await lease.handle).fd;
             } catch (e) {
-              error = new WriteFailure(path, e);
-              break opening;
+              return { path, cause: e };
             }
             let position = seg.fileOffset;
             for (const view of sliceBuffers(buffers, at, seg.length)) {
@@ -340,24 +335,11 @@ export class TorrentStorage {
           at += seg.length;
         }
       }
-      if (error === undefined && parts.length > 0) {
-        const out = await writer.write(parts);
-        sent = out.views;
-        if (out.error !== undefined) error = new WriteFailure(partPaths[out.failed] ?? partPaths[0]!, { code: out.error });
-      }
+      const failure = parts.length === 0 ? undefined : await writer.write(parts);
+      return failure === undefined ? undefined : { path: partPaths[failure.failed] ?? partPaths[0]!, cause: { code: failure.error } };
     } finally {
       for (const lease of leases) this.cache.release(lease);
     }
-    // every block back to the pool once: blocks still here (shared with the worker, or never
-    // sent: inside a padding file, after a failed open) and those moved back from the worker
-    const views = blocks.filter((b) => b.buffer.byteLength > 0);
-    const seen = new Set<ArrayBufferLike>();
-    for (const v of sent) {
-      if (v.buffer instanceof SharedArrayBuffer || seen.has(v.buffer)) continue;
-      seen.add(v.buffer);
-      views.push(new Uint8Array(v.buffer));
-    }
-    return { views, error };
   }
 
   /** How many files (padding aside) piece `index` has bytes in. */
@@ -748,10 +730,3 @@ const readFully = async (fh: FileHandle, out: Uint8Array, from: number, length: 
   return done;
 };
 
-/** A write that failed, with the file it was for. */
-class WriteFailure {
-  constructor(
-    readonly path: string,
-    readonly cause: unknown,
-  ) {}
-}
