@@ -145,7 +145,6 @@ export const torrentMachine = setup({
   guards: {
     allVerified: ({ context }) => context.verified >= context.pieceCount,
     completedMeanwhile: ({ context }) => context.completionPending && context.verified >= context.pieceCount,
-    repaired: ({ context }) => !context.completionPending && context.verified >= context.pieceCount,
     hasRoom: ({ context }) => context.peers.size < context.maxPeers,
     isKnownPeer: ({ context, event }) => event.type === 'PEER_CLOSED' && context.peers.has(event.id),
   },
@@ -335,10 +334,10 @@ export const torrentMachine = setup({
                   guard: 'completedMeanwhile',
                   target: 'seeding',
                   actions: ['announceCompleted', 'emitCompleted', 'clearCompletionPending'],
-                  description: 'The download finished while paused: announce `completed` now, then seed.',
+                  description: 'The download finished (now, or while paused) and `completed` was never announced: announce it once, then seed.',
                   meta: { bep: 'BEP 3 · Trackers' },
                 },
-                { guard: 'allVerified', target: 'seeding', description: 'Everything is already verified: seed.' },
+                { guard: 'allVerified', target: 'seeding', description: 'Everything verified and nothing owed (we started complete, or lost pieces were fetched again): seed.' },
                 { target: 'downloading', description: 'Pieces are missing: download them.' },
               ],
             },
@@ -351,16 +350,7 @@ export const torrentMachine = setup({
                 },
                 PIECE_LOST: { actions: 'uncountVerified', description: 'A verified piece became unreadable: one more piece to fetch.' },
               },
-              always: [
-                { guard: 'repaired', target: 'seeding', description: 'Lost pieces fetched again: seed, without a second `completed` (sent once).', meta: { bep: 'BEP 3 · Trackers' } },
-                {
-                  guard: 'allVerified',
-                  target: 'seeding',
-                  actions: ['announceCompleted', 'emitCompleted', 'clearCompletionPending'],
-                  description: 'The last piece verified: tell the tracker `completed` once and keep seeding.',
-                  meta: { bep: 'BEP 3 · Trackers' },
-                },
-              ],
+              always: { guard: 'allVerified', target: 'routing', description: 'Every piece verified (the last one came in, or lost ones were fetched again): routing decides whether `completed` is still owed.' },
             },
             seeding: {
               description: 'Every piece verified: uploading only.',

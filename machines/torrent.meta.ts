@@ -26,8 +26,7 @@ export const torrentMachineMeta = {
   },
   guards: {
     allVerified: 'Every piece has passed its hash check.',
-    completedMeanwhile: 'Every piece is verified now, but `completed` was not announced yet (the last piece came in while paused).',
-    repaired: 'Every piece is verified again after a loss, and `completed` was already announced (or never owed: we started complete).',
+    completedMeanwhile: 'Every piece is verified now, but `completed` was not announced yet (the last piece just came in, or came in while paused).',
     hasRoom: 'Fewer peer connections than maxPeers.',
     isKnownPeer: 'The closed peer is one this torrent spawned.',
   },
