@@ -2,9 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { connect } from 'node:net';
 import { clientNameFromPeerId, ourReserved, supportsDht, supportsExtensionProtocol, supportsFastExtension, type WireMessage } from '../src/wire/index.js';
 import { startPeerLink } from './peerLink.js';
-import { dialMse } from './mseHandshake.js';
-import { MseInitiator } from '../src/mse/mseInitiator.js';
-import { mseProvide } from '../src/mse/msePolicy.js';
+import { mseDialled } from './mseHandshake.js';
 import type { EncryptionPolicy } from '../src/mse/mseTypes.js';
 
 /** Where to dial and for which torrent. */
@@ -76,7 +74,7 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
   return new Promise((resolve) => {
     const socket = connect({ host: o.ip, port: o.port, ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) });
     const link = startPeerLink({
-      socket: o.encryption === 'require' ? { socket, transport: dialMse(socket, new MseInitiator({ infoHash: o.infoHash, provide: mseProvide('require') })) } : socket,
+      socket: o.encryption === 'require' ? mseDialled(socket, o.infoHash, 'require') : socket,
       input: { infoHash: o.infoHash, peerId: o.peerId, pieceCount: o.pieceCount ?? 0, outgoing: true, reserved },
       ...(o.pieceCount === null ? { unknownPieces: true } : {}),
     });

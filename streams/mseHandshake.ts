@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
-import { describeMseError, type MseError, type MseEstablished } from '../src/mse/mseTypes.js';
+import { describeMseError, type EncryptionPolicy, type MseError, type MseEstablished } from '../src/mse/mseTypes.js';
 import { MseInitiator } from '../src/mse/mseInitiator.js';
+import { mseProvide } from '../src/mse/msePolicy.js';
 import type { MseProgress } from '../src/mse/mseSteps.js';
-import { mseTransport, type WireTransport } from './wireTransport.js';
+import { mseTransport, type CarriedSocket, type WireTransport } from './wireTransport.js';
 import { holdReusedReads, onReusedRead, usesReusedReads } from './reusedReads.js';
 
 /** An MSE role as the socket sees it: bytes in, bytes to send, then done or an error. */
@@ -60,11 +61,17 @@ export function driveMse(socket: Socket, role: MseRole, first?: Uint8Array): Pro
   });
 }
 
+/** `socket` (from `net.connect`) to be carried over an MSE handshake we start for `infoHash`, offering what `policy` allows. */
+export const mseDialled = (socket: Socket, infoHash: Uint8Array, policy: EncryptionPolicy): CarriedSocket => ({
+  socket,
+  transport: dialMse(socket, new MseInitiator({ infoHash, provide: mseProvide(policy) })),
+});
+
 /**
  * Dials MSE over a socket from `net.connect` (connected or still connecting): sends Ya and PadA
  * once TCP is up, then runs the initiator. Left with a one-line reason when it fails.
  */
-export function dialMse(socket: Socket, initiator: MseInitiator): Promise<E.Either<string, WireTransport>> {
+function dialMse(socket: Socket, initiator: MseInitiator): Promise<E.Either<string, WireTransport>> {
   const go = (): Promise<E.Either<string, WireTransport>> => {
     socket.write(initiator.start());
     return driveMse(socket, initiator).then(E.map(mseTransport));

@@ -14,10 +14,8 @@ import { TrackerTiers } from '../tracker/client/trackerTiers.js';
 import type { Subscription } from 'rxjs';
 import type { TorrentHost } from './torrentHandle.js';
 import type { TorrentEvent } from './types.js';
-import { dialMse } from '../../streams/mseHandshake.js';
+import { mseDialled } from '../../streams/mseHandshake.js';
 import type { CarriedSocket } from '../../streams/wireTransport.js';
-import { MseInitiator } from '../mse/mseInitiator.js';
-import { mseProvide } from '../mse/msePolicy.js';
 
 /** How the metadata of a magnet link is fetched. */
 export interface MetadataFetchOptions {
@@ -109,7 +107,7 @@ export function fetchMetadata(host: TorrentHost, o: MetadataFetchOptions): Metad
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     if (host.encryption !== 'require') return socket;
-    return { socket, transport: dialMse(socket, new MseInitiator({ infoHash: magnet.infoHash, provide: mseProvide('require') })) };
+    return mseDialled(socket, magnet.infoHash, 'require');
   };
   /** Every socket of the fetch has closed (Transmission refuses a second connection from an IP it still has one from). */
   const allClosed = (): Promise<void> => Promise.all([...sockets].map((s) => new Promise<void>((resolve) => (s.destroyed && s.closed ? resolve() : s.once('close', () => resolve()))))).then(() => undefined);

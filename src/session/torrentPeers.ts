@@ -7,10 +7,8 @@ import { handleExtensionCommand, type ExtensionSinks } from '../../streams/peerE
 import type { PeerRecord } from '../../streams/peerRecord.js';
 import { attachPeerTraffic } from '../../streams/peerTraffic.js';
 import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
-import { dialMse } from '../../streams/mseHandshake.js';
+import { mseDialled } from '../../streams/mseHandshake.js';
 import type { CarriedSocket, WireTransport } from '../../streams/wireTransport.js';
-import { MseInitiator } from '../mse/mseInitiator.js';
-import { mseProvide } from '../mse/msePolicy.js';
 import type { EncryptionPolicy, PeerEncryption } from '../mse/mseTypes.js';
 import { MAX_QUEUED_REQUESTS, type UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
@@ -242,8 +240,7 @@ export class TorrentPeers {
     const key = endpointKey(endpoint);
     if (policy === 'off' || (policy === 'accept' && !this.mseNext.delete(key))) return socket;
     this.mseDials.add(key);
-    const initiator = new MseInitiator({ infoHash: this.deps.metainfo.infoHash, provide: mseProvide(policy) });
-    return { socket, transport: dialMse(socket, initiator) };
+    return mseDialled(socket, this.deps.metainfo.infoHash, policy);
   }
 
   /**
