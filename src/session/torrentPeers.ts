@@ -69,9 +69,10 @@ export class TorrentPeers {
   private readonly extended: OurExtendedHandshake;
   /** The reserved bytes every connection of this torrent announces (the DHT bit only while our node runs for it). */
   private readonly reserved: Uint8Array;
-  /** Endpoints dialled with MSE right now (their dial's outcome decides the next one). */
-  private readonly mseDials = new Set<string>();
-  /** Endpoints that hung up on a plain handshake: the next dial tries MSE (they may require it). */
+  /**
+   * Endpoints that hung up on a plain handshake: the next dial tries MSE (they may require it).
+   * Under `accept` an endpoint stays here while that MSE dial runs, so its outcome knows it was one.
+   */
   private readonly mseNext = new Set<string>();
 
   constructor(private readonly deps: TorrentPeersDeps) {
@@ -238,8 +239,7 @@ export class TorrentPeers {
     socket.setNoDelay(true);
     const policy = this.deps.encryption ?? 'accept';
     const key = endpointKey(endpoint);
-    if (policy === 'off' || (policy === 'accept' && !this.mseNext.delete(key))) return socket;
-    this.mseDials.add(key);
+    if (policy === 'off' || (policy === 'accept' && !this.mseNext.has(key))) return socket;
     return mseDialled(socket, this.deps.metainfo.infoHash, policy);
   }
 
@@ -249,8 +249,8 @@ export class TorrentPeers {
    * (after the pool's back-off) is MSE, and one after a failed MSE dial is plain again.
    */
   private noteDialOutcome(id: string, outgoing: boolean, handshaked: boolean, reason: CloseReason): void {
-    const wasMse = this.mseDials.delete(id);
-    if (!outgoing || handshaked || wasMse || (this.deps.encryption ?? 'accept') !== 'accept') return;
+    if (!outgoing || (this.deps.encryption ?? 'accept') !== 'accept') return;
+    if (this.mseNext.delete(id) || handshaked) return; // after an MSE dial, plain again
     if (reason.code === 'remoteClosed' && this.mseNext.size < MAX_MSE_RETRIES) this.mseNext.add(id);
   }
 }
