@@ -15,13 +15,23 @@ const SLAB_BLOCKS = 64;
 export class BlockPool {
   private readonly free: Uint8Array[] = [];
   private readonly slabs = new WeakSet<ArrayBufferLike>();
+  /** Where a misaligned block is first copied to (see {@link copyOf}). */
+  private readonly aligned = new Uint8Array(BLOCK_SIZE);
   /** Blocks created so far (a warm pool within its peak creates none). */
   allocated = 0;
 
   /** A buffer holding a copy of `data` (at most one block), as a view of exactly `data.length` bytes. */
   copyOf(data: Uint8Array): Uint8Array {
     const b = this.free.pop() ?? this.create();
-    b.set(data);
+    // V8 copies into shared memory with relaxed atomic loads and stores: a word at a time when
+    // source and target are 8-byte aligned, otherwise a byte at a time (350 ms per GiB here,
+    // and a piece message's payload sits 13 bytes into its frame). An aligned copy in between
+    // costs 65 ms per GiB in all.
+    if ((data.byteOffset & 7) !== 0) {
+      const staged = this.aligned.subarray(0, data.length);
+      staged.set(data);
+      b.set(staged);
+    } else b.set(data);
     return data.length === BLOCK_SIZE ? b : b.subarray(0, data.length);
   }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../../src/pieces/index.js';
 import { BlockPool } from '../../src/storage/blockPool.js';
@@ -28,6 +29,19 @@ describe('BlockPool', () => {
     const again = [pool.copyOf(new Uint8Array(BLOCK_SIZE)), pool.copyOf(new Uint8Array(BLOCK_SIZE))];
     expect(again.map((b) => [b.byteOffset, b.length]).sort()).toEqual([[short.byteOffset, BLOCK_SIZE], [whole.byteOffset, BLOCK_SIZE]].sort());
     expect(pool.allocated).toBe(64);
+  });
+
+  it('copies exactly, from a source at any byte offset (payloads sit 13 bytes into their frame)', () => {
+    const pool = new BlockPool();
+    fc.assert(fc.property(fc.integer({ min: 0, max: 31 }), fc.integer({ min: 0, max: BLOCK_SIZE }), fc.integer(), (offset, length, seed) => {
+      const frame = new Uint8Array(offset + length);
+      for (let i = 0; i < frame.length; i++) frame[i] = (i * 31 + seed) & 0xff;
+      const source = frame.subarray(offset);
+      const block = pool.copyOf(source);
+      expect(block.length).toBe(length);
+      expect(Buffer.from(block).equals(Buffer.from(source))).toBe(true);
+      pool.release([block]);
+    }), { numRuns: 200 });
   });
 
   it('ignores buffers that are not its own', () => {
