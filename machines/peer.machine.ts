@@ -26,7 +26,7 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_* (one
  * per control or extension message), ACTIVITY / DATA_RECEIVED (≤ 1 per second), PROTOCOL_ERROR,
  * EXTENSION_ERROR, SOCKET_CLOSED; from the data plane — REQUESTS_PENDING / _DRAINED (edges),
- * PIECE_VERIFIED, WE_LOST, SEND_EXTENDED, CLOSE; from the choker — CHOKE, UNCHOKE. Timers: named delays.
+ * PIECES_VERIFIED, WE_LOST, SEND_EXTENDED, CLOSE; from the choker — CHOKE, UNCHOKE. Timers: named delays.
  */
 
 const KEEPALIVE_TIMER = 'keepAlive';
@@ -131,8 +131,10 @@ export const peerMachine = setup({
     },
     // have suppression: a peer that has the piece gains nothing from hearing about it
     announceVerified: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'PIECE_VERIFIED' || context.pieces.weVerified(event.index)) return;
-      enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'have', index: event.index } } satisfies PeerCommand);
+      if (event.type !== 'PIECES_VERIFIED') return;
+      for (const index of event.indices) {
+        if (!context.pieces.weVerified(index)) enqueue.sendTo(CONNECTION, { type: 'send', message: { type: 'have', index } } satisfies PeerCommand);
+      }
     }),
     // a peer holding a piece we lost is worth wanting again (amInterested re-decides); one that
     // takes BEP 54 hears we lack it, so it stops asking us for it until our next `have`
@@ -312,7 +314,7 @@ export const peerMachine = setup({
           { guard: 'withinAnnouncementCap', actions: ['replacePieces'], description: 'It has no piece (yet).', meta: { bep: 'BEP 6 · Fast Extension' } },
           { target: 'closed', actions: 'recordClose', description: 'Re-announced too often: abusive.' },
         ],
-        PIECE_VERIFIED: { actions: 'announceVerified', description: 'Send have unless the peer has the piece; if it has, we want one piece less from it.', meta: { bep: 'BEP 3 · Peer messages' } },
+        PIECES_VERIFIED: { actions: 'announceVerified', description: 'Send have for each piece the peer lacks; for each it has, we want one piece less from it.', meta: { bep: 'BEP 3 · Peer messages' } },
         WE_LOST: { actions: ['recordLoss', 'refill'], description: 'Our copy of a piece became unreadable: lt_donthave if the peer takes it; if it has the piece, we want it again.', meta: { bep: 'BEP 54' } },
         PEER_PORT: { guard: 'dhtRuns', actions: 'notifyDhtNode', description: 'Its DHT node is on this UDP port: ours pings it and adds it if it answers (no node of ours: ignored).', meta: { bep: 'BEP 5' } },
       },

@@ -141,7 +141,8 @@ export type PeerEvent =
   | { type: 'SOCKET_CLOSED'; reason: CloseReason }
   | { type: 'CHOKE' }
   | { type: 'UNCHOKE' }
-  | { type: 'PIECE_VERIFIED'; index: number }
+  /** Pieces we verified since the last batch (the data plane gathers them: one event per batch, not per piece and peer). */
+  | { type: 'PIECES_VERIFIED'; indices: readonly number[] }
   /** A piece we had verified can no longer be read from disk: we lack it again. */
   | { type: 'WE_LOST'; index: number }
   | { type: 'REQUESTS_PENDING' }

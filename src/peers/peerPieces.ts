@@ -8,10 +8,17 @@ import { Bitfield } from '../pieces/bitfield.js';
  * piece; the block path reads `bitfield` (the picker asks what the peer has). Counts are kept
  * exactly: every bit set here is counted once in `availability`, and `release` takes all of it
  * back, so availability is the sum over connected peers.
+ *
+ * The interesting count is kept exact whatever the order of events: the peer machine hears of
+ * our verified pieces in batches (see `PIECES_VERIFIED`), so a peer may announce a piece after
+ * `have` already holds it but before its batch arrives. `wanted` marks each piece counted, and
+ * a piece is uncounted only if it was counted.
  */
 export class PeerPieces {
   readonly bitfield: Bitfield;
-  /** Pieces the peer has that we still lack: we are interested while this is above zero. */
+  /** The peer's pieces counted in {@link interesting}: those it has that we lacked when we counted them, and have not heard verified since. */
+  private readonly wanted: Bitfield;
+  /** Set bits of `wanted`: we are interested while this is above zero. */
   private interestingCount = 0;
   private countedAnnouncements = 0;
   private released = false;
@@ -25,6 +32,7 @@ export class PeerPieces {
     private readonly availability?: Availability,
   ) {
     this.bitfield = new Bitfield(have.length);
+    this.wanted = new Bitfield(have.length);
   }
 
   /** Our verified pieces (what we announce to the peer). */
@@ -51,7 +59,7 @@ export class PeerPieces {
   gain(index: number): boolean {
     if (this.released || !this.bitfield.set(index)) return false;
     this.availability?.addHave(index);
-    if (!this.have.has(index)) this.interestingCount++;
+    if (!this.have.has(index)) this.want(index);
     return true;
   }
 
@@ -74,10 +82,10 @@ export class PeerPieces {
     this.replace(() => false);
   }
 
-  /** We verified `index`: returns whether this peer has it (then it is one fewer interesting piece). */
+  /** We verified `index`: returns whether this peer has it (then it is one fewer interesting piece, if it was one). */
   weVerified(index: number): boolean {
     if (!this.bitfield.has(index)) return false;
-    if (!this.released) this.interestingCount--;
+    if (this.wanted.clear(index)) this.interestingCount--;
     return true;
   }
 
@@ -87,7 +95,7 @@ export class PeerPieces {
    */
   weLost(index: number): boolean {
     if (!this.bitfield.has(index)) return false;
-    if (!this.released) this.interestingCount++;
+    if (!this.released) this.want(index);
     return true;
   }
 
@@ -96,7 +104,12 @@ export class PeerPieces {
     if (this.released) return;
     this.released = true;
     this.availability?.removePeer(this.bitfield);
+    this.wanted.clearAll();
     this.interestingCount = 0;
+  }
+
+  private want(index: number): void {
+    if (this.wanted.set(index)) this.interestingCount++;
   }
 
   private replace(isSet: (i: number) => boolean): void {
@@ -108,11 +121,11 @@ export class PeerPieces {
         if (b.set(i)) {
           added = true;
           this.availability?.addHave(i);
-          if (!this.have.has(i)) this.interestingCount++;
+          if (!this.have.has(i)) this.want(i);
         }
       } else if (b.clear(i)) {
         this.availability?.removeHave(i);
-        if (!this.have.has(i)) this.interestingCount--;
+        if (this.wanted.clear(i)) this.interestingCount--;
       }
     }
     if (!added || this.countedAnnouncements === 0) this.countedAnnouncements++;

@@ -72,10 +72,38 @@ describe('peer machine: flags', () => {
     expect(p.pieces.interesting).toBe(1);
     expect(p.availability.of(3)).toBe(1);
     p.ours.set(3);
-    p.actor.send({ type: 'PIECE_VERIFIED', index: 3 });
+    p.actor.send({ type: 'PIECES_VERIFIED', indices: [3] });
     expect(p.fresh()).toEqual(['send:notInterested']); // it has the piece: no have (suppression)
-    p.actor.send({ type: 'PIECE_VERIFIED', index: 5 });
+    p.actor.send({ type: 'PIECES_VERIFIED', indices: [5] });
     expect(p.fresh()).toEqual(['send:have']);
+  });
+
+  it('takes a batch of verified pieces in one event: a have for each it lacks, interest for what is left', () => {
+    const p = activePeer({ pieceCount: 10 });
+    for (const index of [1, 2, 8]) p.actor.send({ type: 'PEER_HAVE', index });
+    expect(p.pieces.interesting).toBe(3);
+    p.fresh();
+    for (const i of [1, 2, 4, 6]) p.ours.set(i);
+    p.actor.send({ type: 'PIECES_VERIFIED', indices: [1, 2, 4, 6] });
+    expect(p.fresh()).toEqual(['send:have', 'send:have']);
+    expect(p.commands.slice(-2).map((c) => (c.type === 'send' && c.message.type === 'have' ? c.message.index : -1))).toEqual([4, 6]);
+    expect(p.pieces.interesting).toBe(1); // piece 8
+    p.ours.set(8);
+    p.actor.send({ type: 'PIECES_VERIFIED', indices: [8] });
+    expect(p.fresh()).toEqual(['send:notInterested']);
+  });
+
+  it('counts interest exactly when the peer announces a piece between our verifying it and its batch', () => {
+    const p = activePeer({ pieceCount: 10 });
+    p.actor.send({ type: 'PEER_HAVE', index: 1 });
+    expect(p.pieces.interesting).toBe(1);
+    // we verify 2 (in `have` at once; the batch comes later), then the peer announces 2
+    p.ours.set(2);
+    p.actor.send({ type: 'PEER_HAVE', index: 2 });
+    expect(p.pieces.interesting).toBe(1); // 2 was never wanted from it
+    p.actor.send({ type: 'PIECES_VERIFIED', indices: [2] });
+    expect(p.pieces.interesting).toBe(1); // still piece 1: 2 is not taken off twice
+    expect(p.actor.getSnapshot().matches({ active: { amInterested: 'interested' } })).toBe(true);
   });
 
   it('wants a piece from a seed again once we lose our copy of it, and stops wanting it when repaired', () => {
@@ -91,7 +119,7 @@ describe('peer machine: flags', () => {
     expect(p.fresh()).toEqual(['refill', 'send:interested', 'refill']);
     expect(p.actor.getSnapshot().matches({ active: { amInterested: 'interested' } })).toBe(true);
     ours.set(2);
-    p.actor.send({ type: 'PIECE_VERIFIED', index: 2 });
+    p.actor.send({ type: 'PIECES_VERIFIED', indices: [2] });
     expect(p.pieces.interesting).toBe(0);
     expect(p.fresh()).toEqual(['send:notInterested']); // it has the piece: no have
   });

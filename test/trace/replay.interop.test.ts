@@ -163,7 +163,7 @@ describe('trace of a real download from a libtorrent seeder', () => {
     let torrentActor = -1;
     await tamper(tracePath, cut, (line) => {
       if (line.kind === 'actor' && line.machine === 'torrent') torrentActor = line.actor as number;
-      // the torrent's (each peer machine hears PIECE_VERIFIED too, to send have)
+      // the torrent's (peer machines hear of verified pieces in PIECES_VERIFIED batches)
       if (!removed && line.kind === 'step' && line.actor === torrentActor && (line.event as { type: string }).type === 'PIECE_VERIFIED') {
         removed = true;
         return undefined;
