@@ -42,6 +42,7 @@ describe('BlockPool', () => {
       expect(Buffer.from(block).equals(Buffer.from(source))).toBe(true);
       pool.release([block]);
     }), { numRuns: 200 });
+    expect(() => pool.copyOf(new Uint8Array(BLOCK_SIZE + 1))).toThrow(RangeError); // never a silent cut
   });
 
   it('ignores buffers that are not its own', () => {
