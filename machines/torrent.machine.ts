@@ -29,7 +29,7 @@ import { torrentMachineMeta } from './torrent.meta.js';
  *   `NEED_PEERS` to the announcer, which announces early but never before the tracker's
  *   `min interval`.
  * - events in: `PEERS_DISCOVERED` (from trackers, the DHT, …: `source` says which), `INCOMING_PEER` (an accepted connection
- *   whose handshake named this torrent), `PEER_CLOSED`, `PIECE_VERIFIED` and `PIECE_FAILED`
+ *   whose handshake named this torrent), `PEER_CLOSED`, `PIECES_VERIFIED` and `PIECE_FAILED`
  *   (each with smart ban's verdict: the IPs proven to have sent bad blocks of that piece),
  *   `PIECE_LOST` (a verified piece became unreadable: seeding turns back into downloading),
  *   `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
@@ -84,7 +84,8 @@ export type TorrentEvent =
   | { type: 'PEERS_DISCOVERED'; peers: readonly PeerEndpoint[]; source?: PeerSource }
   | { type: 'INCOMING_PEER'; endpoint: PeerEndpoint }
   | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
-  | { type: 'PIECE_VERIFIED'; index: number; culprits?: readonly Culprit[] }
+  /** Pieces verified since the last batch (at most every few tens of ms; the last piece at once), with the smart-ban verdicts they carried. */
+  | { type: 'PIECES_VERIFIED'; indices: readonly number[]; culprits?: readonly Culprit[] }
   | { type: 'PIECE_FAILED'; index: number; culprits: readonly Culprit[] }
   /** A verified piece can no longer be read from disk (truncated, replaced, unreadable): it is missing again. */
   | { type: 'PIECE_LOST'; index: number }
@@ -202,12 +203,12 @@ export const torrentMachine = setup({
       if (!starved) return;
       for (const ref of announcers(system)) enqueue.sendTo(ref, { type: 'NEED_PEERS' });
     }),
-    countVerified: assign({ verified: ({ context }) => context.verified + 1 }),
+    countVerified: assign({ verified: ({ context, event }) => context.verified + (event.type === 'PIECES_VERIFIED' ? event.indices.length : 0) }),
     uncountVerified: assign({ verified: ({ context }) => Math.max(0, context.verified - 1) }),
     // smart ban's verdict: only IPs proven to have sent bad blocks; honest contributors of a
     // failed piece are never blamed. The ban is session-wide (the shared ban list).
     banCulprits: enqueueActions(({ context, event, enqueue, system }) => {
-      if (event.type !== 'PIECE_FAILED' && event.type !== 'PIECE_VERIFIED' && event.type !== 'PEER_MISBEHAVED') return;
+      if (event.type !== 'PIECE_FAILED' && event.type !== 'PIECES_VERIFIED' && event.type !== 'PEER_MISBEHAVED') return;
       for (const { ip, reason } of event.culprits ?? []) {
         const fresh = context.pool.ban(ip, reason);
         const peerIds = [...context.peers].filter((id) => ipOfEndpointKey(id) === ip);
@@ -344,9 +345,9 @@ export const torrentMachine = setup({
             downloading: {
               description: 'Requesting missing pieces, rarest first, from peers that unchoke us.',
               on: {
-                PIECE_VERIFIED: {
+                PIECES_VERIFIED: {
                   actions: ['countVerified', 'banCulprits'],
-                  description: 'One more piece verified; IPs whose blocks in its failed copies differ from it are banned.',
+                  description: 'More pieces verified; IPs whose blocks in their failed copies differ from them are banned.',
                 },
                 PIECE_LOST: { actions: 'uncountVerified', description: 'A verified piece became unreadable: one more piece to fetch.' },
               },
@@ -383,7 +384,7 @@ export const torrentMachine = setup({
       on: {
         RESUME: { target: 'active', description: 'Back to the swarm: re-route, re-announce and dial again.' },
         PEER_CLOSED: { guard: 'isKnownPeer', actions: 'forgetPausedPeer', description: 'A peer closed by the pause: forgotten without back-off, so RESUME dials it at once.' },
-        PIECE_VERIFIED: { actions: ['countVerified', 'banCulprits'], description: 'A piece that was in flight when we paused still counts (and its verdict).' },
+        PIECES_VERIFIED: { actions: ['countVerified', 'banCulprits'], description: 'Pieces that were in flight when we paused still count (and their verdicts).' },
         PIECE_LOST: { actions: 'uncountVerified', description: 'A read that was in flight when we paused found a verified piece unreadable: RESUME fetches it.' },
       },
     },

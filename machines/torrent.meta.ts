@@ -11,7 +11,7 @@ export const torrentMachineMeta = {
     PEERS_DISCOVERED: { description: 'Peer addresses from trackers (compact or dictionary form), the DHT or the user; `source` says which.', bep: 'BEP 3 · Trackers; BEP 23; BEP 5' },
     INCOMING_PEER: { description: 'An accepted connection whose handshake named this torrent.', bep: 'BEP 3 · Peer protocol' },
     PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
-    PIECE_VERIFIED: { description: 'A downloaded piece matched its SHA-1 hash and is on disk; carries the IPs whose blocks in failed copies differ from it.', bep: 'BEP 3 · Info dictionary' },
+    PIECES_VERIFIED: { description: 'Downloaded pieces matched their SHA-1 hashes and are on disk (a batch: at most every 50 ms, the last piece at once); carries the IPs whose blocks in failed copies differ from them.', bep: 'BEP 3 · Info dictionary' },
     PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs proven to have sent bad blocks (smart ban).', bep: 'BEP 3 · Info dictionary' },
     PIECE_LOST: { description: 'A verified piece can no longer be read from disk (its file was truncated, replaced or is unreadable): it is missing again and fetched from the swarm.' },
     PEER_MISBEHAVED: { description: 'The data plane caught a peer past a bound (requests while choked, rejects in a row, stray blocks): ban its IP.', bep: 'BEP 6 · Reject Request' },

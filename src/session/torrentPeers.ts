@@ -21,7 +21,6 @@ import type { Availability } from '../pieces/availability.js';
 import type { Bitfield } from '../pieces/bitfield.js';
 import type { WireMessage } from '../wire/messages.js';
 import { ourReserved, setDht } from '../wire/reserved.js';
-import { VerifiedBatches } from './verifiedBatches.js';
 
 /** Endpoints remembered for an MSE retry at most (the pool holds 2000 candidates). */
 const MAX_MSE_RETRIES = 1000;
@@ -75,10 +74,6 @@ export class TorrentPeers {
    * Under `accept` an endpoint stays here while that MSE dial runs, so its outcome knows it was one.
    */
   private readonly mseNext = new Set<string>();
-  /** Pieces verified that connected peers have yet to hear of. */
-  private readonly verified = new VerifiedBatches<PeerRecord>((p, indices) => {
-    if (!p.closed) p.notify({ type: 'PIECES_VERIFIED', indices });
-  });
 
   constructor(private readonly deps: TorrentPeersDeps) {
     this.records = deps.records;
@@ -189,20 +184,8 @@ export class TorrentPeers {
     this.pendingIncoming.get(endpointKey(endpoint))?.socket.destroy();
   }
 
-  /**
-   * We verified `index`: each connected peer's machine decides whether to send `have`, in its
-   * next batch ({@link VerifiedBatches}); the last piece goes out at once, so peers hear we are
-   * done (and not interested) without delay.
-   */
-  pieceVerified(index: number): void {
-    for (const p of this.records.values()) if (!p.closed) this.verified.add(p, index);
-    if (this.deps.have.isComplete) this.verified.flush();
-  }
-
   /** We lost verified piece `index`: each connected peer's machine decides whether it is worth wanting again. */
   pieceLost(index: number): void {
-    // pending batches first: one still holding `index` must not arrive after the loss
-    this.verified.flush();
     for (const p of this.records.values()) if (!p.closed) p.notify({ type: 'WE_LOST', index });
   }
 

@@ -61,7 +61,7 @@ export interface TraceSummary {
     readonly states: { readonly t: number; readonly state: string }[];
     /** Pieces found on disk by the start-up check, when recorded. */
     readonly verifiedAtStart: number | null;
-    /** Time of each PIECE_VERIFIED, in order (the n-th entry is when n+1 pieces were verified in this run). */
+    /** When each piece was verified (its PIECES_VERIFIED batch), in order (the n-th entry is when n+1 pieces were verified in this run). */
     readonly verifiedAt: number[];
     readonly announces: AnnounceSummary[];
   };
@@ -176,7 +176,7 @@ export async function summarizeTrace(path: string): Promise<E.Either<string, Tra
         states.push({ t: line.t, state });
         lastState = state;
       }
-      if (line.event.type === 'PIECE_VERIFIED') verifiedAt.push(line.t);
+      if (line.event.type === 'PIECES_VERIFIED' && Array.isArray(line.event.indices)) for (const _ of line.event.indices) verifiedAt.push(line.t);
       if (line.event.type.startsWith('xstate.done.actor.') && line.event.type.includes('checking') && typeof line.event.output === 'number') {
         verifiedAtStart = line.event.output;
       }

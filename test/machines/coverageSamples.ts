@@ -41,7 +41,7 @@ export const coverageSamples: Readonly<Record<string, CoverageSamples>> = {
     events: [
       { type: 'PEERS_DISCOVERED', peers: [endpoint] },
       { type: 'INCOMING_PEER', endpoint: { ip: '127.0.0.2', port: 6881 } },
-      { type: 'PIECE_VERIFIED', index: 0 },
+      { type: 'PIECES_VERIFIED', indices: [0] },
       { type: 'PIECE_LOST', index: 0 },
       { type: 'PIECE_FAILED', index: 0, culprits: [{ ip: '127.0.0.1', reason: 'sent every block of piece 0, which failed its hash check' }] },
       { type: 'PEER_MISBEHAVED', culprits: [{ ip: '127.0.0.1', reason: 'kept requesting after 1000 refused requests' }] },

@@ -104,19 +104,30 @@ describe('torrent machine', () => {
   it('moves to seeding when the last piece verifies, announcing completed', async () => {
     const t = start({ pieceCount: 2 });
     await waitFor(t.actor, (s) => s.matches('active'));
-    t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+    t.actor.send({ type: 'PIECES_VERIFIED', indices: [0] });
     expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
-    t.actor.send({ type: 'PIECE_VERIFIED', index: 1 });
+    t.actor.send({ type: 'PIECES_VERIFIED', indices: [1] });
     expect(t.actor.getSnapshot().matches({ active: { transfer: 'seeding' } })).toBe(true);
     expect(t.emitted.map((e) => e.type)).toContain('completed');
     expect(t.got('announce')).toEqual(['START', 'COMPLETED']);
+  });
+
+  it('counts a batch of verified pieces at once: the batch holding the last piece completes the torrent', async () => {
+    const t = start({ pieceCount: 5 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PIECES_VERIFIED', indices: [3, 0, 4] });
+    expect(t.actor.getSnapshot().context.verified).toBe(3);
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'downloading' } })).toBe(true);
+    t.actor.send({ type: 'PIECES_VERIFIED', indices: [1, 2] });
+    expect(t.actor.getSnapshot().matches({ active: { transfer: 'seeding' } })).toBe(true);
+    expect(t.emitted.filter((e) => e.type === 'completed')).toHaveLength(1);
   });
 
   it('announces completed on resume when the last piece verified while paused', async () => {
     const t = start({ pieceCount: 1 });
     await waitFor(t.actor, (s) => s.matches('active'));
     t.actor.send({ type: 'PAUSE' });
-    t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+    t.actor.send({ type: 'PIECES_VERIFIED', indices: [0] });
     t.actor.send({ type: 'RESUME' });
     expect(t.actor.getSnapshot().matches({ active: { transfer: 'seeding' } })).toBe(true);
     expect(t.emitted.filter((e) => e.type === 'completed')).toHaveLength(1);
@@ -148,7 +159,7 @@ describe('torrent machine', () => {
     expect(t.emitted.filter((e) => e.type === 'ban')).toEqual([]);
     // the refetched piece passed; its failed copy had bad blocks from 127.0.0.3 only
     const reason = 'sent 2 blocks of piece 0 that differ from the copy that passed its hash check';
-    t.actor.send({ type: 'PIECE_VERIFIED', index: 0, culprits: [{ ip: '127.0.0.3', reason }] });
+    t.actor.send({ type: 'PIECES_VERIFIED', indices: [0], culprits: [{ ip: '127.0.0.3', reason }] });
     expect(t.emitted.filter((e) => e.type === 'ban')).toEqual([{ type: 'ban', ip: '127.0.0.3', reason, peerIds: ['127.0.0.3:6881'] }]);
     expect(t.got('127.0.0.3:6881')).toEqual(['CLOSE']);
     expect(t.got('127.0.0.2:6881')).toEqual([]);
@@ -186,7 +197,7 @@ describe('torrent machine', () => {
     const t = start({ pieceCount: 2 });
     await waitFor(t.actor, (s) => s.matches('active'));
     t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
-    t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+    t.actor.send({ type: 'PIECES_VERIFIED', indices: [0] });
     t.actor.send({ type: 'STORAGE_ERROR', message: 'cannot write /x: ENOSPC (no space left on device)' });
     expect(t.actor.getSnapshot().matches('paused')).toBe(true);
     expect(t.emitted.at(-1)).toEqual({ type: 'storageFailed', message: 'cannot write /x: ENOSPC (no space left on device)' });
@@ -300,8 +311,8 @@ describe('torrent machine', () => {
     it('downloads it again and seeds once it is back, announcing completed only once (BEP 3)', async () => {
       const t = start({ pieceCount: 2, maxPeers: 1 });
       await waitFor(t.actor, (s) => s.matches('active'));
-      t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
-      t.actor.send({ type: 'PIECE_VERIFIED', index: 1 });
+      t.actor.send({ type: 'PIECES_VERIFIED', indices: [0] });
+      t.actor.send({ type: 'PIECES_VERIFIED', indices: [1] });
       expect(transfer(t)).toBe('seeding');
       t.clock.increment(15_000); // seeding: no reason to ask trackers for peers
       expect(t.got('announce')).toEqual(['START', 'COMPLETED']);
@@ -313,7 +324,7 @@ describe('torrent machine', () => {
       t.clock.increment(5_000);
       expect(t.got('announce')).toEqual(['START', 'COMPLETED', 'NEED_PEERS']);
 
-      t.actor.send({ type: 'PIECE_VERIFIED', index: 1 });
+      t.actor.send({ type: 'PIECES_VERIFIED', indices: [1] });
       expect(transfer(t)).toBe('seeding');
       expect(verified(t)).toBe(2);
       expect(t.emitted.filter((e) => e.type === 'completed')).toHaveLength(1);
@@ -328,9 +339,9 @@ describe('torrent machine', () => {
         t.actor.send({ type: 'PIECE_LOST', index: 2 });
         expect(transfer(t)).toBe('downloading');
         expect(verified(t)).toBe(1);
-        t.actor.send({ type: 'PIECE_VERIFIED', index: 2 });
+        t.actor.send({ type: 'PIECES_VERIFIED', indices: [2] });
         expect(transfer(t)).toBe('downloading');
-        t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+        t.actor.send({ type: 'PIECES_VERIFIED', indices: [0] });
         expect(transfer(t)).toBe('seeding');
       }
       expect(t.emitted.map((e) => e.type)).not.toContain('completed');
@@ -340,13 +351,13 @@ describe('torrent machine', () => {
     it('counts a loss while paused; RESUME fetches it and seeds again without a second completed', async () => {
       const t = start({ pieceCount: 1 });
       await waitFor(t.actor, (s) => s.matches('active'));
-      t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+      t.actor.send({ type: 'PIECES_VERIFIED', indices: [0] });
       t.actor.send({ type: 'PAUSE' });
       t.actor.send({ type: 'PIECE_LOST', index: 0 });
       expect(verified(t)).toBe(0);
       t.actor.send({ type: 'RESUME' });
       expect(transfer(t)).toBe('downloading');
-      t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+      t.actor.send({ type: 'PIECES_VERIFIED', indices: [0] });
       expect(transfer(t)).toBe('seeding');
       expect(t.emitted.filter((e) => e.type === 'completed')).toHaveLength(1);
     });
@@ -356,9 +367,9 @@ describe('torrent machine', () => {
       await waitFor(t.actor, (s) => s.matches('active'));
       t.actor.send({ type: 'PIECE_LOST', index: 0 });
       expect(verified(t)).toBe(1);
-      t.actor.send({ type: 'PIECE_VERIFIED', index: 2 });
+      t.actor.send({ type: 'PIECES_VERIFIED', indices: [2] });
       expect(transfer(t)).toBe('downloading');
-      t.actor.send({ type: 'PIECE_VERIFIED', index: 0 });
+      t.actor.send({ type: 'PIECES_VERIFIED', indices: [0] });
       expect(transfer(t)).toBe('seeding');
       expect(t.emitted.filter((e) => e.type === 'completed')).toHaveLength(1);
     });

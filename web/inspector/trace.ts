@@ -32,7 +32,7 @@ const countBits = (hex: unknown): number => {
 /**
  * The trace viewer: the timeline (`timeline.json`) holds every step as the replay reproduced it;
  * the view at position i is what the first i steps left (machines' states, peers' flags from
- * their machines, pieces from the torrent machine's PIECE_VERIFIED / PIECE_FAILED), recomputed
+ * their machines, pieces from the torrent machine's PIECES_VERIFIED / PIECE_FAILED), recomputed
  * from the start, so stepping back is exact.
  */
 export async function startTrace(renderer: Renderer, connection: HTMLElement): Promise<void> {
@@ -66,10 +66,10 @@ export async function startTrace(renderer: Renderer, connection: HTMLElement): P
       const s = tl.steps[i]!;
       machines.set(s.actor, { actor: s.actor, machine: s.machine, value: s.value, status: s.status });
       const e = s.event as Record<string, unknown>;
-      if (s.machine === 'torrent' && typeof e.index === 'number' && e.index >= 0 && e.index < tl.pieceCount) {
-        if (s.event.type === 'PIECE_VERIFIED') pieces[e.index] = 'v';
-        if (s.event.type === 'PIECE_FAILED') pieces[e.index] = 'f';
+      if (s.machine === 'torrent' && s.event.type === 'PIECES_VERIFIED' && Array.isArray(e.indices)) {
+        for (const i of e.indices as unknown[]) if (typeof i === 'number' && i >= 0 && i < tl.pieceCount) pieces[i] = 'v';
       }
+      if (s.machine === 'torrent' && s.event.type === 'PIECE_FAILED' && typeof e.index === 'number' && e.index >= 0 && e.index < tl.pieceCount) pieces[e.index] = 'f';
       if (s.machine === 'peer') {
         if (s.event.type === 'PEER_HAVE') haves.set(s.actor, (haves.get(s.actor) ?? 0) + 1);
         if (s.event.type === 'PEER_HAVE_ALL') haves.set(s.actor, tl.pieceCount);

@@ -158,8 +158,8 @@ export class Renderer {
     if (!this.changed('transitions', `${steps.length}|${newest?.time}|${newest?.actor}|${newest?.event.type}|${v.dropped}|${currentStep}|${this.onlySelected}|${this.selected}`)) return;
     const body = ($('transitions') as HTMLTableElement).tBodies[0]!;
     const rows: HTMLTableRowElement[] = [];
-    // one machine's own history is worth a longer look (a torrent's PIECE_VERIFIED comes once
-    // per piece); every machine mixed together, the newest 100 are enough
+    // one machine's own history is worth a longer look (a torrent's PIECES_VERIFIED comes
+    // every 50 ms while downloading); every machine mixed together, the newest 100 are enough
     const limit = this.onlySelected ? 500 : 100;
     for (let i = steps.length - 1; i >= 0 && rows.length < limit; i--) {
       const s = steps[i]!;
