@@ -17,12 +17,10 @@ import {
   type WireError,
   type WireMessage,
 } from '../src/wire/index.js';
+import { readUint32 } from '../src/wire/bytes.js';
 import { ReceiveBuffer } from './receiveBuffer.js';
 
 const PIECE_ID = MessageId.piece;
-
-/** Big-endian uint32 at `at`; the caller checked the bounds. */
-const readUint32 = (b: Uint8Array, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 
 /** What the framing operator emits: one handshake, then messages, or a final protocol error. */
 export type FrameEvent =

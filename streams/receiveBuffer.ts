@@ -1,3 +1,5 @@
+import { readUint32 } from '../src/wire/bytes.js';
+
 /**
  * Received socket chunks awaiting parsing. Chunks are kept as they arrived (never
  * concatenated), so parsing a long stream is linear: `take` returns a view into a chunk when
@@ -38,8 +40,7 @@ export class ReceiveBuffer {
   peekUint32(): number {
     const c = this.chunks[this.head];
     if (c !== undefined && c.length - this.offset >= 4) {
-      const o = this.offset;
-      return ((c[o]! << 24) | (c[o + 1]! << 16) | (c[o + 2]! << 8) | c[o + 3]!) >>> 0;
+      return readUint32(c, this.offset);
     }
     return ((this.byteAt(0) << 24) | (this.byteAt(1) << 16) | (this.byteAt(2) << 8) | this.byteAt(3)) >>> 0;
   }

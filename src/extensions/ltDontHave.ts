@@ -6,12 +6,14 @@
  * not advertise it, so no peer sends it to us.
  */
 
+import { writeUint32 } from '../wire/bytes.js';
+
 /** The extension's name in `m`. */
 export const LT_DONTHAVE = 'lt_donthave';
 
 /** The message payload: the piece index, 4 bytes big-endian. */
 export function encodeDontHave(index: number): Uint8Array {
   const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, index);
+  writeUint32(out, 0, index);
   return out;
 }

@@ -63,16 +63,3 @@ export function indexWithin(hay: Uint8Array, needle: Uint8Array, from: number, l
   }
   return -1;
 }
-
-export const readUint16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
-export const readUint32 = (b: Uint8Array, o: number): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-export function writeUint16(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 8) & 0xff;
-  b[o + 1] = v & 0xff;
-}
-export function writeUint32(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 24) & 0xff;
-  b[o + 1] = (v >>> 16) & 0xff;
-  b[o + 2] = (v >>> 8) & 0xff;
-  b[o + 3] = v & 0xff;
-}

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { indexWithin, readUint16, readUint32, writeUint16, writeUint32 } from './handshakeBuffer.js';
+import { readUint16, readUint32, writeUint16, writeUint32 } from '../wire/bytes.js';
+import { indexWithin } from './handshakeBuffer.js';
 import { dhKeyPair, DH_KEY_LENGTH, mseCiphers, req1Hash, req3Hash, type DhKeyPair, type MseCiphers } from './mseKeys.js';
 import { concatBytes, padOf, type MseRandom } from './mseRole.js';
 import { MseSteps } from './mseSteps.js';

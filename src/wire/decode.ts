@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { readUint16, readUint32 } from './bytes.js';
 import type { WireError } from './errors.js';
 import { MessageId, type WireMessage, type WireMessageType } from './messages.js';
 
@@ -8,14 +9,16 @@ const ID_TO_TYPE: ReadonlyMap<number, KnownType> = new Map(
   Object.entries(MessageId).map(([type, id]) => [id, type as KnownType]),
 );
 
-const exact = (type: WireMessageType, body: Uint8Array, payload: number): E.Either<WireError, DataView> =>
+/** `body` if its payload is exactly `payload` bytes long. */
+const exact = (type: WireMessageType, body: Uint8Array, payload: number): E.Either<WireError, Uint8Array> =>
   body.length === 1 + payload
-    ? E.right(new DataView(body.buffer, body.byteOffset, body.length))
+    ? E.right(body)
     : E.left({ tag: 'badLength', messageType: type, length: body.length, expected: `${1 + payload}` });
 
-const atLeast = (type: WireMessageType, body: Uint8Array, min: number): E.Either<WireError, DataView> =>
+/** `body` if it is at least `min` bytes long (id included). */
+const atLeast = (type: WireMessageType, body: Uint8Array, min: number): E.Either<WireError, Uint8Array> =>
   body.length >= min
-    ? E.right(new DataView(body.buffer, body.byteOffset, body.length))
+    ? E.right(body)
     : E.left({ tag: 'badLength', messageType: type, length: body.length, expected: `at least ${min}` });
 
 /**
@@ -41,23 +44,23 @@ export function decodeMessage(body: Uint8Array): E.Either<WireError, WireMessage
     case 'have':
     case 'suggest':
     case 'allowedFast':
-      return E.map((v: DataView) => ({ type, index: v.getUint32(1) }) as WireMessage)(exact(type, body, 4));
+      return E.map((b: Uint8Array) => ({ type, index: readUint32(b, 1) }) as WireMessage)(exact(type, body, 4));
     case 'request':
     case 'cancel':
     case 'reject':
       return E.map(
-        (v: DataView) => ({ type, index: v.getUint32(1), begin: v.getUint32(5), length: v.getUint32(9) }) as WireMessage,
+        (b: Uint8Array) => ({ type, index: readUint32(b, 1), begin: readUint32(b, 5), length: readUint32(b, 9) }) as WireMessage,
       )(exact(type, body, 12));
     case 'port':
-      return E.map((v: DataView) => ({ type, port: v.getUint16(1) }) as WireMessage)(exact(type, body, 2));
+      return E.map((b: Uint8Array) => ({ type, port: readUint16(b, 1) }) as WireMessage)(exact(type, body, 2));
     case 'bitfield':
       return E.right({ type, bitfield: body.subarray(1) });
     case 'piece':
       return E.map(
-        (v: DataView) => ({ type, index: v.getUint32(1), begin: v.getUint32(5), block: body.subarray(9) }) as WireMessage,
+        (b: Uint8Array) => ({ type, index: readUint32(b, 1), begin: readUint32(b, 5), block: b.subarray(9) }) as WireMessage,
       )(atLeast(type, body, 9));
     case 'extended':
-      return E.map((v: DataView) => ({ type, extendedId: v.getUint8(1), payload: body.subarray(2) }) as WireMessage)(
+      return E.map((b: Uint8Array) => ({ type, extendedId: b[1]!, payload: b.subarray(2) }) as WireMessage)(
         atLeast(type, body, 2),
       );
   }
@@ -66,7 +69,7 @@ export function decodeMessage(body: Uint8Array): E.Either<WireError, WireMessage
 /** Decodes exactly one length-prefixed frame (prefix + body). Never throws. */
 export function decodeFrame(bytes: Uint8Array): E.Either<WireError, WireMessage> {
   if (bytes.length < 4) return E.left({ tag: 'truncated', needed: 4, got: bytes.length });
-  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(0);
+  const length = readUint32(bytes, 0);
   if (bytes.length < 4 + length) return E.left({ tag: 'truncated', needed: 4 + length, got: bytes.length });
   if (bytes.length > 4 + length) return E.left({ tag: 'trailingBytes', extra: bytes.length - 4 - length });
   return decodeMessage(bytes.subarray(4));

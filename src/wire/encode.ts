@@ -1,13 +1,6 @@
+import { writeUint16, writeUint32 } from './bytes.js';
 import { slabBytes } from './frameSlab.js';
 import { MessageId, type WireMessage } from './messages.js';
-
-/** Writes `v` big-endian at `at` (no DataView: it would force the bytes off the JS heap). */
-const putUint32 = (out: Uint8Array, at: number, v: number): void => {
-  out[at] = v >>> 24;
-  out[at + 1] = v >>> 16;
-  out[at + 2] = v >>> 8;
-  out[at + 3] = v;
-};
 
 /**
  * Length prefix (BEP 3: 4 bytes big-endian, counting the id and the payload) and id, in a
@@ -16,28 +9,28 @@ const putUint32 = (out: Uint8Array, at: number, v: number): void => {
  */
 const frame = (id: number, payloadLength: number, headLength = payloadLength): Uint8Array => {
   const out = slabBytes(5 + headLength);
-  putUint32(out, 0, 1 + payloadLength);
+  writeUint32(out, 0, 1 + payloadLength);
   out[4] = id;
   return out;
 };
 
 const blockRef = (id: number, index: number, begin: number, length: number): Uint8Array => {
   const out = frame(id, 12);
-  putUint32(out, 5, index);
-  putUint32(out, 9, begin);
-  putUint32(out, 13, length);
+  writeUint32(out, 5, index);
+  writeUint32(out, 9, begin);
+  writeUint32(out, 13, length);
   return out;
 };
 
 const withIndex = (id: number, index: number): Uint8Array => {
   const out = frame(id, 4);
-  putUint32(out, 5, index);
+  writeUint32(out, 5, index);
   return out;
 };
 
 const withPayload = (id: number, head: Uint8Array, payload: Uint8Array): Uint8Array => {
   const out = new Uint8Array(5 + head.length + payload.length);
-  putUint32(out, 0, 1 + head.length + payload.length);
+  writeUint32(out, 0, 1 + head.length + payload.length);
   out[4] = id;
   out.set(head, 5);
   out.set(payload, 5 + head.length);
@@ -53,8 +46,8 @@ export function encodeMessageParts(m: WireMessage): readonly Uint8Array[] {
   switch (m.type) {
     case 'piece': {
       const out = frame(MessageId.piece, 8 + m.block.length, 8);
-      putUint32(out, 5, m.index);
-      putUint32(out, 9, m.begin);
+      writeUint32(out, 5, m.index);
+      writeUint32(out, 9, m.begin);
       return [out, m.block];
     }
     case 'bitfield': {
@@ -104,16 +97,15 @@ export function encodeMessage(m: WireMessage): Uint8Array {
       return blockRef(MessageId.reject, m.index, m.begin, m.length);
     case 'port': {
       const out = frame(MessageId.port, 2);
-      out[5] = m.port >>> 8;
-      out[6] = m.port;
+      writeUint16(out, 5, m.port);
       return out;
     }
     case 'bitfield':
       return withPayload(MessageId.bitfield, new Uint8Array(0), m.bitfield);
     case 'piece': {
       const head = new Uint8Array(8);
-      putUint32(head, 0, m.index);
-      putUint32(head, 4, m.begin);
+      writeUint32(head, 0, m.index);
+      writeUint32(head, 4, m.begin);
       return withPayload(MessageId.piece, head, m.block);
     }
     case 'extended':
