@@ -49,8 +49,6 @@ export interface PeerRecord {
   readonly uploadQueue: BlockRef[];
   /** Runs of requests taken from {@link uploadQueue} whose disk reads are in flight or not yet sent, in order. */
   readonly uploadReads: UploadRead[];
-  /** True while any of {@link uploadReads} is in flight (derived from them). */
-  readonly serving: boolean;
   closed: boolean;
   /** How the connection is carried (MSE/PE), known once the handshake is done. */
   encryption: PeerEncryption;
@@ -93,9 +91,6 @@ export function newPeerRecord(
     rejectsInARow: 0,
     uploadQueue: [],
     uploadReads: [],
-    get serving(): boolean {
-      return this.uploadReads.some((r) => r.result === undefined);
-    },
     closed: false,
     encryption: 'none',
   };

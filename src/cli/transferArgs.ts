@@ -6,7 +6,7 @@ import { DHT_OPTIONS, dhtPlan } from './dhtArgs.js';
 import { parseIntOption, parsePeerAddress } from './peerAddressArg.js';
 import { outputMode } from './transferView.js';
 import type { TransferPlan } from './transferRun.js';
-import { ENCRYPTION_POLICIES, type EncryptionPolicy } from '../mse/mseTypes.js';
+import { DEFAULT_ENCRYPTION_POLICY, ENCRYPTION_POLICIES, type EncryptionPolicy } from '../mse/mseTypes.js';
 
 /** Options shared by `download` and `seed`. */
 const SHARED = {
@@ -106,7 +106,7 @@ function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
     if (E.isLeft(n)) return n;
     inspectPort = n.right;
   }
-  const encryption = values.encryption ?? 'accept';
+  const encryption = values.encryption ?? DEFAULT_ENCRYPTION_POLICY;
   if (!(ENCRYPTION_POLICIES as readonly string[]).includes(encryption)) return E.left(`--encryption "${encryption}": use accept, require or off`);
   return E.right({
     dht: dht.right,

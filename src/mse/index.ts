@@ -14,6 +14,7 @@ export {
   REQ1_SYNC_LIMIT,
   VC_SYNC_LIMIT,
   ENCRYPTION_POLICIES,
+  DEFAULT_ENCRYPTION_POLICY,
   describeMseError,
   type MseCrypto,
   type MseError,

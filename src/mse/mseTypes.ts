@@ -33,14 +33,20 @@ export type PeerEncryption = 'none' | 'mse-plaintext' | 'mse-rc4';
 
 /**
  * Which connections a session makes and takes:
- * - `accept` (default): takes plaintext and MSE; from an MSE peer it selects plaintext payload
- *   when offered (speed), else RC4; dials plaintext.
+ * - `accept` ({@link DEFAULT_ENCRYPTION_POLICY}): takes plaintext and MSE; from an MSE peer it
+ *   selects plaintext payload when offered (speed), else RC4; dials plaintext.
  * - `require`: MSE only, both ways, RC4 payload only.
  * - `off`: plaintext only; MSE connections are refused.
  */
 export type EncryptionPolicy = 'accept' | 'require' | 'off';
 
 export const ENCRYPTION_POLICIES: readonly EncryptionPolicy[] = ['accept', 'require', 'off'];
+
+/**
+ * The policy when none is given (session, torrent peers, CLI): `accept` shuts out neither
+ * plain-only nor MSE-only peers, and keeps the payload in the clear where the peer allows.
+ */
+export const DEFAULT_ENCRYPTION_POLICY: EncryptionPolicy = 'accept';
 
 /** A finished MSE handshake. */
 export interface MseEstablished {

@@ -10,7 +10,7 @@ import { findSavedTorrent } from './savedTorrent.js';
 import { DhtNode, type DhtNodeOptions } from './dhtNode.js';
 import { readIncoming } from './incomingHandshake.js';
 import { req2Hash } from '../mse/mseKeys.js';
-import type { EncryptionPolicy } from '../mse/mseTypes.js';
+import { DEFAULT_ENCRYPTION_POLICY, type EncryptionPolicy } from '../mse/mseTypes.js';
 import type { InspectorServer } from './inspector/inspectorServer.js';
 import { TorrentRuntime, type TorrentHandle, type TorrentRunOptions } from './torrentRuntime.js';
 
@@ -170,7 +170,7 @@ export class Session {
 
   /** The session's encryption policy (MSE/PE). */
   get encryption(): EncryptionPolicy {
-    return this.options.encryption ?? 'accept';
+    return this.options.encryption ?? DEFAULT_ENCRYPTION_POLICY;
   }
 
   /** The torrent an MSE initiator names: the one whose HASH('req2', info hash) is `req2`. */

@@ -9,7 +9,7 @@ import { attachPeerTraffic } from '../../streams/peerTraffic.js';
 import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
 import { mseDialled } from '../../streams/mseHandshake.js';
 import type { CarriedSocket, WireTransport } from '../../streams/wireTransport.js';
-import type { EncryptionPolicy, PeerEncryption } from '../mse/mseTypes.js';
+import { DEFAULT_ENCRYPTION_POLICY, type EncryptionPolicy, type PeerEncryption } from '../mse/mseTypes.js';
 import { MAX_QUEUED_REQUESTS, type UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
 import { advertisedExtensions, ourExtendedHandshake, type OurExtendedHandshake } from '../extensions/index.js';
@@ -74,9 +74,12 @@ export class TorrentPeers {
    * Under `accept` an endpoint stays here while that MSE dial runs, so its outcome knows it was one.
    */
   private readonly mseNext = new Set<string>();
+  /** The session's policy, or the default when it gave none. */
+  private readonly encryption: EncryptionPolicy;
 
   constructor(private readonly deps: TorrentPeersDeps) {
     this.records = deps.records;
+    this.encryption = deps.encryption ?? DEFAULT_ENCRYPTION_POLICY;
     const m = deps.metainfo;
     this.extended = ourExtendedHandshake({
       private: m.private,
@@ -232,7 +235,7 @@ export class TorrentPeers {
     });
     markReusedReads(socket);
     socket.setNoDelay(true);
-    const policy = this.deps.encryption ?? 'accept';
+    const policy = this.encryption;
     const key = endpointKey(endpoint);
     if (policy === 'off' || (policy === 'accept' && !this.mseNext.has(key))) return socket;
     return mseDialled(socket, this.deps.metainfo.infoHash, policy);
@@ -244,7 +247,7 @@ export class TorrentPeers {
    * (after the pool's back-off) is MSE, and one after a failed MSE dial is plain again.
    */
   private noteDialOutcome(id: string, outgoing: boolean, handshaked: boolean, reason: CloseReason): void {
-    if (!outgoing || (this.deps.encryption ?? 'accept') !== 'accept') return;
+    if (!outgoing || this.encryption !== 'accept') return;
     if (this.mseNext.delete(id) || handshaked) return; // after an MSE dial, plain again
     if (reason.code === 'remoteClosed' && this.mseNext.size < MAX_MSE_RETRIES) this.mseNext.add(id);
   }

@@ -89,7 +89,6 @@ export class TorrentStorage {
   private idleWaiters: (() => void)[] = [];
   /** Bytes staged or being written (and hashed), with the downloader's marks. */
   private readonly queue: DiskQueue;
-  private backlogWaiters: { readonly limit: number; readonly resolve: () => void }[] = [];
   private closed = false;
   /** Incomplete pieces' blocks held in memory, oldest first (Map order). */
   private readonly staged = new Map<number, StagedPiece>();
@@ -438,20 +437,10 @@ export class TorrentStorage {
     return this.queue.writing;
   }
 
-  /** Resolves once {@link backlogBytes} is at most `limit` (at once when it already is, or when closed). */
-  backlogBelow(limit: number): Promise<void> {
-    if (this.queue.writing <= limit || this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.backlogWaiters.push({ limit, resolve }));
-  }
-
+  /** A write (and its hash) finished: its bytes leave the queue, which may wake a waiting downloader. */
   private backlogDone(bytes: number): void {
     this.queue.writing -= bytes;
     this.queue.shrank();
-    if (this.backlogWaiters.length === 0) return;
-    const ready = this.backlogWaiters.filter((w) => this.queue.writing <= w.limit);
-    if (ready.length === 0) return;
-    this.backlogWaiters = this.backlogWaiters.filter((w) => this.queue.writing > w.limit);
-    for (const w of ready) w.resolve();
   }
 
   /**
@@ -590,7 +579,6 @@ export class TorrentStorage {
   async close(): Promise<E.Either<StorageError, void>> {
     if (this.closed) return OK;
     this.closed = true;
-    for (const w of this.backlogWaiters.splice(0)) w.resolve();
     this.queue.release();
     // incomplete pieces' blocks go to disk too, so a later resume finds what was received
     const flushed = await Promise.all([...this.staged.values()].map((sp) => this.writeStaged(sp)));

@@ -119,7 +119,8 @@ describe('upload flow with scripted peers', () => {
     await third;
     await drain();
     expect(served(p.sent)).toBe(3);
-    expect(p.record.serving).toBe(false); // it stopped at the full socket, not at an error
+    expect(p.record.uploadReads).toEqual([]); // no disk read in flight or unsent: it stopped at the full socket
+    expect(p.sent.filter((m) => m.type === 'reject')).toHaveLength(10); // not at an error: a failed read is refused with a reject
     expect(p.record.uploadQueue).toHaveLength(MAX_QUEUED_REQUESTS - 3);
   });
 

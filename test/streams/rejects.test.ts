@@ -48,12 +48,14 @@ describe('BEP 6 rejects: every request gets one answer, and no request/reject lo
     const p = plane.addPeer('a', []);
     p.record.gate.mayUpload = true;
     for (const begin of [0, 16_384, 32_768]) plane.upload.onRequest(p.record, { index: 0, begin, length: 16_384 });
-    // the choker takes the slot while the first read is in flight
+    await Promise.resolve(); // reads start once the burst is queued (a microtask later)
+    expect(p.record.uploadQueue).toEqual([]); // all three left the queue for the read: onChoked cannot answer them
+    // the choker takes the slot while that read is in flight
     p.record.gate.mayUpload = false;
     plane.upload.onChoked(p.record);
-    await vi.waitFor(() => expect(p.record.serving).toBe(false));
-    const answered = p.sent.filter((m) => m.type === 'piece' || m.type === 'reject').map((m) => `${m.type}:${(m as { begin: number }).begin}`);
-    expect(answered.sort()).toEqual(['reject:0', 'reject:16384', 'reject:32768']);
+    const answered = (): string[] => p.sent.filter((m) => m.type === 'piece' || m.type === 'reject').map((m) => `${m.type}:${(m as { begin: number }).begin}`);
+    await vi.waitFor(() => expect(answered()).toHaveLength(3)); // the read settled and was answered
+    expect(answered().sort()).toEqual(['reject:0', 'reject:16384', 'reject:32768']);
   });
 
   it('answers a cancelled queued request with a reject (BEP 6: exactly one answer per request)', async () => {
