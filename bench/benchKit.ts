@@ -19,9 +19,10 @@ export const PYTHON = '/usr/bin/python3'; // Debian's python has the libtorrent 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 export const LT_SEEDER = here('../../bench/lt_bench_seed.py');
 export const LT_LEECHER = here('../../bench/lt_bench_leech.py');
-export const DOWNLOAD_CHILD = here('./downloadChild.js');
-export const SWARM_CHILD = here('./swarmChild.js');
-export const CLI = here('../src/cli/main.js');
+// the statorrent side runs bundled, as the CLI ships (see scripts/bundle.ts)
+export const DOWNLOAD_CHILD = here('../bundle/downloadChild.js');
+export const SWARM_CHILD = here('../bundle/swarmChild.js');
+export const CLI = here('../bundle/statorrent.js');
 
 /**
  * The Node flags a built CLI runs with: those on its `#!/usr/bin/env -S node …` line. Benchmarks
