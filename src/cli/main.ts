@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The flag caps V8's young generation at 8 MiB per semi-space: with several fast peers Node
 // grew it to 16 (heap 50 MiB, RSS 130 MiB for 1 GiB from 4 seeders); at 8 the download keeps
 // the same speed and CPU with RSS ~110 MiB (bench:download runs its children with these flags).
