@@ -20,7 +20,8 @@ export {
 } from './extendedHandshake.js';
 export { decodeExtensionMessage, OUR_EXTENSION_IDS, type ExtensionMessage } from './extensionMessage.js';
 export { decodeUtMetadata, encodeUtMetadata, answerMetadataRequest, metadataPieceCount, type UtMetadataMessage } from './utMetadata.js';
-export { decodeUtPex, encodeUtPex, isUnicast, PexFlags, type PexMessage, type PexPeer } from './utPex.js';
+export { decodeUtPex, encodeUtPex, isUnicast, type PexMessage, type PexPeer } from './utPex.js';
+export { PexFlags, pexFlagsOf, prefersEncryption, type PexPeerFacts } from './pexFlags.js';
 export { PexState } from './pexState.js';
 export { encodeDontHave, LT_DONTHAVE } from './ltDontHave.js';
 export { MetadataAssembly, checkMetadataSize, type MetadataPieceFault, type PieceWitness } from './metadataAssembly.js';

@@ -9,17 +9,7 @@ import { decodePayload } from './bencodedPayload.js';
 import type { ExtensionError } from './extensionError.js';
 import { MAX_PEX_PEERS_TAKEN, MAX_UT_PEX_MESSAGE_BYTES } from './limits.js';
 
-/** BEP 11 `added.f` flag bits. */
-export const PexFlags = {
-  prefersEncryption: 0x01,
-  seed: 0x02,
-  supportsUtp: 0x04,
-  supportsHolepunch: 0x08,
-  /** We dialled it, so it accepts incoming connections. */
-  reachable: 0x10,
-} as const;
-
-/** A peer in a PEX message: its endpoint and the BEP 11 flags for it (0 when unknown). */
+/** A peer in a PEX message: its endpoint and the BEP 11 flags byte for it, as sent (0 when unknown; the bits are `PexFlags`). */
 export interface PexPeer extends PeerEndpoint {
   readonly flags: number;
 }
@@ -40,7 +30,8 @@ const shape = D.compose(
  * tracker's parsers; addresses that are not unicast (0.0.0.0/8, multicast, broadcast, `::`,
  * ff00::/8) and port 0 are skipped, and at most {@link MAX_PEX_PEERS_TAKEN} peers are taken in
  * all. A list whose length is not a whole number of entries is cut to whole entries (a flags
- * list of the wrong length means flags 0), liberal like other clients.
+ * list of the wrong length means flags 0), liberal like other clients. Each flags byte is kept
+ * as sent, reserved bits included: readers test only the bits BEP 11 defines (pexFlags.ts).
  */
 export function decodeUtPex(payload: Uint8Array): E.Either<ExtensionError, PexMessage> {
   return E.map((m: D.TypeOf<typeof shape>) => {
