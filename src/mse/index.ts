@@ -28,3 +28,4 @@ export { MseInitiator, type MseInitiatorOptions } from './mseInitiator.js';
 export type { MseRandom } from './mseRole.js';
 export { incomingKind } from './incomingKind.js';
 export { mseAllowed, mseProvide, peerEncryptionOf } from './msePolicy.js';
+export { MseDialChoice, MAX_MSE_ENDPOINTS, type DialOutcome } from './mseDialChoice.js';

@@ -9,6 +9,7 @@ import { attachPeerTraffic } from '../../streams/peerTraffic.js';
 import { markReusedReads, reusedReadOptions } from '../../streams/reusedReads.js';
 import { mseDialled } from '../../streams/mseHandshake.js';
 import type { CarriedSocket, WireTransport } from '../../streams/wireTransport.js';
+import { MseDialChoice } from '../mse/mseDialChoice.js';
 import { DEFAULT_ENCRYPTION_POLICY, type EncryptionPolicy, type PeerEncryption } from '../mse/mseTypes.js';
 import { MAX_QUEUED_REQUESTS, type UploadFlow } from '../../streams/uploadFlow.js';
 import type { ChokeCandidate } from '../choking/chokeDecision.js';
@@ -21,9 +22,6 @@ import type { Availability } from '../pieces/availability.js';
 import type { Bitfield } from '../pieces/bitfield.js';
 import type { WireMessage } from '../wire/messages.js';
 import { ourReserved, setDht } from '../wire/reserved.js';
-
-/** Endpoints remembered for an MSE retry at most (the pool holds 2000 candidates). */
-const MAX_MSE_RETRIES = 1000;
 
 /** What the torrent lends its peers. */
 export interface TorrentPeersDeps {
@@ -69,17 +67,15 @@ export class TorrentPeers {
   private readonly extended: OurExtendedHandshake;
   /** The reserved bytes every connection of this torrent announces (the DHT bit only while our node runs for it). */
   private readonly reserved: Uint8Array;
-  /**
-   * Endpoints that hung up on a plain handshake: the next dial tries MSE (they may require it).
-   * Under `accept` an endpoint stays here while that MSE dial runs, so its outcome knows it was one.
-   */
-  private readonly mseNext = new Set<string>();
+  /** Which endpoints are dialled with MSE (the session's policy, hang-ups, PEX hints). */
+  private readonly mseChoice: MseDialChoice;
   /** The session's policy, or the default when it gave none. */
   private readonly encryption: EncryptionPolicy;
 
   constructor(private readonly deps: TorrentPeersDeps) {
     this.records = deps.records;
     this.encryption = deps.encryption ?? DEFAULT_ENCRYPTION_POLICY;
+    this.mseChoice = new MseDialChoice(this.encryption);
     const m = deps.metainfo;
     this.extended = ourExtendedHandshake({
       private: m.private,
@@ -120,7 +116,7 @@ export class TorrentPeers {
           peersChanged: deps.peersChanged,
           closed: (peer, reason) => {
             if (this.records.get(id) === peer) this.records.delete(id);
-            this.noteDialOutcome(id, link.input.outgoing, handshaked, reason);
+            if (link.input.outgoing) this.mseChoice.dialEnded(id, { handshaked, remoteClosed: reason.code === 'remoteClosed' });
             deps.closed(id, endpoint, reason, !handshaked);
           },
         });
@@ -197,6 +193,14 @@ export class TorrentPeers {
     for (const p of [...this.records.values()]) if (p.endpoint.ip === ip && !p.closed) p.notify({ type: 'CLOSE', message });
   }
 
+  /**
+   * Peers a PEX message flagged as preferring encryption (BEP 11 `added.f` 0x01): under `accept`
+   * their next dial is MSE (see MseDialChoice).
+   */
+  preferEncrypted(endpoints: Iterable<PeerEndpoint>): void {
+    for (const e of endpoints) this.mseChoice.preferred(endpointKey(e));
+  }
+
   /** Closes every connection (the torrent stopped). */
   closeAll(message: string): void {
     for (const p of [...this.records.values()]) p.notify({ type: 'CLOSE', message });
@@ -235,20 +239,6 @@ export class TorrentPeers {
     });
     markReusedReads(socket);
     socket.setNoDelay(true);
-    const policy = this.encryption;
-    const key = endpointKey(endpoint);
-    if (policy === 'off' || (policy === 'accept' && !this.mseNext.has(key))) return socket;
-    return mseDialled(socket, this.deps.metainfo.infoHash, policy);
-  }
-
-  /**
-   * With policy `accept` we dial plain; a peer that hangs up on our plain handshake may take only
-   * encrypted connections (libtorrent's in_enc_policy=pe_forced does that), so its next dial
-   * (after the pool's back-off) is MSE, and one after a failed MSE dial is plain again.
-   */
-  private noteDialOutcome(id: string, outgoing: boolean, handshaked: boolean, reason: CloseReason): void {
-    if (!outgoing || this.encryption !== 'accept') return;
-    if (this.mseNext.delete(id) || handshaked) return; // after an MSE dial, plain again
-    if (reason.code === 'remoteClosed' && this.mseNext.size < MAX_MSE_RETRIES) this.mseNext.add(id);
+    return this.mseChoice.dialsMse(endpointKey(endpoint)) ? mseDialled(socket, this.deps.metainfo.infoHash, this.encryption) : socket;
   }
 }

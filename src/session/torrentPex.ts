@@ -1,13 +1,16 @@
 import type { PeerRecord } from '../../streams/peerRecord.js';
 import type { ExtensionSinks } from '../../streams/peerExtensions.js';
-import { peerSourcesAllowed, PexFlags, PexState, type PexPeer } from '../extensions/index.js';
+import { peerSourcesAllowed, pexFlagsOf, PexState, type PexPeer } from '../extensions/index.js';
 import type { Metainfo } from '../metainfo/types.js';
 import type { PeerEndpoint } from '../peers/peerPool.js';
 
 /** Where the peers a torrent learns by PEX go. */
 export interface PexSinks {
-  /** `peers` came in a ut_pex message from the peer `from` (validated, bounded, for the dialer). */
-  readonly discovered: (from: string, peers: readonly PeerEndpoint[]) => void;
+  /**
+   * `peers` came in a ut_pex message from the peer `from` (validated, bounded, for the dialer),
+   * each with the flags byte it was sent with (BEP 11 `added.f`).
+   */
+  readonly discovered: (from: string, peers: readonly PexPeer[]) => void;
 }
 
 /**
@@ -34,7 +37,7 @@ export class TorrentPex {
     if (!this.allowed) return {};
     return {
       pex: (message) => {
-        if (message.added.length > 0) this.out.discovered(id, message.added.map(({ ip, port }) => ({ ip, port })));
+        if (message.added.length > 0) this.out.discovered(id, message.added);
       },
       nextPex: () => {
         const record = this.records.get(id);
@@ -48,13 +51,15 @@ export class TorrentPex {
 
   /**
    * Peers we can vouch for: connections past the handshake that we dialled (their endpoint is
-   * where they listen; an accepted connection's port is only its ephemeral one).
+   * where they listen; an accepted connection's port is only its ephemeral one), flagged as
+   * reachable, seeds, and preferring encryption when our connection used MSE (BEP 11).
    */
   private connected(): PexPeer[] {
     const out: PexPeer[] = [];
     for (const r of this.records.values()) {
       if (r.closed || !r.gate.open || !r.outgoing) continue;
-      out.push({ ip: r.endpoint.ip, port: r.endpoint.port, flags: PexFlags.reachable | (r.pieces.bitfield.isComplete ? PexFlags.seed : 0) });
+      const flags = pexFlagsOf({ outgoing: true, seed: r.pieces.bitfield.isComplete, encrypted: r.encryption !== 'none' });
+      out.push({ ip: r.endpoint.ip, port: r.endpoint.port, flags });
     }
     return out;
   }

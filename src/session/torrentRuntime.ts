@@ -10,6 +10,7 @@ import { torrentMachine, type TorrentActor, type TorrentEmitted } from '../../ma
 import { DownloadFlow } from '../../streams/downloadFlow.js';
 import type { PeerRecord } from '../../streams/peerRecord.js';
 import { UploadFlow } from '../../streams/uploadFlow.js';
+import { prefersEncryption } from '../extensions/pexFlags.js';
 import { peerSourcesAllowed } from '../extensions/peerSources.js';
 import { ipOfEndpointKey, type PeerSource } from '../peers/peerPool.js';
 import { Bitfield } from '../pieces/bitfield.js';
@@ -89,8 +90,11 @@ export class TorrentRuntime implements TorrentHandle {
     const now = (): number => Date.now();
     const records = new Map<string, PeerRecord>();
     this.pex = new TorrentPex(m, records, {
-      discovered: (from, peers) => {
-        this.events$.next({ type: 'peersDiscovered', source: 'pex', from, peers: peers.length });
+      discovered: (from, added) => {
+        this.events$.next({ type: 'peersDiscovered', source: 'pex', from, peers: added.length });
+        // BEP 11 0x01: under `accept` these are dialled with MSE first (as libtorrent does)
+        this.peers.preferEncrypted(added.filter((p) => prefersEncryption(p.flags)));
+        const peers = added.map(({ ip, port }) => ({ ip, port }));
         if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEERS_DISCOVERED', peers, source: 'pex' });
       },
     });

@@ -43,8 +43,10 @@ describe('peer exchange with libtorrent', () => {
     expect(await treeDigest(join(dir, 'out', 'content'))).toEqual(await treeDigest(join(dir, 'original', 'content')));
     // libtorrent's message names the seeder and (as it sees it) statorrent itself, which the pool skips
     expect(run.events).toContainEqual(expect.objectContaining({ type: 'peersDiscovered', source: 'pex', from: `127.0.0.6:${half!.port}` }));
-    // we dial the address PEX named (libtorrent answers our handshake before it looks for duplicates)
-    expect(run.events).toContainEqual(expect.objectContaining({ type: 'peerConnected', id: `127.0.0.5:${seed!.port}`, source: 'pex' }));
+    // we dial the address PEX named (libtorrent answers our handshake before it looks for duplicates),
+    // with MSE: the half peer dialled the seeder with MSE (connect_peer does), so its added.f
+    // flags the seeder 0x01 "prefers encryption" (BEP 11), and our default policy honours it
+    expect(run.events).toContainEqual(expect.objectContaining({ type: 'peerConnected', id: `127.0.0.5:${seed!.port}`, source: 'pex', encryption: expect.stringMatching(/^mse-/) }));
     // The half peer's PEX also names us to the seeder, which may dial us while we dial it; libtorrent
     // then keeps one of the two connections by peer id (QUIRKS.md), so the seeder's blocks may come on
     // its connection to us (127.0.0.5:<ephemeral port>). It is the only peer on 127.0.0.5.
