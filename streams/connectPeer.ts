@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { clientNameFromPeerId, ourReserved, supportsDht, supportsExtensionProtocol, supportsFastExtension, type WireMessage } from '../src/wire/index.js';
 import { startPeerLink } from './peerLink.js';
 import { mseDialled } from './mseHandshake.js';
-import type { EncryptionPolicy } from '../src/mse/mseTypes.js';
+import { DEFAULT_ENCRYPTION_POLICY, type EncryptionPolicy, type PeerEncryption } from '../src/mse/mseTypes.js';
 
 /** Where to dial and for which torrent. */
 export interface ConnectPeerOptions {
@@ -19,7 +19,10 @@ export interface ConnectPeerOptions {
   readonly reserved?: Uint8Array;
   /** Source address to dial from, e.g. another 127.x address (clients that keep one peer per IP). */
   readonly localAddress?: string;
-  /** `require`: dial with an MSE handshake (RC4 payload); otherwise plain BitTorrent. */
+  /**
+   * `require`: dial with an MSE handshake (RC4 payload); otherwise plain BitTorrent. With
+   * {@link connectPeerRetryingRefusal}, `accept` (the default there) retries a refusal with MSE.
+   */
   readonly encryption?: EncryptionPolicy;
 }
 
@@ -42,6 +45,8 @@ export interface PeerProbe {
   readonly piecesHave: number | undefined;
   /** Messages seen before the availability message, e.g. BEP 10 extended handshake. */
   readonly firstMessages: readonly WireMessage[];
+  /** How the connection was carried: plain, or MSE with plaintext or RC4 payload. */
+  readonly encryption: PeerEncryption;
 }
 
 /** Why a probe failed; `message` is one line. */
@@ -70,11 +75,16 @@ const popcount = (bytes: Uint8Array): number => {
  * rejects) with a value or a typed error.
  */
 export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError, PeerProbe>> {
+  return probePeer(o, o.encryption === 'require');
+}
+
+/** {@link connectPeer}, dialling with an MSE handshake that offers what `o.encryption` allows when `mse`. */
+function probePeer(o: ConnectPeerOptions, mse: boolean): Promise<E.Either<ProbeError, PeerProbe>> {
   const reserved = o.reserved ?? ourReserved();
   return new Promise((resolve) => {
     const socket = connect({ host: o.ip, port: o.port, ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }) });
     const link = startPeerLink({
-      socket: o.encryption === 'require' ? mseDialled(socket, o.infoHash, 'require') : socket,
+      socket: mse ? mseDialled(socket, o.infoHash, o.encryption ?? DEFAULT_ENCRYPTION_POLICY) : socket,
       input: { infoHash: o.infoHash, peerId: o.peerId, pieceCount: o.pieceCount ?? 0, outgoing: true, reserved },
       ...(o.pieceCount === null ? { unknownPieces: true } : {}),
     });
@@ -103,6 +113,7 @@ export function connectPeer(o: ConnectPeerOptions): Promise<E.Either<ProbeError,
         availability,
         piecesHave,
         firstMessages,
+        encryption: link.wire.encryption,
       });
     };
 
@@ -151,7 +162,10 @@ const RETRY_MIN_BUDGET_MS = 1500;
  * {@link connectPeer}, once more after {@link REFUSED_RETRY_MS} if the peer refused the first
  * attempt, all within `timeoutMs`. Clients that keep one connection per IP (Transmission)
  * refuse a new one from our address until they notice the previous one (say, the last
- * `statorrent peers` run) closed.
+ * `statorrent peers` run) closed. Under `accept` (the default) the retry is an MSE handshake
+ * offering plaintext or RC4 payload, as a session redials such a peer: the refusal may mean the
+ * peer takes only encrypted connections (libtorrent's in_enc_policy=pe_forced), and clients
+ * that refuse for the other reason take MSE as well; under `off` it is plain again.
  */
 export async function connectPeerRetryingRefusal(o: ConnectPeerOptions): Promise<E.Either<ProbeError, PeerProbe>> {
   const started = Date.now();
@@ -160,5 +174,5 @@ export async function connectPeerRetryingRefusal(o: ConnectPeerOptions): Promise
   const budget = o.timeoutMs - (Date.now() - started) - REFUSED_RETRY_MS;
   if (budget < RETRY_MIN_BUDGET_MS) return first;
   await new Promise((ok) => setTimeout(ok, REFUSED_RETRY_MS));
-  return connectPeer({ ...o, timeoutMs: budget });
+  return probePeer({ ...o, timeoutMs: budget }, (o.encryption ?? DEFAULT_ENCRYPTION_POLICY) !== 'off');
 }

@@ -18,27 +18,32 @@ import { DHT_OPTIONS, dhtPlan, type DhtPlan } from './dhtArgs.js';
 import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { parsePeerAddress } from './peerAddressArg.js';
+import { parseEncryptionOption } from './encryptionArg.js';
+import type { PeerEncryption } from '../mse/mseTypes.js';
 import { terminalText } from '../text/terminalText.js';
 
 /** Connection attempts `peers` keeps in flight at once (default of `--concurrency`). */
 export const DEFAULT_PROBE_CONCURRENCY = 32;
 
-const USAGE = `usage: statorrent peers <file.torrent | http(s)://url | 'magnet:?…'> [--timeout S] [--peer IP:PORT]... [--json]
+const USAGE = `usage: statorrent peers <file.torrent | http(s)://url | 'magnet:?…'> [--timeout S] [--peer IP:PORT]... [--encryption MODE] [--json]
   Asks the torrent's trackers for peers (announce 'started', then 'stopped') and, for a public
   torrent, the DHT (one get_peers lookup, BEP 5; nothing announced), connects to each
   peer (a few at a time), and prints what each says in its handshake and first bitfield:
   address, client, how many pieces it has, extensions (BEP 10 extension protocol, BEP 6 fast,
-  BEP 5 DHT).
+  BEP 5 DHT) and, for an encrypted connection, its MSE/PE mode.
   --timeout S      seconds for the tracker and for each peer (default 10)
   --max-peers N    most peers taken from the tracker's reply (default ${DEFAULT_MAX_PEERS_PER_REPLY})
   --concurrency N  most connection attempts at once (default ${DEFAULT_PROBE_CONCURRENCY})
   --peer IP:PORT   also probe this peer; repeatable (needed for torrents without trackers)
   --no-trackers    do not ask the trackers
+  --encryption MODE  encrypted connections (MSE/PE): accept (default: dial plain, and try a
+                   peer that hangs up on that once more with MSE), require (encrypted only,
+                   RC4), off
   --no-dht, --dht-bootstrap HOST:PORT, --data-dir DIR   as for download; --dht-port N
                    (default: any free UDP port)
   --json           one JSON document: {infoHash, tracker, dht ({peers} or null), peers[{ip, port,
-                   ok, client, peerId, pieces, pieceCount, availability, extensions, error}],
-                   summary}
+                   ok, client, peerId, pieces, pieceCount, availability, extensions,
+                   encryption (none, mse-plaintext, mse-rc4), error}], summary}
 `;
 
 /** One probed peer as `--json` reports it. */
@@ -54,14 +59,16 @@ export interface PeerReport {
   readonly pieceCount: number | null;
   readonly availability: 'all' | 'none' | 'bitfield' | 'unknown' | null;
   readonly extensions: { readonly extensionProtocol: boolean; readonly fast: boolean; readonly dht: boolean } | null;
+  /** How the connection was carried (MSE/PE); null when the probe failed. */
+  readonly encryption: PeerEncryption | null;
   readonly error: string | null;
 }
 
 /** A probe result as a report row. */
 export function peerReport(peer: PeerEndpoint, pieceCount: number | null, r: E.Either<ProbeError, PeerProbe>): PeerReport {
-  if (E.isLeft(r)) return { ...peer, ok: false, client: null, peerId: null, pieces: null, pieceCount, availability: null, extensions: null, error: r.left.message };
+  if (E.isLeft(r)) return { ...peer, ok: false, client: null, peerId: null, pieces: null, pieceCount, availability: null, extensions: null, encryption: null, error: r.left.message };
   const p = r.right;
-  return { ...peer, ok: true, client: p.client, peerId: toHex(p.peerId), pieces: p.piecesHave ?? null, pieceCount, availability: p.availability.kind, extensions: p.extensions, error: null };
+  return { ...peer, ok: true, client: p.client, peerId: toHex(p.peerId), pieces: p.piecesHave ?? null, pieceCount, availability: p.availability.kind, extensions: p.extensions, encryption: p.encryption, error: null };
 }
 
 /** The "has" column: `all`, `none`, `unknown` or `count/total`. */
@@ -81,6 +88,13 @@ function extensionsText(r: PeerReport): string {
   return names.length === 0 ? 'none' : names.join(',');
 }
 
+/** What the row says of an encrypted connection (nothing for a plain one), as `download --verbose` words it. */
+function encryptionText(r: PeerReport): string {
+  if (r.encryption === 'mse-rc4') return '  encrypted (MSE, RC4)';
+  if (r.encryption === 'mse-plaintext') return '  MSE handshake, plain payload';
+  return '';
+}
+
 /** `statorrent peers`: who is in the swarm and what they have. */
 export async function runPeersCommand(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(argv, {
@@ -89,6 +103,7 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     concurrency: { type: 'string' },
     peer: { type: 'string', multiple: true },
     'no-trackers': { type: 'boolean' },
+    encryption: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     ...DHT_OPTIONS,
@@ -118,6 +133,8 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     if (E.isLeft(e)) return usage(e.left);
     extra.push(e.right);
   }
+  const encryption = parseEncryptionOption(values.encryption);
+  if (E.isLeft(encryption)) return usage(encryption.left);
   const useTrackers = values['no-trackers'] !== true;
   const dht = dhtPlan(values);
   if (E.isLeft(dht)) return usage(dht.left);
@@ -177,7 +194,7 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
     if (unique.length > 0) io.out.write(`probing ${unique.length} peer${unique.length === 1 ? '' : 's'}...\n`);
   }
   const reports = await mapBounded(unique, concurrency, async (p) =>
-    peerReport(p, m.pieceCount, await connectPeerRetryingRefusal({ ip: p.ip, port: p.port, infoHash: m.infoHash, peerId, pieceCount: m.pieceCount, timeoutMs })),
+    peerReport(p, m.pieceCount, await connectPeerRetryingRefusal({ ip: p.ip, port: p.port, infoHash: m.infoHash, peerId, pieceCount: m.pieceCount, timeoutMs, encryption: encryption.right })),
   );
   await leaving;
   const answered = reports.filter((r) => r.ok);
@@ -192,7 +209,7 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
   for (const r of reports) {
     const addr = endpointKey(r).padEnd(width);
     if (!r.ok) io.out.write(`  ${addr}  failed: ${terminalText(r.error ?? '')}\n`);
-    else io.out.write(`  ${addr}  ${terminalText(r.client ?? '').padEnd(clientWidth)}  has ${piecesText(r).padEnd(9)}  extensions: ${extensionsText(r)}\n`);
+    else io.out.write(`  ${addr}  ${terminalText(r.client ?? '').padEnd(clientWidth)}  has ${piecesText(r).padEnd(9)}  extensions: ${extensionsText(r)}${encryptionText(r)}\n`);
   }
   io.out.write(`${summary.peers} peer${summary.peers === 1 ? '' : 's'}: ${summary.answered} answered (${seeds} with every piece), ${summary.failed} failed\n`);
   return EXIT_OK;

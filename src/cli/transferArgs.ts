@@ -6,7 +6,7 @@ import { DHT_OPTIONS, dhtPlan } from './dhtArgs.js';
 import { parseIntOption, parsePeerAddress } from './peerAddressArg.js';
 import { outputMode } from './transferView.js';
 import type { TransferPlan } from './transferRun.js';
-import { DEFAULT_ENCRYPTION_POLICY, ENCRYPTION_POLICIES, type EncryptionPolicy } from '../mse/mseTypes.js';
+import { parseEncryptionOption } from './encryptionArg.js';
 
 /** Options shared by `download` and `seed`. */
 const SHARED = {
@@ -106,11 +106,11 @@ function sharedPlan(values: SharedValues, io: CliIo): E.Either<string, Shared> {
     if (E.isLeft(n)) return n;
     inspectPort = n.right;
   }
-  const encryption = values.encryption ?? DEFAULT_ENCRYPTION_POLICY;
-  if (!(ENCRYPTION_POLICIES as readonly string[]).includes(encryption)) return E.left(`--encryption "${encryption}": use accept, require or off`);
+  const encryption = parseEncryptionOption(values.encryption);
+  if (E.isLeft(encryption)) return encryption;
   return E.right({
     dht: dht.right,
-    encryption: encryption as EncryptionPolicy,
+    encryption: encryption.right,
     port: port.right,
     ...(values.host === undefined ? {} : { host: values.host }),
     peers,

@@ -199,10 +199,11 @@ describe('peers and demo pieces', () => {
   it('piecesText: all / none / unknown / count', () => {
     const base = { ip: '127.0.0.1', port: 1 };
     const ok = (piecesHave: number | undefined) =>
-      peerReport(base, 10, E.right({ peerId: new Uint8Array(20), client: 'c', reserved: new Uint8Array(8), extensions: { extensionProtocol: true, fast: false, dht: false }, availability: piecesHave === undefined ? { kind: 'unknown' } : { kind: 'bitfield', bitfield: new Uint8Array(2) }, piecesHave, firstMessages: [] }));
+      peerReport(base, 10, E.right({ peerId: new Uint8Array(20), client: 'c', reserved: new Uint8Array(8), extensions: { extensionProtocol: true, fast: false, dht: false }, availability: piecesHave === undefined ? { kind: 'unknown' } : { kind: 'bitfield', bitfield: new Uint8Array(2) }, piecesHave, firstMessages: [], encryption: 'none' }));
     expect([ok(10), ok(0), ok(undefined), ok(4)].map(piecesText)).toEqual(['all', 'none', 'unknown', '4/10']);
     const failed = peerReport(base, 10, E.left({ code: 'timeout', message: 'no handshake' }));
-    expect(failed).toMatchObject({ ok: false, error: 'no handshake', client: null });
+    expect(failed).toMatchObject({ ok: false, error: 'no handshake', client: null, encryption: null });
+    expect(ok(10).encryption).toBe('none');
   });
 
   it('PieceFlowLedger counts each connection on its dialer side only', () => {

@@ -26,10 +26,13 @@ describe('--encryption', () => {
     const io = bufferIo();
     expect(await runCli(['seed', 'x.torrent', 'dir', '--encryption', 'maybe'], io)).toBe(2);
     expect(io.err.text).toMatch(/--encryption "maybe": use accept, require or off/);
+    const peers = bufferIo();
+    expect(await runCli(['peers', 'x.torrent', '--no-dht', '--no-trackers', '--peer', '127.0.0.1:1', '--encryption', 'RC4'], peers)).toBe(2);
+    expect(peers.err.text).toBe('statorrent peers: --encryption "RC4": use accept, require or off (see statorrent peers --help)\n');
   });
 
-  it('is in both commands\' help, and --verbose says how a peer is carried', async () => {
-    for (const cmd of ['download', 'seed']) {
+  it('is in the help of download, seed and peers, and --verbose says how a peer is carried', async () => {
+    for (const cmd of ['download', 'seed', 'peers']) {
       const io = bufferIo();
       await runCli([cmd, '--help'], io);
       expect(io.out.text).toMatch(/--encryption MODE/);
