@@ -4,12 +4,16 @@ import { from } from 'rxjs';
 import { decode } from '../src/bencode/index.js';
 import { decodeKrpc } from '../src/dht/krpc.js';
 import { decodeExtensionMessage } from '../src/extensions/extensionMessage.js';
+import { LT_DONTHAVE } from '../src/extensions/ltDontHave.js';
 import { parseMetainfo } from '../src/metainfo/index.js';
 import { decodeAnnounceBody, decodeUdpReply } from '../src/tracker/client/index.js';
 import { decodeFrame, decodeHandshake, describeWireError, type WireError } from '../src/wire/index.js';
 import { wireFrames } from '../streams/frames.js';
 import { CRYPTO_PLAINTEXT, CRYPTO_RC4, describeMseError, MseInitiator, MseResponder, type MseError } from '../src/mse/index.js';
 import { bencodeInput, mseStreamInput, torrentInput, trackerReplyInput, udpPacketInput, wireStreamInput } from './arbitraries.js';
+
+/** Every extension we may advertise, so each decoder is reached (lt_donthave judged against 1000 pieces). */
+const FUZZ_EXTENSIONS: ReadonlySet<string> = new Set(['ut_metadata', 'ut_pex', LT_DONTHAVE]);
 
 /**
  * One decoder of untrusted bytes under fuzz. `check` runs the decoder on one input and returns
@@ -139,12 +143,12 @@ export const fuzzTargets: readonly FuzzTarget[] = [
     },
   },
   {
-    name: 'extension message (BEP 10 handshake, ut_metadata, ut_pex)',
+    name: 'extension message (BEP 10 handshake, ut_metadata, ut_pex, lt_donthave)',
     input: bencodeInput,
     budgetMs: 200,
     check: (b) => {
-      // the first byte picks the extended id: 0 handshake, 1 ut_metadata, 2 ut_pex, else unknown
-      const r = decodeExtensionMessage((b[0] ?? 0) % 4, b.subarray(1));
+      // the first byte picks the extended id: 0 handshake, 1 ut_metadata, 2 ut_pex, 3 lt_donthave, else unknown
+      const r = decodeExtensionMessage((b[0] ?? 0) % 5, b.subarray(1), FUZZ_EXTENSIONS, 1_000);
       return E.isLeft(r) ? typedError(r.left, '_tag', ['ExtensionError']) : undefined;
     },
   },

@@ -50,11 +50,19 @@ export function extensionCommand(event: PeerEvent): PeerCommand | undefined {
   }
 }
 
+/**
+ * We take BEP 54 lt_donthave on this connection: we advertised it and our extended handshake
+ * went out (both set the BEP 10 bit), so the peer knows our id for it. Under any other
+ * condition a message under that id was never offered and is ignored (BEP 10).
+ */
+export const dontHaveOffered = (context: PeerContext): boolean => extensionProtocolOffered(context) && (context.extended.m[LT_DONTHAVE] ?? 0) > 0;
+
 /** Both sides speak ut_pex (BEP 11): we advertised it (never for a private torrent) and so did the peer. */
 export const pexNegotiated = (context: PeerContext): boolean => (context.extended.m[UT_PEX] ?? 0) > 0 && context.extensionIds.has(UT_PEX);
 
 const BEP10 = 'BEP 10 · Extension Protocol';
 const BEP11 = 'BEP 11 · Peer Exchange';
+const BEP54 = 'BEP 54 · lt_donthave';
 
 /** The `active.extensions` region of the peer machine. */
 export const extensionsRegion = {
@@ -63,6 +71,12 @@ export const extensionsRegion = {
   initial: 'none',
   on: {
     PEER_METADATA: { actions: 'reportExtension', description: 'A ut_metadata request, piece or reject: served or handed to the metadata fetch.', meta: { bep: 'BEP 9 · Metadata' } },
+    PEER_DONT_HAVE: {
+      guard: 'dontHaveOffered',
+      actions: 'recordDontHave',
+      description: 'It lost the piece: out of its bitfield, availability and our interest; our requests for it go to other peers. Not offered: ignored.',
+      meta: { bep: BEP54 },
+    },
     SEND_EXTENDED: { guard: 'peerTakesExtension', actions: 'sendExtended', description: 'Sent under the id the peer gave the extension; dropped when it named none.', meta: { bep: BEP10 } },
   },
   states: {

@@ -5,7 +5,7 @@ import { PeerPieces } from '../src/peers/peerPieces.js';
 import { negotiatedIds } from '../src/extensions/index.js';
 import { clientNameFromPeerId, fastNegotiated, ourReserved, supportsDht, toHex } from '../src/wire/index.js';
 import { closeReasonFor, handshakeVerdict } from './peer.close.js';
-import { DEFAULT_EXTENDED, dontHaveMessage, extendedHandshakeMessage, extensionCommand, extensionProtocolOffered, extensionsRegion, outgoingExtended, pexNegotiated } from './peer.extensions.js';
+import { DEFAULT_EXTENDED, dontHaveMessage, dontHaveOffered, extendedHandshakeMessage, extensionCommand, extensionProtocolOffered, extensionsRegion, outgoingExtended, pexNegotiated } from './peer.extensions.js';
 import { peerMachineMeta } from './peer.meta.js';
 import type { CloseReason, ConnectionInput, PeerCommand, PeerContext, PeerEvent, PeerMachineInput } from './peer.types.js';
 
@@ -24,9 +24,10 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  * availability share, interesting count; `gate`: what the block path may do). No blocks here.
  *
  * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_* (one
- * per control or extension message), ACTIVITY / DATA_RECEIVED (≤ 1 per second), PROTOCOL_ERROR,
- * EXTENSION_ERROR, SOCKET_CLOSED; from the data plane — REQUESTS_PENDING / _DRAINED (edges),
- * PIECES_VERIFIED, WE_LOST, SEND_EXTENDED, CLOSE; from the choker — CHOKE, UNCHOKE. Timers: named delays.
+ * per control or extension message, e.g. PEER_DONT_HAVE for BEP 54), ACTIVITY / DATA_RECEIVED
+ * (≤ 1 per second), PROTOCOL_ERROR, EXTENSION_ERROR, SOCKET_CLOSED; from the data plane —
+ * REQUESTS_PENDING / _DRAINED (edges), PIECES_VERIFIED, WE_LOST, SEND_EXTENDED, CLOSE; from the
+ * choker — CHOKE, UNCHOKE. Timers: named delays.
  */
 
 const KEEPALIVE_TIMER = 'keepAlive';
@@ -64,6 +65,7 @@ export const peerMachine = setup({
     wantsPieces: ({ context }) => context.pieces.interesting > 0,
     extensionProtocolOffered: ({ context }) => extensionProtocolOffered(context),
     peerTakesExtension: ({ context, event }) => outgoingExtended(context, event) !== undefined,
+    dontHaveOffered: ({ context }) => dontHaveOffered(context),
     dhtRuns: ({ context }) => context.dhtPort !== null,
   },
   actions: {
@@ -143,6 +145,11 @@ export const peerMachine = setup({
       context.pieces.weLost(event.index);
       const message = dontHaveMessage(context, event);
       if (message !== undefined) enqueue.sendTo(CONNECTION, { type: 'send', message } satisfies PeerCommand);
+    }),
+    // BEP 54: a piece it announced is gone (availability and interest follow; amInterested
+    // re-decides); the data plane sends our requests for it elsewhere. Never announced: nothing.
+    recordDontHave: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === 'PEER_DONT_HAVE' && context.pieces.lose(event.index)) enqueue.sendTo(CONNECTION, { type: 'peerLost', index: event.index } satisfies PeerCommand);
     }),
     sendExtendedHandshake: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'send', message: extendedHandshakeMessage(context) })),
     // BEP 10: a later handshake updates the ids; `reqq` bounds our pipeline through the gate

@@ -41,6 +41,7 @@ export const peerMachineMeta = {
     EXTENDED_HANDSHAKE_RECEIVED: { description: "The peer's extended handshake: its extension ids (m), reqq, metadata_size, client and port.", bep: BEP10 },
     PEER_METADATA: { description: 'A ut_metadata request, data or reject from the peer (at most 16 KiB of metadata; never blocks).', bep: 'BEP 9 · Metadata' },
     PEER_PEX: { description: 'A ut_pex message from the peer: peers added and dropped, already validated and bounded.', bep: BEP11 },
+    PEER_DONT_HAVE: { description: 'An lt_donthave from the peer: it no longer has this piece (index already checked against the piece count).', bep: 'BEP 54 · lt_donthave' },
     EXTENSION_ERROR: { description: 'An extension message was over its size budget or not decodable.', bep: BEP10 },
     SEND_EXTENDED: { description: 'The session has an extension message for this peer (a metadata piece or request, a PEX message).', bep: BEP10 },
     PEX_DUE: { description: 'Raised by the machine itself pexFirst after negotiation, then every pexInterval, while both sides speak ut_pex.', bep: BEP11 },
@@ -62,6 +63,7 @@ export const peerMachineMeta = {
     wantsPieces: 'The peer has a piece we still lack (its interesting count is above zero).',
     extensionProtocolOffered: 'Both handshakes set the BEP 10 reserved bit (byte 5, 0x10).',
     peerTakesExtension: 'The peer gave this extension an id in its extended handshake.',
+    dontHaveOffered: 'We advertised lt_donthave and our extended handshake went out (both set the BEP 10 bit).',
     dhtRuns: 'Our DHT node runs for this torrent (never for a private one, BEP 27).',
   },
 } as const;
@@ -78,7 +80,7 @@ const handshake = (hash: Uint8Array, peerId: Uint8Array, reserved = new Uint8Arr
 
 /** Dialled and accepted connections start differently (BEP 3: the initiator sends first). */
 export const peerMachineSampleInputs = [
-  { infoHash, peerId: ourId, pieceCount: 4, outgoing: true, dhtPort: 6881, extended: { m: { ut_metadata: 1, ut_pex: 2 }, metadataSize: 100 } },
+  { infoHash, peerId: ourId, pieceCount: 4, outgoing: true, dhtPort: 6881, extended: { m: { ut_metadata: 1, ut_pex: 2, lt_donthave: 3 }, metadataSize: 100 } },
   // a low cap so the abusive re-announcing path is reached within the exploration's depth
   { infoHash, peerId: ourId, pieceCount: 4, outgoing: false, maxAnnouncements: 1 },
 ];
@@ -94,6 +96,7 @@ export const peerMachineSampleEvents = [
   { type: 'EXTENSION_ERROR', error: { _tag: 'ExtensionError', code: 'too-large', message: 'peer sent a bad ut_pex message: too large' } },
   handshake(theirId, theirId),
   { type: 'PEER_HAVE', index: 1 },
+  { type: 'PEER_DONT_HAVE', index: 1 },
   { type: 'PEER_PORT', port: 6882 },
   { type: 'PEER_HAVE', index: 9 },
   { type: 'PEER_BITFIELD', bitfield: new Uint8Array(1) },

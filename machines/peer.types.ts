@@ -66,6 +66,8 @@ export type PeerCommand =
   | { readonly type: 'refill' }
   /** Our requests to this peer are void (it choked or snubs us): back to the pool. */
   | { readonly type: 'release' }
+  /** The peer no longer has piece `index` (BEP 54 lt_donthave): our requests for it go back to the pool. */
+  | { readonly type: 'peerLost'; readonly index: number }
   | { readonly type: 'uploadOpened' }
   | { readonly type: 'uploadClosed' }
   /** Its interest or snubbing changed: the choker may want to re-rank. */
@@ -134,6 +136,8 @@ export type PeerEvent =
   | { type: 'EXTENDED_HANDSHAKE_RECEIVED'; handshake: DecodedExtendedHandshake }
   | { type: 'PEER_METADATA'; message: UtMetadataMessage }
   | { type: 'PEER_PEX'; message: PexMessage }
+  /** BEP 54 lt_donthave: the peer no longer has this piece (index already checked against the piece count). */
+  | { type: 'PEER_DONT_HAVE'; index: number }
   | { type: 'EXTENSION_ERROR'; error: ExtensionError }
   | { type: 'SEND_EXTENDED'; extension: string; payload: Uint8Array }
   | { type: 'PEX_DUE' }

@@ -166,6 +166,20 @@ export class DownloadFlow {
   }
 
   /**
+   * `peer` no longer has piece `index` (BEP 54 `lt_donthave`; its machine already took the
+   * piece out of its bitfield): it will not send the blocks we asked it for, so they go back to
+   * the pool now rather than after its rejects or our request timeout, and the other unchoked
+   * peers may take them at once. A `cancel` for each lets the peer drop them from its queue.
+   */
+  peerLost(peer: PeerRecord, index: number): void {
+    const released = this.picker.releasePiece(peer.id, index);
+    if (released.length === 0) return;
+    for (const r of released) peer.send({ type: 'cancel', index: r.index, begin: r.begin, length: r.length });
+    this.syncPending(peer);
+    for (const other of this.peers.values()) if (other !== peer) this.refill(other);
+  }
+
+  /**
    * A BEP 6 `reject` for one of our requests. The block goes back to the pool for the other
    * peers; the rejecting peer is not asked again at once (the picker would hand it the same
    * block, a request/reject loop at round-trip speed): it gets new work when its next block

@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type { PeerEvent } from '../machines/peer.machine.js';
-import { decodeExtensionMessage, UT_METADATA } from '../src/extensions/index.js';
+import { decodeExtensionMessage, LT_DONTHAVE, UT_METADATA } from '../src/extensions/index.js';
 import type { FrameEvent } from './frames.js';
 
 /** How often at most the machine hears about bulk traffic. */
@@ -19,6 +19,11 @@ export interface PeerEventOptions {
    * piece count to judge them against; the torrent reconnects once it knows).
    */
   readonly ignorePieceState?: boolean;
+  /**
+   * The torrent's piece count, against which a BEP 54 lt_donthave index is judged; without one
+   * (null: a magnet link's metadata is still being fetched) lt_donthave is not decoded.
+   */
+  readonly pieceCount?: number | null;
 }
 
 /**
@@ -36,6 +41,7 @@ export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<F
   const scheduler = options.scheduler ?? asyncScheduler;
   const extensions = options.extensions ?? DEFAULT_EXTENSIONS;
   const ignorePieceState = options.ignorePieceState === true;
+  const pieceCount = ignorePieceState ? undefined : (options.pieceCount ?? undefined);
   return (source) =>
     new Observable<PeerEvent>((subscriber) => {
       let lastActivity = -Infinity;
@@ -53,7 +59,7 @@ export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<F
           }
           const now = scheduler.now();
           const m = frame.message;
-          const control = m.type === 'extended' ? extensionEvent(m.extendedId, m.payload, extensions) : ignorePieceState && PIECE_STATE.has(m.type) ? undefined : controlEvent(m);
+          const control = m.type === 'extended' ? extensionEvent(m.extendedId, m.payload, extensions, pieceCount) : ignorePieceState && PIECE_STATE.has(m.type) ? undefined : controlEvent(m);
           if (control !== undefined) subscriber.next(control);
           if (m.type === 'piece' && due(lastData, now)) {
             lastData = now;
@@ -76,10 +82,11 @@ const DEFAULT_EXTENSIONS: ReadonlySet<string> = new Set([UT_METADATA]);
 /**
  * An extended message (BEP 10) as a machine event: decoded under its budget (io-ts), an unknown
  * id ignored, a bad or oversized one an EXTENSION_ERROR (the machine closes). Rare messages: a
- * metadata piece is at most 16 KiB and there are at most 512 of them per torrent.
+ * metadata piece is at most 16 KiB and there are at most 512 of them per torrent; an
+ * lt_donthave is 4 bytes and costs the machine one bit.
  */
-function extensionEvent(extendedId: number, payload: Uint8Array, enabled: ReadonlySet<string>): PeerEvent | undefined {
-  const decoded = decodeExtensionMessage(extendedId, payload, enabled);
+function extensionEvent(extendedId: number, payload: Uint8Array, enabled: ReadonlySet<string>, pieceCount: number | undefined): PeerEvent | undefined {
+  const decoded = decodeExtensionMessage(extendedId, payload, enabled, pieceCount);
   if (E.isLeft(decoded)) return { type: 'EXTENSION_ERROR', error: decoded.left };
   const x = decoded.right;
   switch (x.extension) {
@@ -89,6 +96,8 @@ function extensionEvent(extendedId: number, payload: Uint8Array, enabled: Readon
       return { type: 'PEER_METADATA', message: x.message };
     case 'ut_pex':
       return { type: 'PEER_PEX', message: x.message };
+    case LT_DONTHAVE:
+      return { type: 'PEER_DONT_HAVE', index: x.index };
     default:
       return undefined;
   }

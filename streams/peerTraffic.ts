@@ -26,7 +26,8 @@ export interface TrafficDeps {
 /**
  * Joins one connection to the torrent's data plane: frames carrying data (`piece`, `request`,
  * `cancel`, `reject`) go straight to the flows; the peer machine's notices (refill, release,
- * upload opened/closed) drive them. Protocol state stays in the machine; this only acts on it.
+ * a piece the peer lost, upload opened/closed) drive them. Protocol state stays in the
+ * machine; this only acts on it.
  */
 export function attachPeerTraffic(id: string, endpoint: PeerEndpoint, link: ConnectionLink, deps: TrafficDeps): ConnectionPlane {
   const { download, upload } = deps;
@@ -88,6 +89,11 @@ export function attachPeerTraffic(id: string, endpoint: PeerEndpoint, link: Conn
           // its requests go back to the pool; a snubbed peer keeps a shallow pipeline (its
           // rate is ~0 now), so a peer that only dropped one request can still recover
           download.release(peer);
+          download.refill(peer);
+          return;
+        case 'peerLost':
+          // BEP 54: its requests for that piece go to other peers; it may still serve others
+          download.peerLost(peer, command.index);
           download.refill(peer);
           return;
         case 'uploadOpened':

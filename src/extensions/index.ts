@@ -1,7 +1,7 @@
 /**
  * The extension protocol (BEP 10) and the extensions statorrent speaks over it: metadata
- * exchange (BEP 9, ut_metadata), peer exchange (BEP 11, ut_pex) and, sent only, lt_donthave
- * (BEP 54); plus the private-torrent
+ * exchange (BEP 9, ut_metadata), peer exchange (BEP 11, ut_pex) and lost pieces (BEP 54,
+ * lt_donthave, both ways); plus the private-torrent
  * policy (BEP 27) that decides whether PEX may be used at all.
  */
 export * from './limits.js';
@@ -23,7 +23,7 @@ export { decodeUtMetadata, encodeUtMetadata, answerMetadataRequest, metadataPiec
 export { decodeUtPex, encodeUtPex, isUnicast, type PexMessage, type PexPeer } from './utPex.js';
 export { PexFlags, pexFlagsOf, prefersEncryption, type PexPeerFacts } from './pexFlags.js';
 export { PexState } from './pexState.js';
-export { encodeDontHave, LT_DONTHAVE } from './ltDontHave.js';
+export { decodeDontHave, encodeDontHave, LT_DONTHAVE, LT_DONTHAVE_BYTES } from './ltDontHave.js';
 export { MetadataAssembly, checkMetadataSize, type MetadataPieceFault, type PieceWitness } from './metadataAssembly.js';
 export { peerSourcesAllowed, type PeerSources } from './peerSources.js';
 export { ourExtendedHandshake, advertisedExtensions, type OurHandshakeFacts } from './ourHandshake.js';

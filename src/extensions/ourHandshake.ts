@@ -1,5 +1,6 @@
 import { UT_METADATA, UT_PEX, type OurExtendedHandshake } from './extendedHandshake.js';
 import { OUR_EXTENSION_IDS } from './extensionMessage.js';
+import { LT_DONTHAVE } from './ltDontHave.js';
 
 /** What decides our extended handshake for one torrent. */
 export interface OurHandshakeFacts {
@@ -13,15 +14,22 @@ export interface OurHandshakeFacts {
   readonly client?: string;
   /** Requests we queue per peer before refusing (`reqq`). */
   readonly reqq?: number;
+  /**
+   * The torrent's pieces are known (not a magnet link still fetching its metadata): we take
+   * BEP 54 lt_donthave, whose piece index is judged against them.
+   */
+  readonly knowsPieces?: boolean;
 }
 
 /**
  * Our extended handshake (BEP 10) for a torrent: ut_metadata always (every statorrent peer
- * answers metadata requests, BEP 9), ut_pex unless the torrent is private (BEP 27).
+ * answers metadata requests, BEP 9), ut_pex unless the torrent is private (BEP 27),
+ * lt_donthave once the pieces are known (BEP 54).
  */
 export function ourExtendedHandshake(f: OurHandshakeFacts): OurExtendedHandshake {
   const m: Record<string, number> = { [UT_METADATA]: OUR_EXTENSION_IDS[UT_METADATA] };
   if (!f.private) m[UT_PEX] = OUR_EXTENSION_IDS[UT_PEX];
+  if (f.knowsPieces === true) m[LT_DONTHAVE] = OUR_EXTENSION_IDS[LT_DONTHAVE];
   return {
     m,
     ...(f.client !== undefined ? { v: f.client } : {}),

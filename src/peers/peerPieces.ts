@@ -4,10 +4,10 @@ import { Bitfield } from '../pieces/bitfield.js';
 /**
  * One peer's pieces and what they mean to us: its bitfield, its share of the torrent's
  * availability counts and how many of its pieces we still lack ("interesting"). The peer
- * machine's actions call it on `have`, `bitfield`, `have all`, `have none` and when we verify a
- * piece; the block path reads `bitfield` (the picker asks what the peer has). Counts are kept
- * exactly: every bit set here is counted once in `availability`, and `release` takes all of it
- * back, so availability is the sum over connected peers.
+ * machine's actions call it on `have`, `bitfield`, `have all`, `have none`, `lt_donthave` and
+ * when we verify or lose a piece; the block path reads `bitfield` (the picker asks what the
+ * peer has). Counts are kept exactly: every bit set here is counted once in `availability`, and
+ * `release` takes all of it back, so availability is the sum over connected peers.
  *
  * The interesting count is kept exact whatever the order of events: the peer machine hears of
  * our verified pieces in batches (see `PIECES_VERIFIED`), so a peer may announce a piece after
@@ -60,6 +60,21 @@ export class PeerPieces {
     if (this.released || !this.bitfield.set(index)) return false;
     this.availability?.addHave(index);
     if (!this.have.has(index)) this.want(index);
+    return true;
+  }
+
+  /**
+   * BEP 54 `lt_donthave`: the peer no longer has `index`. Its bit leaves the bitfield and its
+   * count leaves availability; if we wanted the piece from this peer, that want goes too (the
+   * `wanted` bit, so a batch of our verified pieces arriving later cannot uncount it twice).
+   * Returns true when the peer had announced the piece; a retraction of a piece it never
+   * announced (or an index out of range) changes nothing.
+   */
+  lose(index: number): boolean {
+    if (this.released || !this.bitfield.has(index)) return false;
+    this.bitfield.clear(index);
+    this.availability?.removeHave(index);
+    if (this.wanted.clear(index)) this.interestingCount--;
     return true;
   }
 

@@ -191,6 +191,25 @@ export class PiecePicker {
     return n;
   }
 
+  /**
+   * `peerId` can no longer serve piece `index` (it said so with BEP 54 `lt_donthave`, so it
+   * will not send the blocks): its outstanding requests for that piece return to the pool for
+   * other peers, its other requests stay. Returns the released requests, for `cancel`.
+   */
+  releasePiece(peerId: PeerId, index: number): BlockRequest[] {
+    const st = this.peers.get(peerId);
+    const out: BlockRequest[] = [];
+    const g = this.geometry;
+    if (st === undefined || !(Number.isInteger(index) && index >= 0 && index < g.pieceCount)) return out;
+    const n = g.blockCount(index);
+    for (let b = 0; b < n && st.keys.size > 0; b++) {
+      if (!st.keys.delete(g.blockKey(index, b))) continue;
+      this.blocks.removeRequest(index, b);
+      out.push(this.request(index, b));
+    }
+    return out;
+  }
+
   /** A request timed out (or was rejected, BEP 6): it returns to the pool. False if it was not outstanding. */
   onRequestTimeout(peerId: PeerId, request: BlockRequest): boolean {
     const block = request.begin / BLOCK_SIZE;

@@ -82,6 +82,7 @@ export class TorrentPeers {
       metadataSize: m.infoBytes.length,
       client: `statorrent ${packageVersion()}`,
       reqq: MAX_QUEUED_REQUESTS,
+      knowsPieces: true,
       ...(deps.listenPort !== undefined ? { port: deps.listenPort } : {}),
     });
     this.reserved = setDht(ourReserved(), deps.dht !== undefined);

@@ -11,7 +11,7 @@ export type StepCause =
 
 /**
  * Peer machine events that the connection turns wire messages and socket events into, named as
- * the wire message (BEP 3, BEP 6) or socket event behind them, for the inspector's transitions.
+ * the wire message (BEP 3, BEP 6, BEP 54) or socket event behind them, for the inspector's transitions.
  */
 const WIRE_ORIGIN: Readonly<Record<string, string>> = {
   CONNECTED: 'socket connected',
@@ -25,6 +25,7 @@ const WIRE_ORIGIN: Readonly<Record<string, string>> = {
   PEER_BITFIELD: 'bitfield',
   PEER_HAVE_ALL: 'have all',
   PEER_HAVE_NONE: 'have none',
+  PEER_DONT_HAVE: 'lt_donthave',
   ACTIVITY: 'any message',
   DATA_RECEIVED: 'piece',
   PROTOCOL_ERROR: 'malformed message',

@@ -116,4 +116,64 @@ describe('peer machine: extension protocol (BEP 10)', () => {
     p.clock.increment(180_000);
     expect(p.fresh().filter((t) => t === 'pexDue')).toEqual([]);
   });
+
+  describe('lt_donthave from the peer (BEP 54)', () => {
+    const offering = { m: { ut_metadata: 1, lt_donthave: 3 } };
+
+    it('takes the piece out of its bitfield, availability and our interest, and sends our requests for it elsewhere', () => {
+      const p = activePeer({ pieceCount: 8, extended: offering });
+      p.actor.send({ type: 'PEER_HAVE', index: 2 });
+      p.actor.send({ type: 'PEER_HAVE', index: 5 });
+      expect(p.pieces.interesting).toBe(2);
+      p.fresh();
+      p.actor.send({ type: 'PEER_DONT_HAVE', index: 5 });
+      expect(p.pieces.bitfield.has(5)).toBe(false);
+      expect(p.availability.of(5)).toBe(0);
+      expect(p.pieces.interesting).toBe(1);
+      expect(p.commands.at(-1)).toEqual({ type: 'peerLost', index: 5 });
+      expect(p.fresh()).toEqual(['peerLost']);
+      expect(p.actor.getSnapshot().matches({ active: { amInterested: 'interested' } })).toBe(true);
+      // its last piece we wanted: not interested any more (the existing `always` decides)
+      p.actor.send({ type: 'PEER_DONT_HAVE', index: 2 });
+      expect(p.fresh()).toEqual(['peerLost', 'send:notInterested']);
+      expect(p.actor.getSnapshot().matches({ active: { amInterested: 'notInterested' } })).toBe(true);
+      // announced again later: wanted again
+      p.actor.send({ type: 'PEER_HAVE', index: 2 });
+      expect(p.pieces.interesting).toBe(1);
+      expect(p.actor.getSnapshot().value).not.toBe('closed');
+    });
+
+    it('un-counts a piece of a seed that we already have without touching our interest', () => {
+      const ours = new Bitfield(4);
+      ours.set(0);
+      const p = activePeer({ pieceCount: 4, ours, extended: offering });
+      p.actor.send({ type: 'PEER_HAVE_ALL' });
+      expect([p.pieces.interesting, p.availability.of(0)]).toEqual([3, 1]);
+      p.fresh();
+      p.actor.send({ type: 'PEER_DONT_HAVE', index: 0 });
+      expect([p.pieces.interesting, p.availability.of(0), p.pieces.bitfield.count]).toEqual([3, 0, 3]);
+      expect(p.fresh()).toEqual(['peerLost']);
+    });
+
+    it('ignores a retraction of a piece the peer never announced', () => {
+      const p = activePeer({ pieceCount: 8, extended: offering });
+      p.actor.send({ type: 'PEER_HAVE', index: 2 });
+      p.fresh();
+      p.actor.send({ type: 'PEER_DONT_HAVE', index: 3 });
+      expect(p.fresh()).toEqual([]);
+      expect([p.pieces.interesting, p.availability.of(2)]).toEqual([1, 1]);
+    });
+
+    it('ignores it when we did not advertise lt_donthave, or never sent our extended handshake', () => {
+      const notOffered = activePeer({ pieceCount: 8, extended: { m: { ut_metadata: 1 } } });
+      const noBit = activePeer({ pieceCount: 8, extended: offering, handshake: plainHandshake() });
+      for (const p of [notOffered, noBit]) {
+        p.actor.send({ type: 'PEER_HAVE', index: 2 });
+        p.fresh();
+        p.actor.send({ type: 'PEER_DONT_HAVE', index: 2 });
+        expect(p.fresh()).toEqual([]);
+        expect([p.pieces.bitfield.has(2), p.pieces.interesting, p.availability.of(2)]).toEqual([true, 1, 1]);
+      }
+    });
+  });
 });

@@ -9,19 +9,21 @@ const check = (ok: boolean, what: string): void => {
 };
 
 /** Totals over all simulated swarms, to prove the interesting paths actually ran. */
-const seen = { cancels: 0, failures: 0, timeouts: 0, endgamePicks: 0 };
+const seen = { cancels: 0, failures: 0, timeouts: 0, endgamePicks: 0, retractions: 0 };
 
 const key = (r: { index: number; begin: number }): string => `${r.index}:${r.begin}`;
 
 interface SimPeer extends PeerView {
   choked: boolean;
+  /** A seed keeps every piece, so the download can always finish; others may retract one (BEP 54). */
+  readonly keepsAll: boolean;
   readonly outstanding: Map<string, BlockRequest>;
 }
 
 /**
  * Drives a picker with a random swarm: peers with random bitfields join and leave, choke and
- * unchoke, answer requests in random order, let some time out, and some completed pieces fail
- * their hash. Checks the books against a model at every step.
+ * unchoke, answer requests in random order, let some time out, retract pieces (lt_donthave) and
+ * some completed pieces fail their hash. Checks the books against a model at every step.
  */
 const simulate = (seed: number, pieceLength: number, totalLength: number, peerCount: number, endgameMax: number): void => {
   const rnd = seededRandom(seed);
@@ -37,7 +39,7 @@ const simulate = (seed: number, pieceLength: number, totalLength: number, peerCo
   const join = (seedPeer: boolean): void => {
     const bitfield = new Bitfield(n);
     for (let i = 0; i < n; i++) if (seedPeer || rnd() < 0.5) bitfield.set(i);
-    const p: SimPeer = { id: `p${nextId++}`, bitfield, choked: rnd() < 0.3, outstanding: new Map() };
+    const p: SimPeer = { id: `p${nextId++}`, bitfield, choked: rnd() < 0.3, keepsAll: seedPeer, outstanding: new Map() };
     picker.availability.addPeer(bitfield);
     connected.push(p);
   };
@@ -116,6 +118,20 @@ const simulate = (seed: number, pieceLength: number, totalLength: number, peerCo
         check(picker.onRequestTimeout(p.id, r), 'picker.onRequestTimeout(p.id, r) should be true');
         p.outstanding.delete(key(r));
       }
+    } else if (action < 92) {
+      // BEP 54 lt_donthave: the peer no longer has a piece, often one we are asking it for
+      if (p.keepsAll) continue;
+      const asked = [...p.outstanding.values()];
+      const i = asked.length > 0 && rnd() < 0.7 ? asked[int(asked.length)]!.index : int(n);
+      if (!p.bitfield.has(i)) continue;
+      p.bitfield.clear(i);
+      picker.availability.removeHave(i);
+      const mine = asked.filter((r) => r.index === i).map(key).sort();
+      const released = picker.releasePiece(p.id, i).map(key).sort();
+      check(released.join() === mine.join(), 'releasePiece returns exactly its requests for that piece');
+      for (const k of mine) p.outstanding.delete(k);
+      check(picker.outstanding(p.id) === p.outstanding.size, 'its other requests stay');
+      if (mine.length > 0) seen.retractions++;
     } else {
       // A duplicate or stray block: a late copy of something already received is refused.
       const done = [...received];
@@ -161,6 +177,7 @@ describe('PiecePicker under a random swarm', () => {
     expect(seen.failures).toBeGreaterThan(0);
     expect(seen.timeouts).toBeGreaterThan(0);
     expect(seen.endgamePicks).toBeGreaterThan(0);
+    expect(seen.retractions).toBeGreaterThan(0);
   });
 });
 

@@ -1,6 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { PeerEvent } from '../../machines/peer.machine.js';
+import { encodeDontHave, LT_DONTHAVE, OUR_EXTENSION_IDS, UT_METADATA } from '../../src/extensions/index.js';
 import { ourReserved, type WireMessage } from '../../src/wire/index.js';
 import type { FrameEvent } from '../../streams/frames.js';
 import { toPeerEvents } from '../../streams/peerEvents.js';
@@ -64,6 +65,24 @@ describe('toPeerEvents', () => {
         F: { type: 'PEER_NOT_INTERESTED' },
         G: { type: 'PROTOCOL_ERROR', error: { tag: 'bitfieldSpareBits' } },
       });
+    });
+  });
+
+  it('maps lt_donthave (BEP 54) under our id to PEER_DONT_HAVE, a bad one to EXTENSION_ERROR, and only where the pieces are known', () => {
+    const dontHave = (payload: Uint8Array): FrameEvent => msg({ type: 'extended', extendedId: OUR_EXTENSION_IDS[LT_DONTHAVE], payload });
+    const extensions = new Set([UT_METADATA, LT_DONTHAVE]);
+    scheduler().run(({ cold, expectObservable }) => {
+      const frames = cold<FrameEvent>('(ab)', { a: dontHave(encodeDontHave(7)), b: dontHave(encodeDontHave(8)) });
+      expectObservable(frames.pipe(toPeerEvents({ extensions, pieceCount: 8 }))).toBe('(Aza)', {
+        A: { type: 'PEER_DONT_HAVE', index: 7 },
+        z: { type: 'ACTIVITY' },
+        a: { type: 'EXTENSION_ERROR', error: { _tag: 'ExtensionError', code: 'out-of-range', message: 'peer sent a bad lt_donthave message: piece 8 of a torrent with 8 pieces' } },
+      });
+    });
+    // a magnet link's metadata is still being fetched: no piece count to judge it by, ignored
+    scheduler().run(({ cold, expectObservable }) => {
+      const frames = cold<FrameEvent>('a', { a: dontHave(encodeDontHave(7)) });
+      expectObservable(frames.pipe(toPeerEvents({ extensions, pieceCount: null, ignorePieceState: true }))).toBe('z', { z: { type: 'ACTIVITY' } });
     });
   });
 });
