@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
+import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
@@ -46,6 +47,8 @@ describe('have announcements while downloading', () => {
   });
 
   it('a peer with no pieces hears have for each of the 256 pieces exactly once', async () => {
+    // the leecher turns connections away while it checks its folder
+    await firstValueFrom(leecher.handle.progress$.pipe(filter((p) => p.state === 'downloading')));
     const socket = connect({ host: '127.0.0.1', port: leecher.session.port, localAddress: '127.0.0.2' });
     await once(socket, 'connect');
     const raw = new RawConnection(socket);
