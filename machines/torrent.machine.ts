@@ -350,7 +350,7 @@ export const torrentMachine = setup({
             guard: 'duplicatePeerId',
             actions: 'closeDuplicate',
             description:
-              'Its peer id is already connected (crossed dials, or one peer under two addresses): close one of the two, the same one the peer closes (the one dialled by the side with the higher peer id; both dialled by one side: the newer). No back-off, no ban.',
+              'Its peer id is already connected (crossed dials, or one peer under two addresses): close one of the two, the same one a peer following the libtorrent rule closes (the one dialled by the side with the higher peer id survives; both dialled by one side: the newer closes). No back-off, no ban.',
             meta: { bep: 'BEP 3 · Peer protocol' },
           },
           { guard: 'isKnownPeer', actions: 'recordPeerId', description: 'The first connection to this peer id: remember it.' },
