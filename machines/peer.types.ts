@@ -60,8 +60,8 @@ export interface PeerMachineInput {
 export type PeerCommand =
   | { readonly type: 'handshake'; readonly handshake: Handshake }
   | { readonly type: 'send'; readonly message: WireMessage }
-  /** Handshake done, gate open: the data plane may attach. */
-  | { readonly type: 'ready'; readonly client: string }
+  /** Handshake done, gate open: the data plane may attach. `peerId`: the remote's, lowercase hex. */
+  | { readonly type: 'ready'; readonly client: string; readonly peerId: string }
   /** New reason to request: unchoked, became interested, more pieces, no longer snubbed. */
   | { readonly type: 'refill' }
   /** Our requests to this peer are void (it choked or snubs us): back to the pool. */

@@ -1,5 +1,6 @@
 import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type EventObject } from 'xstate';
 import type { BanList } from '../src/peers/banList.js';
+import { PeerIdentities } from '../src/peers/peerIdentities.js';
 import { endpointKey, ipOfEndpointKey, PeerPool, type PeerEndpoint, type PeerSource } from '../src/peers/peerPool.js';
 import type { Culprit } from '../src/trust/smartBan.js';
 import type { AnnounceMachineInput } from './announce.machine.js';
@@ -29,7 +30,9 @@ import { torrentMachineMeta } from './torrent.meta.js';
  *   `NEED_PEERS` to the announcer, which announces early but never before the tracker's
  *   `min interval`.
  * - events in: `PEERS_DISCOVERED` (from trackers, the DHT, …: `source` says which), `INCOMING_PEER` (an accepted connection
- *   whose handshake named this torrent), `PEER_CLOSED`, `PIECES_VERIFIED` and `PIECE_FAILED`
+ *   whose handshake named this torrent), `PEER_IDENTIFIED` (a connection's handshake is done: the
+ *   remote peer id; a second open connection to that peer id is closed, see
+ *   src/peers/duplicateConnection.ts), `PEER_CLOSED`, `PIECES_VERIFIED` and `PIECE_FAILED`
  *   (each with smart ban's verdict: the IPs proven to have sent bad blocks of that piece),
  *   `PIECE_LOST` (a verified piece became unreadable: seeding turns back into downloading),
  *   `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
@@ -57,6 +60,11 @@ export interface TorrentInput {
   readonly dhtInput?: DhtAnnounceInput;
   /** The session's ban list, shared by its torrents (a private one when omitted). */
   readonly bans?: BanList;
+  /**
+   * Our peer id (lowercase hex), for the rule that settles two connections to one peer the way
+   * the peer settles them too (without it the older connection is kept).
+   */
+  readonly peerId?: string;
 }
 
 /** Period of the redial round; the dial clock advances by this much per round. */
@@ -77,12 +85,18 @@ interface TorrentContext {
   readonly completionPending: boolean;
   /** Endpoint keys of spawned peer actors. */
   readonly peers: ReadonlySet<string>;
+  /** Our peer id (hex), when given. */
+  readonly peerId: string | undefined;
+  /** Connections by remote peer id: the one kept per peer, and the duplicates being closed. */
+  readonly identities: PeerIdentities;
   readonly error: string | undefined;
 }
 
 export type TorrentEvent =
   | { type: 'PEERS_DISCOVERED'; peers: readonly PeerEndpoint[]; source?: PeerSource }
   | { type: 'INCOMING_PEER'; endpoint: PeerEndpoint }
+  /** Peer `id` (at `endpoint`, dialled by us when `outgoing`) completed its handshake: the remote's peer id (lowercase hex). */
+  | { type: 'PEER_IDENTIFIED'; id: string; endpoint: PeerEndpoint; outgoing: boolean; peerId: string }
   | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
   /** Pieces verified since the last batch (at most every few tens of ms; the last piece at once), with the smart-ban verdicts they carried. */
   | { type: 'PIECES_VERIFIED'; indices: readonly number[]; culprits?: readonly Culprit[] }
@@ -112,9 +126,16 @@ const announcers = (system: { get: (id: string) => AnyActorRef | undefined }): A
 /** The command that makes a peer actor close its connection. */
 const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message } as EventObject);
 
-/** The peer set without a closed peer, whose endpoint the pool marks closed (`backOff`: wait before redialling). */
+/**
+ * The peer set without a closed peer, whose endpoint the pool marks closed (`backOff`: wait
+ * before redialling). A duplicate we dialled stays marked connected while the connection kept
+ * to its peer runs (dialling it again would only make the same duplicate); when that kept
+ * connection ends, those endpoints are closed too, as working connections (never failures).
+ */
 const withoutPeer = (context: TorrentContext, event: Extract<TorrentEvent, { type: 'PEER_CLOSED' }>, backOff: boolean): ReadonlySet<string> => {
-  context.pool.markClosed(event.endpoint, event.failed, context.dialClock, backOff);
+  const identity = context.identities.closed(event.id);
+  if (!identity.held || !backOff) context.pool.markClosed(event.endpoint, event.failed, context.dialClock, backOff);
+  for (const endpoint of identity.released) context.pool.markClosed(endpoint, false, context.dialClock, backOff);
   const peers = new Set(context.peers);
   peers.delete(event.id);
   return peers;
@@ -147,7 +168,8 @@ export const torrentMachine = setup({
     allVerified: ({ context }) => context.verified >= context.pieceCount,
     completedMeanwhile: ({ context }) => context.completionPending && context.verified >= context.pieceCount,
     hasRoom: ({ context }) => context.peers.size < context.maxPeers,
-    isKnownPeer: ({ context, event }) => event.type === 'PEER_CLOSED' && context.peers.has(event.id),
+    isKnownPeer: ({ context, event }) => (event.type === 'PEER_CLOSED' || event.type === 'PEER_IDENTIFIED') && context.peers.has(event.id),
+    duplicatePeerId: ({ context, event }) => event.type === 'PEER_IDENTIFIED' && context.peers.has(event.id) && context.identities.isDuplicate(event.id, event.peerId),
   },
   actions: {
     // enqueueActions (not a plain action) so the pool is filled while the transition resolves,
@@ -179,6 +201,20 @@ export const torrentMachine = setup({
       context.pool.markConnected(event.endpoint);
       enqueue.spawnChild('peer', { id, systemId: id, input: { ...context.peerInput, endpoint: event.endpoint, outgoing: false } });
       enqueue.assign({ peers: new Set([...context.peers, id]) });
+    }),
+    recordPeerId: ({ context, event }) => {
+      if (event.type === 'PEER_IDENTIFIED') context.identities.identify(event, event.peerId, context.peerId);
+    },
+    // One connection per peer id (rule and why: src/peers/duplicateConnection.ts). The closed one
+    // is no failure: it worked, so no back-off and no ban; its requests go back to the pool when
+    // its connection ends, like any peer's, and its PEER_CLOSED frees the slot.
+    closeDuplicate: enqueueActions(({ context, event, enqueue, system }) => {
+      if (event.type !== 'PEER_IDENTIFIED') return;
+      const verdict = context.identities.identify(event, event.peerId, context.peerId);
+      const ref = verdict === undefined ? undefined : system.get(verdict.close.id);
+      if (verdict !== undefined && ref !== undefined) {
+        enqueue.sendTo(ref, closeEvent(`duplicate connection to peer ${event.peerId.slice(0, 16)}… (kept ${verdict.keep.id})`));
+      }
     }),
     rejectIncoming: emit(({ event }) => ({
       type: 'rejectIncoming' as const,
@@ -262,6 +298,8 @@ export const torrentMachine = setup({
     verified: 0,
     completionPending: false,
     peers: new Set<string>(),
+    peerId: input.peerId,
+    identities: new PeerIdentities(),
     error: undefined,
   }),
   invoke: [
@@ -306,6 +344,16 @@ export const torrentMachine = setup({
         INCOMING_PEER: [
           { guard: 'hasRoom', actions: 'acceptIncoming', description: 'Room left: spawn a peer actor, unless the IP is banned or already connected.' },
           { actions: 'rejectIncoming', description: 'At maxPeers: close the new connection.' },
+        ],
+        PEER_IDENTIFIED: [
+          {
+            guard: 'duplicatePeerId',
+            actions: 'closeDuplicate',
+            description:
+              'Its peer id is already connected (crossed dials, or one peer under two addresses): close one of the two, the same one a peer following the libtorrent rule closes (the one dialled by the side with the higher peer id survives; both dialled by one side: the newer closes). No back-off, no ban.',
+            meta: { bep: 'BEP 3 · Peer protocol' },
+          },
+          { guard: 'isKnownPeer', actions: 'recordPeerId', description: 'The first connection to this peer id: remember it.' },
         ],
         PEER_CLOSED: { guard: 'isKnownPeer', actions: ['forgetPeer', 'dialMore'], description: 'A slot freed up: forget the peer and dial a replacement.' },
         PIECE_FAILED: {

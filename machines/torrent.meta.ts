@@ -10,6 +10,7 @@ export const torrentMachineMeta = {
   events: {
     PEERS_DISCOVERED: { description: 'Peer addresses from trackers (compact or dictionary form), the DHT or the user; `source` says which.', bep: 'BEP 3 · Trackers; BEP 23; BEP 5' },
     INCOMING_PEER: { description: 'An accepted connection whose handshake named this torrent.', bep: 'BEP 3 · Peer protocol' },
+    PEER_IDENTIFIED: { description: 'A connection completed its handshake: the remote peer id, to keep one connection per peer.', bep: 'BEP 3 · Peer protocol' },
     PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
     PIECES_VERIFIED: { description: 'Downloaded pieces matched their SHA-1 hashes and are on disk (a batch: at most every 50 ms, the last piece at once); carries the IPs whose blocks in failed copies differ from them.', bep: 'BEP 3 · Info dictionary' },
     PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs proven to have sent bad blocks (smart ban).', bep: 'BEP 3 · Info dictionary' },
@@ -28,6 +29,7 @@ export const torrentMachineMeta = {
     allVerified: 'Every piece has passed its hash check.',
     completedMeanwhile: 'Every piece is verified now, but `completed` was not announced yet (the last piece just came in, or came in while paused).',
     hasRoom: 'Fewer peer connections than maxPeers.',
-    isKnownPeer: 'The closed peer is one this torrent spawned.',
+    isKnownPeer: 'The peer is one this torrent spawned (and has not forgotten).',
+    duplicatePeerId: 'Another open connection of this torrent has the same remote peer id.',
   },
 } as const;

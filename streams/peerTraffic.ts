@@ -12,8 +12,8 @@ export interface TrafficDeps {
   readonly upload: UploadFlow;
   /** The record exists (before the handshake): register it. */
   readonly opened: (peer: PeerRecord) => void;
-  /** The handshake completed. */
-  readonly ready: (peer: PeerRecord, client: string) => void;
+  /** The handshake completed; `peerId`: the remote's (lowercase hex). */
+  readonly ready: (peer: PeerRecord, client: string, peerId: string) => void;
   /** Someone's interest or snubbing changed: the choker may want to decide early. */
   readonly peersChanged: () => void;
   /** The connection is over (after this record has been cleaned out of the data plane). */
@@ -79,7 +79,7 @@ export function attachPeerTraffic(id: string, endpoint: PeerEndpoint, link: Conn
     command(command: PeerCommand): void {
       switch (command.type) {
         case 'ready':
-          deps.ready(peer, command.client);
+          deps.ready(peer, command.client, command.peerId);
           deps.peersChanged();
           return;
         case 'refill':

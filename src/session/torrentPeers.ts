@@ -36,6 +36,8 @@ export interface TorrentPeersDeps {
   readonly upload: UploadFlow;
   readonly onWire: ((peerId: string, direction: 'in' | 'out', message: WireMessage) => void) | undefined;
   readonly connected: (id: string, client: string, encryption: PeerEncryption) => void;
+  /** The same connection's handshake named the remote peer id (lowercase hex); `outgoing`: we dialled it. */
+  readonly identified: (id: string, endpoint: PeerEndpoint, outgoing: boolean, peerId: string) => void;
   /** The connection is over; `failed`: it never completed the handshake. */
   readonly closed: (id: string, endpoint: PeerEndpoint, reason: CloseReason, failed: boolean) => void;
   readonly peersChanged: () => void;
@@ -109,10 +111,11 @@ export class TorrentPeers {
           now: () => Date.now(),
           ...(onWire !== undefined ? { onSend: (msg: WireMessage) => onWire(id, 'out', msg) } : {}),
           opened: (peer) => this.records.set(id, peer),
-          ready: (peer, client) => {
+          ready: (peer, client, peerId) => {
             handshaked = true;
             peer.encryption = link.wire.encryption;
             deps.connected(id, client, peer.encryption);
+            deps.identified(id, endpoint, link.input.outgoing, peerId);
           },
           peersChanged: deps.peersChanged,
           closed: (peer, reason) => {

@@ -31,6 +31,7 @@ import { progressSnapshot, stateOf } from './torrentProgress.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
 import { TorrentInspection } from './torrentInspection.js';
 import { VerifiedBatches } from './verifiedBatches.js';
+import { toHex } from '../wire/hex.js';
 import type { WireTransport } from '../../streams/wireTransport.js';
 
 export type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
@@ -128,6 +129,12 @@ export class TorrentRuntime implements TorrentHandle {
       upload,
       onWire: options.onWire,
       connected: (id, client, encryption) => this.events$.next({ type: 'peerConnected', id, client, source: this.dialSources.get(id) ?? 'incoming', encryption }),
+      // the torrent machine keeps one connection per peer id; after the peer machine's own step,
+      // like PEER_CLOSED below, so the CLOSE it may send finds that machine idle
+      identified: (id, endpoint, outgoing, peerId) =>
+        queueMicrotask(() => {
+          if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEER_IDENTIFIED', id, endpoint, outgoing, peerId });
+        }),
       closed: (id, endpoint, reason, failed) => {
         this.dialSources.delete(id);
         this.events$.next({ type: 'peerClosed', id, reason: reason.message });
@@ -285,6 +292,7 @@ export class TorrentRuntime implements TorrentHandle {
         announcerInput: { noTrackers: tiers.length === 0 },
         dhtInput: { disabled: dht === undefined },
         ...(this.host.bans !== undefined ? { bans: this.host.bans } : {}),
+        peerId: toHex(this.host.peerId),
       },
       ...(this.options.inspect ? { inspect: this.options.inspect } : {}),
     });

@@ -35,7 +35,8 @@ export const coverageSamples: Readonly<Record<string, CoverageSamples>> = {
     ],
   },
   torrent: {
-    input: { pieceCount: 1, maxPeers: 1, peerInput: {} },
+    // two peers, so a second connection to one peer id can close as a duplicate
+    input: { pieceCount: 1, maxPeers: 2, peerInput: {}, peerId: '11'.repeat(20) },
     // checkPieces resolves with the number of pieces already verified on disk.
     outputs: { checkPieces: [0, 1] },
     events: [
@@ -45,6 +46,8 @@ export const coverageSamples: Readonly<Record<string, CoverageSamples>> = {
       { type: 'PIECE_LOST', index: 0 },
       { type: 'PIECE_FAILED', index: 0, culprits: [{ ip: '127.0.0.1', reason: 'sent every block of piece 0, which failed its hash check' }] },
       { type: 'PEER_MISBEHAVED', culprits: [{ ip: '127.0.0.1', reason: 'kept requesting after 1000 refused requests' }] },
+      { type: 'PEER_IDENTIFIED', id: '127.0.0.1:6881', endpoint, outgoing: true, peerId: '22'.repeat(20) },
+      { type: 'PEER_IDENTIFIED', id: '127.0.0.2:6881', endpoint: { ip: '127.0.0.2', port: 6881 }, outgoing: false, peerId: '22'.repeat(20) },
       { type: 'PEER_CLOSED', id: '127.0.0.1:6881', endpoint, failed: true },
       { type: 'STORAGE_ERROR', message: 'disk full' },
     ],

@@ -313,9 +313,9 @@ describe('peer machine timers (simulated clock)', () => {
     expect(actor.getSnapshot().context.closeReason?.code).toBe('idleTimeout');
   });
 
-  it('tells the connection the client name when the handshake completes', () => {
+  it('tells the connection the client name and the peer id (hex, for the torrent\'s duplicate rule) when the handshake completes', () => {
     const { commands } = activePeer();
-    expect(commands.find((c) => c.type === 'ready')).toEqual({ type: 'ready', client: expect.any(String) });
+    expect(commands.find((c) => c.type === 'ready')).toEqual({ type: 'ready', client: expect.any(String), peerId: '22'.repeat(20) });
   });
 });
 

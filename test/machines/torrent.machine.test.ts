@@ -6,14 +6,14 @@ import { BanList } from '../../src/peers/banList.js';
 import type { AnnounceResponse } from '../../src/tracker/types.js';
 
 /** Stand-in child that records what it is told; finishes on STOP (like the announce machine). */
-const recorder = setup({ types: { context: {} as { got: string[]; input: unknown }, events: {} as { type: string }, input: {} as unknown } }).createMachine({
-  context: ({ input }) => ({ got: [], input }),
+const recorder = setup({ types: { context: {} as { got: string[]; messages: string[]; input: unknown }, events: {} as { type: string; message?: string }, input: {} as unknown } }).createMachine({
+  context: ({ input }) => ({ got: [], messages: [], input }),
   initial: 'live',
   states: {
     live: {
       on: {
         STOP: { target: 'done', actions: assign({ got: ({ context, event }) => [...context.got, event.type] }) },
-        '*': { actions: assign({ got: ({ context, event }) => [...context.got, event.type] }) },
+        '*': { actions: assign({ got: ({ context, event }) => [...context.got, event.type], messages: ({ context, event }) => [...context.messages, ...(event.message === undefined ? [] : [event.message])] }) },
       },
     },
     done: { type: 'final' },
@@ -21,7 +21,7 @@ const recorder = setup({ types: { context: {} as { got: string[]; input: unknown
 });
 const idle = setup({}).createMachine({});
 
-function start(opts: { bans?: BanList; pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean; choker?: AnyActorLogic; peerInput?: Record<string, unknown>; dht?: AnyActorLogic } = {}) {
+function start(opts: { bans?: BanList; pieceCount?: number; verified?: number; maxPeers?: number; announcerFinishes?: boolean; choker?: AnyActorLogic; peerInput?: Record<string, unknown>; dht?: AnyActorLogic; peerId?: string } = {}) {
   const clock = new SimulatedClock();
   const machine = torrentMachine.provide({
     actors: {
@@ -34,13 +34,20 @@ function start(opts: { bans?: BanList; pieceCount?: number; verified?: number; m
   });
   const actor = createActor(machine, {
     clock,
-    input: { pieceCount: opts.pieceCount ?? 3, maxPeers: opts.maxPeers ?? 2, peerInput: opts.peerInput ?? {}, ...(opts.bans !== undefined ? { bans: opts.bans } : {}) },
+    input: {
+      pieceCount: opts.pieceCount ?? 3,
+      maxPeers: opts.maxPeers ?? 2,
+      peerInput: opts.peerInput ?? {},
+      ...(opts.bans !== undefined ? { bans: opts.bans } : {}),
+      ...(opts.peerId !== undefined ? { peerId: opts.peerId } : {}),
+    },
   });
   const emitted: TorrentEmitted[] = [];
   actor.on('*', (e) => emitted.push(e));
   actor.start();
   const got = (id: string): string[] => ((actor.system.get(id) as AnyActorRef).getSnapshot().context as { got: string[] }).got;
-  return { clock, actor, emitted, got };
+  const messages = (id: string): string[] => ((actor.system.get(id) as AnyActorRef).getSnapshot().context as { messages: string[] }).messages;
+  return { clock, actor, emitted, got, messages };
 }
 
 const ep = (n: number) => ({ ip: `127.0.0.${n}`, port: 6881 });
@@ -417,3 +424,111 @@ describe('torrent machine', () => {
   });
 });
 
+describe('torrent machine: one connection per peer id', () => {
+  const high = 'ee'.repeat(20);
+  const low = '11'.repeat(20);
+  const remote = '77'.repeat(20); // the peer on 127.0.0.2, between the two
+  const listen = ep(2); // its listen address, which we dial
+  const ephemeral = { ip: '127.0.0.2', port: 50_000 }; // where its own dial to us comes from
+  const dialled = '127.0.0.2:6881';
+  const accepted = '127.0.0.2:50000';
+  const dials = (t: ReturnType<typeof start>, id: string): number => t.emitted.filter((e) => e.type === 'dial' && e.id === id).length;
+
+  /** We dial it and it dials us (crossed dials); both handshakes complete, ours first. */
+  async function crossed(peerId: string) {
+    const t = start({ maxPeers: 3, peerId });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [listen] });
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: ephemeral });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: dialled, endpoint: listen, outgoing: true, peerId: remote });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: accepted, endpoint: ephemeral, outgoing: false, peerId: remote });
+    return t;
+  }
+
+  it('crossed dials, our peer id higher: keeps the connection we dialled and closes its dial, saying why', async () => {
+    const t = await crossed(high);
+    expect(t.got(dialled)).toEqual([]);
+    expect(t.got(accepted)).toEqual(['CLOSE']);
+    expect(t.messages(accepted)).toEqual([`duplicate connection to peer ${remote.slice(0, 16)}… (kept ${dialled})`]);
+  });
+
+  it('crossed dials, our peer id lower: keeps its dial, even though ours completed first', async () => {
+    const t = await crossed(low);
+    expect(t.got(dialled)).toEqual(['CLOSE']);
+    expect(t.got(accepted)).toEqual([]);
+    expect(t.messages(dialled)[0]).toMatch(/^duplicate connection to peer 7777777777777777… \(kept 127\.0\.0\.2:50000\)$/);
+  });
+
+  it('the order the handshakes complete in does not change which connection survives', async () => {
+    const t = start({ maxPeers: 3, peerId: low });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [listen] });
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: ephemeral });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: accepted, endpoint: ephemeral, outgoing: false, peerId: remote });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: dialled, endpoint: listen, outgoing: true, peerId: remote });
+    expect(t.got(dialled)).toEqual(['CLOSE']);
+    expect(t.got(accepted)).toEqual([]);
+  });
+
+  it('a closed duplicate is no failure: no ban, no back-off, its slot refilled, and its address not redialled while the kept connection runs', async () => {
+    const t = await crossed(low);
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(3)] });
+    expect(dials(t, '127.0.0.3:6881')).toBe(1); // the third slot
+    t.actor.send({ type: 'PEER_CLOSED', id: dialled, endpoint: listen, failed: false });
+    expect(t.actor.system.get(dialled)).toBeUndefined();
+    expect(t.actor.getSnapshot().context.peers).toEqual(new Set([accepted, '127.0.0.3:6881']));
+    // redialling its address would only make the same duplicate again
+    for (let i = 0; i < 12; i++) t.clock.increment(5_000);
+    expect(dials(t, dialled)).toBe(1);
+    expect(t.emitted.filter((e) => e.type === 'ban')).toEqual([]);
+    // the kept connection ends: the address is a normal candidate again (the usual 15 s, not a failure's back-off)
+    t.actor.send({ type: 'PEER_CLOSED', id: accepted, endpoint: ephemeral, failed: false });
+    t.clock.increment(5_000);
+    t.clock.increment(5_000);
+    expect(dials(t, dialled)).toBe(1);
+    t.clock.increment(5_000);
+    expect(dials(t, dialled)).toBe(2);
+  });
+
+  it('a peer under two addresses, both dialled by us: keeps the first, closes the second, whatever the ids', async () => {
+    for (const peerId of [high, low]) {
+      const t = start({ maxPeers: 3, peerId });
+      await waitFor(t.actor, (s) => s.matches('active'));
+      const other = { ip: '127.0.0.9', port: 7000 };
+      t.actor.send({ type: 'PEERS_DISCOVERED', peers: [listen, other] });
+      t.actor.send({ type: 'PEER_IDENTIFIED', id: dialled, endpoint: listen, outgoing: true, peerId: remote });
+      t.actor.send({ type: 'PEER_IDENTIFIED', id: '127.0.0.9:7000', endpoint: other, outgoing: true, peerId: remote });
+      expect(t.got(dialled)).toEqual([]);
+      expect(t.got('127.0.0.9:7000')).toEqual(['CLOSE']);
+    }
+  });
+
+  it('never closes both: a third connection to the same peer is closed and the kept one stays', async () => {
+    const t = await crossed(high);
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: { ip: '127.0.0.2', port: 50_001 } });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: '127.0.0.2:50001', endpoint: { ip: '127.0.0.2', port: 50_001 }, outgoing: false, peerId: remote });
+    expect(t.got('127.0.0.2:50001')).toEqual(['CLOSE']);
+    expect(t.got(dialled)).toEqual([]);
+  });
+
+  it('leaves connections to different peer ids alone, and ignores peers it does not know', async () => {
+    const t = start({ maxPeers: 3, peerId: high });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [listen] });
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: ephemeral });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: dialled, endpoint: listen, outgoing: true, peerId: remote });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: accepted, endpoint: ephemeral, outgoing: false, peerId: low });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: '127.0.0.8:6881', endpoint: ep(8), outgoing: false, peerId: remote });
+    expect(t.got(dialled)).toEqual([]);
+    expect(t.got(accepted)).toEqual([]);
+  });
+
+  it('a connection closed and forgotten no longer counts: the next one to that peer id is kept', async () => {
+    const t = await crossed(high);
+    t.actor.send({ type: 'PEER_CLOSED', id: accepted, endpoint: ephemeral, failed: false });
+    t.actor.send({ type: 'PEER_CLOSED', id: dialled, endpoint: listen, failed: false });
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: ephemeral });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: accepted, endpoint: ephemeral, outgoing: false, peerId: remote });
+    expect(t.got(accepted)).toEqual([]);
+  });
+});

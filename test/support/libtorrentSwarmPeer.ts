@@ -24,6 +24,11 @@ export interface LibtorrentSwarmPeerOptions {
   readonly uploadRate?: number;
   /** Dial this peer (`ip:port`) after the check; ready only once connected to it. */
   readonly connect?: string;
+  /**
+   * Seconds to wait after the check before dialling `connect` (default 0). When set, the peer
+   * is returned as soon as its check is done (it dials later), not once it is connected.
+   */
+  readonly connectDelayS?: number;
   /** Download what is missing (from `connect` or others), at most `downloadRate` bytes/s. */
   readonly leech?: boolean;
   readonly downloadRate?: number;
@@ -44,6 +49,7 @@ export async function startLibtorrentSwarmPeer(torrentPath: string, savePath: st
   if (options.announce === true) args.push('--announce');
   if (options.uploadRate !== undefined && options.uploadRate > 0) args.push('--upload-rate', String(options.uploadRate));
   if (options.connect !== undefined) args.push('--connect', options.connect);
+  if (options.connectDelayS !== undefined) args.push('--connect-delay', String(options.connectDelayS));
   if (options.leech === true) args.push('--leech');
   if (options.downloadRate !== undefined && options.downloadRate > 0) args.push('--download-rate', String(options.downloadRate));
   const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -53,7 +59,8 @@ export async function startLibtorrentSwarmPeer(torrentPath: string, savePath: st
     await stopChild(child);
   };
   try {
-    const ready = await waitForOutput(child, [child.stdout, child.stderr], /READY (\d+) (\d+)/, options.timeoutMs ?? 20_000, `libtorrent peer on ${ip}`);
+    const line = options.connectDelayS !== undefined ? /CHECKED (\d+) (\d+)/ : /READY (\d+) (\d+)/;
+    const ready = await waitForOutput(child, [child.stdout, child.stderr], line, options.timeoutMs ?? 20_000, `libtorrent peer on ${ip}`);
     return { ip, port: Number(ready[1]), pieces: Number(ready[2]), stop };
   } catch (e) {
     await stop();

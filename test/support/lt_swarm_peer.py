@@ -3,7 +3,8 @@
 
   lt_swarm_peer.py TORRENT SAVE_PATH [--ip 127.0.0.N] [--partial] [--announce] [--upload-rate B]
 
-Hash-checks the data under SAVE_PATH, then prints "READY <port> <pieces it has>" on stdout:
+Hash-checks the data under SAVE_PATH ("CHECKED <port> <pieces it has>" on stdout once done), then
+prints "READY <port> <pieces it has>":
   * a full seeder (default) is ready once it is seeding; it fails if the check found missing pieces;
   * --partial: ready once checking finished, whatever it found; the torrent is put in upload mode
     so it only serves its share and never completes it from other peers;
@@ -14,6 +15,8 @@ Hash-checks the data under SAVE_PATH, then prints "READY <port> <pieces it has>"
   * --connect IP:PORT: dial that peer after the check, ready only once connected to it (so it
     is among the peers this one names in its ut_pex messages, BEP 11), or once it downloaded
     from it (a fast --leech may have been connected, and dropped, between two polls);
+  * --connect-delay S: dial it S seconds after the check (so a test's own peer can dial this one
+    first, as in crossed dials);
   * --leech: whatever the check found, download the rest (no upload mode, no seeding check);
   * --download-rate B: at most B bytes/s download, loopback peers included.
 No DHT, LSD, UPnP, NAT-PMP or uTP; listens and dials from --ip only.
@@ -22,6 +25,7 @@ Exits when stdin closes (the test process went away) or on SIGTERM.
 import argparse
 import os
 import sys
+import time
 
 sys.dont_write_bytecode = True  # importing lt_loopback must not leave __pycache__ in the tree
 import libtorrent as lt  # noqa: E402
@@ -37,6 +41,7 @@ def main() -> None:
     p.add_argument("--announce", action="store_true")
     p.add_argument("--upload-rate", type=int, default=0)
     p.add_argument("--connect", default="")
+    p.add_argument("--connect-delay", type=float, default=0.0)
     p.add_argument("--leech", action="store_true")
     p.add_argument("--download-rate", type=int, default=0)
     a = p.parse_args()
@@ -61,6 +66,7 @@ def main() -> None:
     stop = stdin_closed()
 
     checked = False
+    checked_at = 0.0
     announced = not a.announce
     ready = False
     connected_to = ""
@@ -70,6 +76,8 @@ def main() -> None:
             exit_if_fatal(alert)
             if isinstance(alert, lt.torrent_checked_alert):
                 checked = True
+                checked_at = time.monotonic()
+                print("CHECKED %d %d" % (ses.listen_port(), handle.status().num_pieces), flush=True)
             if isinstance(alert, lt.tracker_reply_alert):
                 announced = True
             if isinstance(alert, lt.tracker_error_alert):
@@ -79,7 +87,7 @@ def main() -> None:
         status = handle.status()
         if checked and not a.partial and not a.leech and not status.is_seeding:
             fail(mismatch_message(status))
-        if a.connect and checked and not connected_to:
+        if a.connect and checked and not connected_to and time.monotonic() - checked_at >= a.connect_delay:
             host, port = a.connect.rsplit(":", 1)
             handle.connect_peer((host, int(port)))
             connected_to = a.connect
