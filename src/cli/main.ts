@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-// The flag caps V8's young generation at 8 MiB per semi-space: with several fast peers Node
-// grew it to 16 (heap 50 MiB, RSS 130 MiB for 1 GiB from 4 seeders); at 8 the download keeps
-// the same speed and CPU with RSS ~110 MiB (bench:download runs its children with these flags).
+// The flag caps V8's young generation at 4 MiB per semi-space: with several fast peers Node
+// grew it to 16 (heap 50 MiB, RSS 130 MiB for 1 GiB from 4 seeders). Measured side by side: 8
+// gave RSS 117-121 MiB, 4 gives 110-112 at the same CPU, 2 cost ~7% more CPU (a GiB allocates
+// little per block now). bench:download runs its children with these flags.
 /** The `statorrent` executable: dispatches to the command table (see commandTable.ts). */
 import { EXIT_FAILURE } from './cliIo.js';
 import { describeOutputError, isClosedReader, watchOutput } from './outputDrain.js';

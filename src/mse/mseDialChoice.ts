@@ -19,8 +19,9 @@ export interface DialOutcome {
  * - a PEX message flagged "prefers encryption" (BEP 11 `added.f` 0x01), as libtorrent dials
  *   such a peer.
  * Such an endpoint is dialled with MSE while that works; after a failed MSE dial it is plain
- * again (it may not speak MSE at all). At most {@link MAX_MSE_ENDPOINTS} are remembered: past
- * that, new ones are dialled plain.
+ * again (it may not speak MSE at all). At most {@link MAX_MSE_ENDPOINTS} are remembered, the
+ * oldest forgotten first: PEX floods of flagged addresses cannot fill the set for good and
+ * crowd out a peer that hangs up on plain handshakes later.
  *
  * An endpoint stays in the set while its MSE dial runs, so {@link dialEnded} knows the dial
  * was one. Keys are `endpointKey`s.
@@ -54,6 +55,8 @@ export class MseDialChoice {
   }
 
   private remember(key: string): void {
-    if (this.mseNext.size < this.max) this.mseNext.add(key);
+    this.mseNext.delete(key); // re-added as the newest
+    if (this.mseNext.size >= this.max) this.mseNext.delete(this.mseNext.values().next().value as string);
+    this.mseNext.add(key);
   }
 }

@@ -34,7 +34,8 @@ export type PeerEncryption = 'none' | 'mse-plaintext' | 'mse-rc4';
 /**
  * Which connections a session makes and takes:
  * - `accept` ({@link DEFAULT_ENCRYPTION_POLICY}): takes plaintext and MSE; from an MSE peer it
- *   selects plaintext payload when offered (speed), else RC4; dials plaintext.
+ *   selects plaintext payload when offered (speed), else RC4; dials plaintext, except peers that
+ *   hung up on a plain handshake or that PEX flagged as preferring encryption (see MseDialChoice).
  * - `require`: MSE only, both ways, RC4 payload only.
  * - `off`: plaintext only; MSE connections are refused.
  */

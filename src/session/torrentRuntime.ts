@@ -30,14 +30,11 @@ import { TorrentPex } from './torrentPex.js';
 import { progressSnapshot, stateOf } from './torrentProgress.js';
 import type { TorrentEvent, TorrentProgress } from './types.js';
 import { TorrentInspection } from './torrentInspection.js';
-import { VerifiedBatches } from './verifiedBatches.js';
+import { VerifiedRouting } from './verifiedRouting.js';
 import { toHex } from '../wire/hex.js';
 import type { WireTransport } from '../../streams/wireTransport.js';
 
 export type { TorrentHandle, TorrentHost, TorrentRunOptions } from './torrentHandle.js';
-
-/** The torrent machine's place among the receivers of verified-piece batches (the others are peers). */
-const TORRENT = 'torrent';
 
 /**
  * The composition root of one torrent: storage, piece picker and the two data flows, the
@@ -60,10 +57,17 @@ export class TorrentRuntime implements TorrentHandle {
   private readonly dht: DhtNode | undefined;
   /** Where each dialled peer came from, until it closes (for `peerConnected`). */
   private readonly dialSources = new Map<string, PeerSource>();
-  /** Verified pieces the torrent machine and connected peers have yet to hear of. */
-  private readonly verifiedBatches = new VerifiedBatches<PeerRecord | typeof TORRENT>((to, indices) => this.deliverVerified(to, indices));
-  /** Smart-ban verdicts of the pieces in the torrent machine's pending batch. */
-  private pendingCulprits: Culprit[] = [];
+  /** Verified pieces reach the torrent machine and connected peers in batches. */
+  private readonly verifiedRouting = new VerifiedRouting<PeerRecord>({
+    connected: () => [...this.peers.records.values()].filter((p) => !p.closed),
+    toTorrent: (indices, culprits) => {
+      if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PIECES_VERIFIED', indices, culprits });
+    },
+    toPeer: (p, indices) => {
+      if (!p.closed) p.notify({ type: 'PIECES_VERIFIED', indices });
+    },
+    complete: () => this.have.isComplete,
+  });
   /** The torrent machine's actor (its system holds the peer, announce and choker actors). */
   readonly actor: TorrentActor;
   /** Read-only views for the live inspector (`Session.inspect`); costs nothing until watched. */
@@ -390,27 +394,12 @@ export class TorrentRuntime implements TorrentHandle {
 
   /**
    * The torrent machine and each connected peer's machine hear of `index` in their next batch
-   * ({@link VerifiedBatches}): one event per machine every 50 ms instead of one per piece and
-   * machine. The last piece goes out at once, so `completed` and our "not interested" are not
-   * delayed; a peer connected meanwhile learns of the piece from our bitfield instead.
+   * ({@link VerifiedRouting}); a peer connected meanwhile learns of it from our bitfield instead.
    */
   private onPieceVerified(index: number, culprits: readonly Culprit[]): void {
     this.verifiedBytes += this.storage.pieceSize(index);
-    for (const c of culprits) this.pendingCulprits.push(c);
-    this.verifiedBatches.add(TORRENT, index);
-    for (const p of this.peers.records.values()) if (!p.closed) this.verifiedBatches.add(p, index);
     this.events$.next({ type: 'pieceVerified', index });
-    if (this.have.isComplete) this.verifiedBatches.flush();
-  }
-
-  private deliverVerified(to: PeerRecord | typeof TORRENT, indices: readonly number[]): void {
-    if (to !== TORRENT) {
-      if (!to.closed) to.notify({ type: 'PIECES_VERIFIED', indices });
-      return;
-    }
-    const culprits = this.pendingCulprits;
-    this.pendingCulprits = [];
-    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PIECES_VERIFIED', indices, culprits });
+    this.verifiedRouting.verified(index, culprits);
   }
 
   /**
@@ -420,8 +409,7 @@ export class TorrentRuntime implements TorrentHandle {
    * torrent machine leaves seeding until it is back.
    */
   private onPieceLost(index: number, message: string): void {
-    // pending batches first: one still holding `index` must not arrive after the loss
-    this.verifiedBatches.flush();
+    this.verifiedRouting.beforeLoss();
     this.storage.markMissing(index);
     if (this.picker.onPieceLost(index)) this.verifiedBytes -= this.storage.pieceSize(index);
     this.peers.pieceLost(index);

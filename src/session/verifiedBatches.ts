@@ -2,10 +2,10 @@
 export const VERIFIED_BATCH_MS = 50;
 
 /**
- * Gathers the pieces we verify, per peer, and hands each peer its list in one batch at most
- * `delayMs` later. Each verified piece used to be one machine event per connected peer (with
- * four seeders, 16k events per GiB); a batch is one event per peer per interval, whatever the
- * rate. BEP 3 sets no deadline for `have`; 50 ms is far below any choking or request timeout.
+ * Gathers the pieces we verify, per receiver (a peer, or the torrent machine), and hands each
+ * its list in one batch at most `delayMs` later. Each verified piece used to be one machine
+ * event per receiver (with four seeders, 20k events per GiB); a batch is one event per
+ * receiver per interval, whatever the rate. BEP 3 sets no deadline for `have`; 50 ms is far below any choking or request timeout.
  * A peer connected after a piece was verified never gets it in a batch: its bitfield said so.
  */
 export class VerifiedBatches<P> {

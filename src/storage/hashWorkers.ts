@@ -124,7 +124,8 @@ export class HashWorkers {
         if (at < 0) at = buffers.push(b.buffer) - 1;
         parts[i * 3 + 1] = b.byteOffset;
       } else {
-        at = buffers.push(b.slice().buffer) - 1;
+        // a copy of exactly these bytes (Buffer#slice would be a view of its whole pool)
+        at = buffers.push(Uint8Array.prototype.slice.call(b).buffer) - 1;
         parts[i * 3 + 1] = 0;
       }
       parts[i * 3] = at;

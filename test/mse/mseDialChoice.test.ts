@@ -47,11 +47,15 @@ describe('MseDialChoice (which handshake a dial uses)', () => {
     expect(c.dialsMse(A)).toBe(false);
   });
 
-  it('remembers at most `max` endpoints; past that, new ones are dialled plain', () => {
+  it('remembers at most `max` endpoints, forgetting the oldest: a PEX flood cannot crowd out a later hang-up', () => {
     const c = new MseDialChoice('accept', 2);
     c.preferred(A);
     c.dialEnded(B, hungUp);
     c.preferred('10.0.0.3:1');
-    expect([c.dialsMse(A), c.dialsMse(B), c.dialsMse('10.0.0.3:1')]).toEqual([true, true, false]);
+    expect([c.dialsMse(A), c.dialsMse(B), c.dialsMse('10.0.0.3:1')]).toEqual([false, true, true]);
+    const flood = new MseDialChoice('accept', 1000);
+    for (let i = 0; i < 1000; i++) flood.preferred(`10.1.${i >> 8}.${i & 255}:6881`);
+    flood.dialEnded(B, hungUp);
+    expect(flood.dialsMse(B)).toBe(true);
   });
 });
