@@ -50,6 +50,11 @@ export interface PeerMachineInput {
   readonly dhtPort?: number;
   /** Whole-set announcements adding no piece allowed before the peer counts as abusive (default 8). */
   readonly maxAnnouncements?: number;
+  /**
+   * Pieces the peer may retract (BEP 54 lt_donthave of a piece it had announced) before it
+   * counts as abusive (default: pieceCount + RETRACTION_ALLOWANCE, see peer.machine.ts).
+   */
+  readonly maxRetractions?: number;
   /** Our verified pieces (torrent-wide, shared): what we announce and what interest is counted against. */
   readonly have?: Bitfield;
   /** The torrent's availability counts this peer's pieces are added to. */
@@ -103,6 +108,10 @@ export interface PeerContext {
   readonly client: string;
   readonly theirReserved: Uint8Array | null;
   readonly maxAnnouncements: number;
+  /** Pieces the peer retracted so far (lt_donthave of a piece it had announced). */
+  readonly retractions: number;
+  /** Retractions allowed; one more closes the connection as abusive. */
+  readonly maxRetractions: number;
   /** Our extended handshake (BEP 10). */
   readonly extended: OurExtendedHandshake;
   /** The peer's latest extended handshake, once it sent one. */
