@@ -90,7 +90,7 @@ export const peerMachine = setup({
     ),
     enableFast: ({ context }) => void (context.gate.fast = true),
     openGate: ({ context }) => void (context.gate.open = true),
-    announceReady: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'ready', client: context.client, peerId: context.remotePeerId ?? '' })),
+    announceReady: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'ready', client: context.client, peerId: context.remotePeerId })),
     // BEP 3: the bitfield goes first and only when we have something; BEP 6 adds shorthands
     sendOurPiecesFast: sendTo(CONNECTION, ({ context }): PeerCommand => {
       const have = context.pieces.ours;

@@ -65,8 +65,12 @@ export interface PeerMachineInput {
 export type PeerCommand =
   | { readonly type: 'handshake'; readonly handshake: Handshake }
   | { readonly type: 'send'; readonly message: WireMessage }
-  /** Handshake done, gate open: the data plane may attach. `peerId`: the remote's, lowercase hex. */
-  | { readonly type: 'ready'; readonly client: string; readonly peerId: string }
+  /**
+   * Handshake done, gate open: the data plane may attach. `peerId`: the remote's, lowercase hex
+   * (null only if no handshake was recorded, which the machine never does: then the connection
+   * is not identified, never paired with others under an empty id).
+   */
+  | { readonly type: 'ready'; readonly client: string; readonly peerId: string | null }
   /** New reason to request: unchoked, became interested, more pieces, no longer snubbed. */
   | { readonly type: 'refill' }
   /** Our requests to this peer are void (it choked or snubs us): back to the pool. */
