@@ -38,6 +38,8 @@ export function closeReasonFor(context: PeerContext, event: PeerEvent): CloseRea
     case 'PEER_HAVE_ALL':
     case 'PEER_HAVE_NONE':
       return { code: 'local', message: `peer announced its pieces more than ${context.maxAnnouncements} times` };
+    case 'PEER_DONT_HAVE':
+      return { code: 'local', message: `peer retracted pieces too often (more than ${context.maxRetractions})` };
     default:
       // the connection actor threw (a bug in the data plane): close this peer, not the torrent
       if ((event.type as string).startsWith('xstate.error.actor')) return { code: 'local', message: 'connection failed inside statorrent' };

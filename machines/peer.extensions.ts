@@ -1,3 +1,4 @@
+import { and } from 'xstate';
 import { encodeDontHave, encodeExtendedHandshake, EXTENDED_HANDSHAKE_ID, LT_DONTHAVE, OUR_EXTENSION_IDS, UT_METADATA, UT_PEX, type OurExtendedHandshake } from '../src/extensions/index.js';
 import { supportsExtensionProtocol, type WireMessage } from '../src/wire/index.js';
 import type { PeerCommand, PeerContext, PeerEvent } from './peer.types.js';
@@ -71,12 +72,21 @@ export const extensionsRegion = {
   initial: 'none',
   on: {
     PEER_METADATA: { actions: 'reportExtension', description: 'A ut_metadata request, piece or reject: served or handed to the metadata fetch.', meta: { bep: 'BEP 9 · Metadata' } },
-    PEER_DONT_HAVE: {
-      guard: 'dontHaveOffered',
-      actions: 'recordDontHave',
-      description: 'It lost the piece: out of its bitfield, availability and our interest; our requests for it go to other peers. Not offered: ignored.',
-      meta: { bep: BEP54 },
-    },
+    PEER_DONT_HAVE: [
+      {
+        guard: and(['dontHaveOffered', 'withinRetractionCap']),
+        actions: 'recordDontHave',
+        description: 'It lost the piece: out of its bitfield, availability and our interest; our requests for it go to other peers. Not offered: ignored.',
+        meta: { bep: BEP54 },
+      },
+      {
+        guard: 'dontHaveOffered',
+        target: '#peer.closed',
+        actions: 'recordClose',
+        description: 'Retracted more pieces than the torrent has, plus a few: each costs cancels and re-requests (have, lt_donthave, have…), so it is abusive.',
+        meta: { bep: BEP54 },
+      },
+    ],
     SEND_EXTENDED: { guard: 'peerTakesExtension', actions: 'sendExtended', description: 'Sent under the id the peer gave the extension; dropped when it named none.', meta: { bep: BEP10 } },
   },
   states: {

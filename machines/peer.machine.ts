@@ -35,6 +35,15 @@ const IDLE_TIMER = 'idle';
 const CONNECTION = 'connection';
 const PEX_TIMER = 'pex';
 
+/**
+ * Retractions (BEP 54 lt_donthave) allowed beyond one per piece of the torrent. Each one makes
+ * us cancel the peer's blocks of that piece, top up other peers and maybe flip our interest, and
+ * a `have` after it makes us request them again: a peer alternating the two for one piece
+ * would keep that going without end. An honest peer loses a piece rarely (a failed disk), so
+ * every piece once and a few more is plenty.
+ */
+export const RETRACTION_ALLOWANCE = 8;
+
 /** BEP 5: our node runs for this torrent and both handshakes set the DHT bit. */
 const dhtNegotiated = (c: PeerContext): boolean => c.dhtPort !== null && c.theirReserved !== null && supportsDht(c.reserved) && supportsDht(c.theirReserved);
 
@@ -62,6 +71,7 @@ export const peerMachine = setup({
     fastNegotiated: ({ context }) => context.theirReserved !== null && fastNegotiated(context.reserved, context.theirReserved),
     haveInRange: ({ context, event }) => event.type === 'PEER_HAVE' && event.index < context.pieceCount,
     withinAnnouncementCap: ({ context }) => context.pieces.announcements < context.maxAnnouncements,
+    withinRetractionCap: ({ context }) => context.retractions < context.maxRetractions,
     wantsPieces: ({ context }) => context.pieces.interesting > 0,
     extensionProtocolOffered: ({ context }) => extensionProtocolOffered(context),
     peerTakesExtension: ({ context, event }) => outgoingExtended(context, event) !== undefined,
@@ -80,7 +90,7 @@ export const peerMachine = setup({
     ),
     enableFast: ({ context }) => void (context.gate.fast = true),
     openGate: ({ context }) => void (context.gate.open = true),
-    announceReady: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'ready', client: context.client, peerId: context.remotePeerId ?? '' })),
+    announceReady: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'ready', client: context.client, peerId: context.remotePeerId })),
     // BEP 3: the bitfield goes first and only when we have something; BEP 6 adds shorthands
     sendOurPiecesFast: sendTo(CONNECTION, ({ context }): PeerCommand => {
       const have = context.pieces.ours;
@@ -147,9 +157,12 @@ export const peerMachine = setup({
       if (message !== undefined) enqueue.sendTo(CONNECTION, { type: 'send', message } satisfies PeerCommand);
     }),
     // BEP 54: a piece it announced is gone (availability and interest follow; amInterested
-    // re-decides); the data plane sends our requests for it elsewhere. Never announced: nothing.
+    // re-decides); the data plane sends our requests for it elsewhere, and it counts toward the
+    // retraction cap. Never announced: nothing, not even a count.
     recordDontHave: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === 'PEER_DONT_HAVE' && context.pieces.lose(event.index)) enqueue.sendTo(CONNECTION, { type: 'peerLost', index: event.index } satisfies PeerCommand);
+      if (event.type !== 'PEER_DONT_HAVE' || !context.pieces.lose(event.index)) return;
+      enqueue.assign({ retractions: context.retractions + 1 });
+      enqueue.sendTo(CONNECTION, { type: 'peerLost', index: event.index } satisfies PeerCommand);
     }),
     sendExtendedHandshake: sendTo(CONNECTION, ({ context }): PeerCommand => ({ type: 'send', message: extendedHandshakeMessage(context) })),
     // BEP 10: a later handshake updates the ids; `reqq` bounds our pipeline through the gate
@@ -197,6 +210,8 @@ export const peerMachine = setup({
       client: '',
       theirReserved: null,
       maxAnnouncements: input.maxAnnouncements ?? 8,
+      retractions: 0,
+      maxRetractions: input.maxRetractions ?? input.pieceCount + RETRACTION_ALLOWANCE,
       extended: input.extended ?? DEFAULT_EXTENDED,
       theirExtended: null,
       extensionIds: new Map<string, number>(),

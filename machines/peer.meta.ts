@@ -60,6 +60,7 @@ export const peerMachineMeta = {
     fastNegotiated: 'Both handshakes set the BEP 6 reserved bit (byte 7, 0x04).',
     haveInRange: 'The have index is below the piece count.',
     withinAnnouncementCap: 'The peer re-announced its piece set without adding a piece fewer than maxAnnouncements times (8; more is abusive).',
+    withinRetractionCap: 'The peer retracted (lt_donthave) fewer pieces it had announced than maxRetractions (pieceCount + 8; more is abusive).',
     wantsPieces: 'The peer has a piece we still lack (its interesting count is above zero).',
     extensionProtocolOffered: 'Both handshakes set the BEP 10 reserved bit (byte 5, 0x10).',
     peerTakesExtension: 'The peer gave this extension an id in its extended handshake.',
@@ -80,7 +81,8 @@ const handshake = (hash: Uint8Array, peerId: Uint8Array, reserved = new Uint8Arr
 
 /** Dialled and accepted connections start differently (BEP 3: the initiator sends first). */
 export const peerMachineSampleInputs = [
-  { infoHash, peerId: ourId, pieceCount: 4, outgoing: true, dhtPort: 6881, extended: { m: { ut_metadata: 1, ut_pex: 2, lt_donthave: 3 }, metadataSize: 100 } },
+  // a low retraction cap so the abusive have / lt_donthave path is reached within the exploration's depth
+  { infoHash, peerId: ourId, pieceCount: 4, outgoing: true, dhtPort: 6881, extended: { m: { ut_metadata: 1, ut_pex: 2, lt_donthave: 3 }, metadataSize: 100 }, maxRetractions: 1 },
   // a low cap so the abusive re-announcing path is reached within the exploration's depth
   { infoHash, peerId: ourId, pieceCount: 4, outgoing: false, maxAnnouncements: 1 },
 ];

@@ -50,6 +50,11 @@ export interface PeerMachineInput {
   readonly dhtPort?: number;
   /** Whole-set announcements adding no piece allowed before the peer counts as abusive (default 8). */
   readonly maxAnnouncements?: number;
+  /**
+   * Pieces the peer may retract (BEP 54 lt_donthave of a piece it had announced) before it
+   * counts as abusive (default: pieceCount + RETRACTION_ALLOWANCE, see peer.machine.ts).
+   */
+  readonly maxRetractions?: number;
   /** Our verified pieces (torrent-wide, shared): what we announce and what interest is counted against. */
   readonly have?: Bitfield;
   /** The torrent's availability counts this peer's pieces are added to. */
@@ -60,8 +65,12 @@ export interface PeerMachineInput {
 export type PeerCommand =
   | { readonly type: 'handshake'; readonly handshake: Handshake }
   | { readonly type: 'send'; readonly message: WireMessage }
-  /** Handshake done, gate open: the data plane may attach. `peerId`: the remote's, lowercase hex. */
-  | { readonly type: 'ready'; readonly client: string; readonly peerId: string }
+  /**
+   * Handshake done, gate open: the data plane may attach. `peerId`: the remote's, lowercase hex
+   * (null only if no handshake was recorded, which the machine never does: then the connection
+   * is not identified, never paired with others under an empty id).
+   */
+  | { readonly type: 'ready'; readonly client: string; readonly peerId: string | null }
   /** New reason to request: unchoked, became interested, more pieces, no longer snubbed. */
   | { readonly type: 'refill' }
   /** Our requests to this peer are void (it choked or snubs us): back to the pool. */
@@ -103,6 +112,10 @@ export interface PeerContext {
   readonly client: string;
   readonly theirReserved: Uint8Array | null;
   readonly maxAnnouncements: number;
+  /** Pieces the peer retracted so far (lt_donthave of a piece it had announced). */
+  readonly retractions: number;
+  /** Retractions allowed; one more closes the connection as abusive. */
+  readonly maxRetractions: number;
   /** Our extended handshake (BEP 10). */
   readonly extended: OurExtendedHandshake;
   /** The peer's latest extended handshake, once it sent one. */

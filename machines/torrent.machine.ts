@@ -31,7 +31,7 @@ import { torrentMachineMeta } from './torrent.meta.js';
  *   `min interval`.
  * - events in: `PEERS_DISCOVERED` (from trackers, the DHT, …: `source` says which), `INCOMING_PEER` (an accepted connection
  *   whose handshake named this torrent), `PEER_IDENTIFIED` (a connection's handshake is done: the
- *   remote peer id; a second open connection to that peer id is closed, see
+ *   remote peer id; of two open connections to one peer id, one is closed, see
  *   src/peers/duplicateConnection.ts), `PEER_CLOSED`, `PIECES_VERIFIED` and `PIECE_FAILED`
  *   (each with smart ban's verdict: the IPs proven to have sent bad blocks of that piece),
  *   `PIECE_LOST` (a verified piece became unreadable: seeding turns back into downloading),
@@ -206,7 +206,8 @@ export const torrentMachine = setup({
       if (event.type === 'PEER_IDENTIFIED') context.identities.identify(event, event.peerId, context.peerId);
     },
     // One connection per peer id (rule and why: src/peers/duplicateConnection.ts). The closed one
-    // is no failure: it worked, so no back-off and no ban; its requests go back to the pool when
+    // is no failure: it worked, so no failure back-off (forgetPeer gives it the usual retry delay)
+    // and no ban; its requests go back to the pool when
     // its connection ends, like any peer's, and its PEER_CLOSED frees the slot.
     closeDuplicate: enqueueActions(({ context, event, enqueue, system }) => {
       if (event.type !== 'PEER_IDENTIFIED') return;
@@ -350,8 +351,8 @@ export const torrentMachine = setup({
             guard: 'duplicatePeerId',
             actions: 'closeDuplicate',
             description:
-              'Its peer id is already connected (crossed dials, or one peer under two addresses): close one of the two, the same one a peer following the libtorrent rule closes (the one dialled by the side with the higher peer id survives; both dialled by one side: the newer closes). No back-off, no ban.',
-            meta: { bep: 'BEP 3 · Peer protocol' },
+              'Its peer id is already connected: close one of the two. From one IP, one dialled each way (crossed dials): the one dialled by the side with the higher peer id survives, the one a peer following the libtorrent rule keeps too. From two IPs, or both dialled by one side: the newer closes, so a copied peer id cannot evict the peer it belongs to. It worked: no failure back-off (the usual retry delay), no ban.',
+            meta: { bep: "No BEP: libtorrent's rule for a duplicate peer id (the higher id's dial survives)" },
           },
           { guard: 'isKnownPeer', actions: 'recordPeerId', description: 'The first connection to this peer id: remember it.' },
         ],

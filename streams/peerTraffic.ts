@@ -12,8 +12,8 @@ export interface TrafficDeps {
   readonly upload: UploadFlow;
   /** The record exists (before the handshake): register it. */
   readonly opened: (peer: PeerRecord) => void;
-  /** The handshake completed; `peerId`: the remote's (lowercase hex). */
-  readonly ready: (peer: PeerRecord, client: string, peerId: string) => void;
+  /** The handshake completed; `peerId`: the remote's (lowercase hex), null when unknown. */
+  readonly ready: (peer: PeerRecord, client: string, peerId: string | null) => void;
   /** Someone's interest or snubbing changed: the choker may want to decide early. */
   readonly peersChanged: () => void;
   /** The connection is over (after this record has been cleaned out of the data plane). */

@@ -9,8 +9,11 @@
  * We take it too (advertised in our extended handshake once the torrent's pieces are known): a
  * peer that lost a piece will not send it, so our requests for it go elsewhere instead of
  * waiting for rejects or the request timeout. Its payload is exact (4 bytes, not the 1 MiB any
- * extension message may have) and applying it costs one bit, like a `have`, so like `have` it
- * needs no count of its own: a retraction of a piece never announced changes nothing.
+ * extension message may have) and a retraction of a piece never announced changes nothing. One
+ * of a piece the peer announced does more than clear a bit: our requests for it are cancelled
+ * and sent to other peers, and our interest may flip; a `have` after it and we request the
+ * piece again. So the peer machine counts retractions per connection and closes a peer that
+ * retracts more pieces than the torrent has, plus a few (`withinRetractionCap`).
  */
 
 import * as E from 'fp-ts/lib/Either.js';

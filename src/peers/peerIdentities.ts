@@ -63,7 +63,7 @@ export class PeerIdentities {
       this.kept.set(peerId, { ...plain(connection), held: older?.held ?? [] });
       return undefined;
     }
-    const closeOlder = duplicateToClose(ourPeerId, peerId, older, connection) === 'older';
+    const closeOlder = duplicateToClose(ourPeerId, peerId, origin(older), origin(connection)) === 'older';
     const close = closeOlder ? plain(older) : plain(connection);
     const keep = closeOlder ? plain(connection) : plain(older);
     // a duplicate we dialled stands for the same peer: its address waits for the kept connection
@@ -96,4 +96,5 @@ export class PeerIdentities {
   }
 }
 
+const origin = (c: IdentifiedConnection) => ({ outgoing: c.outgoing, ip: c.endpoint.ip });
 const plain = (c: IdentifiedConnection): IdentifiedConnection => ({ id: c.id, endpoint: c.endpoint, outgoing: c.outgoing });

@@ -115,7 +115,8 @@ export class TorrentPeers {
             handshaked = true;
             peer.encryption = link.wire.encryption;
             deps.connected(id, client, peer.encryption);
-            deps.identified(id, endpoint, link.input.outgoing, peerId);
+            // no peer id, nothing to pair it with (an empty id would pair it with every such one)
+            if (peerId !== null) deps.identified(id, endpoint, link.input.outgoing, peerId);
           },
           peersChanged: deps.peersChanged,
           closed: (peer, reason) => {

@@ -6,7 +6,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { decodeExtendedHandshake, type DecodedExtendedHandshake } from '../../src/extensions/index.js';
-import type { PeerCommand } from '../../machines/peer.machine.js';
+import { RETRACTION_ALLOWANCE, type PeerCommand } from '../../machines/peer.machine.js';
 import { Bitfield } from '../../src/pieces/bitfield.js';
 import { activePeer, plainHandshake } from './peerMachineFixtures.js';
 
@@ -162,6 +162,40 @@ describe('peer machine: extension protocol (BEP 10)', () => {
       p.actor.send({ type: 'PEER_DONT_HAVE', index: 3 });
       expect(p.fresh()).toEqual([]);
       expect([p.pieces.interesting, p.availability.of(2)]).toEqual([1, 1]);
+    });
+
+    it('closes a peer that alternates have and lt_donthave past pieceCount + RETRACTION_ALLOWANCE retractions', () => {
+      const pieceCount = 4;
+      const cap = pieceCount + RETRACTION_ALLOWANCE;
+      const p = activePeer({ pieceCount, extended: offering });
+      for (let round = 0; round < cap; round++) {
+        p.actor.send({ type: 'PEER_HAVE', index: round % pieceCount });
+        p.actor.send({ type: 'PEER_DONT_HAVE', index: round % pieceCount });
+      }
+      // at the cap: still open, every retraction applied
+      expect(p.actor.getSnapshot().status).toBe('active');
+      expect(p.actor.getSnapshot().context.retractions).toBe(cap);
+      expect(p.commands.filter((c) => c.type === 'peerLost')).toHaveLength(cap);
+      p.actor.send({ type: 'PEER_HAVE', index: 0 });
+      p.fresh();
+      p.actor.send({ type: 'PEER_DONT_HAVE', index: 0 });
+      const snap = p.actor.getSnapshot();
+      expect(snap.value).toBe('closed');
+      expect(snap.context.closeReason).toEqual({ code: 'local', message: `peer retracted pieces too often (more than ${cap})` });
+      // closed without acting on it: no peerLost, the close goes to the connection
+      expect(p.fresh()).toEqual(['close']);
+      expect(p.availability.of(0)).toBe(0);
+    });
+
+    it('counts only retractions of announced pieces toward the cap', () => {
+      const p = activePeer({ pieceCount: 4, extended: offering, extra: { maxRetractions: 1 } });
+      for (let i = 0; i < 10; i++) p.actor.send({ type: 'PEER_DONT_HAVE', index: i % 4 });
+      expect(p.actor.getSnapshot().context.retractions).toBe(0);
+      p.actor.send({ type: 'PEER_HAVE', index: 1 });
+      p.actor.send({ type: 'PEER_DONT_HAVE', index: 1 });
+      expect(p.actor.getSnapshot().status).toBe('active');
+      p.actor.send({ type: 'PEER_DONT_HAVE', index: 1 });
+      expect(p.actor.getSnapshot().value).toBe('closed');
     });
 
     it('ignores it when we did not advertise lt_donthave, or never sent our extended handshake', () => {

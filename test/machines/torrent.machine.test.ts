@@ -470,7 +470,7 @@ describe('torrent machine: one connection per peer id', () => {
     expect(t.got(accepted)).toEqual([]);
   });
 
-  it('a closed duplicate is no failure: no ban, no back-off, its slot refilled, and its address not redialled while the kept connection runs', async () => {
+  it('a closed duplicate is no failure: no ban, no failure back-off, its slot refilled, and its address not redialled while the kept connection runs', async () => {
     const t = await crossed(low);
     t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(3)] });
     expect(dials(t, '127.0.0.3:6881')).toBe(1); // the third slot
@@ -501,6 +501,33 @@ describe('torrent machine: one connection per peer id', () => {
       expect(t.got(dialled)).toEqual([]);
       expect(t.got('127.0.0.9:7000')).toEqual(['CLOSE']);
     }
+  });
+
+  it('its peer id presented from another IP: the newcomer is closed, the honest connection kept and its address not held back', async () => {
+    // remote (0x77…) is higher than ours (0x11…): between crossed dials, its dial would survive
+    const t = start({ maxPeers: 3, peerId: low });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [listen] });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: dialled, endpoint: listen, outgoing: true, peerId: remote });
+    const impostor = { ip: '127.0.0.9', port: 50_000 };
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: impostor });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: '127.0.0.9:50000', endpoint: impostor, outgoing: false, peerId: remote });
+    expect(t.got('127.0.0.9:50000')).toEqual(['CLOSE']);
+    expect(t.messages('127.0.0.9:50000')).toEqual([`duplicate connection to peer ${remote.slice(0, 16)}… (kept ${dialled})`]);
+    expect(t.got(dialled)).toEqual([]);
+    t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.9:50000', endpoint: impostor, failed: false });
+    expect(t.actor.getSnapshot().context.peers).toEqual(new Set([dialled]));
+    // a later connection from the impostor is again the newer one
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: impostor });
+    t.actor.send({ type: 'PEER_IDENTIFIED', id: '127.0.0.9:50000', endpoint: impostor, outgoing: false, peerId: remote });
+    expect(t.got(dialled)).toEqual([]);
+    // the honest connection ends on its own: its address is redialled after the usual 15 s
+    t.actor.send({ type: 'PEER_CLOSED', id: dialled, endpoint: listen, failed: false });
+    t.clock.increment(5_000);
+    t.clock.increment(5_000);
+    expect(dials(t, dialled)).toBe(1);
+    t.clock.increment(5_000);
+    expect(dials(t, dialled)).toBe(2);
   });
 
   it('never closes both: a third connection to the same peer is closed and the kept one stays', async () => {

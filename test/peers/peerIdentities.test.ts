@@ -26,6 +26,16 @@ describe('PeerIdentities', () => {
     expect(ids.identify(conn(50001, false), theirs, ours)).toEqual({ close: conn(50001, false), keep: conn(6881, true) });
   });
 
+  it('a peer id copied from another IP: the newcomer closes, whatever the ids; nothing of the honest peer is held', () => {
+    const ids = new PeerIdentities();
+    const honest = conn(6881, true);
+    const impostor: IdentifiedConnection = { id: '127.0.0.9:50000', endpoint: { ip: '127.0.0.9', port: 50_000 }, outgoing: false };
+    ids.identify(honest, theirs, '00'.repeat(20)); // we are lower: crossed dials would keep their dial
+    expect(ids.identify(impostor, theirs, '00'.repeat(20))).toEqual({ close: impostor, keep: honest });
+    expect(ids.closed(impostor.id)).toEqual({ held: false, released: [] });
+    expect(ids.closed(honest.id)).toEqual({ held: false, released: [] });
+  });
+
   it('an incoming duplicate closes as a plain working connection: nothing held, nothing released', () => {
     const ids = new PeerIdentities();
     ids.identify(conn(6881, true), theirs, ours);
