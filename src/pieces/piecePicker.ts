@@ -119,17 +119,19 @@ export class PiecePicker {
     const bf = peer.bitfield;
     const partials = this.blocks.partials;
 
-    // 1. Partial pieces: first those this peer worked on, then the rest.
+    // 1. Partial pieces: first those this peer worked on, then the rest. One pass over the
+    // list (with several peers it holds every piece in flight, most with nothing left to ask
+    // for): pieces of others wait in `others`. Taking blocks never removes a partial piece.
     if (this.blocks.freeBlocks > 0) {
-      for (let pass = 0; pass < 2 && out.length < maxRequests; pass++) {
-        // Iterate by position; taking blocks never removes a piece from the partial list.
-        for (let k = 0; k < partials.length && out.length < maxRequests; k++) {
-          const index = partials[k]!;
-          if (!bf.has(index) || (this.avoid !== undefined && this.avoid(peer.id, index))) continue;
-          const mine = index === st.lastPiece || this.blocks.contributors(index).includes(peer.id);
-          if (mine === (pass === 0)) this.takeFree(index, st, out, maxRequests);
-        }
+      let others: number[] | undefined;
+      for (let k = 0; k < partials.length && out.length < maxRequests; k++) {
+        const index = partials[k]!;
+        const p = this.blocks.progress(index);
+        if (p === undefined || p.free === 0 || !bf.has(index) || (this.avoid !== undefined && this.avoid(peer.id, index))) continue;
+        if (index === st.lastPiece || p.contributors.includes(peer.id)) this.takeFree(index, st, out, maxRequests);
+        else (others ??= []).push(index);
       }
+      for (let k = 0; others !== undefined && k < others.length && out.length < maxRequests; k++) this.takeFree(others[k]!, st, out, maxRequests);
       // 2. New pieces.
       while (out.length < maxRequests && this.blocks.freeBlocks > 0) {
         const index = this.chooseNewPiece(bf);
