@@ -8,18 +8,11 @@ import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
-import { decodeHandshake, decodeMessage, encodeHandshake, encodeMessage, ourReserved, type WireMessage } from '../../src/wire/index.js';
+import { decodeHandshake, encodeHandshake, encodeMessage, ourReserved } from '../../src/wire/index.js';
 import { RawConnection } from '../support/rawPeer.js';
 import { writeSample } from '../support/sampleContent.js';
 import { startStatorrentPeer, type StatorrentPeer } from '../support/statorrentPeer.js';
 
-const readMessage = async (raw: RawConnection): Promise<WireMessage> => {
-  const len = new DataView((await raw.read(4)).buffer).getUint32(0);
-  if (len === 0) return { type: 'keepAlive' };
-  const m = decodeMessage(await raw.read(len));
-  if (E.isLeft(m)) throw new Error(`undecodable message: ${JSON.stringify(m.left)}`);
-  return m.right;
-};
 
 /**
  * BEP 3 `have` end to end, now that our pieces reach peer machines in batches: a leecher
@@ -55,7 +48,7 @@ describe('have announcements while downloading', () => {
     raw.write(encodeHandshake({ reserved: ourReserved(), infoHash: metainfo.infoHash, peerId: new Uint8Array(20).fill(0x61) }));
     expect(E.isRight(decodeHandshake(await raw.read(68)))).toBe(true);
     raw.write(encodeMessage({ type: 'haveNone' }));
-    const first = await readMessage(raw);
+    const first = await raw.message();
     expect(first.type).toBe('haveNone'); // the leecher has nothing yet (BEP 6)
 
     // the seeder dials the leecher: the download starts only now, with the raw peer listening
@@ -65,7 +58,7 @@ describe('have announcements while downloading', () => {
     );
     const announced = new Map<number, number>();
     while (announced.size < metainfo.pieceCount) {
-      const m = await readMessage(raw);
+      const m = await raw.message();
       if (m.type === 'have') announced.set(m.index, (announced.get(m.index) ?? 0) + 1);
     }
     await leecher.handle.completed;

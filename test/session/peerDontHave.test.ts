@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeExtendedHandshake, encodeDontHave, encodeExtendedHandshake, LT_DONTHAVE } from '../../src/extensions/index.js';
 import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
-import { decodeHandshake, decodeMessage, encodeHandshake, encodeMessage, ourReserved, type WireMessage } from '../../src/wire/index.js';
+import { decodeHandshake, encodeHandshake, encodeMessage, ourReserved, type WireMessage } from '../../src/wire/index.js';
 import { RawConnection } from '../support/rawPeer.js';
 import { writeSample } from '../support/sampleContent.js';
 import { startStatorrentPeer, type StatorrentPeer } from '../support/statorrentPeer.js';
@@ -19,13 +19,6 @@ const PIECES = 16;
 /** The piece the raw peer says it lost, as soon as it is asked for it. */
 const LOST = 5;
 
-const readMessage = async (raw: RawConnection): Promise<WireMessage> => {
-  const len = new DataView((await raw.read(4)).buffer).getUint32(0);
-  if (len === 0) return { type: 'keepAlive' };
-  const m = decodeMessage(await raw.read(len));
-  if (E.isLeft(m)) throw new Error(`undecodable message: ${JSON.stringify(m.left)}`);
-  return m.right;
-};
 
 /**
  * BEP 54 end to end: a raw peer announces every piece, serves all but one and, when asked for
@@ -77,7 +70,7 @@ describe('a peer that sends lt_donthave', () => {
     const served = new Set<number>();
     // phase 1: serve every other piece until the leecher has nothing left to want from us
     for (;;) {
-      const m = await readMessage(raw);
+      const m = await raw.message();
       if (m.type === 'extended' && m.extendedId === 0) {
         const h = decodeExtendedHandshake(m.payload);
         if (E.isRight(h)) theirId = h.right.m.get(LT_DONTHAVE);
@@ -111,7 +104,7 @@ describe('a peer that sends lt_donthave', () => {
     // phase 2: a seeder arrives; the leecher completes, and tells the raw peer it has the piece now
     const later: WireMessage[] = [];
     const reading = (async () => {
-      for (;;) later.push(await readMessage(raw));
+      for (;;) later.push(await raw.message());
     })().catch(() => undefined); // ends when the socket closes
     seeder = await startStatorrentPeer(
       { metainfo, downloadDir: join(dir, 'src'), useTrackers: false, skipCheck: true, peers: [{ ip: '127.0.0.1', port: leecher.session.port }] },

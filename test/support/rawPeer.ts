@@ -1,5 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import * as E from 'fp-ts/lib/Either.js';
+import { decodeMessage, type WireMessage } from '../../src/wire/index.js';
 
 /**
  * A scripted raw-socket peer on 127.0.0.1 for hostile-peer tests: it writes exactly the bytes a
@@ -34,6 +36,15 @@ export class RawConnection {
     this.buffered = [all.subarray(n)];
     this.bufferedLength = all.length - n;
     return new Uint8Array(all.subarray(0, n));
+  }
+
+  /** Reads one length-prefixed wire message (throws on bytes that do not decode). */
+  async message(): Promise<WireMessage> {
+    const len = new DataView((await this.read(4)).buffer).getUint32(0);
+    if (len === 0) return { type: 'keepAlive' };
+    const m = decodeMessage(await this.read(len));
+    if (E.isLeft(m)) throw new Error(`undecodable message: ${JSON.stringify(m.left)}`);
+    return m.right;
   }
 
   write(bytes: Uint8Array): void {
