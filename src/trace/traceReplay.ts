@@ -126,6 +126,13 @@ export async function replayTrace(path: string, options: ReplayOptions = {}): Pr
     };
     s.clock.advanceTo(line.t);
     root = createActor(built.logic, { input: built.input, clock: s.clock, inspect }) as AnyActorRef;
+    // A machine that cannot build its context from a mangled input is an actor in status
+    // 'error' before it starts; started like that, xstate would rethrow on a timer, outside
+    // every caller. It is a divergence ("could not start") instead.
+    const initial = root.getSnapshot() as { status?: string; error?: unknown };
+    if (initial.status === 'error') throw initial.error instanceof Error ? initial.error : new Error(String(initial.error));
+    // one that throws later stops in status 'error', compared like any other status
+    root.subscribe({ error: () => undefined });
     s.clock.scheduledEvents = scheduledEventsOf(root);
     s.actor = root;
     actors++;

@@ -218,6 +218,17 @@ describe('recording and replaying a peer machine on a simulated clock', () => {
     );
   });
 
+  it('a recorded input the machine cannot start from is a divergence, never an unhandled throw', async () => {
+    const broken = join(dir, 'broken-input.jsonl');
+    // found by the mangling property: a peer input without pieceCount fails in the machine's context
+    await writeLines(broken, lines.map((l) => (l.kind === 'actor' && l.machine === 'peer' ? { ...l, input: { outgoing: true } } : l)));
+    const report = await replayTrace(broken);
+    if (E.isLeft(report)) throw new Error(report.left);
+    expect(report.right.ok).toBe(false);
+    expect(report.right.divergence?.reason).toMatch(/^the machine could not start: .*bitfield length/);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // xstate's rethrow would land here
+  });
+
   it('says in one line why a trace cannot be opened', async () => {
     const rec = await openTraceRecorder(join(dir, 'no', 'such', 'dir', 'x.jsonl'));
     expect(E.isLeft(rec) && rec.left).toMatch(/^cannot write trace .*x\.jsonl: ENOENT[^\n]*$/);
