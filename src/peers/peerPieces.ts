@@ -16,10 +16,8 @@ import { Bitfield } from '../pieces/bitfield.js';
  */
 export class PeerPieces {
   readonly bitfield: Bitfield;
-  /** The peer's pieces counted in {@link interesting}: those it has that we lacked when we counted them, and have not heard verified since. */
+  /** The peer's pieces we want from it (their count is {@link interesting}): those it has that we lacked when we counted them, and have not heard verified since. */
   private readonly wanted: Bitfield;
-  /** Set bits of `wanted`: we are interested while this is above zero. */
-  private interestingCount = 0;
   private countedAnnouncements = 0;
   private released = false;
 
@@ -52,14 +50,14 @@ export class PeerPieces {
 
   /** Pieces the peer has and we lack. */
   get interesting(): number {
-    return this.interestingCount;
+    return this.wanted.count;
   }
 
   /** BEP 3 `have`: returns true when the piece is new to this peer. Index checked by the caller. */
   gain(index: number): boolean {
     if (this.released || !this.bitfield.set(index)) return false;
     this.availability?.addHave(index);
-    if (!this.have.has(index)) this.want(index);
+    if (!this.have.has(index)) this.wanted.set(index);
     return true;
   }
 
@@ -74,7 +72,7 @@ export class PeerPieces {
     if (this.released || !this.bitfield.has(index)) return false;
     this.bitfield.clear(index);
     this.availability?.removeHave(index);
-    if (this.wanted.clear(index)) this.interestingCount--;
+    this.wanted.clear(index);
     return true;
   }
 
@@ -100,7 +98,7 @@ export class PeerPieces {
   /** We verified `index`: returns whether this peer has it (then it is one fewer interesting piece, if it was one). */
   weVerified(index: number): boolean {
     if (!this.bitfield.has(index)) return false;
-    if (this.wanted.clear(index)) this.interestingCount--;
+    this.wanted.clear(index);
     return true;
   }
 
@@ -110,7 +108,7 @@ export class PeerPieces {
    */
   weLost(index: number): boolean {
     if (!this.bitfield.has(index)) return false;
-    if (!this.released) this.want(index);
+    if (!this.released) this.wanted.set(index);
     return true;
   }
 
@@ -120,11 +118,6 @@ export class PeerPieces {
     this.released = true;
     this.availability?.removePeer(this.bitfield);
     this.wanted.clearAll();
-    this.interestingCount = 0;
-  }
-
-  private want(index: number): void {
-    if (this.wanted.set(index)) this.interestingCount++;
   }
 
   private replace(isSet: (i: number) => boolean): void {
@@ -136,11 +129,11 @@ export class PeerPieces {
         if (b.set(i)) {
           added = true;
           this.availability?.addHave(i);
-          if (!this.have.has(i)) this.want(i);
+          if (!this.have.has(i)) this.wanted.set(i);
         }
       } else if (b.clear(i)) {
         this.availability?.removeHave(i);
-        if (this.wanted.clear(i)) this.interestingCount--;
+        this.wanted.clear(i);
       }
     }
     if (!added || this.countedAnnouncements === 0) this.countedAnnouncements++;
