@@ -160,9 +160,7 @@ export class DownloadFlow {
   /** Our requests to `peer` are void (it choked us, snubbed us or left): return them to the pool. */
   release(peer: PeerRecord): void {
     this.picker.releasePeer(peer.id);
-    this.syncPending(peer);
-    // the released blocks are free again: let the other unchoked peers take them at once
-    for (const other of this.peers.values()) if (other !== peer) this.refill(other);
+    this.released(peer);
   }
 
   /**
@@ -175,8 +173,7 @@ export class DownloadFlow {
     const released = this.picker.releasePiece(peer.id, index);
     if (released.length === 0) return;
     for (const r of released) peer.send({ type: 'cancel', index: r.index, begin: r.begin, length: r.length });
-    this.syncPending(peer);
-    for (const other of this.peers.values()) if (other !== peer) this.refill(other);
+    this.released(peer);
   }
 
   /**
@@ -191,6 +188,11 @@ export class DownloadFlow {
       if (peer.rejectsInARow === MAX_REJECTS_IN_A_ROW + 1) this.events.peerMisbehaved(peer, `rejected ${MAX_REJECTS_IN_A_ROW} requests in a row`);
       return;
     }
+    this.released(peer);
+  }
+
+  /** Requests of `peer` went back to the pool: its pending count follows, and the other unchoked peers may take those blocks at once. */
+  private released(peer: PeerRecord): void {
     this.syncPending(peer);
     for (const other of this.peers.values()) if (other !== peer) this.refill(other);
   }
