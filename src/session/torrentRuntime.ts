@@ -59,7 +59,7 @@ export class TorrentRuntime implements TorrentHandle {
   private readonly dialSources = new Map<string, PeerSource>();
   /** Verified pieces reach the torrent machine and connected peers in batches. */
   private readonly verifiedRouting = new VerifiedRouting<PeerRecord>({
-    connected: () => [...this.peers.records.values()].filter((p) => !p.closed),
+    connected: () => this.peers.records.values(), // a closed one's batch is dropped in toPeer
     toTorrent: (indices, culprits) => {
       if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PIECES_VERIFIED', indices, culprits });
     },

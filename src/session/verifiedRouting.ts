@@ -3,7 +3,7 @@ import { VerifiedBatches } from './verifiedBatches.js';
 
 /** Who hears of verified pieces: the torrent machine and the connected peers' machines. */
 export interface VerifiedTargets<P> {
-  /** Peers connected now: each hears of the pieces verified from now on. */
+  /** Peers connected now: each hears of the pieces verified from now on (a record closed meanwhile may be among them; `toPeer` drops its batch). */
   connected(): Iterable<P>;
   /** The torrent machine's batch, with the smart-ban verdicts its pieces carried. */
   toTorrent(indices: readonly number[], culprits: readonly Culprit[]): void;
