@@ -9,6 +9,7 @@ import type { TorrentEvent } from '../../src/session/types.js';
 import { PEER_ID_PREFIX } from '../../src/wire/peerId.js';
 import { startLibtorrentSwarmPeer, type LibtorrentSwarmPeer } from '../support/libtorrentSwarmPeer.js';
 import { mktorrentSample } from '../support/mktorrentSample.js';
+import { Conditions } from '../support/conditions.js';
 
 /** The address libtorrent runs on: the only peer there, so its connections are told apart by port alone. */
 const LT_IP = '127.0.0.3';
@@ -60,11 +61,9 @@ describe('crossed dials with libtorrent', () => {
     it(c.name, async () => {
       const events: TorrentEvent[] = [];
       const piecesSent = new Map<string, number>();
-      let waiting: { what: () => boolean; resolve: () => void }[] = [];
-      const changed = (): void => {
-        waiting = waiting.filter((w) => (w.what() ? (w.resolve(), false) : true));
-      };
-      const until = (what: () => boolean): Promise<void> => (what() ? Promise.resolve() : new Promise((resolve) => waiting.push({ what, resolve })));
+      const conditions = new Conditions();
+      const changed = (): void => conditions.changed();
+      const until = (what: () => boolean): Promise<void> => conditions.until(what);
       /** Connections from libtorrent's IP: connected ones, and those closed after connecting, in order. */
       const fromLt = (): { connected: string[]; closed: string[]; open: string[] } => {
         const connected: string[] = [];

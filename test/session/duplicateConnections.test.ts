@@ -10,6 +10,7 @@ import type { TorrentEvent, TorrentProgress } from '../../src/session/types.js';
 import { encodeHandshake, encodeMessage, type WireMessage } from '../../src/wire/index.js';
 import { dialRaw, RawPeerServer, type RawConnection } from '../support/rawPeer.js';
 import { writeSample } from '../support/sampleContent.js';
+import { Conditions } from '../support/conditions.js';
 
 const low = new Uint8Array(20).fill(0x11);
 const high = new Uint8Array(20).fill(0xee);
@@ -29,21 +30,15 @@ describe('session: one connection per peer id', () => {
   const wire: { id: string; direction: 'in' | 'out'; message: WireMessage }[] = [];
   let progress: TorrentProgress | undefined;
 
-  /** Conditions waiting for what the session sends or reports next (checked on each, never polled). */
-  let waiting: { what: () => boolean; resolve: () => void }[] = [];
-  const changed = (): void => {
-    waiting = waiting.filter((w) => {
-      if (!w.what()) return true;
-      w.resolve();
-      return false;
-    });
-  };
-  const until = (what: () => boolean): Promise<void> => (what() ? Promise.resolve() : new Promise((resolve) => waiting.push({ what, resolve })));
+  /** Conditions waiting for what the session sends or reports next. */
+  const conditions = new Conditions();
+  const changed = (): void => conditions.changed();
+  const until = (what: () => boolean): Promise<void> => conditions.until(what);
 
   beforeEach(async () => {
     events.length = 0;
     wire.length = 0;
-    waiting = [];
+    conditions.clear();
     dir = await mkdtemp(join(tmpdir(), 'st-dup-'));
     await writeSample(join(dir, 'src'), [{ path: 'f.bin', length: 100_000 }]);
     const made = await createTorrentTask({ path: join(dir, 'src', 'f.bin'), pieceLength: 32_768 })();

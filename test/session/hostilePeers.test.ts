@@ -10,6 +10,7 @@ import type { TorrentEvent } from '../../src/session/types.js';
 import { decodeHandshake, encodeHandshake, encodeMessage, type WireMessage } from '../../src/wire/index.js';
 import { RawPeerServer, type RawConnection } from '../support/rawPeer.js';
 import { writeSample } from '../support/sampleContent.js';
+import { Conditions } from '../support/conditions.js';
 
 /** A session downloading a small torrent from one scripted raw peer. */
 describe('session against a scripted hostile peer', () => {
@@ -61,17 +62,10 @@ describe('session against a scripted hostile peer', () => {
     return { peer, events, sent };
   }
 
-  /** Conditions waiting for what we send or report next (checked on each, never polled). */
-  let waiting: { what: () => boolean; resolve: () => void }[] = [];
-  const changed = (): void => {
-    waiting = waiting.filter((w) => {
-      if (!w.what()) return true;
-      w.resolve();
-      return false;
-    });
-  };
-  const until = (what: () => boolean, _label: string): Promise<void> =>
-    what() ? Promise.resolve() : new Promise((resolve) => waiting.push({ what, resolve }));
+  /** Conditions waiting for what we send or report next. */
+  const conditions = new Conditions();
+  const changed = (): void => conditions.changed();
+  const until = (what: () => boolean, label: string): Promise<void> => conditions.until(what, label);
 
   it('takes a later bitfield as the new set (aria2: have-none, then a bitfield) and downloads', async () => {
     const { peer, sent, events } = await connected();
