@@ -248,12 +248,13 @@ export const torrentMachine = setup({
       if (event.type !== 'PIECE_FAILED' && event.type !== 'PIECES_VERIFIED' && event.type !== 'PEER_MISBEHAVED') return;
       for (const { ip, reason } of event.culprits ?? []) {
         const fresh = context.pool.ban(ip, reason);
+        if (!fresh) continue; // convicted again (another piece of the batch, or before its close arrived)
         const peerIds = [...context.peers].filter((id) => ipOfEndpointKey(id) === ip);
         for (const id of peerIds) {
           const ref = system.get(id);
           if (ref) enqueue.sendTo(ref, closeEvent(`banned: ${reason}`));
         }
-        if (fresh || peerIds.length > 0) enqueue(emit({ type: 'ban' as const, ip, reason, peerIds }));
+        enqueue(emit({ type: 'ban' as const, ip, reason, peerIds }));
       }
     }),
     announceStart: enqueueActions(({ enqueue, system }) => {

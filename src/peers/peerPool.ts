@@ -50,6 +50,8 @@ const validPort = (port: number): boolean => Number.isInteger(port) && port > 0 
 
 export class PeerPool {
   private readonly candidates = new Map<string, Candidate>();
+  /** IPs this torrent has banned (the shared list also holds other torrents' bans); bounded by the shared list's size. */
+  private readonly bannedHere = new Set<string>();
   private readonly options: PeerPoolOptions;
 
   /** @param bans the session's ban list (shared by its torrents); a private one when omitted */
@@ -130,11 +132,17 @@ export class PeerPool {
 
   /**
    * Bans an IP (in the shared ban list, so for every torrent of the session): every candidate
-   * on it is forgotten and never added again. Returns false when it was banned already.
+   * on it is forgotten and never added again. Returns false when this torrent had banned it
+   * already, so a liar convicted by several pieces (one verified batch can carry many) is
+   * reported once; true when only another torrent had, so this torrent reports its own closes.
    */
   ban(ip: string, reason = 'banned'): boolean {
     for (const [key, c] of this.candidates) if (c.ip === ip) this.candidates.delete(key);
-    return this.bans.ban(ip, reason);
+    this.bans.ban(ip, reason);
+    if (this.bannedHere.has(ip)) return false;
+    if (!this.bans.has(ip)) return true; // evicted from a full shared list at once: nothing to remember
+    this.bannedHere.add(ip);
+    return true;
   }
 
   isBanned(ip: string): boolean {

@@ -156,6 +156,27 @@ describe('torrent machine', () => {
     expect(t.emitted.at(-1)).toEqual({ type: 'rejectIncoming', endpoint: ep(2) });
   });
 
+  it('reports a liar once however many pieces convict it: twice in one verified batch, again before its close arrives', async () => {
+    const bans = new BanList();
+    const t = start({ bans });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2)] });
+    const reason = (i: number): string => `sent 3 blocks of piece ${i} that differ from the copy that passed its hash check`;
+    t.actor.send({ type: 'PIECES_VERIFIED', indices: [4, 9], culprits: [{ ip: '127.0.0.2', reason: reason(4) }, { ip: '127.0.0.2', reason: reason(9) }] });
+    t.actor.send({ type: 'PIECE_FAILED', index: 11, culprits: [{ ip: '127.0.0.2', reason: reason(11) }] });
+    expect(t.emitted.filter((e) => e.type === 'ban')).toEqual([{ type: 'ban', ip: '127.0.0.2', reason: reason(4), peerIds: ['127.0.0.2:6881'] }]);
+    expect(t.got('127.0.0.2:6881')).toEqual(['CLOSE']);
+    // another torrent of the session banned the IP first: this one's own verdict is still
+    // reported, once
+    const shared = new BanList();
+    shared.ban('127.0.0.5', 'sent bad blocks for another torrent');
+    const third = start({ bans: shared });
+    await waitFor(third.actor, (s) => s.matches('active'));
+    third.actor.send({ type: 'PIECE_FAILED', index: 0, culprits: [{ ip: '127.0.0.5', reason: 'sent every block of piece 0, which failed its hash check' }] });
+    third.actor.send({ type: 'PIECE_FAILED', index: 1, culprits: [{ ip: '127.0.0.5', reason: 'sent every block of piece 1, which failed its hash check' }] });
+    expect(third.emitted.filter((e) => e.type === 'ban')).toHaveLength(1);
+  });
+
   it('bans only the culprits of a verdict: honest contributors of failed pieces are never blamed', async () => {
     const bans = new BanList();
     const t = start({ bans });
