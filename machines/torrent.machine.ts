@@ -97,6 +97,7 @@ export type TorrentEvent =
   | { type: 'INCOMING_PEER'; endpoint: PeerEndpoint }
   /** Peer `id` (at `endpoint`, dialled by us when `outgoing`) completed its handshake: the remote's peer id (lowercase hex). */
   | { type: 'PEER_IDENTIFIED'; id: string; endpoint: PeerEndpoint; outgoing: boolean; peerId: string }
+  | { type: 'PEER_LISTENS'; id: string; port: number }
   | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
   /** Pieces verified since the last batch (at most every few tens of ms; the last piece at once), with the smart-ban verdicts they carried. */
   | { type: 'PIECES_VERIFIED'; indices: readonly number[]; culprits?: readonly Culprit[] }
@@ -134,6 +135,7 @@ const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message }
  */
 const withoutPeer = (context: TorrentContext, event: Extract<TorrentEvent, { type: 'PEER_CLOSED' }>, backOff: boolean): ReadonlySet<string> => {
   const identity = context.identities.closed(event.id);
+  context.pool.releaseListenAddress(event.id, context.dialClock);
   if (!identity.held || !backOff) context.pool.markClosed(event.endpoint, event.failed, context.dialClock, backOff);
   for (const endpoint of identity.released) context.pool.markClosed(endpoint, false, context.dialClock, backOff);
   const peers = new Set(context.peers);
@@ -168,7 +170,8 @@ export const torrentMachine = setup({
     allVerified: ({ context }) => context.verified >= context.pieceCount,
     completedMeanwhile: ({ context }) => context.completionPending && context.verified >= context.pieceCount,
     hasRoom: ({ context }) => context.peers.size < context.maxPeers,
-    isKnownPeer: ({ context, event }) => (event.type === 'PEER_CLOSED' || event.type === 'PEER_IDENTIFIED') && context.peers.has(event.id),
+    isKnownPeer: ({ context, event }) =>
+      (event.type === 'PEER_CLOSED' || event.type === 'PEER_IDENTIFIED' || event.type === 'PEER_LISTENS') && context.peers.has(event.id),
     duplicatePeerId: ({ context, event }) => event.type === 'PEER_IDENTIFIED' && context.peers.has(event.id) && context.identities.isDuplicate(event.id, event.peerId),
   },
   actions: {
@@ -202,6 +205,9 @@ export const torrentMachine = setup({
       enqueue.spawnChild('peer', { id, systemId: id, input: { ...context.peerInput, endpoint: event.endpoint, outgoing: false } });
       enqueue.assign({ peers: new Set([...context.peers, id]) });
     }),
+    holdListenAddress: ({ context, event }) => {
+      if (event.type === 'PEER_LISTENS') context.pool.holdListenAddress(event.id, event.port);
+    },
     recordPeerId: ({ context, event }) => {
       if (event.type === 'PEER_IDENTIFIED') context.identities.identify(event, event.peerId, context.peerId);
     },
@@ -357,6 +363,13 @@ export const torrentMachine = setup({
           },
           { guard: 'isKnownPeer', actions: 'recordPeerId', description: 'The first connection to this peer id: remember it.' },
         ],
+        PEER_LISTENS: {
+          guard: 'isKnownPeer',
+          actions: 'holdListenAddress',
+          description:
+            "Its extended handshake named the port it listens on: that address is not dialled while this connection runs (a second connection would only be a duplicate the peer closes, then dialled again after every back-off).",
+          meta: { bep: 'BEP 10 · Extension Protocol (p)' },
+        },
         PEER_CLOSED: { guard: 'isKnownPeer', actions: ['forgetPeer', 'dialMore'], description: 'A slot freed up: forget the peer and dial a replacement.' },
         PIECE_FAILED: {
           actions: 'banCulprits',

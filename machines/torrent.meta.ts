@@ -11,6 +11,7 @@ export const torrentMachineMeta = {
     PEERS_DISCOVERED: { description: 'Peer addresses from trackers (compact or dictionary form), the DHT or the user; `source` says which.', bep: 'BEP 3 · Trackers; BEP 23; BEP 5' },
     INCOMING_PEER: { description: 'An accepted connection whose handshake named this torrent.', bep: 'BEP 3 · Peer protocol' },
     PEER_IDENTIFIED: { description: 'A connection completed its handshake: the remote peer id, to keep one connection per peer.', bep: 'BEP 3 · Peer protocol' },
+    PEER_LISTENS: { description: "A connection's extended handshake named the port its peer listens on (`p`).", bep: 'BEP 10 · Extension Protocol' },
     PEER_CLOSED: { description: 'A peer actor finished; `failed` says whether to back off its endpoint.' },
     PIECES_VERIFIED: { description: 'Downloaded pieces matched their SHA-1 hashes and are on disk (a batch: at most every 50 ms, the last piece at once); carries the IPs whose blocks in failed copies differ from them.', bep: 'BEP 3 · Info dictionary' },
     PIECE_FAILED: { description: 'A downloaded piece failed its hash check; carries the IPs proven to have sent bad blocks (smart ban).', bep: 'BEP 3 · Info dictionary' },

@@ -1,4 +1,5 @@
 import { BanList } from './banList.js';
+import { ListenHolds } from './listenHolds.js';
 
 /**
  * Candidate peer addresses for one torrent: where they came from, which are connected, which
@@ -52,6 +53,7 @@ export class PeerPool {
   private readonly candidates = new Map<string, Candidate>();
   /** IPs this torrent has banned (the shared list also holds other torrents' bans); bounded by the shared list's size. */
   private readonly bannedHere = new Set<string>();
+  private readonly listenHolds = new ListenHolds();
   private readonly options: PeerPoolOptions;
 
   /** @param bans the session's ban list (shared by its torrents); a private one when omitted */
@@ -85,8 +87,8 @@ export class PeerPool {
   takeForDial(n: number, now: number): DialCandidate[] {
     const out: DialCandidate[] = [];
     if (n <= 0) return out;
-    for (const c of this.candidates.values()) {
-      if (c.connected || c.retryAt > now) continue;
+    for (const [key, c] of this.candidates) {
+      if (c.connected || c.retryAt > now || this.listenHolds.has(key)) continue;
       // banned since it was added (maybe by another torrent of the session)
       if (this.bans.has(c.ip)) continue;
       c.connected = true;
@@ -99,8 +101,28 @@ export class PeerPool {
   /** How many candidates could be dialled now. */
   dialable(now: number): number {
     let n = 0;
-    for (const c of this.candidates.values()) if (!c.connected && c.retryAt <= now && !this.bans.has(c.ip)) n++;
+    for (const [key, c] of this.candidates) if (!c.connected && c.retryAt <= now && !this.bans.has(c.ip) && !this.listenHolds.has(key)) n++;
     return n;
+  }
+
+  /**
+   * Connection `connectionId` (an endpoint key) says in its extended handshake that its peer
+   * listens on `port` (BEP 10 `p`): that address, on the connection's IP, is not dialled while
+   * the connection runs (see {@link ListenHolds}).
+   */
+  holdListenAddress(connectionId: string, port: number): void {
+    if (!validPort(port)) return;
+    this.listenHolds.hold(connectionId, endpointKey({ ip: ipOfEndpointKey(connectionId), port }));
+  }
+
+  /**
+   * Connection `connectionId` ended: the listen address it held may be dialled again, after the
+   * usual delay for a connection that worked (the peer may well have closed it on purpose).
+   */
+  releaseListenAddress(connectionId: string, now: number): void {
+    const key = this.listenHolds.release(connectionId);
+    const c = key === undefined ? undefined : this.candidates.get(key);
+    if (c !== undefined && !c.connected) c.retryAt = Math.max(c.retryAt, now + this.options.retryBaseMs);
   }
 
   /** Records an inbound connection so we do not dial the same address too. */

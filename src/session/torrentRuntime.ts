@@ -148,7 +148,15 @@ export class TorrentRuntime implements TorrentHandle {
         });
       },
       peersChanged: () => this.actor.system.get('choker')?.send({ type: 'PEERS_CHANGED' }),
-      extensionSinks: (id, endpoint) => this.pex.sinks(id, endpoint),
+      extensionSinks: (id, endpoint) => ({
+        ...this.pex.sinks(id, endpoint),
+        // BEP 10 `p`: where the peer listens, so the dialer leaves that address alone while it is connected
+        negotiated: (handshake) => {
+          const port = handshake.p;
+          // at once, like PEX's addresses: a ut_pex message right behind it finds the address held
+          if (port !== undefined && this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEER_LISTENS', id, port });
+        },
+      }),
       ...(host.encryption !== undefined ? { encryption: host.encryption } : {}),
       ...(this.dht === undefined ? {} : { dht: { port: this.dht.address.port, nodeSeen: (e: { ip: string; port: number }) => void this.dht?.addNode(e) } }),
     });

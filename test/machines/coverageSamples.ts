@@ -48,6 +48,7 @@ export const coverageSamples: Readonly<Record<string, CoverageSamples>> = {
       { type: 'PEER_MISBEHAVED', culprits: [{ ip: '127.0.0.1', reason: 'kept requesting after 1000 refused requests' }] },
       { type: 'PEER_IDENTIFIED', id: '127.0.0.1:6881', endpoint, outgoing: true, peerId: '22'.repeat(20) },
       { type: 'PEER_IDENTIFIED', id: '127.0.0.2:6881', endpoint: { ip: '127.0.0.2', port: 6881 }, outgoing: false, peerId: '22'.repeat(20) },
+      { type: 'PEER_LISTENS', id: '127.0.0.2:6881', port: 7000 },
       { type: 'PEER_CLOSED', id: '127.0.0.1:6881', endpoint, failed: true },
       { type: 'STORAGE_ERROR', message: 'disk full' },
     ],

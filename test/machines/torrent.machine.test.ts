@@ -144,6 +144,26 @@ describe('torrent machine', () => {
     expect(t.got('announce')).toEqual(['START', 'COMPLETED']); // once only
   });
 
+  it('never dials the listen address a connected peer named (BEP 10 `p`) while that connection runs; after it ends, once the back-off passed', async () => {
+    const t = start({ maxPeers: 3 });
+    await waitFor(t.actor, (s) => s.matches('active'));
+    const incoming = { ip: '127.0.0.2', port: 50_123 }; // its ephemeral port: it dialled us
+    t.actor.send({ type: 'INCOMING_PEER', endpoint: incoming });
+    t.actor.send({ type: 'PEER_LISTENS', id: '127.0.0.2:50123', port: 6881 });
+    // a tracker (or PEX) names that address afterwards, and another peer's
+    t.actor.send({ type: 'PEERS_DISCOVERED', peers: [ep(2), ep(3)] });
+    const dials = (): string[] => t.emitted.flatMap((e) => (e.type === 'dial' ? [e.id] : []));
+    expect(dials()).toEqual(['127.0.0.3:6881']);
+    for (let round = 0; round < 8; round++) t.clock.increment(5_000);
+    expect(dials()).toEqual(['127.0.0.3:6881']);
+    // a stranger's `p` holds only addresses on its own IP; an unknown connection holds nothing
+    t.actor.send({ type: 'PEER_LISTENS', id: '127.0.0.9:1', port: 6881 });
+    t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.2:50123', endpoint: incoming, failed: false });
+    expect(dials()).toEqual(['127.0.0.3:6881']); // a connection that worked: the usual 15 s first
+    for (let round = 0; round < 3; round++) t.clock.increment(5_000);
+    expect(dials()).toEqual(['127.0.0.3:6881', '127.0.0.2:6881']);
+  });
+
   it('bans the sole contributor of a bad piece and closes its connection', async () => {
     const t = start();
     await waitFor(t.actor, (s) => s.matches('active'));

@@ -1,0 +1,90 @@
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, UT_PEX } from '../../src/extensions/index.js';
+import { createTorrentTask } from '../../src/metainfo/index.js';
+import type { Metainfo } from '../../src/metainfo/types.js';
+import { Session } from '../../src/session/session.js';
+import type { TorrentEvent } from '../../src/session/types.js';
+import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
+import { writeSample } from '../support/sampleContent.js';
+
+const listening = async (ip: string, accepted: Socket[]): Promise<{ server: Server; port: number }> => {
+  const server = createServer((socket) => accepted.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, ip, resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+};
+
+/**
+ * A peer that dialled us says in its extended handshake where it listens (BEP 10 `p`); when
+ * that address reaches the pool too (here by ut_pex, as libtorrent's PEX names every peer), we
+ * do not dial it: the second connection would only be a duplicate the peer closes, dialled
+ * again after every back-off (the churn seen with libtorrent, which sends a fresh peer id on
+ * each connection so our duplicate rule cannot pair them).
+ */
+describe("a connected peer's listen address", () => {
+  let dir: string;
+  let metainfo: Metainfo;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'st-listen-hold-'));
+    await writeSample(join(dir, 'content'), [{ path: 'a.bin', length: 50_000 }]);
+    const t = await createTorrentTask({ path: join(dir, 'content'), pieceLength: 16_384, creationDate: null })();
+    if (E.isLeft(t)) throw new Error(t.left.message);
+    metainfo = t.right.metainfo;
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is not dialled while its connection runs; another address named beside it is', async () => {
+    const atTeller: Socket[] = [];
+    const atOther: RawPeer[] = [];
+    const teller = await listening('127.0.0.43', atTeller);
+    const other = createServer((socket) => atOther.push(rawPeer(socket, metainfo.infoHash, peerId('-SC0001-listen-othr1'), false)));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.44', resolve));
+    const otherPort = (other.address() as AddressInfo).port;
+    const started = await Session.start({ host: '127.0.0.1', port: 0 });
+    if (E.isLeft(started)) throw new Error(started.left);
+    const session = started.right;
+    try {
+      const added = await session.add({ metainfo, downloadDir: dir, skipCheck: true, useTrackers: false });
+      if (E.isLeft(added)) throw new Error(added.left);
+      const otherId = `127.0.0.44:${otherPort}`;
+      const events: TorrentEvent[] = [];
+      const otherConnected = new Promise<void>((resolve) =>
+        added.right.events$.subscribe((e) => {
+          events.push(e);
+          if (e.type === 'peerConnected' && e.id === otherId) resolve();
+        }),
+      );
+      await added.right.completed;
+      const conn = rawPeer(connect({ host: '127.0.0.1', port: session.port, localAddress: '127.0.0.43' }), metainfo.infoHash, peerId('-SC0001-listen-tellr'), true);
+      await conn.handshake;
+      conn.send({ type: 'extended', extendedId: 0, payload: encodeExtendedHandshake({ m: { ut_pex: 7 }, p: teller.port }) });
+      // its own listen address first: without the hold it would be dialled first
+      const named = [
+        { ip: '127.0.0.43', port: teller.port, flags: 0 },
+        { ip: '127.0.0.44', port: otherPort, flags: 0 },
+      ];
+      conn.send({ type: 'extended', extendedId: OUR_EXTENSION_IDS[UT_PEX], payload: encodeUtPex({ added: named, dropped: [] }) });
+      await otherConnected;
+      // both dials go out in one dialler step, in the order named: the other's handshake has
+      // come back, so a dial to the teller's address would have been accepted by now
+      expect(atTeller).toEqual([]);
+      expect(events.filter((e) => e.type === 'peerConnected').map((e) => (e as { id: string }).id)).toEqual([expect.stringMatching(/^127\.0\.0\.43:/), otherId]);
+      conn.close();
+    } finally {
+      await session.close();
+      for (const p of atOther) p.close();
+      for (const s of atTeller) s.destroy();
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+      await new Promise<void>((resolve) => teller.server.close(() => resolve()));
+    }
+  });
+});
+
+const peerId = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
