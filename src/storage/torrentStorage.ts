@@ -165,7 +165,7 @@ export class TorrentStorage {
   pieceSize(index: number): number {
     const m = this.metainfo;
     if (!(Number.isInteger(index) && index >= 0 && index < m.pieceCount)) return 0;
-    return index === m.pieceCount - 1 ? m.totalLength - index * m.pieceLength : m.pieceLength;
+    return Math.min(m.pieceLength, m.totalLength - index * m.pieceLength); // branchless: see PieceGeometry.pieceSize
   }
 
   /** True when piece `index` passed {@link verifyPiece} or was {@link markVerified}. */
