@@ -52,6 +52,8 @@ export interface PeerRecord {
   closed: boolean;
   /** How the connection is carried (MSE/PE), known once the handshake is done. */
   encryption: PeerEncryption;
+  /** The port it listens on, from its extended handshake (BEP 10 `p`): for a peer that dialled us, the only way to know. */
+  listenPort: number | undefined;
 }
 
 /** One run of consecutive requests being read from disk for a peer (see `UploadFlow`). */
@@ -93,5 +95,6 @@ export function newPeerRecord(
     uploadReads: [],
     closed: false,
     encryption: 'none',
+    listenPort: undefined,
   };
 }

@@ -2,7 +2,7 @@ import type { PeerRecord } from '../../streams/peerRecord.js';
 import type { ExtensionSinks } from '../../streams/peerExtensions.js';
 import { peerSourcesAllowed, pexFlagsOf, PexState, type PexPeer } from '../extensions/index.js';
 import type { Metainfo } from '../metainfo/types.js';
-import type { PeerEndpoint } from '../peers/peerPool.js';
+import { endpointKey, type PeerEndpoint } from '../peers/peerPool.js';
 
 /** Where the peers a torrent learns by PEX go. */
 export interface PexSinks {
@@ -44,22 +44,27 @@ export class TorrentPex {
         if (record === undefined || record.closed) return undefined;
         let state = this.states.get(record);
         if (state === undefined) this.states.set(record, (state = new PexState(endpoint)));
-        return state.next(this.connected());
+        return state.next(this.connected(record));
       },
     };
   }
 
   /**
-   * Peers we can vouch for: connections past the handshake that we dialled (their endpoint is
-   * where they listen; an accepted connection's port is only its ephemeral one), flagged as
-   * reachable, seeds, and preferring encryption when our connection used MSE (BEP 11).
+   * Peers we can vouch for: connections past the handshake, at the address they listen on.
+   * Those we dialled are there (flagged reachable); an accepted connection's port is only its
+   * ephemeral one, so those that dialled us are named at the port their extended handshake gave
+   * (BEP 10 `p`), as libtorrent does, and left out without one. Also flagged: seeds, and a
+   * preference for encryption when our connection used MSE (BEP 11).
    */
-  private connected(): PexPeer[] {
+  private connected(recipient: PeerRecord): PexPeer[] {
     const out: PexPeer[] = [];
     for (const r of this.records.values()) {
-      if (r.closed || !r.gate.open || !r.outgoing) continue;
-      const flags = pexFlagsOf({ outgoing: true, seed: r.pieces.bitfield.isComplete, encrypted: r.encryption !== 'none' });
-      out.push({ ip: r.endpoint.ip, port: r.endpoint.port, flags });
+      if (r.closed || !r.gate.open || r === recipient) continue;
+      const port = r.outgoing ? r.endpoint.port : r.listenPort;
+      // without `p` there is nothing to name; a peer we also dialled is named by that connection
+      if (port === undefined || (!r.outgoing && this.records.has(endpointKey({ ip: r.endpoint.ip, port })))) continue;
+      const flags = pexFlagsOf({ outgoing: r.outgoing, seed: r.pieces.bitfield.isComplete, encrypted: r.encryption !== 'none' });
+      out.push({ ip: r.endpoint.ip, port, flags });
     }
     return out;
   }

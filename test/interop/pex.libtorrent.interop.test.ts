@@ -45,8 +45,14 @@ describe('peer exchange with libtorrent', () => {
     expect(run.events).toContainEqual(expect.objectContaining({ type: 'peersDiscovered', source: 'pex', from: `127.0.0.6:${half!.port}` }));
     // we dial the address PEX named (libtorrent answers our handshake before it looks for duplicates),
     // with MSE: the half peer dialled the seeder with MSE (connect_peer does), so its added.f
-    // flags the seeder 0x01 "prefers encryption" (BEP 11), and our default policy honours it
-    expect(run.events).toContainEqual(expect.objectContaining({ type: 'peerConnected', id: `127.0.0.5:${seed!.port}`, source: 'pex', encryption: expect.stringMatching(/^mse-/) }));
+    // flags the seeder 0x01 "prefers encryption" (BEP 11), and our default policy honours it.
+    // Unless the seeder, told of us by the half peer's PEX, dialled us first: its extended
+    // handshake gave its listen port, which we then never dial (src/peers/listenHolds.ts)
+    const pexAt = run.events.findIndex((e) => e.type === 'peersDiscovered' && e.source === 'pex');
+    const seederDialledFirst = run.events.slice(0, pexAt).some((e) => e.type === 'peerConnected' && e.id.startsWith('127.0.0.5:') && e.source === 'incoming');
+    if (!seederDialledFirst) {
+      expect(run.events).toContainEqual(expect.objectContaining({ type: 'peerConnected', id: `127.0.0.5:${seed!.port}`, source: 'pex', encryption: expect.stringMatching(/^mse-/) }));
+    }
     // The half peer's PEX also names us to the seeder, which may dial us while we dial it; libtorrent
     // then keeps one of the two connections by peer id (QUIRKS.md), so the seeder's blocks may come on
     // its connection to us (127.0.0.5:<ephemeral port>). It is the only peer on 127.0.0.5.
