@@ -32,8 +32,8 @@ export function closeReasonFor(context: PeerContext, event: PeerEvent): CloseRea
       return { code: 'local', message: event.message };
     case 'IDLE_TIMEOUT':
       return { code: 'idleTimeout', message: 'peer sent nothing for too long' };
-    case 'PEER_HAVE':
-      return protocolClose({ tag: 'pieceIndexOutOfRange', messageType: 'have', index: event.index, pieceCount: context.pieceCount });
+    case 'PEER_HAVES':
+      return protocolClose({ tag: 'pieceIndexOutOfRange', messageType: 'have', index: event.indices.find((i) => i >= context.pieceCount) ?? 0, pieceCount: context.pieceCount });
     case 'PEER_BITFIELD':
     case 'PEER_HAVE_ALL':
     case 'PEER_HAVE_NONE':

@@ -69,7 +69,7 @@ export const peerMachine = setup({
     isIncoming: ({ context }) => !context.outgoing,
     handshakeAccepted: ({ context, event }) => handshakeVerdict(context, event)?._tag === 'Right',
     fastNegotiated: ({ context }) => context.theirReserved !== null && fastNegotiated(context.reserved, context.theirReserved),
-    haveInRange: ({ context, event }) => event.type === 'PEER_HAVE' && event.index < context.pieceCount,
+    havesInRange: ({ context, event }) => event.type === 'PEER_HAVES' && event.indices.every((i) => i < context.pieceCount),
     withinAnnouncementCap: ({ context }) => context.pieces.announcements < context.maxAnnouncements,
     withinRetractionCap: ({ context }) => context.retractions < context.maxRetractions,
     wantsPieces: ({ context }) => context.pieces.interesting > 0,
@@ -132,8 +132,8 @@ export const peerMachine = setup({
     markPeerInterested: ({ context }) => void (context.gate.wantsUpload = true),
     markPeerNotInterested: ({ context }) => void (context.gate.wantsUpload = false),
     notifyCandidacy: sendTo(CONNECTION, { type: 'candidacyChanged' } satisfies PeerCommand),
-    recordHave: ({ context, event }) => {
-      if (event.type === 'PEER_HAVE') context.pieces.gain(event.index);
+    recordHaves: ({ context, event }) => {
+      if (event.type === 'PEER_HAVES') for (const index of event.indices) context.pieces.gain(index);
     },
     // a later announcement replaces the set (aria2: have-none, then a bitfield), never closes
     replacePieces: ({ context, event }) => {
@@ -315,8 +315,8 @@ export const peerMachine = setup({
         IDLE_TIMEOUT: { target: 'closed', actions: 'recordClose', description: 'Nothing heard for idleTimeout: the peer vanished, free the slot.' },
         ACTIVITY: { actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'The peer is alive: restart the idle timer.' },
         DATA_RECEIVED: { actions: ['cancelIdleTimer', 'armIdleTimer'], description: 'A block also proves the peer is alive: restart the idle timer.' },
-        PEER_HAVE: [
-          { guard: 'haveInRange', actions: ['recordHave', 'refill'], description: 'One more piece: availability and interest go up.', meta: { bep: 'BEP 3 · Peer messages' } },
+        PEER_HAVES: [
+          { guard: 'havesInRange', actions: ['recordHaves', 'refill'], description: 'More pieces: availability and interest go up.', meta: { bep: 'BEP 3 · Peer messages' } },
           { target: 'closed', actions: 'recordClose', description: 'An index past the last piece is a protocol violation: close.', meta: { bep: 'BEP 3 · Peer messages' } },
         ],
         PEER_BITFIELD: [

@@ -138,7 +138,8 @@ export type PeerEvent =
   | { type: 'PEER_UNCHOKE' }
   | { type: 'PEER_INTERESTED' }
   | { type: 'PEER_NOT_INTERESTED' }
-  | { type: 'PEER_HAVE'; index: number }
+  /** One or more `have` messages, in order (the stream batches them: see streams/peerEvents.ts). */
+  | { type: 'PEER_HAVES'; indices: readonly number[] }
   | { type: 'PEER_BITFIELD'; bitfield: Uint8Array }
   | { type: 'PEER_HAVE_ALL' }
   | { type: 'PEER_HAVE_NONE' }

@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import * as E from 'fp-ts/lib/Either.js';
 import type { PeerEvent } from '../machines/peer.machine.js';
 import { decodeExtensionMessage, LT_DONTHAVE, UT_METADATA } from '../src/extensions/index.js';
@@ -24,12 +24,26 @@ export interface PeerEventOptions {
    * (null: a magnet link's metadata is still being fetched) lt_donthave is not decoded.
    */
   readonly pieceCount?: number | null;
+  /** How long `have` messages are gathered into one `PEER_HAVES` event (default {@link HAVE_BATCH_MS}). */
+  readonly haveBatchMs?: number;
 }
 
 /**
+ * `have` messages arriving within this many ms reach the machine as one `PEER_HAVES` event.
+ * A leecher sends one per piece it completes, to each of its peers: in a swarm, each of our
+ * connections to a leecher brings one per piece of the torrent, and a machine event each
+ * (~10 µs) was most of what a seeder's peer machines did. Interest and requests follow at
+ * most this late, which no peer notices.
+ */
+export const HAVE_BATCH_MS = 50;
+/** Most indices one `PEER_HAVES` carries: a peer flooding haves gets them delivered, not buffered. */
+export const MAX_HAVE_BATCH = 1024;
+
+/**
  * Maps frames to peer machine events, keeping the machine off the hot path: control messages
- * (choke, unchoke, interest, have, bitfield, have-all/none) become one event each, because each
- * changes peer state; every frame also counts as traffic, reported as `ACTIVITY` at most once per
+ * (choke, unchoke, interest, bitfield, have-all/none) become one event each, because each
+ * changes peer state; `have` messages arriving within {@link HAVE_BATCH_MS} become one
+ * `PEER_HAVES` (sent before any later event, so the order holds); every frame also counts as traffic, reported as `ACTIVITY` at most once per
  * `activityEvery`; `piece` frames are reported as `DATA_RECEIVED` at most once per
  * `activityEvery`, without their payload; extended messages are decoded (see `extensionEvent`).
  * Requests, cancels and the rest go only to
@@ -42,25 +56,53 @@ export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<F
   const extensions = options.extensions ?? DEFAULT_EXTENSIONS;
   const ignorePieceState = options.ignorePieceState === true;
   const pieceCount = ignorePieceState ? undefined : (options.pieceCount ?? undefined);
+  const haveBatchMs = options.haveBatchMs ?? HAVE_BATCH_MS;
   return (source) =>
     new Observable<PeerEvent>((subscriber) => {
       let lastActivity = -Infinity;
       let lastData = -Infinity;
       const due = (last: number, now: number): boolean => now - last >= every;
-      return source.subscribe({
+      // haves gathered for the next PEER_HAVES; every other event sends them first, so the
+      // machine sees the peer's messages in the order it sent them
+      let haves: number[] = [];
+      let haveTimer: Subscription | undefined;
+      const flushHaves = (): void => {
+        haveTimer?.unsubscribe();
+        haveTimer = undefined;
+        if (haves.length === 0) return;
+        const indices = haves;
+        haves = [];
+        subscriber.next({ type: 'PEER_HAVES', indices });
+      };
+      const emit = (event: PeerEvent): void => {
+        flushHaves();
+        subscriber.next(event);
+      };
+      const gatherHave = (index: number): void => {
+        haves.push(index);
+        if (haves.length >= MAX_HAVE_BATCH) flushHaves();
+        else haveTimer ??= scheduler.schedule(flushHaves, haveBatchMs);
+      };
+      const upstream = source.subscribe({
         next: (frame) => {
           if (frame.kind === 'handshake') {
-            subscriber.next({ type: 'HANDSHAKE_RECEIVED', handshake: frame.handshake });
+            emit({ type: 'HANDSHAKE_RECEIVED', handshake: frame.handshake });
             return;
           }
           if (frame.kind === 'protocolError') {
-            subscriber.next({ type: 'PROTOCOL_ERROR', error: frame.error });
+            emit({ type: 'PROTOCOL_ERROR', error: frame.error });
             return;
           }
           const now = scheduler.now();
           const m = frame.message;
-          const control = m.type === 'extended' ? extensionEvent(m.extendedId, m.payload, extensions, pieceCount) : ignorePieceState && PIECE_STATE.has(m.type) ? undefined : controlEvent(m);
-          if (control !== undefined) subscriber.next(control);
+          if (ignorePieceState && PIECE_STATE.has(m.type)) {
+            // dropped (see the option)
+          } else if (m.type === 'have') gatherHave(m.index);
+          else {
+            const control = m.type === 'extended' ? extensionEvent(m.extendedId, m.payload, extensions, pieceCount) : controlEvent(m);
+            if (control !== undefined) emit(control);
+          }
+          // the idle timer's events need no order against haves: sent as they come
           if (m.type === 'piece' && due(lastData, now)) {
             lastData = now;
             lastActivity = now; // DATA_RECEIVED restarts the idle timer too
@@ -70,9 +112,19 @@ export function toPeerEvents(options: PeerEventOptions = {}): OperatorFunction<F
             subscriber.next({ type: 'ACTIVITY' });
           }
         },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
+        error: (e: unknown) => {
+          flushHaves();
+          subscriber.error(e);
+        },
+        complete: () => {
+          flushHaves();
+          subscriber.complete();
+        },
       });
+      return () => {
+        haveTimer?.unsubscribe();
+        upstream.unsubscribe();
+      };
     });
 }
 
@@ -113,8 +165,6 @@ const controlEvent = (m: Extract<FrameEvent, { kind: 'message' }>['message']): P
       return { type: 'PEER_INTERESTED' };
     case 'notInterested':
       return { type: 'PEER_NOT_INTERESTED' };
-    case 'have':
-      return { type: 'PEER_HAVE', index: m.index };
     case 'bitfield':
       return { type: 'PEER_BITFIELD', bitfield: m.bitfield };
     case 'haveAll':

@@ -21,7 +21,7 @@ const WIRE_ORIGIN: Readonly<Record<string, string>> = {
   PEER_UNCHOKE: 'unchoke',
   PEER_INTERESTED: 'interested',
   PEER_NOT_INTERESTED: 'not interested',
-  PEER_HAVE: 'have',
+  PEER_HAVES: 'have',
   PEER_BITFIELD: 'bitfield',
   PEER_HAVE_ALL: 'have all',
   PEER_HAVE_NONE: 'have none',

@@ -110,7 +110,7 @@ export function closeReasonOf(event: StepLine['event']): string {
       return 'peer sent nothing for too long';
     case 'HANDSHAKE_RECEIVED':
       return 'handshake rejected';
-    case 'PEER_HAVE':
+    case 'PEER_HAVES':
       return 'have for a piece out of range';
     case 'xstate.stop':
       return 'stopped with the torrent';

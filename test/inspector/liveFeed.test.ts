@@ -22,7 +22,7 @@ const sourceOf = (name: string): InspectorSource & { readonly steps: Subject<Mac
   return { infoHashHex: name.padEnd(40, '0'), name, steps, steps$: steps.asObservable(), snapshot: () => snapshot(name) };
 };
 
-const step = (i: number): MachineStep => ({ at: i, actor: '127.0.0.2:6881', machine: 'peer', event: { type: 'PEER_HAVE', index: i } as never, cause: { kind: 'wire', message: 'have' }, value: { active: {} }, status: 'active' });
+const step = (i: number): MachineStep => ({ at: i, actor: '127.0.0.2:6881', machine: 'peer', event: { type: 'PEER_HAVES', indices: [i] } as never, cause: { kind: 'wire', message: 'have' }, value: { active: {} }, status: 'active' });
 
 describe('live feed batching', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -45,7 +45,7 @@ describe('live feed batching', () => {
     // every step is either sent or counted as dropped, the newest are the ones kept
     const total = inSecond.reduce((sum, m) => sum + m.steps.length + m.dropped, 0);
     expect(total).toBe(n);
-    expect(inSecond.at(-1)!.steps.at(-1)!.event).toEqual({ type: 'PEER_HAVE', index: n - 1 });
+    expect(inSecond.at(-1)!.steps.at(-1)!.event).toEqual({ type: 'PEER_HAVES', indices: [n - 1] });
     expect(inSecond.filter((m) => m.snapshots !== undefined).length).toBeGreaterThanOrEqual(3);
   });
 

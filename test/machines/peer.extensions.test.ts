@@ -122,8 +122,8 @@ describe('peer machine: extension protocol (BEP 10)', () => {
 
     it('takes the piece out of its bitfield, availability and our interest, and sends our requests for it elsewhere', () => {
       const p = activePeer({ pieceCount: 8, extended: offering });
-      p.actor.send({ type: 'PEER_HAVE', index: 2 });
-      p.actor.send({ type: 'PEER_HAVE', index: 5 });
+      p.actor.send({ type: 'PEER_HAVES', indices: [2] });
+      p.actor.send({ type: 'PEER_HAVES', indices: [5] });
       expect(p.pieces.interesting).toBe(2);
       p.fresh();
       p.actor.send({ type: 'PEER_DONT_HAVE', index: 5 });
@@ -138,7 +138,7 @@ describe('peer machine: extension protocol (BEP 10)', () => {
       expect(p.fresh()).toEqual(['peerLost', 'send:notInterested']);
       expect(p.actor.getSnapshot().matches({ active: { amInterested: 'notInterested' } })).toBe(true);
       // announced again later: wanted again
-      p.actor.send({ type: 'PEER_HAVE', index: 2 });
+      p.actor.send({ type: 'PEER_HAVES', indices: [2] });
       expect(p.pieces.interesting).toBe(1);
       expect(p.actor.getSnapshot().value).not.toBe('closed');
     });
@@ -157,7 +157,7 @@ describe('peer machine: extension protocol (BEP 10)', () => {
 
     it('ignores a retraction of a piece the peer never announced', () => {
       const p = activePeer({ pieceCount: 8, extended: offering });
-      p.actor.send({ type: 'PEER_HAVE', index: 2 });
+      p.actor.send({ type: 'PEER_HAVES', indices: [2] });
       p.fresh();
       p.actor.send({ type: 'PEER_DONT_HAVE', index: 3 });
       expect(p.fresh()).toEqual([]);
@@ -169,14 +169,14 @@ describe('peer machine: extension protocol (BEP 10)', () => {
       const cap = pieceCount + RETRACTION_ALLOWANCE;
       const p = activePeer({ pieceCount, extended: offering });
       for (let round = 0; round < cap; round++) {
-        p.actor.send({ type: 'PEER_HAVE', index: round % pieceCount });
+        p.actor.send({ type: 'PEER_HAVES', indices: [round % pieceCount] });
         p.actor.send({ type: 'PEER_DONT_HAVE', index: round % pieceCount });
       }
       // at the cap: still open, every retraction applied
       expect(p.actor.getSnapshot().status).toBe('active');
       expect(p.actor.getSnapshot().context.retractions).toBe(cap);
       expect(p.commands.filter((c) => c.type === 'peerLost')).toHaveLength(cap);
-      p.actor.send({ type: 'PEER_HAVE', index: 0 });
+      p.actor.send({ type: 'PEER_HAVES', indices: [0] });
       p.fresh();
       p.actor.send({ type: 'PEER_DONT_HAVE', index: 0 });
       const snap = p.actor.getSnapshot();
@@ -191,7 +191,7 @@ describe('peer machine: extension protocol (BEP 10)', () => {
       const p = activePeer({ pieceCount: 4, extended: offering, extra: { maxRetractions: 1 } });
       for (let i = 0; i < 10; i++) p.actor.send({ type: 'PEER_DONT_HAVE', index: i % 4 });
       expect(p.actor.getSnapshot().context.retractions).toBe(0);
-      p.actor.send({ type: 'PEER_HAVE', index: 1 });
+      p.actor.send({ type: 'PEER_HAVES', indices: [1] });
       p.actor.send({ type: 'PEER_DONT_HAVE', index: 1 });
       expect(p.actor.getSnapshot().status).toBe('active');
       p.actor.send({ type: 'PEER_DONT_HAVE', index: 1 });
@@ -202,7 +202,7 @@ describe('peer machine: extension protocol (BEP 10)', () => {
       const notOffered = activePeer({ pieceCount: 8, extended: { m: { ut_metadata: 1 } } });
       const noBit = activePeer({ pieceCount: 8, extended: offering, handshake: plainHandshake() });
       for (const p of [notOffered, noBit]) {
-        p.actor.send({ type: 'PEER_HAVE', index: 2 });
+        p.actor.send({ type: 'PEER_HAVES', indices: [2] });
         p.fresh();
         p.actor.send({ type: 'PEER_DONT_HAVE', index: 2 });
         expect(p.fresh()).toEqual([]);

@@ -38,7 +38,7 @@ const events = [
   // announcements that change the peer's pieces are left out: the graph explores pure
   // transitions over one shared PeerPieces core, so their effect would leak between paths
   // (peer.machine.test.ts and the coverage test drive them on fresh actors)
-  { type: 'PEER_HAVE', index: 99 },
+  { type: 'PEER_HAVES', indices: [99] },
   { type: 'ACTIVITY' },
   { type: 'DATA_RECEIVED' },
   { type: 'CHOKE' },

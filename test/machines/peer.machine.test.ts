@@ -67,7 +67,7 @@ describe('peer machine: flags', () => {
   it('becomes interested from the peer pieces and not interested once we have them all', () => {
     const p = activePeer({ pieceCount: 10 });
     p.fresh();
-    p.actor.send({ type: 'PEER_HAVE', index: 3 });
+    p.actor.send({ type: 'PEER_HAVES', indices: [3] });
     expect(p.fresh()).toEqual(['refill', 'send:interested', 'refill']);
     expect(p.pieces.interesting).toBe(1);
     expect(p.availability.of(3)).toBe(1);
@@ -80,7 +80,7 @@ describe('peer machine: flags', () => {
 
   it('takes a batch of verified pieces in one event: a have for each it lacks, interest for what is left', () => {
     const p = activePeer({ pieceCount: 10 });
-    for (const index of [1, 2, 8]) p.actor.send({ type: 'PEER_HAVE', index });
+    for (const index of [1, 2, 8]) p.actor.send({ type: 'PEER_HAVES', indices: [index] });
     expect(p.pieces.interesting).toBe(3);
     p.fresh();
     for (const i of [1, 2, 4, 6]) p.ours.set(i);
@@ -95,11 +95,11 @@ describe('peer machine: flags', () => {
 
   it('counts interest exactly when the peer announces a piece between our verifying it and its batch', () => {
     const p = activePeer({ pieceCount: 10 });
-    p.actor.send({ type: 'PEER_HAVE', index: 1 });
+    p.actor.send({ type: 'PEER_HAVES', indices: [1] });
     expect(p.pieces.interesting).toBe(1);
     // we verify 2 (in `have` at once; the batch comes later), then the peer announces 2
     p.ours.set(2);
-    p.actor.send({ type: 'PEER_HAVE', index: 2 });
+    p.actor.send({ type: 'PEER_HAVES', indices: [2] });
     expect(p.pieces.interesting).toBe(1); // 2 was never wanted from it
     p.actor.send({ type: 'PIECES_VERIFIED', indices: [2] });
     expect(p.pieces.interesting).toBe(1); // still piece 1: 2 is not taken off twice
@@ -127,7 +127,7 @@ describe('peer machine: flags', () => {
   it('a lost piece the peer lacks changes nothing about our interest', () => {
     const ours = Bitfield.full(4);
     const p = activePeer({ pieceCount: 4, ours });
-    p.actor.send({ type: 'PEER_HAVE', index: 1 });
+    p.actor.send({ type: 'PEER_HAVES', indices: [1] });
     p.fresh();
     ours.clear(2);
     p.actor.send({ type: 'WE_LOST', index: 2 });
@@ -157,7 +157,7 @@ describe('peer machine: piece announcements (real clients send more than one)', 
     p.actor.send({ type: 'PEER_BITFIELD', bitfield: Uint8Array.of(0b1100_0000, 0) }); // aria2: have-none, then a bitfield
     expect([p.availability.of(0), p.availability.of(1), p.availability.of(2)]).toEqual([1, 1, 0]);
     expect(p.pieces.interesting).toBe(2);
-    p.actor.send({ type: 'PEER_HAVE', index: 1 }); // already had it: counted once
+    p.actor.send({ type: 'PEER_HAVES', indices: [1] }); // already had it: counted once
     expect(p.availability.of(1)).toBe(1);
     p.actor.send({ type: 'PEER_HAVE_ALL' });
     expect(p.availability.of(9)).toBe(1);
@@ -192,7 +192,7 @@ describe('peer machine: piece announcements (real clients send more than one)', 
     expect(p.actor.getSnapshot().context.closeReason).toEqual({ code: 'local', message: 'peer announced its pieces more than 2 times' });
     expect(p.availability.of(0)).toBe(0);
     const q = activePeer();
-    q.actor.send({ type: 'PEER_HAVE', index: 10 });
+    q.actor.send({ type: 'PEER_HAVES', indices: [10] });
     expect(q.actor.getSnapshot().context.closeReason).toMatchObject({ code: 'protocol', error: { tag: 'pieceIndexOutOfRange', index: 10 } });
     expect(q.tags().at(-1)).toBe('close');
   });
@@ -326,7 +326,7 @@ describe('peer machine: a failing connection actor closes this peer only', () =>
         if (c.type === 'send' && c.message.type === 'interested') throw new Error('data plane bug');
       },
     });
-    p.actor.send({ type: 'PEER_HAVE', index: 1 }); // we want it: the machine sends interested
+    p.actor.send({ type: 'PEER_HAVES', indices: [1] }); // we want it: the machine sends interested
     const snap = p.actor.getSnapshot();
     expect(snap.status).toBe('done');
     expect(snap.context.closeReason).toEqual({ code: 'local', message: 'connection failed inside statorrent' });

@@ -4,7 +4,7 @@ import type { PeerEvent } from '../../machines/peer.machine.js';
 import { encodeDontHave, LT_DONTHAVE, OUR_EXTENSION_IDS, UT_METADATA } from '../../src/extensions/index.js';
 import { ourReserved, type WireMessage } from '../../src/wire/index.js';
 import type { FrameEvent } from '../../streams/frames.js';
-import { toPeerEvents } from '../../streams/peerEvents.js';
+import { HAVE_BATCH_MS, MAX_HAVE_BATCH, toPeerEvents } from '../../streams/peerEvents.js';
 
 const msg = (message: WireMessage): FrameEvent => ({ kind: 'message', message });
 const block = new Uint8Array(16384);
@@ -55,8 +55,9 @@ describe('toPeerEvents', () => {
         f: msg({ type: 'notInterested' }),
         g: { kind: 'protocolError', error: { tag: 'bitfieldSpareBits' } },
       });
-      expectObservable(frames.pipe(toPeerEvents())).toBe('(AzBCDEFG)', {
-        A: { type: 'PEER_HAVE', index: 3 },
+      // the have waits for the bitfield after it (order kept); ACTIVITY needs no order
+      expectObservable(frames.pipe(toPeerEvents())).toBe('(zABCDEFG)', {
+        A: { type: 'PEER_HAVES', indices: [3] },
         z: { type: 'ACTIVITY' },
         B: { type: 'PEER_BITFIELD', bitfield: Uint8Array.of(0x80) },
         C: { type: 'PEER_HAVE_ALL' },
@@ -83,6 +84,38 @@ describe('toPeerEvents', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const frames = cold<FrameEvent>('a', { a: dontHave(encodeDontHave(7)) });
       expectObservable(frames.pipe(toPeerEvents({ extensions, pieceCount: null, ignorePieceState: true }))).toBe('z', { z: { type: 'ACTIVITY' } });
+    });
+  });
+
+  it('gathers have messages for 50 ms into one PEER_HAVES, sent before any later control event', () => {
+    expect(HAVE_BATCH_MS).toBe(50);
+    const have = (index: number): FrameEvent => msg({ type: 'have', index });
+    scheduler().run(({ cold, expectObservable }) => {
+      // haves at 0, 10 and 49 ms go out together at 50; one at 60 waits for the choke at 70
+      const frames = cold<FrameEvent>('a 9ms b 38ms c 10ms d 9ms x', { a: have(1), b: have(2), c: have(5), d: have(9), x: msg({ type: 'choke' }) });
+      expectObservable(frames.pipe(toPeerEvents({ activityEvery: 10_000 }))).toBe('z 49ms H 19ms (IC)', {
+        z: { type: 'ACTIVITY' },
+        H: { type: 'PEER_HAVES', indices: [1, 2, 5] },
+        I: { type: 'PEER_HAVES', indices: [9] },
+        C: { type: 'PEER_CHOKE' },
+      });
+    });
+    // a flood is delivered in bounded batches at once, not held; the end of the stream sends the rest
+    scheduler().run(({ cold, expectObservable }) => {
+      const many = Array.from({ length: MAX_HAVE_BATCH + 2 }, (_, i) => i);
+      const flood = cold<FrameEvent>(`(${'a'.repeat(many.length)}|)`, { a: have(7) });
+      expectObservable(flood.pipe(toPeerEvents())).toBe('(zBR|)', {
+        z: { type: 'ACTIVITY' },
+        B: { type: 'PEER_HAVES', indices: Array(MAX_HAVE_BATCH).fill(7) },
+        R: { type: 'PEER_HAVES', indices: [7, 7] },
+      });
+    });
+  });
+
+  it('drops its pending timer when unsubscribed', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const frames = cold<FrameEvent>('a', { a: msg({ type: 'have', index: 1 }) });
+      expectObservable(frames.pipe(toPeerEvents()), '^ 20ms !').toBe('z', { z: { type: 'ACTIVITY' } });
     });
   });
 });

@@ -71,7 +71,7 @@ export async function startTrace(renderer: Renderer, connection: HTMLElement): P
       }
       if (s.machine === 'torrent' && s.event.type === 'PIECE_FAILED' && typeof e.index === 'number' && e.index >= 0 && e.index < tl.pieceCount) pieces[e.index] = 'f';
       if (s.machine === 'peer') {
-        if (s.event.type === 'PEER_HAVE') haves.set(s.actor, (haves.get(s.actor) ?? 0) + 1);
+        if (s.event.type === 'PEER_HAVES' && Array.isArray(e.indices)) haves.set(s.actor, (haves.get(s.actor) ?? 0) + e.indices.length);
         if (s.event.type === 'PEER_HAVE_ALL') haves.set(s.actor, tl.pieceCount);
         if (s.event.type === 'PEER_DONT_HAVE') haves.set(s.actor, Math.max(0, (haves.get(s.actor) ?? 0) - 1));
         if (s.event.type === 'PEER_BITFIELD') haves.set(s.actor, countBits(e.bitfield));
