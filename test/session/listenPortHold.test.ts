@@ -1,16 +1,13 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, UT_PEX } from '../../src/extensions/index.js';
-import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { Session } from '../../src/session/session.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
-import { writeSample } from '../support/sampleContent.js';
+import { smallSeed } from '../support/smallSeed.js';
 
 const listening = async (ip: string, accepted: Socket[]): Promise<{ server: Server; port: number }> => {
   const server = createServer((socket) => accepted.push(socket));
@@ -30,11 +27,7 @@ describe("a connected peer's listen address", () => {
   let metainfo: Metainfo;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'st-listen-hold-'));
-    await writeSample(join(dir, 'content'), [{ path: 'a.bin', length: 50_000 }]);
-    const t = await createTorrentTask({ path: join(dir, 'content'), pieceLength: 16_384, creationDate: null })();
-    if (E.isLeft(t)) throw new Error(t.left.message);
-    metainfo = t.right.metainfo;
+    ({ dir, metainfo } = await smallSeed('st-listen-hold-'));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

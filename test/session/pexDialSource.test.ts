@@ -1,17 +1,14 @@
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, UT_PEX } from '../../src/extensions/index.js';
-import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { Session } from '../../src/session/session.js';
 import type { TorrentInspection } from '../../src/session/torrentInspection.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
-import { writeSample } from '../support/sampleContent.js';
+import { smallSeed } from '../support/smallSeed.js';
 
 /**
  * A peer learned through ut_pex (BEP 11) and then dialled is reported as found through PEX in
@@ -23,11 +20,7 @@ describe('source of a peer dialled from PEX', () => {
   let metainfo: Metainfo;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'st-pex-source-'));
-    await writeSample(join(dir, 'content'), [{ path: 'a.bin', length: 50_000 }]);
-    const t = await createTorrentTask({ path: join(dir, 'content'), pieceLength: 16_384, creationDate: null })();
-    if (E.isLeft(t)) throw new Error(t.left.message);
-    metainfo = t.right.metainfo;
+    ({ dir, metainfo } = await smallSeed('st-pex-source-'));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

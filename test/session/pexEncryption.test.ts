@@ -1,17 +1,15 @@
 import { connect } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUtPex, encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, PexFlags, prefersEncryption, UT_PEX, type PexPeer } from '../../src/extensions/index.js';
-import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import type { EncryptionPolicy } from '../../src/mse/mseTypes.js';
 import { Session } from '../../src/session/session.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { rawPeer } from '../magnet/rawExtensionPeer.js';
-import { writeSample } from '../support/sampleContent.js';
+import { smallSeed } from '../support/smallSeed.js';
 
 /** The ut_pex id the scripted teller asks for in its extended handshake. */
 const TELLER_PEX_ID = 7;
@@ -28,11 +26,7 @@ describe('PEX "prefers encryption" flag', () => {
   let runs = 0;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'st-pex-enc-'));
-    await writeSample(join(dir, 'content'), [{ path: 'a.bin', length: 50_000 }]);
-    const t = await createTorrentTask({ path: join(dir, 'content'), pieceLength: 16_384, creationDate: null })();
-    if (E.isLeft(t)) throw new Error(t.left.message);
-    metainfo = t.right.metainfo;
+    ({ dir, metainfo } = await smallSeed('st-pex-enc-'));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -1,15 +1,12 @@
 import { connect } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUtPex, encodeExtendedHandshake, PexFlags, type PexPeer } from '../../src/extensions/index.js';
-import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { Session } from '../../src/session/session.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
-import { writeSample } from '../support/sampleContent.js';
+import { smallSeed } from '../support/smallSeed.js';
 
 const PEX_ID = 7;
 
@@ -23,11 +20,7 @@ describe('PEX names peers that dialled us at their listen port', () => {
   let metainfo: Metainfo;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'st-pex-incoming-'));
-    await writeSample(join(dir, 'content'), [{ path: 'a.bin', length: 50_000 }]);
-    const t = await createTorrentTask({ path: join(dir, 'content'), pieceLength: 16_384, creationDate: null })();
-    if (E.isLeft(t)) throw new Error(t.left.message);
-    metainfo = t.right.metainfo;
+    ({ dir, metainfo } = await smallSeed('st-pex-incoming-'));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
