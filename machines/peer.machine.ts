@@ -24,7 +24,8 @@ export { peerMachineSampleEvents, peerMachineSampleInputs } from './peer.meta.js
  * availability share, interesting count; `gate`: what the block path may do). No blocks here.
  *
  * Events in: from the connection — CONNECTED, CONNECT_FAILED, HANDSHAKE_RECEIVED, PEER_* (one
- * per control or extension message, e.g. PEER_DONT_HAVE for BEP 54), ACTIVITY / DATA_RECEIVED
+ * per control or extension message, e.g. PEER_DONT_HAVE for BEP 54; `have` messages within 50 ms
+ * come as one PEER_HAVES), ACTIVITY / DATA_RECEIVED
  * (≤ 1 per second), PROTOCOL_ERROR, EXTENSION_ERROR, SOCKET_CLOSED; from the data plane —
  * REQUESTS_PENDING / _DRAINED (edges), PIECES_VERIFIED, WE_LOST, SEND_EXTENDED, CLOSE; from the
  * choker — CHOKE, UNCHOKE. Timers: named delays.

@@ -58,7 +58,7 @@ export const peerMachineMeta = {
     isIncoming: 'The peer dialled us, so TCP is already connected.',
     handshakeAccepted: 'Their handshake names our info hash and is not our own peer id.',
     fastNegotiated: 'Both handshakes set the BEP 6 reserved bit (byte 7, 0x04).',
-    haveInRange: 'The have index is below the piece count.',
+    havesInRange: 'Every have index is below the piece count (one past it is a protocol violation).',
     withinAnnouncementCap: 'The peer re-announced its piece set without adding a piece fewer than maxAnnouncements times (8; more is abusive).',
     withinRetractionCap: 'The peer retracted (lt_donthave) fewer pieces it had announced than maxRetractions (pieceCount + 8; more is abusive).',
     wantsPieces: 'The peer has a piece we still lack (its interesting count is above zero).',

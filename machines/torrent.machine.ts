@@ -32,7 +32,9 @@ import { torrentMachineMeta } from './torrent.meta.js';
  * - events in: `PEERS_DISCOVERED` (from trackers, the DHT, …: `source` says which), `INCOMING_PEER` (an accepted connection
  *   whose handshake named this torrent), `PEER_IDENTIFIED` (a connection's handshake is done: the
  *   remote peer id; of two open connections to one peer id, one is closed, see
- *   src/peers/duplicateConnection.ts), `PEER_CLOSED`, `PIECES_VERIFIED` and `PIECE_FAILED`
+ *   src/peers/duplicateConnection.ts), `PEER_LISTENS` (a connection's extended handshake named the
+ *   port its peer listens on: not dialled while it runs), `PEER_CLOSED`, `PEER_MISBEHAVED` (the
+ *   data plane's verdict on an abusive peer), `PIECES_VERIFIED` and `PIECE_FAILED`
  *   (each with smart ban's verdict: the IPs proven to have sent bad blocks of that piece),
  *   `PIECE_LOST` (a verified piece became unreadable: seeding turns back into downloading),
  *   `STORAGE_ERROR`, `PAUSE`, `RESUME`, `STOP`.
@@ -97,6 +99,7 @@ export type TorrentEvent =
   | { type: 'INCOMING_PEER'; endpoint: PeerEndpoint }
   /** Peer `id` (at `endpoint`, dialled by us when `outgoing`) completed its handshake: the remote's peer id (lowercase hex). */
   | { type: 'PEER_IDENTIFIED'; id: string; endpoint: PeerEndpoint; outgoing: boolean; peerId: string }
+  /** Peer `id`'s extended handshake says it listens on `port` (BEP 10 `p`), on the connection's IP. */
   | { type: 'PEER_LISTENS'; id: string; port: number }
   | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
   /** Pieces verified since the last batch (at most every few tens of ms; the last piece at once), with the smart-ban verdicts they carried. */
@@ -135,7 +138,7 @@ const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message }
  */
 const withoutPeer = (context: TorrentContext, event: Extract<TorrentEvent, { type: 'PEER_CLOSED' }>, backOff: boolean): ReadonlySet<string> => {
   const identity = context.identities.closed(event.id);
-  context.pool.releaseListenAddress(event.id, context.dialClock);
+  context.pool.releaseListenAddress(event.id, context.dialClock, backOff);
   if (!identity.held || !backOff) context.pool.markClosed(event.endpoint, event.failed, context.dialClock, backOff);
   for (const endpoint of identity.released) context.pool.markClosed(endpoint, false, context.dialClock, backOff);
   const peers = new Set(context.peers);
@@ -206,7 +209,7 @@ export const torrentMachine = setup({
       enqueue.assign({ peers: new Set([...context.peers, id]) });
     }),
     holdListenAddress: ({ context, event }) => {
-      if (event.type === 'PEER_LISTENS') context.pool.holdListenAddress(event.id, event.port);
+      if (event.type === 'PEER_LISTENS') context.pool.holdListenAddress(event.id, event.port, context.dialClock);
     },
     recordPeerId: ({ context, event }) => {
       if (event.type === 'PEER_IDENTIFIED') context.identities.identify(event, event.peerId, context.peerId);

@@ -2,6 +2,7 @@ import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, 
 import * as E from 'fp-ts/lib/Either.js';
 import type { PeerEvent } from '../machines/peer.machine.js';
 import { decodeExtensionMessage, LT_DONTHAVE, UT_METADATA } from '../src/extensions/index.js';
+import { defaultSafeJsonLimits } from '../src/trace/safeJson.js';
 import type { FrameEvent } from './frames.js';
 
 /** How often at most the machine hears about bulk traffic. */
@@ -36,8 +37,11 @@ export interface PeerEventOptions {
  * most this late, which no peer notices.
  */
 export const HAVE_BATCH_MS = 50;
-/** Most indices one `PEER_HAVES` carries: a peer flooding haves gets them delivered, not buffered. */
-export const MAX_HAVE_BATCH = 1024;
+/**
+ * Most indices one `PEER_HAVES` carries: a peer flooding haves gets them delivered, not
+ * buffered. Within what a trace keeps of an array (256 items), so every batch replays whole.
+ */
+export const MAX_HAVE_BATCH = defaultSafeJsonLimits.items;
 
 /**
  * Maps frames to peer machine events, keeping the machine off the hot path: control messages

@@ -5,6 +5,10 @@
  * duplicate the peer closes (libtorrent does, and it sends a fresh peer id per connection, so
  * our own duplicate rule cannot pair the two; QUIRKS.md), and the pool would dial it again
  * after every back-off. Plain data, at most one hold per connection.
+ *
+ * A hold covers only the connection's own IP, so a peer cannot keep us from dialling anyone
+ * else; peers sharing one IP (a seedbox, carrier NAT) can keep us off each other's ports while
+ * connected, which costs a spare dial at most.
  */
 export class ListenHolds {
   /** Connection id → the endpoint key it holds. */
@@ -12,12 +16,17 @@ export class ListenHolds {
   /** Endpoint key → how many connections hold it (a peer may dial us twice before one closes). */
   private readonly holders = new Map<string, number>();
 
-  /** Connection `connectionId` says its peer listens at `key` (replacing what it said before). */
-  hold(connectionId: string, key: string): void {
-    this.release(connectionId);
-    if (key === connectionId) return; // we dialled that very address: it is marked connected already
+  /**
+   * Connection `connectionId` says its peer listens at `key`, replacing what it said before;
+   * returns the endpoint key that replacement let go (as {@link release} does).
+   */
+  hold(connectionId: string, key: string): string | undefined {
+    if (this.byConnection.get(connectionId) === key) return undefined;
+    const released = this.release(connectionId);
+    if (key === connectionId) return released; // we dialled that very address: it is marked connected already
     this.byConnection.set(connectionId, key);
     this.holders.set(key, (this.holders.get(key) ?? 0) + 1);
+    return released === key ? undefined : released;
   }
 
   /** Connection `connectionId` ended: returns the endpoint key it held when no other connection holds it still. */

@@ -1,4 +1,4 @@
-import { BanList } from './banList.js';
+import { BanList, MAX_BANS } from './banList.js';
 import { ListenHolds } from './listenHolds.js';
 
 /**
@@ -51,7 +51,7 @@ const validPort = (port: number): boolean => Number.isInteger(port) && port > 0 
 
 export class PeerPool {
   private readonly candidates = new Map<string, Candidate>();
-  /** IPs this torrent has banned (the shared list also holds other torrents' bans); bounded by the shared list's size. */
+  /** IPs this torrent has banned (the shared list also holds other torrents' bans); oldest first out past {@link MAX_BANS}, like that list. */
   private readonly bannedHere = new Set<string>();
   private readonly listenHolds = new ListenHolds();
   private readonly options: PeerPoolOptions;
@@ -110,19 +110,23 @@ export class PeerPool {
    * listens on `port` (BEP 10 `p`): that address, on the connection's IP, is not dialled while
    * the connection runs (see {@link ListenHolds}).
    */
-  holdListenAddress(connectionId: string, port: number): void {
+  holdListenAddress(connectionId: string, port: number, now: number): void {
     if (!validPort(port)) return;
-    this.listenHolds.hold(connectionId, endpointKey({ ip: ipOfEndpointKey(connectionId), port }));
+    this.afterHold(this.listenHolds.hold(connectionId, endpointKey({ ip: ipOfEndpointKey(connectionId), port })), now, true);
   }
 
   /**
    * Connection `connectionId` ended: the listen address it held may be dialled again, after the
-   * usual delay for a connection that worked (the peer may well have closed it on purpose).
+   * usual delay for a connection that worked (the peer may well have closed it on purpose), or
+   * at once without `backOff` (we closed it ourselves: a pause).
    */
-  releaseListenAddress(connectionId: string, now: number): void {
-    const key = this.listenHolds.release(connectionId);
-    const c = key === undefined ? undefined : this.candidates.get(key);
-    if (c !== undefined && !c.connected) c.retryAt = Math.max(c.retryAt, now + this.options.retryBaseMs);
+  releaseListenAddress(connectionId: string, now: number, backOff = true): void {
+    this.afterHold(this.listenHolds.release(connectionId), now, backOff);
+  }
+
+  private afterHold(releasedKey: string | undefined, now: number, backOff: boolean): void {
+    const c = releasedKey === undefined ? undefined : this.candidates.get(releasedKey);
+    if (c !== undefined && !c.connected) c.retryAt = backOff ? Math.max(c.retryAt, now + this.options.retryBaseMs) : now;
   }
 
   /** Records an inbound connection so we do not dial the same address too. */
@@ -160,10 +164,13 @@ export class PeerPool {
    */
   ban(ip: string, reason = 'banned'): boolean {
     for (const [key, c] of this.candidates) if (c.ip === ip) this.candidates.delete(key);
+    // still on the shared list: a full list may have dropped it, and then it could come back
+    const listed = this.bans.has(ip);
     this.bans.ban(ip, reason);
-    if (this.bannedHere.has(ip)) return false;
-    if (!this.bans.has(ip)) return true; // evicted from a full shared list at once: nothing to remember
+    if (listed && this.bannedHere.has(ip)) return false;
+    this.bannedHere.delete(ip);
     this.bannedHere.add(ip);
+    if (this.bannedHere.size > MAX_BANS) this.bannedHere.delete(this.bannedHere.values().next().value as string);
     return true;
   }
 

@@ -61,8 +61,12 @@ export class TorrentPex {
     for (const r of this.records.values()) {
       if (r.closed || !r.gate.open || r === recipient) continue;
       const port = r.outgoing ? r.endpoint.port : r.listenPort;
-      // without `p` there is nothing to name; a peer we also dialled is named by that connection
-      if (port === undefined || (!r.outgoing && this.records.has(endpointKey({ ip: r.endpoint.ip, port })))) continue;
+      if (port === undefined) continue; // it dialled us and gave no `p`: nothing to name
+      if (!r.outgoing) {
+        // we dialled that address too and got through: that connection names it (flagged reachable)
+        const dialled = this.records.get(endpointKey({ ip: r.endpoint.ip, port }));
+        if (dialled !== undefined && dialled !== r && dialled.outgoing && !dialled.closed && dialled.gate.open) continue;
+      }
       const flags = pexFlagsOf({ outgoing: r.outgoing, seed: r.pieces.bitfield.isComplete, encrypted: r.encryption !== 'none' });
       out.push({ ip: r.endpoint.ip, port, flags });
     }

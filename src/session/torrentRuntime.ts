@@ -153,9 +153,10 @@ export class TorrentRuntime implements TorrentHandle {
         // BEP 10 `p`: where the peer listens, so the dialer leaves that address alone while it is connected
         negotiated: (handshake) => {
           const port = handshake.p;
-          if (port === undefined) return;
           const record = records.get(id);
-          if (record !== undefined) record.listenPort = port; // PEX may vouch for it (TorrentPex)
+          // a later handshake that says the same (or nothing) is no news for the machine
+          if (port === undefined || record === undefined || record.listenPort === port) return;
+          record.listenPort = port; // PEX may vouch for it (TorrentPex)
           // at once, like PEX's addresses: a ut_pex message right behind it finds the address held
           if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'PEER_LISTENS', id, port });
         },

@@ -156,9 +156,9 @@ describe('torrent machine', () => {
     expect(dials()).toEqual(['127.0.0.3:6881']);
     for (let round = 0; round < 8; round++) t.clock.increment(5_000);
     expect(dials()).toEqual(['127.0.0.3:6881']);
-    // a stranger's `p` holds only addresses on its own IP; an unknown connection holds nothing
-    t.actor.send({ type: 'PEER_LISTENS', id: '127.0.0.9:1', port: 6881 });
     t.actor.send({ type: 'PEER_CLOSED', id: '127.0.0.2:50123', endpoint: incoming, failed: false });
+    // a connection the torrent does not know (closed already, or never its own) holds nothing
+    t.actor.send({ type: 'PEER_LISTENS', id: '127.0.0.2:50123', port: 6881 });
     expect(dials()).toEqual(['127.0.0.3:6881']); // a connection that worked: the usual 15 s first
     for (let round = 0; round < 3; round++) t.clock.increment(5_000);
     expect(dials()).toEqual(['127.0.0.3:6881', '127.0.0.2:6881']);

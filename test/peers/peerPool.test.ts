@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { BanList } from '../../src/peers/banList.js';
 import { endpointKey, ipOfEndpointKey, PeerPool } from '../../src/peers/peerPool.js';
 
 describe('PeerPool', () => {
@@ -68,5 +69,21 @@ describe('PeerPool', () => {
         expect(ipOfEndpointKey(endpointKey({ ip, port }))).toBe(ip);
       }),
     );
+  });
+
+  it('reports a ban once per torrent while it holds; again if a full shared list dropped it and it came back', () => {
+    const shared = new BanList(2);
+    const pool = new PeerPool([], {}, shared);
+    expect(pool.ban('127.0.0.2', 'sent bad blocks')).toBe(true);
+    expect(pool.ban('127.0.0.2', 'sent bad blocks of another piece')).toBe(false);
+    // another torrent banned it first: this torrent's own verdict is still its news
+    shared.ban('127.0.0.3', 'elsewhere');
+    expect(pool.ban('127.0.0.3', 'here too')).toBe(true);
+    expect(pool.ban('127.0.0.3', 'again')).toBe(false);
+    // the shared list (2 entries) drops its oldest, 127.0.0.2, which may then connect and lie again
+    shared.ban('127.0.0.4', 'elsewhere');
+    expect(shared.has('127.0.0.2')).toBe(false);
+    expect(pool.ban('127.0.0.2', 'sent bad blocks after coming back')).toBe(true);
+    expect(shared.has('127.0.0.2')).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { Subject, Subscription, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { PeerEvent } from '../../machines/peer.machine.js';
@@ -112,10 +113,30 @@ describe('toPeerEvents', () => {
     });
   });
 
-  it('drops its pending timer when unsubscribed', () => {
-    scheduler().run(({ cold, expectObservable }) => {
-      const frames = cold<FrameEvent>('a', { a: msg({ type: 'have', index: 1 }) });
-      expectObservable(frames.pipe(toPeerEvents()), '^ 20ms !').toBe('z', { z: { type: 'ACTIVITY' } });
-    });
+  it('drops its pending timer when unsubscribed, and sends what it gathered before an error', () => {
+    const timers: Subscription[] = [];
+    const held: SchedulerLike = {
+      now: () => 0,
+      schedule: () => {
+        const timer = new Subscription();
+        timers.push(timer);
+        return timer;
+      },
+    };
+    const frames = new Subject<FrameEvent>();
+    const got: PeerEvent[] = [];
+    const sub = frames.pipe(toPeerEvents({ scheduler: held })).subscribe((e) => got.push(e));
+    frames.next(msg({ type: 'have', index: 1 }));
+    expect(timers.map((t) => t.closed)).toEqual([false]);
+    sub.unsubscribe();
+    expect(timers.map((t) => t.closed)).toEqual([true]);
+
+    const failing = new Subject<FrameEvent>();
+    let failed: unknown;
+    failing.pipe(toPeerEvents({ scheduler: held })).subscribe({ next: (e) => got.push(e), error: (e: unknown) => (failed = e) });
+    failing.next(msg({ type: 'have', index: 2 }));
+    failing.error(new Error('socket reset'));
+    expect(got.filter((e) => e.type === 'PEER_HAVES')).toEqual([{ type: 'PEER_HAVES', indices: [2] }]);
+    expect(failed).toEqual(new Error('socket reset'));
   });
 });
