@@ -2,7 +2,6 @@ import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, 
 import * as E from 'fp-ts/lib/Either.js';
 import type { PeerEvent } from '../machines/peer.machine.js';
 import { decodeExtensionMessage, LT_DONTHAVE, UT_METADATA } from '../src/extensions/index.js';
-import { defaultSafeJsonLimits } from '../src/trace/safeJson.js';
 import type { FrameEvent } from './frames.js';
 
 /** How often at most the machine hears about bulk traffic. */
@@ -39,9 +38,10 @@ export interface PeerEventOptions {
 export const HAVE_BATCH_MS = 50;
 /**
  * Most indices one `PEER_HAVES` carries: a peer flooding haves gets them delivered, not
- * buffered. Within what a trace keeps of an array (256 items), so every batch replays whole.
+ * buffered. Within what a trace keeps of an array (`defaultSafeJsonLimits.items`, 256), so
+ * every batch replays whole (a test holds the two together).
  */
-export const MAX_HAVE_BATCH = defaultSafeJsonLimits.items;
+export const MAX_HAVE_BATCH = 256;
 
 /**
  * Maps frames to peer machine events, keeping the machine off the hot path: control messages

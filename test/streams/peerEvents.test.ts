@@ -5,6 +5,7 @@ import type { PeerEvent } from '../../machines/peer.machine.js';
 import { encodeDontHave, LT_DONTHAVE, OUR_EXTENSION_IDS, UT_METADATA } from '../../src/extensions/index.js';
 import { ourReserved, type WireMessage } from '../../src/wire/index.js';
 import type { FrameEvent } from '../../streams/frames.js';
+import { defaultSafeJsonLimits } from '../../src/trace/safeJson.js';
 import { HAVE_BATCH_MS, MAX_HAVE_BATCH, toPeerEvents } from '../../streams/peerEvents.js';
 
 const msg = (message: WireMessage): FrameEvent => ({ kind: 'message', message });
@@ -90,6 +91,7 @@ describe('toPeerEvents', () => {
 
   it('gathers have messages for 50 ms into one PEER_HAVES, sent before any later control event', () => {
     expect(HAVE_BATCH_MS).toBe(50);
+    expect(MAX_HAVE_BATCH).toBeLessThanOrEqual(defaultSafeJsonLimits.items); // a trace keeps every batch whole
     const have = (index: number): FrameEvent => msg({ type: 'have', index });
     scheduler().run(({ cold, expectObservable }) => {
       // haves at 0, 10 and 49 ms go out together at 50; one at 60 waits for the choke at 70
