@@ -1,12 +1,12 @@
 import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type EventObject } from 'xstate';
-import type { BanList } from '../src/peers/banList.js';
 import { PeerIdentities } from '../src/peers/peerIdentities.js';
-import { endpointKey, ipOfEndpointKey, PeerPool, type PeerEndpoint, type PeerSource } from '../src/peers/peerPool.js';
-import type { Culprit } from '../src/trust/smartBan.js';
-import type { AnnounceMachineInput } from './announce.machine.js';
-import type { ChokerInput } from './choker.machine.js';
-import { dhtAnnounceMachine, type DhtAnnounceInput } from './dhtAnnounce.machine.js';
+import { endpointKey, ipOfEndpointKey, PeerPool } from '../src/peers/peerPool.js';
+import { dhtAnnounceMachine } from './dhtAnnounce.machine.js';
 import { torrentMachineMeta } from './torrent.meta.js';
+import { withoutPeer } from './torrent.peers.js';
+import type { TorrentContext, TorrentEmitted, TorrentEvent, TorrentInput } from './torrent.types.js';
+
+export type { TorrentContext, TorrentEmitted, TorrentEvent, TorrentInput } from './torrent.types.js';
 
 /**
  * One torrent's lifecycle and peer set (BEP 3): checking → active (downloading | seeding),
@@ -42,109 +42,19 @@ import { torrentMachineMeta } from './torrent.meta.js';
  *   `rejectIncoming` (no room; close the socket), `ban`, `completed`, `stopped`, `failed`,
  *   `storageFailed` (the download folder failed; the torrent paused).
  */
-export interface TorrentInput {
-  readonly pieceCount: number;
-  /** Most simultaneous peer connections (incoming + outgoing). */
-  readonly maxPeers: number;
-  /**
-   * Input handed to every spawned peer actor, with `endpoint` and `outgoing` added per
-   * connection. Plain data and shared core objects only: a peer machine builds its own
-   * per-connection state from it (no factory functions in context).
-   */
-  readonly peerInput: object;
-  /** Our own listen address(es), so trackers returning us are not dialled. */
-  readonly self?: readonly PeerEndpoint[];
-  /** Input for the invoked `choker` actor (its tunables; it reads peers through its own provided actor). */
-  readonly chokerInput?: ChokerInput;
-  /** Input for the invoked `announcer` actor (e.g. `noTrackers`). */
-  readonly announcerInput?: AnnounceMachineInput;
-  /** Input for the invoked `dhtAnnouncer` actor (default `{ disabled: true }`: no DHT). */
-  readonly dhtInput?: DhtAnnounceInput;
-  /** The session's ban list, shared by its torrents (a private one when omitted). */
-  readonly bans?: BanList;
-  /**
-   * Our peer id (lowercase hex), for the rule that settles two connections to one peer the way
-   * the peer settles them too (without it the older connection is kept).
-   */
-  readonly peerId?: string;
-}
 
 /** Period of the redial round; the dial clock advances by this much per round. */
 const REDIAL_INTERVAL_MS = 5_000;
-
-interface TorrentContext {
-  readonly pieceCount: number;
-  readonly maxPeers: number;
-  readonly peerInput: TorrentInput['peerInput'];
-  readonly chokerInput: ChokerInput;
-  readonly announcerInput: AnnounceMachineInput;
-  readonly dhtInput: DhtAnnounceInput;
-  /** Milliseconds of redial rounds while active: the clock of dial back-off. */
-  readonly dialClock: number;
-  readonly pool: PeerPool;
-  readonly verified: number;
-  /** The check found pieces missing and `completed` has not been announced yet (BEP 3: once). */
-  readonly completionPending: boolean;
-  /** Endpoint keys of spawned peer actors. */
-  readonly peers: ReadonlySet<string>;
-  /** Our peer id (hex), when given. */
-  readonly peerId: string | undefined;
-  /** Connections by remote peer id: the one kept per peer, and the duplicates being closed. */
-  readonly identities: PeerIdentities;
-  readonly error: string | undefined;
-}
-
-export type TorrentEvent =
-  | { type: 'PEERS_DISCOVERED'; peers: readonly PeerEndpoint[]; source?: PeerSource }
-  | { type: 'INCOMING_PEER'; endpoint: PeerEndpoint }
-  /** Peer `id` (at `endpoint`, dialled by us when `outgoing`) completed its handshake: the remote's peer id (lowercase hex). */
-  | { type: 'PEER_IDENTIFIED'; id: string; endpoint: PeerEndpoint; outgoing: boolean; peerId: string }
-  /** Peer `id`'s extended handshake says it listens on `port` (BEP 10 `p`), on the connection's IP. */
-  | { type: 'PEER_LISTENS'; id: string; port: number }
-  | { type: 'PEER_CLOSED'; id: string; endpoint: PeerEndpoint; failed: boolean }
-  /** Pieces verified since the last batch (at most every few tens of ms; the last piece at once), with the smart-ban verdicts they carried. */
-  | { type: 'PIECES_VERIFIED'; indices: readonly number[]; culprits?: readonly Culprit[] }
-  | { type: 'PIECE_FAILED'; index: number; culprits: readonly Culprit[] }
-  /** A verified piece can no longer be read from disk (truncated, replaced, unreadable): it is missing again. */
-  | { type: 'PIECE_LOST'; index: number }
-  /** The data plane caught a peer abusing the protocol (bounded counters ran out): ban its IP. */
-  | { type: 'PEER_MISBEHAVED'; culprits: readonly Culprit[] }
-  | { type: 'STORAGE_ERROR'; message: string }
-  | { type: 'PAUSE' }
-  | { type: 'RESUME' }
-  | { type: 'STOP' };
-
-export type TorrentEmitted =
-  | { type: 'dial'; id: string; endpoint: PeerEndpoint; source: PeerSource }
-  | { type: 'rejectIncoming'; endpoint: PeerEndpoint }
-  | { type: 'ban'; ip: string; reason: string; peerIds: readonly string[] }
-  | { type: 'completed' }
-  | { type: 'stopped' }
-  | { type: 'failed'; message: string }
-  | { type: 'storageFailed'; message: string };
 
 /** The tracker announcer and the DHT's, where the system has them: both hear START, NEED_PEERS, STOP. */
 const announcers = (system: { get: (id: string) => AnyActorRef | undefined }): AnyActorRef[] =>
   ['announce', 'dht'].flatMap((id) => system.get(id) ?? []);
 
-/** The command that makes a peer actor close its connection. */
-const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message } as EventObject);
-
 /**
- * The peer set without a closed peer, whose endpoint the pool marks closed (`backOff`: wait
- * before redialling). A duplicate we dialled stays marked connected while the connection kept
- * to its peer runs (dialling it again would only make the same duplicate); when that kept
- * connection ends, those endpoints are closed too, as working connections (never failures).
+ * The command that makes a peer actor close its connection. Declared in this file: the diagram
+ * overview (scripts/sourceFacts.ts) finds the `CLOSE` the machine sends only in its own source.
  */
-const withoutPeer = (context: TorrentContext, event: Extract<TorrentEvent, { type: 'PEER_CLOSED' }>, backOff: boolean): ReadonlySet<string> => {
-  const identity = context.identities.closed(event.id);
-  context.pool.releaseListenAddress(event.id, context.dialClock, backOff);
-  if (!identity.held || !backOff) context.pool.markClosed(event.endpoint, event.failed, context.dialClock, backOff);
-  for (const endpoint of identity.released) context.pool.markClosed(endpoint, false, context.dialClock, backOff);
-  const peers = new Set(context.peers);
-  peers.delete(event.id);
-  return peers;
-};
+const closeEvent = (message: string): EventObject => ({ type: 'CLOSE', message } as EventObject);
 
 /** Placeholder logic: the session provides the real actors (see the contract above). */
 const unprovided = fromPromise<never, unknown>(() => Promise.reject(new Error('actor not provided by the session')));
