@@ -1,19 +1,23 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { BLOCK_SIZE } from '../pieces/pieceGeometry.js';
-import { BlockPool } from './blockPool.js';
 import { DEFAULT_MAX_QUEUED_BYTES, DiskQueue } from './diskQueue.js';
-import { DiskWriter, type WritePart } from './diskWriter.js';
-import { FileHandleCache, type Lease } from './fileHandleCache.js';
+import type { DiskWriter } from './diskWriter.js';
+import { FileHandleCache } from './fileHandleCache.js';
 import { FileLayout } from './fileLayout.js';
+import { readFully } from './fullIo.js';
 import type { HashWorkers } from './hashWorkers.js';
+import { PendingWrites } from './pendingWrites.js';
+import { PieceDigests } from './pieceDigests.js';
+import { PieceWriter, WORKER_AFTER_BYTES } from './pieceWriter.js';
 import type { ReadBufferPool } from './readBufferPool.js';
-import { StagedPiece } from './stagedPiece.js';
 import { ioError, storageError, type StorageError } from './storageError.js';
+import { createFiles, resolveFilePaths, sizesOnDisk } from './torrentFiles.js';
+
+export { WORKER_AFTER_BYTES };
 
 /** Options of {@link TorrentStorage.open}. */
 export interface TorrentStorageOptions {
@@ -52,18 +56,9 @@ export interface TorrentStorageOptions {
   readonly maxQueuedBytes?: number;
 }
 
-/** Bytes a storage writes through libuv's pool before it moves to the shared {@link DiskWriter} (by default). */
-export const WORKER_AFTER_BYTES = 64 * 1024 * 1024;
-
-/** Most files one piece may touch for the disk writer to write it (it holds them all open at once). */
-const WORKER_MAX_FILES = 4;
-
-
 /** Hash chunk size: big enough for throughput, small enough that one chunk never stalls the loop. */
 const VERIFY_CHUNK = 1024 * 1024;
 const OK: E.Either<StorageError, void> = E.right(undefined);
-const OK_PROMISE: Promise<E.Either<StorageError, void>> = Promise.resolve(OK);
-const toEither = (err: StorageError | undefined): E.Either<StorageError, void> => (err === undefined ? OK : E.left(err));
 
 /**
  * The torrent's files on disk, addressed by piece: `writeBlock` for downloading, `readBlock` for
@@ -79,31 +74,16 @@ export class TorrentStorage {
   readonly paths: readonly string[];
   private readonly verified: Bitfield;
   private readonly cache: FileHandleCache;
-  /** The writer given, or false for none; undefined: the shared one after {@link WORKER_AFTER_BYTES}. */
-  private readonly writer: DiskWriter | false | undefined;
-  private bytesWritten = 0;
   private readonly hashWorkers: HashWorkers | undefined;
-  private readonly pending: Uint32Array;
-  private readonly pieceWaiters = new Map<number, (() => void)[]>();
-  private pendingTotal = 0;
-  private idleWaiters: (() => void)[] = [];
+  /** Writes in flight per piece, and their failures. */
+  private readonly pending: PendingWrites;
   /** Bytes staged or being written (and hashed), with the downloader's marks. */
   private readonly queue: DiskQueue;
   private closed = false;
-  /** Incomplete pieces' blocks held in memory, oldest first (Map order). */
-  private readonly staged = new Map<number, StagedPiece>();
-  private readonly maxStagedBytes: number;
-  private readonly blockPool: BlockPool;
-  /** SHA-1 of pieces written whole from memory, waiting for {@link verifyPiece}. */
-  private readonly digests = new Map<number, Uint8Array>();
-  /** SHA-1s of pieces completed in memory that a worker is computing, for {@link verifyPiece}. */
-  private readonly digestJobs = new Map<number, Promise<E.Either<string, Uint8Array>>>();
-  /**
-   * The first failed write of each piece since its last check: the disk may hold part of the
-   * data, so the piece's check reports this error (a local failure) instead of a hash
-   * mismatch that would blame the peers who sent good data.
-   */
-  private readonly writeFailures = new Map<number, StorageError>();
+  /** SHA-1s of pieces completed in memory, waiting for {@link verifyPiece}. */
+  private readonly digests = new PieceDigests();
+  /** Stages blocks and writes them (see {@link writeBlock}). */
+  private readonly pieceWriter: PieceWriter;
 
   private constructor(metainfo: Metainfo, paths: readonly string[], options: TorrentStorageOptions) {
     this.metainfo = metainfo;
@@ -112,12 +92,10 @@ export class TorrentStorage {
     this.verified = new Bitfield(metainfo.pieceCount);
     this.cache = new FileHandleCache(options.maxOpenFiles ?? 64);
     this.hashWorkers = options.hashWorkers === false ? undefined : options.hashWorkers;
-    this.writer = options.diskWriter;
-    this.pending = new Uint32Array(metainfo.pieceCount);
-    this.maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
+    this.pending = new PendingWrites(metainfo.pieceCount);
     this.queue = new DiskQueue(Math.max(BLOCK_SIZE, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES));
-    // grows to the most blocks held at once (the queue's marks bound that); freed with the storage
-    this.blockPool = new BlockPool();
+    const maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
+    this.pieceWriter = new PieceWriter(this, this.cache, this.queue, this.pending, this.digests, this.hashWorkers, options.diskWriter, maxStagedBytes);
   }
 
   /**
@@ -125,40 +103,11 @@ export class TorrentStorage {
    * parent directories and zero-length files. Existing files are left as they are (resume).
    */
   static async open(downloadDir: string, metainfo: Metainfo, options: TorrentStorageOptions = {}): Promise<E.Either<StorageError, TorrentStorage>> {
-    const root = resolve(downloadDir);
-    const paths: string[] = [];
-    const seen = new Set<string>();
-    for (const f of metainfo.files) {
-      const p = resolve(root, ...f.path);
-      const rel = relative(root, p);
-      if (f.path.length === 0 || rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-        return E.left(storageError('path-escape', `refusing file path ${JSON.stringify(f.path.join('/'))}: it resolves outside ${root}`));
-      }
-      // Two entries on one file would overwrite each other's pieces (sanitizers can map
-      // different names to one, e.g. after replacing bad characters).
-      if (seen.has(p) && !f.padding) return E.left(storageError('path-escape', `refusing torrent: two files map to ${p}`));
-      if (!f.padding) seen.add(p);
-      paths.push(p);
-    }
-    for (let i = 0; i < paths.length; i++) {
-      const f = metainfo.files[i]!;
-      const p = paths[i]!;
-      if (f.padding) continue;
-      try {
-        await mkdir(dirname(p), { recursive: true });
-      } catch (e) {
-        return E.left(ioError('create folder', dirname(p), e));
-      }
-      if (f.length === 0) {
-        try {
-          // 'a' creates without truncating an existing file.
-          await (await open(p, 'a')).close();
-        } catch (e) {
-          return E.left(ioError('create', p, e));
-        }
-      }
-    }
-    return E.right(new TorrentStorage(metainfo, paths, options));
+    const paths = resolveFilePaths(downloadDir, metainfo.files);
+    if (E.isLeft(paths)) return paths;
+    const failed = await createFiles(metainfo.files, paths.right);
+    if (failed !== undefined) return E.left(failed);
+    return E.right(new TorrentStorage(metainfo, paths.right, options));
   }
 
   /** Byte length of piece `index` (0 when out of range). */
@@ -176,14 +125,8 @@ export class TorrentStorage {
   /** Records that piece `index` is known good (e.g. checked elsewhere); later writes to it are refused. */
   markVerified(index: number): void {
     if (index >= 0 && index < this.verified.length) this.verified.set(index);
-    this.digests.delete(index);
-    this.digestJobs.delete(index);
-    const sp = this.staged.get(index);
-    if (sp !== undefined) {
-      this.unstage(index);
-      for (const [, buffers] of sp.takeRuns()) this.blockPool.release(buffers);
-      this.queue.shrank();
-    }
+    this.digests.forget(index);
+    this.pieceWriter.drop(index);
   }
 
   /** Piece `index` is no longer good on disk (its file was truncated or replaced): writes to it are accepted again. */
@@ -210,181 +153,8 @@ export class TorrentStorage {
     const bad = this.checkRange(index, begin, data.length);
     if (bad !== undefined) return Promise.resolve(E.left(bad));
     if (this.verified.has(index)) return Promise.resolve(E.left(storageError('piece-verified', `refusing to write piece ${index}: it is already verified`)));
-    this.digests.delete(index); // new data: a digest from an earlier copy no longer holds
-    this.digestJobs.delete(index);
-    if (this.maxStagedBytes > 0) {
-      const sp = this.staged.get(index) ?? new StagedPiece(index, this.pieceSize(index), this.blockPool, this.hashWorkers === undefined);
-      if (sp.fits(begin, data.length)) {
-        if (!this.staged.has(index)) this.staged.set(index, sp);
-        const before = sp.bytes;
-        sp.put(begin, data);
-        this.queue.staged += sp.bytes - before;
-        if (sp.complete) {
-          // recorded before the write: verifyPiece resumes (after writesSettled) ahead of our caller
-          if (this.hashWorkers !== undefined) {
-            // the worker reads the blocks in place while they are written: both only read them
-            const job = this.hashWorkers.hashBlocks(sp.blocksInOrder());
-            this.digestJobs.set(index, job);
-            return this.writeStaged(sp, job).then(toEither);
-          }
-          const digest = sp.digest();
-          if (digest !== undefined) this.digests.set(index, digest);
-          return this.writeStaged(sp).then(toEither);
-        }
-        if (this.queue.staged > this.maxStagedBytes) {
-          // over budget: the oldest incomplete piece goes to disk now (its hash is then read back)
-          const oldest = this.staged.values().next().value as StagedPiece;
-          return this.writeStaged(oldest).then(toEither);
-        }
-        return OK_PROMISE;
-      }
-    }
-    return this.writeNow(index, begin, new Uint8Array(data)); // a copy (a Buffer's slice() would not be)
-  }
-
-  /**
-   * Writes a staged piece's held blocks (one vectored write per run per file) and forgets it;
-   * the blocks go back to the pool once written and once `reading` (a hash of them) settles.
-   */
-  private async writeStaged(sp: StagedPiece, reading?: Promise<unknown>): Promise<StorageError | undefined> {
-    const bytes = sp.bytes;
-    this.unstage(sp.index);
-    const runs = sp.takeRuns();
-    this.pending[sp.index]!++;
-    this.pendingTotal++;
-    this.queue.writing += bytes;
-    let path = '';
-    try {
-      let writer = this.writer ?? (this.bytesWritten >= WORKER_AFTER_BYTES ? DiskWriter.shared() : false);
-      // the worker path holds every file of the piece open at once: pieces of many small files
-      // go through the pool, which opens one at a time (and so keeps to maxOpenFiles)
-      if (writer !== false && this.filesTouched(sp.index) > WORKER_MAX_FILES) writer = false;
-      this.bytesWritten += bytes;
-      if (writer !== false) {
-        const failure = await this.writeOnWorker(writer, sp.index, runs);
-        if (failure === undefined) return undefined;
-        path = failure.path;
-        throw failure.cause;
-      }
-      for (const [begin, buffers] of runs) {
-        let at = 0;
-        let runLength = 0;
-        for (const b of buffers) runLength += b.length;
-        for (const seg of this.layout.pieceSegments(sp.index, begin, runLength)) {
-          if (!seg.padding) {
-            path = this.paths[seg.fileIndex]!;
-            const lease = this.cache.lease(path, true);
-            try {
-              await writevFully(await lease.handle, sliceBuffers(buffers, at, seg.length), seg.fileOffset);
-            } finally {
-              this.cache.release(lease);
-            }
-          }
-          at += seg.length;
-        }
-      }
-      return undefined;
-    } catch (e) {
-      this.digests.delete(sp.index); // the disk does not hold what was hashed
-      this.digestJobs.delete(sp.index);
-      return this.writeFailed(sp.index, ioError('write', path, e));
-    } finally {
-      const done = (): void => {
-        for (const [, buffers] of runs) this.blockPool.release(buffers);
-        this.backlogDone(bytes);
-      };
-      if (reading === undefined) done();
-      else void reading.then(done);
-      this.writeDone(sp.index);
-    }
-  }
-
-  /**
-   * Writes piece `index`'s `runs` (blocks of the pool's shared memory) through the disk writer:
-   * every file it touches is opened (and held open) here, then one message carries all its
-   * blocks. Resolves with the failure, naming its file, if any.
-   */
-  private async writeOnWorker(writer: DiskWriter, index: number, runs: readonly (readonly [number, Uint8Array[]])[]): Promise<{ path: string; cause: unknown } | undefined> {
-    const parts: WritePart[] = [];
-    const partPaths: string[] = [];
-    const leases: Lease[] = [];
-    try {
-      for (const [begin, buffers] of runs) {
-        let at = 0;
-        let runLength = 0;
-        for (const b of buffers) runLength += b.length;
-        for (const seg of this.layout.pieceSegments(index, begin, runLength)) {
-          if (!seg.padding) {
-            const path = this.paths[seg.fileIndex]!;
-            const lease = this.cache.lease(path, true);
-            leases.push(lease);
-            let fd: number;
-            try {
-              fd = (await lease.handle).fd;
-            } catch (e) {
-              return { path, cause: e };
-            }
-            let position = seg.fileOffset;
-            for (const view of sliceBuffers(buffers, at, seg.length)) {
-              parts.push({ fd, position, view });
-              partPaths.push(path);
-              position += view.length;
-            }
-          }
-          at += seg.length;
-        }
-      }
-      const failure = parts.length === 0 ? undefined : await writer.write(parts);
-      return failure === undefined ? undefined : { path: partPaths[failure.failed] ?? partPaths[0]!, cause: { code: failure.error } };
-    } finally {
-      for (const lease of leases) this.cache.release(lease);
-    }
-  }
-
-  /** How many files (padding aside) piece `index` has bytes in. */
-  private filesTouched(index: number): number {
-    let n = 0;
-    for (const seg of this.layout.pieceSegments(index, 0, this.pieceSize(index))) if (!seg.padding) n++;
-    return n;
-  }
-
-  /** Drops piece `index`'s staging from the books (its blocks are the caller's). */
-  private unstage(index: number): void {
-    const sp = this.staged.get(index);
-    if (sp === undefined) return;
-    this.staged.delete(index);
-    this.queue.staged -= sp.bytes;
-  }
-
-  private async writeNow(index: number, begin: number, data: Uint8Array): Promise<E.Either<StorageError, void>> {
-    this.pending[index]!++;
-    this.pendingTotal++;
-    this.queue.writing += data.length;
-    let path = '';
-    try {
-      let at = 0;
-      for (const seg of this.layout.pieceSegments(index, begin, data.length)) {
-        if (!seg.padding) {
-          path = this.paths[seg.fileIndex]!;
-          const lease = this.cache.lease(path, true);
-          try {
-            const fh = await lease.handle;
-            // One pwrite nearly always writes everything; loop only for the rare short write.
-            const { bytesWritten } = await fh.write(data, at, seg.length, seg.fileOffset);
-            if (bytesWritten < seg.length) await writeFully(fh, data, at + bytesWritten, seg.length - bytesWritten, seg.fileOffset + bytesWritten);
-          } finally {
-            this.cache.release(lease);
-          }
-        }
-        at += seg.length;
-      }
-      return OK;
-    } catch (e) {
-      return E.left(this.writeFailed(index, ioError('write', path, e)));
-    } finally {
-      this.backlogDone(data.length);
-      this.writeDone(index);
-    }
+    this.digests.forget(index); // new data: a digest from an earlier copy no longer holds
+    return this.pieceWriter.write(index, begin, data);
   }
 
   /**
@@ -437,12 +207,6 @@ export class TorrentStorage {
     return this.queue.writing;
   }
 
-  /** A write (and its hash) finished: its bytes leave the queue, which may wake a waiting downloader. */
-  private backlogDone(bytes: number): void {
-    this.queue.writing -= bytes;
-    this.queue.shrank();
-  }
-
   /**
    * Reads `length` bytes at `begin` in piece `index` (for seeding): a block, or a run of
    * blocks in one read; padding reads as zeros.
@@ -484,24 +248,20 @@ export class TorrentStorage {
     const size = this.pieceSize(index);
     if (this.closed) return E.left(this.closedError());
     if (size === 0) return E.left(storageError('out-of-range', `piece ${index} is outside the torrent's ${this.metainfo.pieceCount} pieces`));
-    const sp = this.staged.get(index);
-    const flushError = sp === undefined ? undefined : await this.writeStaged(sp);
+    const flushing = this.pieceWriter.flush(index);
+    const flushError = flushing === undefined ? undefined : await flushing;
     // an earlier write of this piece (e.g. spilled over the memory budget) may still be in flight
-    await this.writesSettled(index);
-    const failedWrite = this.writeFailures.get(index);
-    this.writeFailures.delete(index);
+    await this.pending.settled(index);
+    const failedWrite = this.pending.takeFailure(index);
     if (flushError !== undefined || failedWrite !== undefined) {
-      this.digests.delete(index);
-      this.digestJobs.delete(index);
+      this.digests.forget(index);
       return E.left(flushError ?? failedWrite!);
     }
     if (this.closed) return E.left(this.closedError());
     const expected = this.metainfo.pieces.subarray(index * 20, index * 20 + 20);
     if (expected.length !== 20) return E.left(storageError('out-of-range', `piece ${index} has no hash in the torrent`));
-    const memo = this.digests.get(index);
-    this.digests.delete(index);
-    const job = this.digestJobs.get(index);
-    this.digestJobs.delete(index);
+    const memo = this.digests.take(index);
+    const job = this.digests.takeJob(index);
     const fromMemory = job === undefined ? undefined : await job;
     const digest =
       memo !== undefined ? E.right(memo)
@@ -555,24 +315,8 @@ export class TorrentStorage {
   }
 
   /** Current size of each file in bytes, -1 when missing (padding files report their length). */
-  async fileSizes(): Promise<Float64Array> {
-    const sizes = new Float64Array(this.paths.length);
-    await Promise.all(
-      this.paths.map(async (p, i) => {
-        const f = this.metainfo.files[i]!;
-        if (f.padding) {
-          sizes[i] = f.length;
-          return;
-        }
-        try {
-          const s = await stat(p);
-          sizes[i] = s.isFile() ? s.size : -1;
-        } catch {
-          sizes[i] = -1;
-        }
-      }),
-    );
-    return sizes;
+  fileSizes(): Promise<Float64Array> {
+    return sizesOnDisk(this.metainfo.files, this.paths);
   }
 
   /** Waits for every in-flight write, flushes and closes all files. Later calls fail with `closed`. */
@@ -581,9 +325,9 @@ export class TorrentStorage {
     this.closed = true;
     this.queue.release();
     // incomplete pieces' blocks go to disk too, so a later resume finds what was received
-    const flushed = await Promise.all([...this.staged.values()].map((sp) => this.writeStaged(sp)));
+    const flushed = await this.pieceWriter.flushAll();
     const failed = flushed.find((e) => e !== undefined);
-    if (this.pendingTotal > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    if (this.pending.inFlight > 0) await this.pending.idle();
     try {
       await this.cache.closeAll();
       return failed === undefined ? OK : E.left(failed);
@@ -629,92 +373,4 @@ export class TorrentStorage {
     }
     return undefined;
   }
-
-  private writeFailed(index: number, error: StorageError): StorageError {
-    if (!this.writeFailures.has(index)) this.writeFailures.set(index, error);
-    return error;
-  }
-
-  private writesSettled(index: number): Promise<void> {
-    if ((this.pending[index] ?? 0) === 0) return Promise.resolve();
-    return new Promise((r) => {
-      const list = this.pieceWaiters.get(index);
-      if (list === undefined) this.pieceWaiters.set(index, [r]);
-      else list.push(r);
-    });
-  }
-
-  private writeDone(index: number): void {
-    const left = --this.pending[index]!;
-    this.pendingTotal--;
-    if (left === 0) {
-      const list = this.pieceWaiters.get(index);
-      if (list !== undefined) {
-        this.pieceWaiters.delete(index);
-        for (const r of list) r();
-      }
-    }
-    if (this.pendingTotal === 0 && this.idleWaiters.length > 0) {
-      const list = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const r of list) r();
-    }
-  }
 }
-
-/** `pwrite` until all `length` bytes are written (the OS may write fewer per call). */
-const writeFully = async (fh: FileHandle, data: Uint8Array, from: number, length: number, position: number): Promise<void> => {
-  let done = 0;
-  while (done < length) {
-    const { bytesWritten } = await fh.write(data, from + done, length - done, position + done);
-    if (bytesWritten <= 0) throw new Error('write made no progress');
-    done += bytesWritten;
-  }
-};
-
-/** `pwritev` until every byte of `buffers` is written at `position` (the OS may write fewer per call). */
-const writevFully = async (fh: FileHandle, buffers: Uint8Array[], position: number): Promise<void> => {
-  let bufs = buffers;
-  let pos = position;
-  for (;;) {
-    let total = 0;
-    for (const b of bufs) total += b.length;
-    if (total === 0) return;
-    const { bytesWritten } = await fh.writev(bufs, pos);
-    if (bytesWritten <= 0) throw new Error('write made no progress');
-    if (bytesWritten === total) return;
-    bufs = sliceBuffers(bufs, bytesWritten, total - bytesWritten);
-    pos += bytesWritten;
-  }
-};
-
-/** Views of bytes [from, from + length) of the concatenation of `buffers` (no copying). */
-const sliceBuffers = (buffers: readonly Uint8Array[], from: number, length: number): Uint8Array[] => {
-  const out: Uint8Array[] = [];
-  let skip = from;
-  let left = length;
-  for (const b of buffers) {
-    if (left === 0) break;
-    if (skip >= b.length) {
-      skip -= b.length;
-      continue;
-    }
-    const n = Math.min(b.length - skip, left);
-    out.push(skip === 0 && n === b.length ? b : b.subarray(skip, skip + n));
-    left -= n;
-    skip = 0;
-  }
-  return out;
-};
-
-/** `pread` until `length` bytes or end of file; returns the bytes read. */
-const readFully = async (fh: FileHandle, out: Uint8Array, from: number, length: number, position: number): Promise<number> => {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(out, from + done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-};
-

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { Session } from '../../src/session/session.js';
 import { DiskWriter } from '../../src/storage/diskWriter.js';
-import { WORKER_AFTER_BYTES } from '../../src/storage/torrentStorage.js';
+import { WORKER_AFTER_BYTES } from '../../src/storage/pieceWriter.js';
 import { startLibtorrentSeeder, type SeederProcess } from '../support/libtorrentPeer.js';
 import { loadTestMetainfo, UNUSED_ANNOUNCE } from '../support/mktorrentSample.js';
 import { mktorrent } from '../support/thirdPartyTools.js';

@@ -5,7 +5,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BLOCK_SIZE } from '../../src/pieces/pieceGeometry.js';
 import { DiskWriter } from '../../src/storage/diskWriter.js';
-import { TorrentStorage, WORKER_AFTER_BYTES } from '../../src/storage/torrentStorage.js';
+import { WORKER_AFTER_BYTES } from '../../src/storage/pieceWriter.js';
+import { TorrentStorage } from '../../src/storage/torrentStorage.js';
 import { contentFor, syntheticTorrent, type FileSpec } from './syntheticTorrent.js';
 
 /** `n` bytes of shared memory (as the block pool's are), filled from `seed`. */
@@ -130,7 +131,7 @@ describe('TorrentStorage with an explicit disk writer', () => {
       const { storage } = await storeAll(dir, files, 4 * BLOCK_SIZE);
       // one piece's 4 blocks at a time, each piece written before the next: one slab of 64 serves
       // all 120 blocks, as long as every block goes back
-      expect((storage as unknown as { blockPool: { allocated: number } }).blockPool.allocated).toBe(64);
+      expect((storage as unknown as { pieceWriter: { blockPool: { allocated: number } } }).pieceWriter.blockPool.allocated).toBe(64);
       expect(E.isRight(await storage.close())).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
