@@ -1,13 +1,11 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, UT_PEX } from '../../src/extensions/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
-import { Session } from '../../src/session/session.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
-import { smallSeed } from '../support/smallSeed.js';
+import { seedingSession, smallSeed } from '../support/smallSeed.js';
 
 const listening = async (ip: string, accepted: Socket[]): Promise<{ server: Server; port: number }> => {
   const server = createServer((socket) => accepted.push(socket));
@@ -40,21 +38,17 @@ describe("a connected peer's listen address", () => {
     const other = createServer((socket) => atOther.push(rawPeer(socket, metainfo.infoHash, peerId('-SC0001-listen-othr1'), false)));
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.44', resolve));
     const otherPort = (other.address() as AddressInfo).port;
-    const started = await Session.start({ host: '127.0.0.1', port: 0 });
-    if (E.isLeft(started)) throw new Error(started.left);
-    const session = started.right;
+    const { session, torrent } = await seedingSession(metainfo, dir);
     try {
-      const added = await session.add({ metainfo, downloadDir: dir, skipCheck: true, useTrackers: false });
-      if (E.isLeft(added)) throw new Error(added.left);
       const otherId = `127.0.0.44:${otherPort}`;
       const events: TorrentEvent[] = [];
       const otherConnected = new Promise<void>((resolve) =>
-        added.right.events$.subscribe((e) => {
+        torrent.events$.subscribe((e) => {
           events.push(e);
           if (e.type === 'peerConnected' && e.id === otherId) resolve();
         }),
       );
-      await added.right.completed;
+      await torrent.completed;
       const conn = rawPeer(connect({ host: '127.0.0.1', port: session.port, localAddress: '127.0.0.43' }), metainfo.infoHash, peerId('-SC0001-listen-tellr'), true);
       await conn.handshake;
       conn.send({ type: 'extended', extendedId: 0, payload: encodeExtendedHandshake({ m: { ut_pex: 7 }, p: teller.port }) });

@@ -1,14 +1,12 @@
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { rm } from 'node:fs/promises';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, UT_PEX } from '../../src/extensions/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
-import { Session } from '../../src/session/session.js';
 import type { TorrentInspection } from '../../src/session/torrentInspection.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
-import { smallSeed } from '../support/smallSeed.js';
+import { seedingSession, smallSeed } from '../support/smallSeed.js';
 
 /**
  * A peer learned through ut_pex (BEP 11) and then dialled is reported as found through PEX in
@@ -31,28 +29,24 @@ describe('source of a peer dialled from PEX', () => {
     const server: Server = createServer((socket) => named.push(rawPeer(socket, metainfo.infoHash, peerId('-SC0001-pex-named-01'), false)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.42', resolve));
     const namedPort = (server.address() as AddressInfo).port;
-    const started = await Session.start({ host: '127.0.0.1', port: 0 });
-    if (E.isLeft(started)) throw new Error(started.left);
-    const session = started.right;
+    const { session, torrent } = await seedingSession(metainfo, dir);
     try {
-      const added = await session.add({ metainfo, downloadDir: dir, skipCheck: true, useTrackers: false });
-      if (E.isLeft(added)) throw new Error(added.left);
       const events: TorrentEvent[] = [];
       const namedId = `127.0.0.42:${namedPort}`;
       const dialled = new Promise<TorrentEvent>((resolve) =>
-        added.right.events$.subscribe((e) => {
+        torrent.events$.subscribe((e) => {
           events.push(e);
           if (e.type === 'peerConnected' && e.id === namedId) resolve(e);
         }),
       );
-      await added.right.completed;
+      await torrent.completed;
       const teller = rawPeer(connect({ host: '127.0.0.1', port: session.port, localAddress: '127.0.0.41' }), metainfo.infoHash, peerId('-SC0001-pex-teller-1'), true);
       await teller.handshake;
       teller.send({ type: 'extended', extendedId: 0, payload: encodeExtendedHandshake({ m: { ut_pex: 7 } }) });
       teller.send({ type: 'extended', extendedId: OUR_EXTENSION_IDS[UT_PEX], payload: encodeUtPex({ added: [{ ip: '127.0.0.42', port: namedPort, flags: 0 }], dropped: [] }) });
       expect(await dialled).toEqual(expect.objectContaining({ type: 'peerConnected', id: namedId, source: 'pex' }));
       // the inspector's peer table says so too (it said 'tracker' for every peer we dialled)
-      const inspection = (added.right as { inspection?: TorrentInspection }).inspection;
+      const inspection = (torrent as { inspection?: TorrentInspection }).inspection;
       expect(inspection?.snapshot().peers.find((p) => p.id === namedId)).toEqual(expect.objectContaining({ source: 'pex', outgoing: true }));
       // the teller itself dialled us: reported as incoming
       expect(events.find((e) => e.type === 'peerConnected' && e.id.startsWith('127.0.0.41:'))).toEqual(expect.objectContaining({ source: 'incoming' }));

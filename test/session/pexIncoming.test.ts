@@ -4,9 +4,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUtPex, encodeExtendedHandshake, PexFlags, type PexPeer } from '../../src/extensions/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
-import { Session } from '../../src/session/session.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
-import { smallSeed } from '../support/smallSeed.js';
+import { seedingSession, smallSeed } from '../support/smallSeed.js';
 
 const PEX_ID = 7;
 
@@ -27,14 +26,10 @@ describe('PEX names peers that dialled us at their listen port', () => {
   });
 
   it('names ip:p of each peer that gave p, not one that did not, and no peer to itself', async () => {
-    const started = await Session.start({ host: '127.0.0.1', port: 0 });
-    if (E.isLeft(started)) throw new Error(started.left);
-    const session = started.right;
+    const { session, torrent } = await seedingSession(metainfo, dir);
     const peers: RawPeer[] = [];
     try {
-      const added = await session.add({ metainfo, downloadDir: dir, skipCheck: true, useTrackers: false });
-      if (E.isLeft(added)) throw new Error(added.left);
-      await added.right.completed;
+      await torrent.completed;
       /** A scripted peer dialling us from `ip`; resolves with the first ut_pex message we send it. */
       const dial = async (ip: string, p: number | undefined): Promise<{ firstPex: Promise<PexPeer[]> }> => {
         const peer = rawPeer(connect({ host: '127.0.0.1', port: session.port, localAddress: ip }), metainfo.infoHash, Uint8Array.from(Buffer.from(`-SC0001-${`pex-in-${ip.slice(-2)}`.padEnd(12, '-')}`, 'latin1')), true);

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
+import { Session } from '../../src/session/session.js';
+import type { TorrentHandle } from '../../src/session/torrentHandle.js';
 import { writeSample } from './sampleContent.js';
 
 /**
@@ -17,4 +19,19 @@ export async function smallSeed(prefix: string): Promise<{ dir: string; metainfo
   const t = await createTorrentTask({ path: join(dir, 'content'), pieceLength: 16_384, creationDate: null })();
   if (E.isLeft(t)) throw new Error(t.left.message);
   return { dir, metainfo: t.right.metainfo };
+}
+
+/**
+ * A session listening on 127.0.0.1 that seeds `metainfo` from `dir` (no trackers, no check;
+ * complete once checked in). The caller closes the session.
+ */
+export async function seedingSession(metainfo: Metainfo, dir: string): Promise<{ session: Session; torrent: TorrentHandle }> {
+  const started = await Session.start({ host: '127.0.0.1', port: 0 });
+  if (E.isLeft(started)) throw new Error(started.left);
+  const added = await started.right.add({ metainfo, downloadDir: dir, skipCheck: true, useTrackers: false });
+  if (E.isLeft(added)) {
+    await started.right.close();
+    throw new Error(added.left);
+  }
+  return { session: started.right, torrent: added.right };
 }
