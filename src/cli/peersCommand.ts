@@ -19,6 +19,7 @@ import { EXIT_FAILURE, EXIT_OK, usageError, type CliIo } from './cliIo.js';
 import { parseCommandArgs } from './commandArgs.js';
 import { parsePeerAddress } from './peerAddressArg.js';
 import { parseEncryptionOption } from './encryptionArg.js';
+import { encryptionText } from './encryptionText.js';
 import type { PeerEncryption } from '../mse/mseTypes.js';
 import { terminalText } from '../text/terminalText.js';
 
@@ -88,12 +89,6 @@ function extensionsText(r: PeerReport): string {
   return names.length === 0 ? 'none' : names.join(',');
 }
 
-/** What the row says of an encrypted connection (nothing for a plain one), as `download --verbose` words it. */
-function encryptionText(r: PeerReport): string {
-  if (r.encryption === 'mse-rc4') return '  encrypted (MSE, RC4)';
-  if (r.encryption === 'mse-plaintext') return '  MSE handshake, plain payload';
-  return '';
-}
 
 /** `statorrent peers`: who is in the swarm and what they have. */
 export async function runPeersCommand(argv: string[], io: CliIo): Promise<number> {
@@ -209,7 +204,10 @@ export async function runPeersCommand(argv: string[], io: CliIo): Promise<number
   for (const r of reports) {
     const addr = endpointKey(r).padEnd(width);
     if (!r.ok) io.out.write(`  ${addr}  failed: ${terminalText(r.error ?? '')}\n`);
-    else io.out.write(`  ${addr}  ${terminalText(r.client ?? '').padEnd(clientWidth)}  has ${piecesText(r).padEnd(9)}  extensions: ${extensionsText(r)}${encryptionText(r)}\n`);
+    else {
+      const encryption = encryptionText(r.encryption);
+      io.out.write(`  ${addr}  ${terminalText(r.client ?? '').padEnd(clientWidth)}  has ${piecesText(r).padEnd(9)}  extensions: ${extensionsText(r)}${encryption === undefined ? '' : `  ${encryption}`}\n`);
+    }
   }
   io.out.write(`${summary.peers} peer${summary.peers === 1 ? '' : 's'}: ${summary.answered} answered (${seeds} with every piece), ${summary.failed} failed\n`);
   return EXIT_OK;

@@ -3,6 +3,7 @@ import type { CliIo } from './cliIo.js';
 import { eventJson, progressJson, type JsonLine } from './transferJson.js';
 import { renderTransferLine, verifiedPercent } from './transferLine.js';
 import { terminalText } from '../text/terminalText.js';
+import { encryptionText } from './encryptionText.js';
 
 /**
  * How a transfer is shown: `tty` redraws one line in place, `plain` prints milestone lines
@@ -140,10 +141,11 @@ export class TransferView {
         const counts = e.seeders !== undefined || e.leechers !== undefined ? ` (${e.seeders ?? '?'} seeders, ${e.leechers ?? '?'} leechers)` : '';
         return `tracker replied: ${e.peers} peer${e.peers === 1 ? '' : 's'}${counts}`;
       }
-      case 'peerConnected':
-        return verbose
-          ? `peer ${e.id} connected: ${terminalText(e.client)}${e.source === undefined ? '' : ` (${SOURCE_TEXT[e.source]})`}${e.encryption === undefined || e.encryption === 'none' ? '' : `, ${e.encryption === 'mse-rc4' ? 'encrypted (MSE, RC4)' : 'MSE handshake, plain payload'}`}`
-          : undefined;
+      case 'peerConnected': {
+        if (!verbose) return undefined;
+        const encryption = encryptionText(e.encryption);
+        return `peer ${e.id} connected: ${terminalText(e.client)}${e.source === undefined ? '' : ` (${SOURCE_TEXT[e.source]})`}${encryption === undefined ? '' : `, ${encryption}`}`;
+      }
       case 'dhtLookup':
         return verbose ? `DHT lookup done: ${e.peers} peer${e.peers === 1 ? '' : 's'}` : undefined;
       case 'peerClosed':
