@@ -88,9 +88,7 @@ export class PeerPool {
     const out: DialCandidate[] = [];
     if (n <= 0) return out;
     for (const [key, c] of this.candidates) {
-      if (c.connected || c.retryAt > now || this.listenHolds.has(key)) continue;
-      // banned since it was added (maybe by another torrent of the session)
-      if (this.bans.has(c.ip)) continue;
+      if (!this.isDialable(key, c, now)) continue;
       c.connected = true;
       out.push({ ip: c.ip, port: c.port, source: c.source });
       if (out.length >= n) break;
@@ -101,8 +99,13 @@ export class PeerPool {
   /** How many candidates could be dialled now. */
   dialable(now: number): number {
     let n = 0;
-    for (const [key, c] of this.candidates) if (!c.connected && c.retryAt <= now && !this.bans.has(c.ip) && !this.listenHolds.has(key)) n++;
+    for (const [key, c] of this.candidates) if (this.isDialable(key, c, now)) n++;
     return n;
+  }
+
+  /** Not connected, past its back-off, not held for a running connection, and not banned since it was added (maybe by another torrent of the session). */
+  private isDialable(key: string, c: Candidate, now: number): boolean {
+    return !c.connected && c.retryAt <= now && !this.listenHolds.has(key) && !this.bans.has(c.ip);
   }
 
   /**

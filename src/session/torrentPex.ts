@@ -65,7 +65,7 @@ export class TorrentPex {
       if (!r.outgoing) {
         // we dialled that address too and got through: that connection names it (flagged reachable)
         const dialled = this.records.get(endpointKey({ ip: r.endpoint.ip, port }));
-        if (dialled !== undefined && dialled !== r && dialled.outgoing && !dialled.closed && dialled.gate.open) continue;
+        if (dialled !== undefined && dialled.outgoing && !dialled.closed && dialled.gate.open) continue;
       }
       const flags = pexFlagsOf({ outgoing: r.outgoing, seed: r.pieces.bitfield.isComplete, encrypted: r.encryption !== 'none' });
       out.push({ ip: r.endpoint.ip, port, flags });
