@@ -474,6 +474,14 @@ describe('torrent machine: one connection per peer id', () => {
   const dialled = '127.0.0.2:6881';
   const accepted = '127.0.0.2:50000';
   const dials = (t: ReturnType<typeof start>, id: string): number => t.emitted.filter((e) => e.type === 'dial' && e.id === id).length;
+  /** `id`, dialled `before` times so far, is dialled once more after the usual 15 s (three redial rounds), not sooner. */
+  const redialledAfterUsualDelay = (t: ReturnType<typeof start>, id: string, before: number): void => {
+    t.clock.increment(5_000);
+    t.clock.increment(5_000);
+    expect(dials(t, id)).toBe(before);
+    t.clock.increment(5_000);
+    expect(dials(t, id)).toBe(before + 1);
+  };
 
   /** We dial it and it dials us (crossed dials); both handshakes complete, ours first. */
   async function crossed(peerId: string) {
@@ -524,11 +532,7 @@ describe('torrent machine: one connection per peer id', () => {
     expect(t.emitted.filter((e) => e.type === 'ban')).toEqual([]);
     // the kept connection ends: the address is a normal candidate again (the usual 15 s, not a failure's back-off)
     t.actor.send({ type: 'PEER_CLOSED', id: accepted, endpoint: ephemeral, failed: false });
-    t.clock.increment(5_000);
-    t.clock.increment(5_000);
-    expect(dials(t, dialled)).toBe(1);
-    t.clock.increment(5_000);
-    expect(dials(t, dialled)).toBe(2);
+    redialledAfterUsualDelay(t, dialled, 1);
   });
 
   it('a peer under two addresses, both dialled by us: keeps the first, closes the second, whatever the ids', async () => {
@@ -564,11 +568,7 @@ describe('torrent machine: one connection per peer id', () => {
     expect(t.got(dialled)).toEqual([]);
     // the honest connection ends on its own: its address is redialled after the usual 15 s
     t.actor.send({ type: 'PEER_CLOSED', id: dialled, endpoint: listen, failed: false });
-    t.clock.increment(5_000);
-    t.clock.increment(5_000);
-    expect(dials(t, dialled)).toBe(1);
-    t.clock.increment(5_000);
-    expect(dials(t, dialled)).toBe(2);
+    redialledAfterUsualDelay(t, dialled, 1);
   });
 
   it('never closes both: a third connection to the same peer is closed and the kept one stays', async () => {
