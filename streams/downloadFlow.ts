@@ -7,6 +7,7 @@ import type { Bitfield } from '../src/pieces/bitfield.js';
 import type { PeerRecord } from './peerRecord.js';
 import type { RateMeter } from '../src/stats/rateMeter.js';
 import type { StorageError } from '../src/storage/storageError.js';
+import { BLOCK_STAGED } from '../src/storage/pieceWriter.js';
 import type { TorrentStorage } from '../src/storage/torrentStorage.js';
 import { blockDigests } from '../src/trust/blockDigests.js';
 import { SmartBan, type Culprit } from '../src/trust/smartBan.js';
@@ -120,7 +121,8 @@ export class DownloadFlow {
     if (!receipt.duplicate) {
       // who sent this block: smart ban compares it with a good copy if the piece fails
       this.smartBan.record(index, begin / BLOCK_SIZE, this.picker.geometry.blockCount(index), peer.endpoint.ip);
-      void this.storage.writeBlock(index, begin, block).then(this.written);
+      const write = this.storage.writeBlock(index, begin, block);
+      if (write !== BLOCK_STAGED) void write.then(this.written);
       if (!this.readsHeld) this.holdReadsIfOverCap();
       if (receipt.pieceComplete) void this.verify(index);
     }
@@ -152,7 +154,7 @@ export class DownloadFlow {
     if (batched && outstanding > 0 && want < refillThreshold(depth)) return;
     if (want > 0) {
       const requests = this.picker.pick(peer, want);
-      for (const r of requests) peer.send({ type: 'request', index: r.index, begin: r.begin, length: r.length });
+      peer.sendBlockRefs('request', requests);
     }
     this.syncPending(peer);
   }
@@ -172,7 +174,7 @@ export class DownloadFlow {
   peerLost(peer: PeerRecord, index: number): void {
     const released = this.picker.releasePiece(peer.id, index);
     if (released.length === 0) return;
-    for (const r of released) peer.send({ type: 'cancel', index: r.index, begin: r.begin, length: r.length });
+    peer.sendBlockRefs('cancel', released);
     this.released(peer);
   }
 

@@ -7,6 +7,7 @@ import type { PeerPieces } from '../src/peers/peerPieces.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import { RateMeter } from '../src/stats/rateMeter.js';
 import type { StorageError } from '../src/storage/storageError.js';
+import type { BlockRefMessageType } from '../src/wire/encode.js';
 import type { BlockRef, WireMessage } from '../src/wire/messages.js';
 
 /**
@@ -28,6 +29,8 @@ export interface PeerRecord {
    * holds the message's bytes (see `WireSocket.send`), e.g. to recycle a block's buffer.
    */
   send: (message: WireMessage, written?: () => void) => void;
+  /** Sends one `type` message per reference, in order; a connection writes them as one buffer. By default, one {@link send} each. */
+  sendBlockRefs: (type: BlockRefMessageType, refs: readonly BlockRef[]) => void;
   /** Tells the peer machine something the data plane saw (pipeline edges, misbehaviour). */
   notify: (event: PeerEvent) => void;
   /** Whether the socket accepts more data now (backpressure). */
@@ -81,6 +84,9 @@ export function newPeerRecord(
     pieces: cores.pieces,
     bitfield: cores.pieces.bitfield,
     send: () => undefined,
+    sendBlockRefs(type, refs) {
+      for (const r of refs) this.send({ type, index: r.index, begin: r.begin, length: r.length });
+    },
     notify: () => undefined,
     writable: () => false,
     pauseReads: () => undefined,

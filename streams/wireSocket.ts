@@ -1,9 +1,12 @@
 import type { Socket } from 'node:net';
-import { BehaviorSubject, concat, defer, Observable, of, share, Subject, tap } from 'rxjs';
+import { BehaviorSubject, concat, defer, Observable, of, share, tap } from 'rxjs';
 import {
   describeWireError,
   encodeHandshake,
+  encodeBlockRefs,
   encodeMessageParts,
+  type BlockRef,
+  type BlockRefMessageType,
   type Handshake,
   type WireError,
   type WireMessage,
@@ -24,12 +27,6 @@ export type IncomingEvent = FrameEvent | { readonly kind: 'end'; readonly end: C
 /** `written`: handed to the socket; `queued`: held until the socket drains; `closed`: dropped. */
 export type SendResult = 'written' | 'queued' | 'closed';
 
-/** Bytes moved in one socket read or write, for rate meters. */
-export interface TrafficSample {
-  readonly direction: 'in' | 'out';
-  readonly bytes: number;
-}
-
 /** A peer connection as streams and plain calls; nothing here throws or emits 'error'. */
 export interface WireSocket {
   /**
@@ -45,6 +42,11 @@ export interface WireSocket {
    * A sender recycling `m`'s buffers (e.g. a piece's block) gives them back there.
    */
   send(m: WireMessage, written?: () => void): SendResult;
+  /**
+   * Writes one `type` message per block reference, in order, as one buffer: a batch of dozens
+   * of 17-byte requests costs one socket write and no message objects.
+   */
+  sendBlockRefs(type: BlockRefMessageType, refs: readonly BlockRef[]): SendResult;
   /** Destroys the socket; `incoming$` then ends with `{ code: 'local', message }`. */
   close(message: string): void;
   /**
@@ -54,7 +56,6 @@ export interface WireSocket {
   pauseReading(paused: boolean): void;
   /** False while the socket holds more than its send buffer's worth of unwritten bytes, until it drains. */
   readonly writable$: Observable<boolean>;
-  readonly traffic$: Observable<TrafficSample>;
   readonly bytesIn: number;
   readonly bytesOut: number;
   /** Bytes waiting for 'drain'. */
@@ -97,7 +98,6 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   const maxQueued = options.maxQueuedBytes ?? 8 * 1024 * 1024;
   // at least the socket's mark: a socket past it always emits the 'drain' flush() waits for
   const sendBuffer = Math.max(options.sendBufferBytes ?? SEND_BUFFER_BYTES, socket.writableHighWaterMark);
-  const traffic$ = new Subject<TrafficSample>();
   const writable$ = new BehaviorSubject<boolean>(true);
   let end: ConnectionEnd | undefined = socket.destroyed ? { code: 'remoteClosed', message: 'socket already closed' } : undefined;
   let bytesIn = 0;
@@ -137,7 +137,6 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     queueDone = [];
     queuedBytes = 0;
     for (const done of dropped) done();
-    traffic$.complete();
     writable$.complete();
   });
 
@@ -160,7 +159,6 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     }
     const onChunk = (chunk: Uint8Array): void => {
       bytesIn += chunk.length;
-      traffic$.next({ direction: 'in', bytes: chunk.length });
       transport?.decrypt?.processInPlace(chunk); // a socket read is ours (or the shared read buffer's, for this call)
       subscriber.next(chunk);
     };
@@ -239,7 +237,6 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
       if (done !== undefined && i === last) socket.write(out, done);
       else socket.write(out);
       bytesOut += p.length;
-      traffic$.next({ direction: 'out', bytes: p.length });
     }
   };
 
@@ -296,6 +293,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     incoming$,
     sendHandshake: (h) => write([encodeHandshake(h)]),
     send: (m, written) => write(encodeMessageParts(m), written),
+    sendBlockRefs: (type, refs) => write([encodeBlockRefs(type, refs)]),
     close: (message) => close(message),
     pauseReading: (paused) => {
       if (paused === readsPaused) return;
@@ -306,7 +304,6 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
       else if (reading) socket.resume();
     },
     writable$: writable$.asObservable(),
-    traffic$: traffic$.asObservable(),
     get bytesIn() {
       return bytesIn;
     },

@@ -12,7 +12,7 @@ import { readFully } from './fullIo.js';
 import type { HashWorkers } from './hashWorkers.js';
 import { PendingWrites } from './pendingWrites.js';
 import { PieceDigests } from './pieceDigests.js';
-import { PieceWriter, WORKER_AFTER_BYTES } from './pieceWriter.js';
+import { PieceWriter, WORKER_AFTER_BYTES, type BLOCK_STAGED } from './pieceWriter.js';
 import type { ReadBufferPool } from './readBufferPool.js';
 import { ioError, storageError, type StorageError } from './storageError.js';
 import { createFiles, resolveFilePaths, sizesOnDisk } from './torrentFiles.js';
@@ -146,7 +146,8 @@ export class TorrentStorage {
    * `data` is copied before this returns, so the caller may reuse it at once (e.g. a socket's
    * shared read buffer). A whole 16 KiB block slot is held in memory until its
    * piece is complete; the call completing the piece writes it all and reports any write error,
-   * earlier calls resolve at once. {@link verifyPiece} and {@link close} write out what is held.
+   * earlier calls resolve at once (with {@link BLOCK_STAGED} itself, a success a caller may skip
+   * waiting on). {@link verifyPiece} and {@link close} write out what is held.
    */
   writeBlock(index: number, begin: number, data: Uint8Array): Promise<E.Either<StorageError, void>> {
     // not async: a block that is only staged (most of them) costs no promise of its own

@@ -1,6 +1,6 @@
 import { writeUint16, writeUint32 } from './bytes.js';
 import { slabBytes } from './frameSlab.js';
-import { MessageId, type WireMessage } from './messages.js';
+import { MessageId, type BlockRef, type WireMessage } from './messages.js';
 
 /**
  * Length prefix (BEP 3: 4 bytes big-endian, counting the id and the payload) and id, in a
@@ -64,6 +64,28 @@ export function encodeMessageParts(m: WireMessage): readonly Uint8Array[] {
     default:
       return [encodeMessage(m)];
   }
+}
+
+/** The messages that carry only a block reference (BEP 3 request/cancel, BEP 6 reject). */
+export type BlockRefMessageType = 'request' | 'cancel' | 'reject';
+
+/**
+ * Encodes one `type` message per block reference, back to back in one buffer: a refill's batch
+ * of requests then leaves in one socket write, with no message object or buffer per request.
+ */
+export function encodeBlockRefs(type: BlockRefMessageType, refs: readonly BlockRef[]): Uint8Array {
+  const out = slabBytes(17 * refs.length);
+  const id = MessageId[type];
+  let at = 0;
+  for (const r of refs) {
+    writeUint32(out, at, 13);
+    out[at + 4] = id;
+    writeUint32(out, at + 5, r.index);
+    writeUint32(out, at + 9, r.begin);
+    writeUint32(out, at + 13, r.length);
+    at += 17;
+  }
+  return out;
 }
 
 /** Encodes a message with its 4-byte big-endian length prefix (BEP 3) into one buffer. */

@@ -28,6 +28,25 @@ describe('wrapWireSocket', () => {
     expect(wire.bytesOut).toBe(out.length);
   });
 
+  it('sends a batch of requests as one write that the peer parses into the same requests, in order', async () => {
+    const { client, remote } = await pair();
+    const wire = wrapWireSocket(client, { frames });
+    const peerSide = wrapWireSocket(remote, { frames });
+    const got = lastValueFrom(peerSide.incoming$.pipe(toArray()));
+    const refs = [0, 1, 2].map((i) => ({ index: i, begin: i * 16384, length: 16384 }));
+    let chunks = 0;
+    remote.prependListener('data', () => chunks++);
+    wire.sendHandshake(hs);
+    expect(wire.sendBlockRefs('request', refs)).toBe('written');
+    wire.sendBlockRefs('cancel', refs.slice(1));
+    await new Promise<void>((resolve) => client.end(resolve));
+    const messages = (await got).flatMap((e) => (e.kind === 'message' ? [e.message] : []));
+    expect(messages).toEqual([...refs.map((r) => ({ type: 'request', ...r })), ...refs.slice(1).map((r) => ({ type: 'cancel', ...r }))]);
+    expect(wire.bytesOut).toBe(68 + 5 * 17);
+    expect(chunks).toBe(1); // the handshake and both batches left in the tick's one write
+    remote.destroy();
+  });
+
   it('queues when the socket is full, reports writable=false, and flushes everything in order on drain', async () => {
     const { client, remote } = await pair();
     remote.pause(); // the other side stops reading: kernel buffers fill, write() returns false

@@ -6,6 +6,7 @@ import {
   decodeHandshake,
   decodeMessage,
   describeWireError,
+  encodeBlockRefs,
   encodeHandshake,
   encodeMessage,
   encodeMessageParts,
@@ -38,6 +39,20 @@ describe('wire message codec', () => {
       fc.property(wireMessage, (m) => {
         expect(Array.from(concatParts(encodeMessageParts(m)))).toEqual(Array.from(encodeMessage(m)));
       }),
+    );
+  });
+
+  it('encodes a batch of block references as the messages one by one, back to back', () => {
+    const u32 = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(
+      fc.property(
+        fc.constantFrom('request' as const, 'cancel' as const, 'reject' as const),
+        fc.array(fc.record({ index: u32, begin: u32, length: u32 }), { maxLength: 70 }),
+        (type, refs) => {
+          const one = concatParts(refs.map((r) => encodeMessage({ type, ...r })));
+          expect(Array.from(encodeBlockRefs(type, refs))).toEqual(Array.from(one));
+        },
+      ),
     );
   });
 
