@@ -28,7 +28,14 @@ await build({
   resolve: {
     // rxjs's exports send Node to its CommonJS build, which can only be taken whole; its ES
     // module build is the same code, and the bundler keeps only what we use
-    alias: { rxjs: join(repoRoot, 'node_modules', 'rxjs', 'dist', 'esm', 'index.js') },
+    // fp-ts and io-ts likewise: lib/ (what Node loads, see the imports) is CommonJS, taken whole
+    // (all of fp-ts's Array, ReadonlyArray, NonEmptyArray... for one `pipe`); es6/ is the same
+    // code as ES modules
+    alias: {
+      rxjs: join(repoRoot, 'node_modules', 'rxjs', 'dist', 'esm', 'index.js'),
+      'fp-ts/lib': join(repoRoot, 'node_modules', 'fp-ts', 'es6'),
+      'io-ts/lib': join(repoRoot, 'node_modules', 'io-ts', 'es6'),
+    },
   },
   output: { dir: join(dist, 'bundle'), format: 'esm', chunkFileNames: 'chunks/[name]-[hash].js', cleanDir: true },
   logLevel: 'warn',
