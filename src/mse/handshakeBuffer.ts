@@ -63,3 +63,22 @@ export function indexWithin(hay: Uint8Array, needle: Uint8Array, from: number, l
   }
   return -1;
 }
+
+/** What {@link seekSync} found: the pattern (now skipped), not yet (resume at `scanned`), or nothing in time. */
+export type SyncSeek = { readonly kind: 'found' } | { readonly kind: 'wait'; readonly scanned: number } | { readonly kind: 'tooFar' };
+
+/**
+ * Looks in `buf` for a sync `pattern` the peer must send with its end no further than stream
+ * position `limit` (MSE bounds both: VC within 616 bytes of Yb's start, req1's hash within 628
+ * of the stream's). Found, it is skipped; otherwise the search resumes at `scanned` next time
+ * (no byte is compared twice), or fails once `limit` bytes have arrived without it.
+ */
+export function seekSync(buf: HandshakeBuffer, pattern: Uint8Array, scanned: number, limit: number): SyncSeek {
+  const at = indexWithin(buf.view(), pattern, scanned, limit - buf.consumed);
+  if (at >= 0) {
+    buf.skip(at + pattern.length);
+    return { kind: 'found' };
+  }
+  if (buf.consumed + buf.length >= limit) return { kind: 'tooFar' };
+  return { kind: 'wait', scanned: Math.max(0, buf.length - pattern.length + 1) };
+}

@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { readUint16, readUint32, writeUint16, writeUint32 } from '../wire/bytes.js';
-import { indexWithin } from './handshakeBuffer.js';
+import { readUint16, readUint32 } from '../wire/bytes.js';
+import { seekSync } from './handshakeBuffer.js';
 import { dhKeyPair, DH_KEY_LENGTH, mseCiphers, req1Hash, skeyMask, type DhKeyPair, type MseCiphers } from './mseKeys.js';
-import { concatBytes, padOf, type MseRandom } from './mseRole.js';
+import { concatBytes, padOf, vcBlock, type MseRandom } from './mseRole.js';
 import { MseSteps } from './mseSteps.js';
 import { CRYPTO_PLAINTEXT, CRYPTO_RC4, MAX_IA, MAX_PAD, VC_LENGTH, VC_SYNC_LIMIT, type MseCrypto, type MseError, type MseEstablished } from './mseTypes.js';
 
@@ -62,13 +62,7 @@ export class MseInitiator extends MseSteps<State> {
         if (secret === undefined) return E.left({ tag: 'badPublicKey' });
         const keys = mseCiphers(secret, o.infoHash);
         const ia = (o.ia ?? new Uint8Array(0)).subarray(0, MAX_IA);
-        const padC = padOf(o.random, 'PadC');
-        const head = new Uint8Array(VC_LENGTH + 6 + padC.length + 2 + ia.length);
-        writeUint32(head, VC_LENGTH, o.provide);
-        writeUint16(head, VC_LENGTH + 4, padC.length);
-        head.set(padC, VC_LENGTH + 6);
-        writeUint16(head, VC_LENGTH + 6 + padC.length, ia.length);
-        head.set(ia, VC_LENGTH + 8 + padC.length);
+        const head = vcBlock(o.provide, padOf(o.random, 'PadC'), ia);
         keys.a.processInPlace(head);
         send.push(concatBytes([req1Hash(secret), skeyMask(o.infoHash, secret), head]));
         // B's VC is the first 8 bytes of its keystream: known now, searched for in what follows
@@ -77,14 +71,12 @@ export class MseInitiator extends MseSteps<State> {
         return E.right('next');
       }
       case 'vc': {
-        const limit = st.base + VC_SYNC_LIMIT - buf.consumed;
-        const at = indexWithin(buf.view(), st.vc, st.scanned, limit);
-        if (at < 0) {
-          if (buf.consumed + buf.length >= st.base + VC_SYNC_LIMIT) return E.left({ tag: 'noVcSync' });
-          this.state = { ...st, scanned: Math.max(0, buf.length - VC_LENGTH + 1) };
+        const sync = seekSync(buf, st.vc, st.scanned, st.base + VC_SYNC_LIMIT);
+        if (sync.kind === 'tooFar') return E.left({ tag: 'noVcSync' });
+        if (sync.kind === 'wait') {
+          this.state = { ...st, scanned: sync.scanned };
           return E.right('wait');
         }
-        buf.skip(at + VC_LENGTH);
         this.state = { s: 'select', keys: st.keys };
         return E.right('next');
       }

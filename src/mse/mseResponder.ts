@@ -1,8 +1,8 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { readUint16, readUint32, writeUint16, writeUint32 } from '../wire/bytes.js';
-import { indexWithin } from './handshakeBuffer.js';
+import { readUint16, readUint32 } from '../wire/bytes.js';
+import { seekSync } from './handshakeBuffer.js';
 import { dhKeyPair, DH_KEY_LENGTH, mseCiphers, req1Hash, req3Hash, type DhKeyPair, type MseCiphers } from './mseKeys.js';
-import { concatBytes, padOf, type MseRandom } from './mseRole.js';
+import { concatBytes, padOf, vcBlock, type MseRandom } from './mseRole.js';
 import { MseSteps } from './mseSteps.js';
 import { CRYPTO_PLAINTEXT, CRYPTO_RC4, MAX_IA, MAX_PAD, REQ1_SYNC_LIMIT, VC_LENGTH, type MseCrypto, type MseError, type MseEstablished } from './mseTypes.js';
 
@@ -64,14 +64,12 @@ export class MseResponder extends MseSteps<State> {
       }
       case 'req1': {
         // positions are counted from the stream start: Ya (96) + PadA (≤ 512) + the hash (20)
-        const limit = REQ1_SYNC_LIMIT - buf.consumed;
-        const at = indexWithin(buf.view(), st.req1, st.scanned, limit);
-        if (at < 0) {
-          if (buf.consumed + buf.length >= REQ1_SYNC_LIMIT) return E.left({ tag: 'noReq1Sync' });
-          this.state = { ...st, scanned: Math.max(0, buf.length - st.req1.length + 1) };
+        const sync = seekSync(buf, st.req1, st.scanned, REQ1_SYNC_LIMIT);
+        if (sync.kind === 'tooFar') return E.left({ tag: 'noReq1Sync' });
+        if (sync.kind === 'wait') {
+          this.state = { ...st, scanned: sync.scanned };
           return E.right('wait');
         }
-        buf.skip(at + st.req1.length);
         this.state = { s: 'skey', secret: st.secret };
         return E.right('next');
       }
@@ -106,11 +104,7 @@ export class MseResponder extends MseSteps<State> {
         const ia = readUint16(p, st.padC);
         if (ia > MAX_IA) return E.left({ tag: 'iaTooLong', length: ia });
         // our answer needs nothing from IA: send it now
-        const padD = padOf(this.options.random, 'PadD');
-        const reply = new Uint8Array(VC_LENGTH + 6 + padD.length);
-        writeUint32(reply, VC_LENGTH, st.crypto === 'rc4' ? CRYPTO_RC4 : CRYPTO_PLAINTEXT);
-        writeUint16(reply, VC_LENGTH + 4, padD.length);
-        reply.set(padD, VC_LENGTH + 6);
+        const reply = vcBlock(st.crypto === 'rc4' ? CRYPTO_RC4 : CRYPTO_PLAINTEXT, padOf(this.options.random, 'PadD'));
         st.keys.b.processInPlace(reply);
         send.push(reply);
         this.state = { s: 'ia', keys: st.keys, infoHash: st.infoHash, crypto: st.crypto, ia };

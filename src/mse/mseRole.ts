@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { MAX_PAD } from './mseTypes.js';
+import { writeUint16, writeUint32 } from '../wire/bytes.js';
+import { MAX_PAD, VC_LENGTH } from './mseTypes.js';
 
 /** Where a handshake role draws its secrets and padding from (tests pass fixed ones). */
 export interface MseRandom {
@@ -32,3 +33,20 @@ export const concatBytes = (parts: readonly Uint8Array[]): Uint8Array => {
   }
   return out;
 };
+
+/**
+ * The clear text of what follows the key exchange in each direction: VC (8 zero bytes), the
+ * crypto field (A's crypto_provide or B's crypto_select), len(pad), pad, and from A also
+ * len(IA), IA. The caller enciphers it in place.
+ */
+export function vcBlock(crypto: number, pad: Uint8Array, ia?: Uint8Array): Uint8Array {
+  const out = new Uint8Array(VC_LENGTH + 6 + pad.length + (ia === undefined ? 0 : 2 + ia.length));
+  writeUint32(out, VC_LENGTH, crypto);
+  writeUint16(out, VC_LENGTH + 4, pad.length);
+  out.set(pad, VC_LENGTH + 6);
+  if (ia !== undefined) {
+    writeUint16(out, VC_LENGTH + 6 + pad.length, ia.length);
+    out.set(ia, VC_LENGTH + 8 + pad.length);
+  }
+  return out;
+}
