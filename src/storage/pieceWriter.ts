@@ -19,6 +19,26 @@ export const WORKER_AFTER_BYTES = 64 * 1024 * 1024;
 const WORKER_MAX_FILES = 4;
 
 const OK: E.Either<StorageError, void> = E.right(undefined);
+
+/** A write that failed: the file and the system error. */
+interface WriteFailure {
+  readonly path: string;
+  readonly cause: unknown;
+}
+
+/** Bytes of one piece run that fall in one file, and the lease on that file. */
+interface FileRun {
+  readonly path: string;
+  readonly lease: Lease;
+  readonly position: number;
+  readonly views: Uint8Array[];
+}
+
+const totalLength = (buffers: readonly Uint8Array[]): number => {
+  let n = 0;
+  for (const b of buffers) n += b.length;
+  return n;
+};
 /**
  * What a write of a block that is only staged returns, always this same settled promise: the
  * downloader skips waiting on it, which spares a promise and a microtask per block.
@@ -123,31 +143,50 @@ export class PieceWriter {
   /**
    * Writes a staged piece's held blocks (one vectored write per run per file) and forgets it;
    * the blocks go back to the pool once written and once `reading` (a hash of them) settles.
+   * The two write paths are functions of their own, each reporting its failure as a value: the
+   * switch to the worker (after {@link WORKER_AFTER_BYTES}) then meets fresh code rather than
+   * deoptimising one large function V8 had compiled for the pool path alone.
    */
   private async writeStaged(sp: StagedPiece, reading?: Promise<unknown>): Promise<StorageError | undefined> {
-    const bytes = sp.bytes;
-    this.unstage(sp.index);
+    const { index, bytes } = sp;
+    this.unstage(index);
     const runs = sp.takeRuns();
-    this.pending.start(sp.index);
+    this.pending.start(index);
     this.queue.writing += bytes;
-    let path = '';
+    let failure: WriteFailure | undefined;
+    let error: StorageError | undefined;
     try {
       let writer = this.writer ?? (this.bytesWritten >= WORKER_AFTER_BYTES ? DiskWriter.shared() : false);
       // the worker path holds every file of the piece open at once: pieces of many small files
       // go through the pool, which opens one at a time (and so keeps to maxOpenFiles)
-      if (writer !== false && this.filesTouched(sp.index) > WORKER_MAX_FILES) writer = false;
+      if (writer !== false && this.filesTouched(index) > WORKER_MAX_FILES) writer = false;
       this.bytesWritten += bytes;
-      if (writer !== false) {
-        const failure = await this.writeOnWorker(writer, sp.index, runs);
-        if (failure === undefined) return undefined;
-        path = failure.path;
-        throw failure.cause;
+      failure = writer !== false ? await this.writeOnWorker(writer, index, runs) : await this.writeInPool(index, runs);
+    } catch (e) {
+      failure = { path: '', cause: e };
+    } finally {
+      if (failure !== undefined) {
+        this.digests.forget(index); // the disk does not hold what was hashed
+        error = this.pending.failed(index, ioError('write', failure.path, failure.cause));
       }
+      const done = (): void => {
+        for (const [, buffers] of runs) this.blockPool.release(buffers);
+        this.backlogDone(bytes);
+      };
+      if (reading === undefined) done();
+      else void reading.then(done);
+      this.pending.finish(index);
+    }
+    return error;
+  }
+
+  /** Writes piece `index`'s `runs` through libuv's pool, one vectored write per run per file. */
+  private async writeInPool(index: number, runs: readonly (readonly [number, Uint8Array[]])[]): Promise<WriteFailure | undefined> {
+    let path = '';
+    try {
       for (const [begin, buffers] of runs) {
         let at = 0;
-        let runLength = 0;
-        for (const b of buffers) runLength += b.length;
-        for (const seg of this.layout.pieceSegments(sp.index, begin, runLength)) {
+        for (const seg of this.layout.pieceSegments(index, begin, totalLength(buffers))) {
           if (!seg.padding) {
             path = this.paths[seg.fileIndex]!;
             const lease = this.cache.lease(path, true);
@@ -162,16 +201,7 @@ export class PieceWriter {
       }
       return undefined;
     } catch (e) {
-      this.digests.forget(sp.index); // the disk does not hold what was hashed
-      return this.pending.failed(sp.index, ioError('write', path, e));
-    } finally {
-      const done = (): void => {
-        for (const [, buffers] of runs) this.blockPool.release(buffers);
-        this.backlogDone(bytes);
-      };
-      if (reading === undefined) done();
-      else void reading.then(done);
-      this.pending.finish(sp.index);
+      return { path, cause: e };
     }
   }
 
@@ -180,41 +210,46 @@ export class PieceWriter {
    * every file it touches is opened (and held open) here, then one message carries all its
    * blocks. Resolves with the failure, naming its file, if any.
    */
-  private async writeOnWorker(writer: DiskWriter, index: number, runs: readonly (readonly [number, Uint8Array[]])[]): Promise<{ path: string; cause: unknown } | undefined> {
-    const parts: WritePart[] = [];
-    const partPaths: string[] = [];
-    const leases: Lease[] = [];
+  private async writeOnWorker(writer: DiskWriter, index: number, runs: readonly (readonly [number, Uint8Array[]])[]): Promise<WriteFailure | undefined> {
+    const files = this.fileRuns(index, runs);
     try {
-      for (const [begin, buffers] of runs) {
-        let at = 0;
-        let runLength = 0;
-        for (const b of buffers) runLength += b.length;
-        for (const seg of this.layout.pieceSegments(index, begin, runLength)) {
-          if (!seg.padding) {
-            const path = this.paths[seg.fileIndex]!;
-            const lease = this.cache.lease(path, true);
-            leases.push(lease);
-            let fd: number;
-            try {
-              fd = (await lease.handle).fd;
-            } catch (e) {
-              return { path, cause: e };
-            }
-            let position = seg.fileOffset;
-            for (const view of sliceBuffers(buffers, at, seg.length)) {
-              parts.push({ fd, position, view });
-              partPaths.push(path);
-              position += view.length;
-            }
-          }
-          at += seg.length;
+      const parts: WritePart[] = [];
+      const partPaths: string[] = [];
+      for (const f of files) {
+        let fd: number;
+        try {
+          fd = (await f.lease.handle).fd;
+        } catch (e) {
+          return { path: f.path, cause: e };
+        }
+        let position = f.position;
+        for (const view of f.views) {
+          parts.push({ fd, position, view });
+          partPaths.push(f.path);
+          position += view.length;
         }
       }
       const failure = parts.length === 0 ? undefined : await writer.write(parts);
       return failure === undefined ? undefined : { path: partPaths[failure.failed] ?? partPaths[0]!, cause: { code: failure.error } };
     } finally {
-      for (const lease of leases) this.cache.release(lease);
+      for (const f of files) this.cache.release(f.lease);
     }
+  }
+
+  /** Piece `index`'s `runs` cut at file boundaries (padding left out), each with its file leased. */
+  private fileRuns(index: number, runs: readonly (readonly [number, Uint8Array[]])[]): FileRun[] {
+    const out: FileRun[] = [];
+    for (const [begin, buffers] of runs) {
+      let at = 0;
+      for (const seg of this.layout.pieceSegments(index, begin, totalLength(buffers))) {
+        if (!seg.padding) {
+          const path = this.paths[seg.fileIndex]!;
+          out.push({ path, lease: this.cache.lease(path, true), position: seg.fileOffset, views: sliceBuffers(buffers, at, seg.length) });
+        }
+        at += seg.length;
+      }
+    }
+    return out;
   }
 
   /** How many files (padding aside) piece `index` has bytes in. */

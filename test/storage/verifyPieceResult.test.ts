@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { BLOCK_SIZE } from '../../src/pieces/index.js';
+import { DiskWriter } from '../../src/storage/diskWriter.js';
 import { HashWorkers, TorrentStorage, type TorrentStorageOptions } from '../../src/storage/index.js';
 import { contentFor, syntheticTorrent, type FileSpec } from './syntheticTorrent.js';
 
@@ -46,11 +47,17 @@ const expectOneLine = (message: string): void => {
   expect(message).not.toMatch(/[\r\n]/);
 };
 
+const writer = new DiskWriter();
+afterAll(() => writer.close());
+
 describe('TorrentStorage.verifyPieceResult', () => {
-  it('a failed write of the held blocks is Left (a local problem), not a mismatch', async () => {
+  it.each([
+    ["libuv's pool", false as const],
+    ['the disk writer worker', writer],
+  ])('a failed write of the held blocks through %s is Left (a local problem) naming the file, not a mismatch', async (_, diskWriter) => {
     const content = contentFor(FILES, 21);
     const m = syntheticTorrent(FILES, PIECE, content);
-    const s = await openOk(m);
+    const s = await openOk(m, { diskWriter });
     await breakFolderY();
     // held in memory (the piece is incomplete); verifying writes them out: block 2 cannot land
     expect(E.isRight(await s.writeBlock(0, 0, block(content, 0, 0, m)))).toBe(true);
