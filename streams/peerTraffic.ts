@@ -45,11 +45,11 @@ export function attachPeerTraffic(id: string, endpoint: PeerEndpoint, link: Conn
   peer.sendBlockRefs =
     onSend === undefined
       ? (type, refs) => {
-          if (refs.length > 0) link.wire.sendBlockRefs(type, refs);
+          link.wire.sendBlockRefs(type, refs);
         }
       : (type, refs) => {
           for (const r of refs) onSend({ type, index: r.index, begin: r.begin, length: r.length });
-          if (refs.length > 0) link.wire.sendBlockRefs(type, refs);
+          link.wire.sendBlockRefs(type, refs);
         };
   peer.notify = link.notify;
   let writable = true;

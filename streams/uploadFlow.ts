@@ -239,6 +239,6 @@ export class UploadFlow {
 
   /** BEP 6 peers hear a `reject` per request; others re-request later. */
   private refuse(peer: PeerRecord, run: readonly BlockRef[]): void {
-    if (peer.gate.fast) for (const q of run) peer.send({ ...q, type: 'reject' });
+    if (peer.gate.fast) peer.sendBlockRefs('reject', run);
   }
 }

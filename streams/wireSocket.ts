@@ -293,7 +293,8 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     incoming$,
     sendHandshake: (h) => write([encodeHandshake(h)]),
     send: (m, written) => write(encodeMessageParts(m), written),
-    sendBlockRefs: (type, refs) => write([encodeBlockRefs(type, refs)]),
+    // an empty batch writes nothing (a zero-length part would still go through the queue)
+    sendBlockRefs: (type, refs) => (refs.length === 0 ? (socket.destroyed || end !== undefined ? 'closed' : 'written') : write([encodeBlockRefs(type, refs)])),
     close: (message) => close(message),
     pauseReading: (paused) => {
       if (paused === readsPaused) return;

@@ -5,7 +5,7 @@
 // allocates little per block now). --heap-growing-percent=50 lets the old generation grow to
 // 1.5x what survived the last full GC before the next (V8 picks up to 4x on a large machine):
 // a download's live heap stays ~7 MiB, but its old garbage piled up to 30 MiB over 4 GiB, so
-// peak RSS grew with the download (79 MiB at 64 MiB, 127-129 at 4 GiB); with 50 it was 107-108
+// peak RSS grew with the download (79 MiB at 64 MiB, 127-129 at 4 GiB); with 50 it was 102-108
 // at 4 GiB at the same CPU. bench:download runs its children with these flags.
 /** The `statorrent` executable: dispatches to the command table (see commandTable.ts). */
 import { EXIT_FAILURE } from './cliIo.js';

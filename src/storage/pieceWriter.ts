@@ -211,8 +211,11 @@ export class PieceWriter {
    * blocks. Resolves with the failure, naming its file, if any.
    */
   private async writeOnWorker(writer: DiskWriter, index: number, runs: readonly (readonly [number, Uint8Array[]])[]): Promise<WriteFailure | undefined> {
-    const files = this.fileRuns(index, runs);
+    const files: FileRun[] = [];
     try {
+      // every file of the piece is leased (its open, with create, started) at once; the first
+      // failed open in file order is the one reported
+      this.fileRuns(index, runs, files);
       const parts: WritePart[] = [];
       const partPaths: string[] = [];
       for (const f of files) {
@@ -236,9 +239,8 @@ export class PieceWriter {
     }
   }
 
-  /** Piece `index`'s `runs` cut at file boundaries (padding left out), each with its file leased. */
-  private fileRuns(index: number, runs: readonly (readonly [number, Uint8Array[]])[]): FileRun[] {
-    const out: FileRun[] = [];
+  /** Adds to `out` piece `index`'s `runs` cut at file boundaries (padding left out), each with its file leased. */
+  private fileRuns(index: number, runs: readonly (readonly [number, Uint8Array[]])[], out: FileRun[]): void {
     for (const [begin, buffers] of runs) {
       let at = 0;
       for (const seg of this.layout.pieceSegments(index, begin, totalLength(buffers))) {
@@ -249,7 +251,6 @@ export class PieceWriter {
         at += seg.length;
       }
     }
-    return out;
   }
 
   /** How many files (padding aside) piece `index` has bytes in. */

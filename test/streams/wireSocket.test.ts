@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import { firstValueFrom, filter, lastValueFrom, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { encodeHandshake, encodeMessage, ourReserved } from '../../src/wire/index.js';
 import { wrapWireSocket, type IncomingEvent } from '../../streams/wireSocket.js';
 import { loopbackSocketPairs } from '../support/socketPairs.js';
@@ -36,14 +36,17 @@ describe('wrapWireSocket', () => {
     const refs = [0, 1, 2].map((i) => ({ index: i, begin: i * 16384, length: 16384 }));
     let chunks = 0;
     remote.prependListener('data', () => chunks++);
+    const writes = vi.spyOn(client, 'write');
     wire.sendHandshake(hs);
     expect(wire.sendBlockRefs('request', refs)).toBe('written');
+    expect(wire.sendBlockRefs('cancel', [])).toBe('written'); // an empty batch writes nothing
     wire.sendBlockRefs('cancel', refs.slice(1));
+    expect(writes).toHaveBeenCalledTimes(3); // the handshake, then one buffer per batch (not one per message)
     await new Promise<void>((resolve) => client.end(resolve));
     const messages = (await got).flatMap((e) => (e.kind === 'message' ? [e.message] : []));
     expect(messages).toEqual([...refs.map((r) => ({ type: 'request', ...r })), ...refs.slice(1).map((r) => ({ type: 'cancel', ...r }))]);
     expect(wire.bytesOut).toBe(68 + 5 * 17);
-    expect(chunks).toBe(1); // the handshake and both batches left in the tick's one write
+    expect(chunks).toBe(1); // and the tick's writes left corked, in one writev
     remote.destroy();
   });
 
