@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { clientNameFromPeerId, ourReserved, supportsDht, supportsExtensionProtocol, supportsFastExtension, type WireMessage } from '../src/wire/index.js';
 import { startPeerLink } from './peerLink.js';
 import { mseDialled } from './mseHandshake.js';
-import { DEFAULT_ENCRYPTION_POLICY, type EncryptionPolicy, type PeerEncryption } from '../src/mse/mseTypes.js';
+import { DEFAULT_ENCRYPTION_POLICY, describeMseError, type EncryptionPolicy, type PeerEncryption } from '../src/mse/mseTypes.js';
 
 /** Where to dial and for which torrent. */
 export interface ConnectPeerOptions {
@@ -91,6 +91,10 @@ function probePeer(o: ConnectPeerOptions, mse: boolean): Promise<E.Either<ProbeE
     let handshake: { peerId: Uint8Array; reserved: Uint8Array } | undefined;
     const firstMessages: WireMessage[] = [];
     let done = false;
+    let tcpUp = false;
+    socket.once('connect', () => {
+      tcpUp = true;
+    });
 
     const finish = (result: E.Either<ProbeError, PeerProbe>): void => {
       if (done) return;
@@ -139,12 +143,15 @@ function probePeer(o: ConnectPeerOptions, mse: boolean): Promise<E.Either<ProbeE
     });
 
     void link.closed.then((reason) => {
-      // our handshake goes out once TCP is up: a close after it and before theirs is a refusal
-      const connected = link.commands.includes('handshake');
+      // our handshake goes out once TCP is up: a close after it and before theirs is a refusal;
+      // so is a hang-up in the middle of our MSE handshake (TCP was up, the peer cut it short)
+      const midMse = mse && tcpUp && reason.message === MSE_CUT_SHORT;
+      const connected = link.commands.includes('handshake') || midMse;
       if (handshake === undefined && connected && reason.code !== 'local' && reason.code !== 'protocol') {
         // e.g. not serving this torrent, or (Transmission 3) still holding our previous
         // connection from this IP: it keeps one peer per address until its next peer pulse
-        return finish(E.left({ code: 'refused', message: `${reason.message} before its handshake (not seeding this torrent, or still holding a connection from our address)` }));
+        const why = '(not seeding this torrent, or still holding a connection from our address)';
+        return finish(E.left({ code: 'refused', message: midMse ? `hung up during the encrypted handshake ${why}` : `${reason.message} before its handshake ${why}` }));
       }
       const code: ProbeError['code'] =
         reason.code === 'protocol' ? 'protocol' : handshake === undefined && (reason.code === 'connectFailed' || reason.code === 'socketError') ? 'connectFailed' : 'closed';
@@ -153,14 +160,23 @@ function probePeer(o: ConnectPeerOptions, mse: boolean): Promise<E.Either<ProbeE
   });
 }
 
-/** Pause before the one retry of a refused probe: Transmission 3 purges closed peers every 0.5 s. */
+/** What a dialled MSE handshake fails with when the peer closes the connection during it. */
+const MSE_CUT_SHORT = describeMseError({ tag: 'truncated' });
+
+/** Pause before each retry of a refused probe: Transmission 3 purges closed peers every 0.5 s. */
 const REFUSED_RETRY_MS = 1000;
+/**
+ * Retries of a refused probe at most: Transmission under load can take over a second to let go
+ * of our previous connection (seen in the interop suite), and a peer refusing for good costs a
+ * few seconds of the probe's own timeout at worst.
+ */
+const REFUSED_RETRIES = 2;
 /** Least time left worth a retry (Transmission takes up to ~1 s to answer a handshake). */
 const RETRY_MIN_BUDGET_MS = 1500;
 
 /**
- * {@link connectPeer}, once more after {@link REFUSED_RETRY_MS} if the peer refused the first
- * attempt, all within `timeoutMs`. Clients that keep one connection per IP (Transmission)
+ * {@link connectPeer}, again after {@link REFUSED_RETRY_MS} (up to {@link REFUSED_RETRIES}
+ * times) while the peer refuses, all within `timeoutMs`. Clients that keep one connection per IP (Transmission)
  * refuse a new one from our address until they notice the previous one (say, the last
  * `statorrent peers` run) closed. Under `accept` (the default) the retry is an MSE handshake
  * offering plaintext or RC4 payload, as a session redials such a peer: the refusal may mean the
@@ -169,10 +185,12 @@ const RETRY_MIN_BUDGET_MS = 1500;
  */
 export async function connectPeerRetryingRefusal(o: ConnectPeerOptions): Promise<E.Either<ProbeError, PeerProbe>> {
   const started = Date.now();
-  const first = await connectPeer(o);
-  if (E.isRight(first) || first.left.code !== 'refused') return first;
-  const budget = o.timeoutMs - (Date.now() - started) - REFUSED_RETRY_MS;
-  if (budget < RETRY_MIN_BUDGET_MS) return first;
-  await new Promise((ok) => setTimeout(ok, REFUSED_RETRY_MS));
-  return probePeer({ ...o, timeoutMs: budget }, (o.encryption ?? DEFAULT_ENCRYPTION_POLICY) !== 'off');
+  let result = await connectPeer(o);
+  for (let retry = 0; retry < REFUSED_RETRIES && E.isLeft(result) && result.left.code === 'refused'; retry++) {
+    const budget = o.timeoutMs - (Date.now() - started) - REFUSED_RETRY_MS;
+    if (budget < RETRY_MIN_BUDGET_MS) break;
+    await new Promise((ok) => setTimeout(ok, REFUSED_RETRY_MS));
+    result = await probePeer({ ...o, timeoutMs: budget }, (o.encryption ?? DEFAULT_ENCRYPTION_POLICY) !== 'off');
+  }
+  return result;
 }
