@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { BlockPool } from './blockPool.js';
 import type { DiskQueue } from './diskQueue.js';
 import { DiskWriter, type WritePart } from './diskWriter.js';
-import type { FileHandleCache, Lease } from './fileHandleCache.js';
+import type { FileHandleCache } from './fileHandleCache.js';
 import type { FileLayout } from './fileLayout.js';
 import { sliceBuffers, writeFully, writevFully } from './fullIo.js';
 import type { HashWorkers } from './hashWorkers.js';
@@ -26,10 +26,9 @@ interface WriteFailure {
   readonly cause: unknown;
 }
 
-/** Bytes of one piece run that fall in one file, and the lease on that file. */
-interface FileRun {
+/** Bytes of one piece run that fall in one file: views of the staged blocks, and where they go. */
+interface FileSlice {
   readonly path: string;
-  readonly lease: Lease;
   readonly position: number;
   readonly views: Uint8Array[];
 }
@@ -156,12 +155,13 @@ export class PieceWriter {
     let failure: WriteFailure | undefined;
     let error: StorageError | undefined;
     try {
+      const slices = this.fileSlices(index, runs);
       let writer = this.writer ?? (this.bytesWritten >= WORKER_AFTER_BYTES ? DiskWriter.shared() : false);
       // the worker path holds every file of the piece open at once: pieces of many small files
       // go through the pool, which opens one at a time (and so keeps to maxOpenFiles)
-      if (writer !== false && this.filesTouched(index) > WORKER_MAX_FILES) writer = false;
+      if (writer !== false && new Set(slices.map((f) => f.path)).size > WORKER_MAX_FILES) writer = false;
       this.bytesWritten += bytes;
-      failure = writer !== false ? await this.writeOnWorker(writer, index, runs) : await this.writeInPool(index, runs);
+      failure = writer !== false ? await this.writeOnWorker(writer, slices) : await this.writeInPool(slices);
     } catch (e) {
       failure = { path: '', cause: e };
     } finally {
@@ -180,48 +180,38 @@ export class PieceWriter {
     return error;
   }
 
-  /** Writes piece `index`'s `runs` through libuv's pool, one vectored write per run per file. */
-  private async writeInPool(index: number, runs: readonly (readonly [number, Uint8Array[]])[]): Promise<WriteFailure | undefined> {
-    let path = '';
-    try {
-      for (const [begin, buffers] of runs) {
-        let at = 0;
-        for (const seg of this.layout.pieceSegments(index, begin, totalLength(buffers))) {
-          if (!seg.padding) {
-            path = this.paths[seg.fileIndex]!;
-            const lease = this.cache.lease(path, true);
-            try {
-              await writevFully(await lease.handle, sliceBuffers(buffers, at, seg.length), seg.fileOffset);
-            } finally {
-              this.cache.release(lease);
-            }
-          }
-          at += seg.length;
-        }
+  /** Writes a piece's file slices through libuv's pool, one vectored write each, opening one file at a time. */
+  private async writeInPool(slices: readonly FileSlice[]): Promise<WriteFailure | undefined> {
+    for (const f of slices) {
+      const lease = this.cache.lease(f.path, true);
+      try {
+        await writevFully(await lease.handle, f.views, f.position);
+      } catch (e) {
+        return { path: f.path, cause: e };
+      } finally {
+        this.cache.release(lease);
       }
-      return undefined;
-    } catch (e) {
-      return { path, cause: e };
     }
+    return undefined;
   }
 
   /**
-   * Writes piece `index`'s `runs` (blocks of the pool's shared memory) through the disk writer:
-   * every file it touches is opened (and held open) here, then one message carries all its
+   * Writes a piece's file slices (blocks of the pool's shared memory) through the disk writer:
+   * every file they touch is opened (and held open) here, then one message carries all its
    * blocks. Resolves with the failure, naming its file, if any.
    */
-  private async writeOnWorker(writer: DiskWriter, index: number, runs: readonly (readonly [number, Uint8Array[]])[]): Promise<WriteFailure | undefined> {
-    const files: FileRun[] = [];
+  private async writeOnWorker(writer: DiskWriter, slices: readonly FileSlice[]): Promise<WriteFailure | undefined> {
+    // every file is leased (its open, with create, started) at once; the first failed open in
+    // file order is the one reported
+    const leases = slices.map((f) => this.cache.lease(f.path, true));
     try {
-      // every file of the piece is leased (its open, with create, started) at once; the first
-      // failed open in file order is the one reported
-      this.fileRuns(index, runs, files);
       const parts: WritePart[] = [];
       const partPaths: string[] = [];
-      for (const f of files) {
+      for (let i = 0; i < slices.length; i++) {
+        const f = slices[i]!;
         let fd: number;
         try {
-          fd = (await f.lease.handle).fd;
+          fd = (await leases[i]!.handle).fd;
         } catch (e) {
           return { path: f.path, cause: e };
         }
@@ -235,29 +225,21 @@ export class PieceWriter {
       const failure = parts.length === 0 ? undefined : await writer.write(parts);
       return failure === undefined ? undefined : { path: partPaths[failure.failed] ?? partPaths[0]!, cause: { code: failure.error } };
     } finally {
-      for (const f of files) this.cache.release(f.lease);
+      for (const lease of leases) this.cache.release(lease);
     }
   }
 
-  /** Adds to `out` piece `index`'s `runs` cut at file boundaries (padding left out), each with its file leased. */
-  private fileRuns(index: number, runs: readonly (readonly [number, Uint8Array[]])[], out: FileRun[]): void {
+  /** Piece `index`'s `runs` cut at file boundaries, padding left out: what each file gets, and where. */
+  private fileSlices(index: number, runs: readonly (readonly [number, Uint8Array[]])[]): FileSlice[] {
+    const out: FileSlice[] = [];
     for (const [begin, buffers] of runs) {
       let at = 0;
       for (const seg of this.layout.pieceSegments(index, begin, totalLength(buffers))) {
-        if (!seg.padding) {
-          const path = this.paths[seg.fileIndex]!;
-          out.push({ path, lease: this.cache.lease(path, true), position: seg.fileOffset, views: sliceBuffers(buffers, at, seg.length) });
-        }
+        if (!seg.padding) out.push({ path: this.paths[seg.fileIndex]!, position: seg.fileOffset, views: sliceBuffers(buffers, at, seg.length) });
         at += seg.length;
       }
     }
-  }
-
-  /** How many files (padding aside) piece `index` has bytes in. */
-  private filesTouched(index: number): number {
-    let n = 0;
-    for (const seg of this.layout.pieceSegments(index, 0, this.storage.pieceSize(index))) if (!seg.padding) n++;
-    return n;
+    return out;
   }
 
   /** Drops piece `index`'s staging from the books (its blocks are the caller's). */
