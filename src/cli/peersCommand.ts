@@ -89,7 +89,6 @@ function extensionsText(r: PeerReport): string {
   return names.length === 0 ? 'none' : names.join(',');
 }
 
-
 /** `statorrent peers`: who is in the swarm and what they have. */
 export async function runPeersCommand(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(argv, {

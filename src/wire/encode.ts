@@ -14,11 +14,18 @@ const frame = (id: number, payloadLength: number, headLength = payloadLength): U
   return out;
 };
 
+/** Writes a 17-byte request/cancel/reject frame (BEP 3, BEP 6) at `at` of `out`. */
+const writeBlockRef = (out: Uint8Array, at: number, id: number, index: number, begin: number, length: number): void => {
+  writeUint32(out, at, 13);
+  out[at + 4] = id;
+  writeUint32(out, at + 5, index);
+  writeUint32(out, at + 9, begin);
+  writeUint32(out, at + 13, length);
+};
+
 const blockRef = (id: number, index: number, begin: number, length: number): Uint8Array => {
-  const out = frame(id, 12);
-  writeUint32(out, 5, index);
-  writeUint32(out, 9, begin);
-  writeUint32(out, 13, length);
+  const out = slabBytes(17);
+  writeBlockRef(out, 0, id, index, begin, length);
   return out;
 };
 
@@ -76,15 +83,7 @@ export type BlockRefMessageType = 'request' | 'cancel' | 'reject';
 export function encodeBlockRefs(type: BlockRefMessageType, refs: readonly BlockRef[]): Uint8Array {
   const out = slabBytes(17 * refs.length);
   const id = MessageId[type];
-  let at = 0;
-  for (const r of refs) {
-    writeUint32(out, at, 13);
-    out[at + 4] = id;
-    writeUint32(out, at + 5, r.index);
-    writeUint32(out, at + 9, r.begin);
-    writeUint32(out, at + 13, r.length);
-    at += 17;
-  }
+  for (let i = 0; i < refs.length; i++) writeBlockRef(out, 17 * i, id, refs[i]!.index, refs[i]!.begin, refs[i]!.length);
   return out;
 }
 
