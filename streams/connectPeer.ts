@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { clientNameFromPeerId, ourReserved, supportsDht, supportsExtensionProtocol, supportsFastExtension, type WireMessage } from '../src/wire/index.js';
 import { startPeerLink } from './peerLink.js';
 import { mseDialled } from './mseHandshake.js';
-import { DEFAULT_ENCRYPTION_POLICY, describeMseError, type EncryptionPolicy, type PeerEncryption } from '../src/mse/mseTypes.js';
+import { DEFAULT_ENCRYPTION_POLICY, type EncryptionPolicy, type PeerEncryption } from '../src/mse/mseTypes.js';
 
 /** Where to dial and for which torrent. */
 export interface ConnectPeerOptions {
@@ -91,9 +91,13 @@ function probePeer(o: ConnectPeerOptions, mse: boolean): Promise<E.Either<ProbeE
     let handshake: { peerId: Uint8Array; reserved: Uint8Array } | undefined;
     const firstMessages: WireMessage[] = [];
     let done = false;
-    let tcpUp = false;
+    // the peer hung up on an open connection (FIN or reset), as opposed to TCP failing or us closing
+    let peerHungUp = false;
     socket.once('connect', () => {
-      tcpUp = true;
+      socket.once('end', () => (peerHungUp = true));
+      socket.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ECONNRESET' || e.code === 'EPIPE') peerHungUp = true;
+      });
     });
 
     const finish = (result: E.Either<ProbeError, PeerProbe>): void => {
@@ -144,8 +148,8 @@ function probePeer(o: ConnectPeerOptions, mse: boolean): Promise<E.Either<ProbeE
 
     void link.closed.then((reason) => {
       // our handshake goes out once TCP is up: a close after it and before theirs is a refusal;
-      // so is a hang-up in the middle of our MSE handshake (TCP was up, the peer cut it short)
-      const midMse = mse && tcpUp && reason.message === MSE_CUT_SHORT;
+      // so is the peer hanging up in the middle of our MSE handshake, which comes before it
+      const midMse = mse && peerHungUp && !link.commands.includes('handshake');
       const connected = link.commands.includes('handshake') || midMse;
       if (handshake === undefined && connected && reason.code !== 'local' && reason.code !== 'protocol') {
         // e.g. not serving this torrent, or (Transmission 3) still holding our previous
@@ -159,9 +163,6 @@ function probePeer(o: ConnectPeerOptions, mse: boolean): Promise<E.Either<ProbeE
     });
   });
 }
-
-/** What a dialled MSE handshake fails with when the peer closes the connection during it. */
-const MSE_CUT_SHORT = describeMseError({ tag: 'truncated' });
 
 /** Pause before each retry of a refused probe: Transmission 3 purges closed peers every 0.5 s. */
 const REFUSED_RETRY_MS = 1000;
