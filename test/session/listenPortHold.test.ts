@@ -1,11 +1,10 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, UT_PEX } from '../../src/extensions/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
-import { seedingSession, smallSeed } from '../support/smallSeed.js';
+import { seedingSession, smallSeedForSuite } from '../support/smallSeed.js';
 
 const listening = async (ip: string, accepted: Socket[]): Promise<{ server: Server; port: number }> => {
   const server = createServer((socket) => accepted.push(socket));
@@ -24,12 +23,7 @@ describe("a connected peer's listen address", () => {
   let dir: string;
   let metainfo: Metainfo;
 
-  beforeAll(async () => {
-    ({ dir, metainfo } = await smallSeed('st-listen-hold-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  smallSeedForSuite('st-listen-hold-', (seed) => ({ dir, metainfo } = seed));
 
   it('is not dialled while its connection runs; another address named beside it is', async () => {
     const atTeller: Socket[] = [];

@@ -1,12 +1,11 @@
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, UT_PEX } from '../../src/extensions/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import type { TorrentInspection } from '../../src/session/torrentInspection.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
-import { seedingSession, smallSeed } from '../support/smallSeed.js';
+import { seedingSession, smallSeedForSuite } from '../support/smallSeed.js';
 
 /**
  * A peer learned through ut_pex (BEP 11) and then dialled is reported as found through PEX in
@@ -17,12 +16,7 @@ describe('source of a peer dialled from PEX', () => {
   let dir: string;
   let metainfo: Metainfo;
 
-  beforeAll(async () => {
-    ({ dir, metainfo } = await smallSeed('st-pex-source-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  smallSeedForSuite('st-pex-source-', (seed) => ({ dir, metainfo } = seed));
 
   it("peerConnected says source 'pex' for the address a ut_pex message named", async () => {
     const named: RawPeer[] = [];

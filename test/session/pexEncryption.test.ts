@@ -1,15 +1,14 @@
 import { connect } from 'node:net';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeUtPex, encodeExtendedHandshake, encodeUtPex, OUR_EXTENSION_IDS, PexFlags, prefersEncryption, UT_PEX, type PexPeer } from '../../src/extensions/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import type { EncryptionPolicy } from '../../src/mse/mseTypes.js';
 import { Session } from '../../src/session/session.js';
 import type { TorrentEvent } from '../../src/session/types.js';
 import { rawPeer } from '../magnet/rawExtensionPeer.js';
-import { smallSeed } from '../support/smallSeed.js';
+import { smallSeedForSuite } from '../support/smallSeed.js';
 
 /** The ut_pex id the scripted teller asks for in its extended handshake. */
 const TELLER_PEX_ID = 7;
@@ -25,12 +24,7 @@ describe('PEX "prefers encryption" flag', () => {
   let metainfo: Metainfo;
   let runs = 0;
 
-  beforeAll(async () => {
-    ({ dir, metainfo } = await smallSeed('st-pex-enc-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  smallSeedForSuite('st-pex-enc-', (seed) => ({ dir, metainfo } = seed));
 
   /** A's `peerConnected` for B, and (with `advertised`) the flags A's ut_pex gives B. */
   async function tellOfB(policy: EncryptionPolicy, flags: number, advertised: boolean): Promise<{ connected: TorrentEvent; flags: number | undefined }> {

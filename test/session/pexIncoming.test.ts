@@ -1,11 +1,10 @@
 import { connect } from 'node:net';
-import { rm } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeUtPex, encodeExtendedHandshake, PexFlags, type PexPeer } from '../../src/extensions/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { rawPeer, type RawPeer } from '../magnet/rawExtensionPeer.js';
-import { seedingSession, smallSeed } from '../support/smallSeed.js';
+import { seedingSession, smallSeedForSuite } from '../support/smallSeed.js';
 
 const PEX_ID = 7;
 
@@ -18,12 +17,7 @@ describe('PEX names peers that dialled us at their listen port', () => {
   let dir: string;
   let metainfo: Metainfo;
 
-  beforeAll(async () => {
-    ({ dir, metainfo } = await smallSeed('st-pex-incoming-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  smallSeedForSuite('st-pex-incoming-', (seed) => ({ dir, metainfo } = seed));
 
   it('names ip:p of each peer that gave p, not one that did not, and no peer to itself', async () => {
     const { session, torrent } = await seedingSession(metainfo, dir);

@@ -1,7 +1,8 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
+import { afterAll, beforeAll } from 'vitest';
 import { createTorrentTask } from '../../src/metainfo/index.js';
 import type { Metainfo } from '../../src/metainfo/types.js';
 import { Session } from '../../src/session/session.js';
@@ -19,6 +20,22 @@ export async function smallSeed(prefix: string): Promise<{ dir: string; metainfo
   const t = await createTorrentTask({ path: join(dir, 'content'), pieceLength: 16_384, creationDate: null })();
   if (E.isLeft(t)) throw new Error(t.left.message);
   return { dir, metainfo: t.right.metainfo };
+}
+
+/**
+ * Within a `describe`: a {@link smallSeed} made before its tests (handed to `take`) and removed
+ * after them.
+ */
+export function smallSeedForSuite(prefix: string, take: (seed: { dir: string; metainfo: Metainfo }) => void): void {
+  let dir: string | undefined;
+  beforeAll(async () => {
+    const seed = await smallSeed(prefix);
+    dir = seed.dir;
+    take(seed);
+  });
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
 }
 
 /**
