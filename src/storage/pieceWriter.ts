@@ -159,7 +159,7 @@ export class PieceWriter {
       let writer = this.writer ?? (this.bytesWritten >= WORKER_AFTER_BYTES ? DiskWriter.shared() : false);
       // the worker path holds every file of the piece open at once: pieces of many small files
       // go through the pool, which opens one at a time (and so keeps to maxOpenFiles)
-      if (writer !== false && new Set(slices.map((f) => f.path)).size > WORKER_MAX_FILES) writer = false;
+      if (writer !== false && slices.length > WORKER_MAX_FILES && new Set(slices.map((f) => f.path)).size > WORKER_MAX_FILES) writer = false;
       this.bytesWritten += bytes;
       failure = writer !== false ? await this.writeOnWorker(writer, slices) : await this.writeInPool(slices);
     } catch (e) {
