@@ -85,9 +85,11 @@ export interface WireSocketOptions {
  * Default {@link WireSocketOptions.sendBufferBytes}. A socket's own high-water mark is 16 KiB:
  * with it, each 16 KiB block of a run waited for a 'drain' of its own (one writev syscall
  * and one event-loop turn per block). Handing a whole run (256 KiB) to the socket at once
- * lets libuv write it with one writev and finish partial writes itself.
+ * lets libuv write it with one writev and finish partial writes itself; 2 MiB keeps reads going
+ * while earlier runs are still being written, so several leave in one writev (see
+ * `READ_AHEAD_RUNS` in uploadFlow).
  */
-export const SEND_BUFFER_BYTES = 512 * 1024;
+export const SEND_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /**
  * Wraps a TCP socket: parses what arrives into frames (see `wireFrames`), writes messages with
@@ -211,8 +213,10 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     defer(() => of<IncomingEvent>({ kind: 'end', end: end ?? { code: 'remoteClosed', message: 'connection closed' } })),
   ).pipe(share({ resetOnRefCountZero: false, resetOnComplete: false, resetOnError: false }));
 
-  // Everything written in one tick leaves in one writev: a refill's dozens of 17-byte requests
-  // (or a header and its block) cost one syscall instead of one each.
+  // Everything written in one event-loop turn leaves in one writev: a refill's dozens of 17-byte
+  // requests (or a header and its block) cost one syscall instead of one each, and upload runs
+  // whose disk reads finish in the same turn leave together (each read's callback ends its own
+  // tick, so uncorking on nextTick sent every 256 KiB run alone and woke the reader per run).
   let corked = false;
   const uncork = (): void => {
     corked = false;
@@ -226,7 +230,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     if (!corked) {
       corked = true;
       socket.cork();
-      process.nextTick(uncork);
+      setImmediate(uncork);
     }
     const encrypt = transport?.encrypt;
     const last = parts.length - 1;

@@ -108,25 +108,30 @@ const setUp = async () => {
   };
 };
 
+/** Runs read at once per peer; the pieces `0..N-1` fill them and piece `N` waits behind. */
+const N = READ_AHEAD_RUNS;
+const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
 describe('UploadFlow read-ahead into recycled buffers', () => {
-  it('keeps the next run read while one is pending, at most READ_AHEAD_RUNS, and sends runs in request order whatever order reads finish in', async () => {
+  it('keeps the next runs read while one is pending, at most READ_AHEAD_RUNS, and sends runs in request order whatever order reads finish in', async () => {
+    expect(N).toBeGreaterThan(1);
+    expect(N).toBeLessThan(7); // the torrent has 8 pieces
     const t = await setUp();
-    for (const i of [0, 1, 2]) t.requestPiece(i);
+    for (const i of upTo(N + 1)) t.requestPiece(i);
     await settle();
-    // each piece's four requests arrived in one batch: one read per piece, two at once
-    expect(t.reads.held.map((r) => [r.index, r.begin, r.out.length])).toEqual([[0, 0, PIECE], [1, 0, PIECE]]);
-    expect(READ_AHEAD_RUNS).toBe(2);
-    await t.reads.held[1]!.finish(); // the later run's read finishes first
+    // each piece's four requests arrived in one batch: one read per piece, N at once
+    expect(t.reads.held.map((r) => [r.index, r.begin, r.out.length])).toEqual(upTo(N).map((i) => [i, 0, PIECE]));
+    await t.reads.held[N - 1]!.finish(); // the last run's read finishes first
     await settle();
     expect(t.answers()).toEqual([]);
-    await t.reads.held[0]!.finish();
+    for (const r of t.reads.held.slice(0, N - 1)) await r.finish();
     await settle();
-    expect(t.answers()).toEqual([...t.blocks(0, 'piece'), ...t.blocks(1, 'piece')]);
-    // both pending runs left: the third run's read started, and only it
-    expect(t.reads.held.map((r) => r.index)).toEqual([0, 1, 2]);
-    await t.reads.held[2]!.finish();
+    expect(t.answers()).toEqual(upTo(N).flatMap((i) => t.blocks(i, 'piece')));
+    // every pending run left: the next run's read started, and only it
+    expect(t.reads.held.map((r) => r.index)).toEqual(upTo(N + 1));
+    await t.reads.held[N]!.finish();
     await settle();
-    expect(t.answers()).toEqual([0, 1, 2].flatMap((i) => t.blocks(i, 'piece')));
+    expect(t.answers()).toEqual(upTo(N + 1).flatMap((i) => t.blocks(i, 'piece')));
     // the bytes are the file's, block by block
     for (const x of t.sent) {
       if (x.type !== 'piece') continue;
@@ -138,19 +143,18 @@ describe('UploadFlow read-ahead into recycled buffers', () => {
   it('starts no read while the socket is full, and runs already read still leave', async () => {
     const t = await setUp();
     t.setWritable(false);
-    for (const i of [0, 1, 2]) t.requestPiece(i);
+    for (const i of upTo(N + 1)) t.requestPiece(i);
     await settle();
     expect(t.reads.held).toHaveLength(0);
     t.setWritable(true);
-    expect(t.reads.held.map((r) => r.index)).toEqual([0, 1]);
-    t.setWritable(false); // the socket filled up while both were being read
-    await t.reads.held[0]!.finish();
-    await t.reads.held[1]!.finish();
+    expect(t.reads.held.map((r) => r.index)).toEqual(upTo(N));
+    t.setWritable(false); // the socket filled up while they were being read
+    for (const r of t.reads.held) await r.finish();
     await settle();
-    expect(t.answers()).toEqual([...t.blocks(0, 'piece'), ...t.blocks(1, 'piece')]);
-    expect(t.reads.held).toHaveLength(2); // piece 2 waits for the drain
+    expect(t.answers()).toEqual(upTo(N).flatMap((i) => t.blocks(i, 'piece')));
+    expect(t.reads.held).toHaveLength(N); // piece N waits for the drain
     t.setWritable(true);
-    expect(t.reads.held.map((r) => r.index)).toEqual([0, 1, 2]);
+    expect(t.reads.held.map((r) => r.index)).toEqual(upTo(N + 1));
   });
 
   it('a run\'s buffer goes back to the pool only once the socket wrote every block of it, and is never lent again before', async () => {
@@ -206,36 +210,35 @@ describe('UploadFlow read-ahead into recycled buffers', () => {
     expect(t.reads.held).toHaveLength(3); // no read started after the close
   });
 
-  it('choked while two runs are read: queued requests are rejected at once, the two runs when their reads finish, in order, and their buffers freed', async () => {
+  it('choked while runs are read: queued requests are rejected at once, the runs being read when their reads finish, in order, and their buffers freed', async () => {
     const t = await setUp();
-    for (const i of [0, 1, 2]) t.requestPiece(i);
+    for (const i of upTo(N + 1)) t.requestPiece(i);
     await settle();
     t.peer.gate.mayUpload = false;
     t.upload.onChoked(t.peer);
-    expect(t.answers()).toEqual(t.blocks(2, 'reject'));
-    await t.reads.held[1]!.finish();
-    await t.reads.held[0]!.finish();
+    expect(t.answers()).toEqual(t.blocks(N, 'reject'));
+    for (const r of [...t.reads.held].reverse()) await r.finish();
     await settle();
-    expect(t.answers()).toEqual([...t.blocks(2, 'reject'), ...t.blocks(0, 'reject'), ...t.blocks(1, 'reject')]);
-    expect(t.pool.idle).toBe(2);
-    expect(t.reads.held).toHaveLength(2);
+    expect(t.answers()).toEqual([...t.blocks(N, 'reject'), ...upTo(N).flatMap((i) => t.blocks(i, 'reject'))]);
+    expect(t.pool.idle).toBe(N);
+    expect(t.reads.held).toHaveLength(N);
   });
 
   it('a cancel behind the runs being read is rejected at once; the runs being read are still sent (the cancel crossed them)', async () => {
     const t = await setUp();
-    for (const i of [0, 1, 2]) t.requestPiece(i);
+    for (const i of upTo(N + 1)) t.requestPiece(i);
     await settle();
-    t.upload.onCancel(t.peer, { index: 2, begin: B, length: B });
+    t.upload.onCancel(t.peer, { index: N, begin: B, length: B });
     t.upload.onCancel(t.peer, { index: 0, begin: B, length: B }); // being read: matches nothing queued
-    expect(t.answers()).toEqual(['reject 2/16384']);
-    for (let k = 0; k < 2; k++) await t.reads.held[k]!.finish();
+    expect(t.answers()).toEqual([`reject ${N}/16384`]);
+    for (let k = 0; k < N; k++) await t.reads.held[k]!.finish();
     await settle();
-    // piece 2 splits at the cancelled block: two runs, read at once
-    expect(t.reads.held.slice(2).map((r) => [r.index, r.begin, r.out.length])).toEqual([[2, 0, B], [2, 2 * B, 2 * B]]);
-    await t.reads.held[3]!.finish();
-    await t.reads.held[2]!.finish();
+    // piece N splits at the cancelled block: two runs, read at once
+    expect(t.reads.held.slice(N).map((r) => [r.index, r.begin, r.out.length])).toEqual([[N, 0, B], [N, 2 * B, 2 * B]]);
+    await t.reads.held[N + 1]!.finish();
+    await t.reads.held[N]!.finish();
     await settle();
-    expect(t.answers()).toEqual(['reject 2/16384', ...t.blocks(0, 'piece'), ...t.blocks(1, 'piece'), 'piece 2/0', 'piece 2/32768', 'piece 2/49152']);
+    expect(t.answers()).toEqual([`reject ${N}/16384`, ...upTo(N).flatMap((i) => t.blocks(i, 'piece')), `piece ${N}/0`, `piece ${N}/32768`, `piece ${N}/49152`]);
   });
 
   it('a slow reader asking for scattered blocks pins at most twice the bytes it is owed (a one-block run does not hold a whole run buffer)', async () => {
@@ -257,14 +260,14 @@ describe('UploadFlow read-ahead into recycled buffers', () => {
 
   it('a piece lost while earlier runs are read is refused after them, so answers keep the order of the requests', async () => {
     const t = await setUp();
-    for (const i of [0, 1, 3]) t.requestPiece(i);
+    for (const i of [...upTo(N), 7]) t.requestPiece(i);
     await settle();
-    t.have.clear(3); // e.g. found unreadable by another peer's read
-    await t.reads.held[0]!.finish();
-    await settle();
-    await t.reads.held[1]!.finish();
-    await settle();
-    expect(t.answers()).toEqual([...t.blocks(0, 'piece'), ...t.blocks(1, 'piece'), ...t.blocks(3, 'reject')]);
-    expect(t.reads.held).toHaveLength(2); // never read
+    t.have.clear(7); // e.g. found unreadable by another peer's read
+    for (const r of t.reads.held) {
+      await r.finish();
+      await settle();
+    }
+    expect(t.answers()).toEqual([...upTo(N).flatMap((i) => t.blocks(i, 'piece')), ...t.blocks(7, 'reject')]);
+    expect(t.reads.held).toHaveLength(N); // piece 7 never read
   });
 });
