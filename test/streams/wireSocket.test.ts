@@ -50,6 +50,31 @@ describe('wrapWireSocket', () => {
     remote.destroy();
   });
 
+  it('keeps the socket corked through the later ticks of the event-loop turn, so sends from several callbacks leave in one writev', async () => {
+    const { client, remote } = await pair();
+    const wire = wrapWireSocket(client, { frames });
+    const peerSide = wrapWireSocket(remote, { frames });
+    const got = lastValueFrom(peerSide.incoming$.pipe(toArray()));
+    const writev = vi.spyOn(client as unknown as { _writev: (...a: unknown[]) => void }, '_writev');
+    wire.sendHandshake(hs);
+    // what an upload's next disk read does: its callback runs in a tick of its own
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    expect(client.writableCorked).toBe(1);
+    wire.send({ type: 'have', index: 1 });
+    await Promise.resolve();
+    wire.send({ type: 'have', index: 2 });
+    expect(writev).not.toHaveBeenCalled();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(client.writableCorked).toBe(0);
+    expect(writev).toHaveBeenCalledTimes(1); // the handshake and both haves together
+    await new Promise<void>((resolve) => client.end(resolve));
+    expect((await got).flatMap((e) => (e.kind === 'message' ? [e.message] : []))).toEqual([
+      { type: 'have', index: 1 },
+      { type: 'have', index: 2 },
+    ]);
+    remote.destroy();
+  });
+
   it('queues when the socket is full, reports writable=false, and flushes everything in order on drain', async () => {
     const { client, remote } = await pair();
     remote.pause(); // the other side stops reading: kernel buffers fill, write() returns false
