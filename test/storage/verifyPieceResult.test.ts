@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,39 @@ describe('TorrentStorage.verifyPieceResult', () => {
     }
     expect(s.isVerified(0)).toBe(false);
     await s.close();
+  });
+
+  it.each([
+    ["libuv's pool", false as const],
+    ['the disk writer worker', writer],
+  ])('a write that fails after its file opened, in %s, is Left naming the file and its code, and forgets the digest', async (_, diskWriter) => {
+    const content = contentFor(FILES, 27);
+    const m = syntheticTorrent(FILES, PIECE, content);
+    const s = await openOk(m, { diskWriter });
+    // y/b.bin a named pipe: opening it read-write succeeds (Linux), a positioned write fails with ESPIPE
+    const pipe = join(dir, 'y', 'b.bin');
+    execFileSync('mkfifo', [pipe]);
+    // blocks 0-1 held; block 3 completes the piece (hashed from memory) and writes it: x/a.bin, then the pipe
+    for (const b of [0, 1, 2]) expect(E.isRight(await s.writeBlock(0, b * BLOCK_SIZE, block(content, 0, b * BLOCK_SIZE, m)))).toBe(true);
+    const w = await s.writeBlock(0, 3 * BLOCK_SIZE, block(content, 0, 3 * BLOCK_SIZE, m));
+    expect(w).toEqual(E.left(expect.objectContaining({ code: 'io', message: `cannot write ${pipe}: ESPIPE` })));
+    // the file before the pipe was written
+    expect(readFileSync(join(dir, 'x', 'a.bin')).equals(content.subarray(0, 2 * BLOCK_SIZE))).toBe(true);
+    // nothing is left counted as waiting for the disk
+    expect([s.queuedBytes, s.backlogBytes]).toEqual([0, 0]);
+    // the check reports the failed write (a local problem), not a verdict on the data
+    const r = await s.verifyPieceResult(0);
+    expect(r).toEqual(w);
+    if (E.isLeft(r)) expectOneLine(r.left.message);
+    expect(s.isVerified(0)).toBe(false);
+    // the digest of the blocks that did not land is gone: a second check reads the pipe back, and
+    // fails, rather than passing on the hash of what was in memory
+    const again = await s.verifyPieceResult(0);
+    expect(again).toEqual(E.left(expect.objectContaining({ code: 'io', message: `cannot read ${pipe}: ESPIPE` })));
+    expect(s.isVerified(0)).toBe(false);
+    // closing settles (its fdatasync of the pipe fails with EINVAL, reported as a Left)
+    await s.close();
+    expect(await s.readBlock(0, 0, BLOCK_SIZE)).toEqual(E.left(expect.objectContaining({ code: 'closed' })));
   });
 
   it('waits for an earlier spilled write of the piece before reporting a failed flush', async () => {
