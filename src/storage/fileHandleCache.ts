@@ -1,5 +1,12 @@
 import { constants, type FileHandle, open } from 'node:fs/promises';
 
+/** A file {@link FileHandleCache.closeAll} could not flush or close, and why. */
+export interface CloseFailure {
+  readonly path: string;
+  readonly verb: 'flush' | 'close';
+  readonly cause: unknown;
+}
+
 /** A handle held for one operation; see {@link FileHandleCache.lease}. */
 export interface Lease {
   readonly handle: Promise<FileHandle>;
@@ -72,22 +79,26 @@ export class FileHandleCache {
     return this.entries.size;
   }
 
-  /** Closes every handle, first flushing those written to (fdatasync), so data survives a crash after close. */
-  async closeAll(): Promise<void> {
-    const all = [...this.entries.values()];
+  /**
+   * Closes every handle, first flushing those written to (fdatasync), so data survives a crash
+   * after close. Every handle is flushed and closed whatever another one's fate; resolves with
+   * the first failure (its file and the system error), if any.
+   */
+  async closeAll(): Promise<CloseFailure | undefined> {
+    const all = [...this.entries];
     this.entries.clear();
     this.mru = '';
-    await Promise.all(
-      all.map(async (e) => {
+    const failures = await Promise.all(
+      all.map(async ([path, e]): Promise<CloseFailure | undefined> => {
         const fh = await e.handle.catch(() => undefined);
-        if (fh === undefined) return;
-        try {
-          if (e.written) await fh.datasync();
-        } finally {
-          await fh.close();
-        }
+        if (fh === undefined) return undefined; // never opened: its open's error was reported then
+        let failure: CloseFailure | undefined;
+        if (e.written) await fh.datasync().catch((cause: unknown) => (failure = { path, verb: 'flush', cause }));
+        await fh.close().catch((cause: unknown) => (failure ??= { path, verb: 'close', cause }));
+        return failure;
       }),
     );
+    return failures.find((f) => f !== undefined);
   }
 
   private evict(): void {

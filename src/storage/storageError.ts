@@ -36,6 +36,7 @@ const CAUSES: Readonly<Record<string, string>> = {
   EIO: 'input/output error (failing disk or medium?)',
   EMFILE: 'too many open files',
   EFBIG: 'file too large for this file system',
+  ESPIPE: 'not a regular file: a pipe or socket?',
 };
 
 /** "cannot write /x/y: ENOSPC (no space left on device)" from a Node.js system error (as the CLI words its own output errors). */

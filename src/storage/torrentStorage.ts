@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { Bitfield } from '../pieces/bitfield.js';
@@ -329,12 +328,9 @@ export class TorrentStorage {
     const flushed = await this.pieceWriter.flushAll();
     const failed = flushed.find((e) => e !== undefined);
     if (this.pending.inFlight > 0) await this.pending.idle();
-    try {
-      await this.cache.closeAll();
-      return failed === undefined ? OK : E.left(failed);
-    } catch (e) {
-      return E.left(ioError('close files in', dirname(this.paths[0] ?? '.'), e));
-    }
+    const unclosed = await this.cache.closeAll();
+    if (failed !== undefined) return E.left(failed);
+    return unclosed === undefined ? OK : E.left(ioError(unclosed.verb, unclosed.path, unclosed.cause));
   }
 
   private checkRange(index: number, begin: number, length: number): StorageError | undefined {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,5 +50,25 @@ describe('FileHandleCache', () => {
     await cache.use(path, true, (fh) => fh.write(new Uint8Array([3]), 0, 1, 0));
     expect(await cache.use(path, false, async () => 'ok')).toBe('ok');
     await cache.closeAll();
+  });
+
+  it('closeAll flushes and closes every handle even when one fails, and names the file that failed', async () => {
+    const cache = new FileHandleCache(8);
+    const pipe = join(dir, 'pipe');
+    execFileSync('mkfifo', [pipe]); // opens read-write on Linux; its fdatasync fails with EINVAL
+    await cache.use(pipe, true, async () => undefined);
+    const files = ['a', 'b', 'c'].map((n) => join(dir, n));
+    const handles = await Promise.all(files.map((f, i) => cache.use(f, true, async (fh) => (await fh.write(new Uint8Array([i]), 0, 1, 0), fh))));
+    expect(await cache.closeAll()).toEqual({ path: pipe, verb: 'flush', cause: expect.objectContaining({ code: 'EINVAL' }) });
+    expect(cache.size).toBe(0);
+    // every other handle was closed too (a closed FileHandle reports fd -1), with its data
+    expect(handles.map((fh) => fh.fd)).toEqual([-1, -1, -1]);
+    for (const [i, f] of files.entries()) expect([...(await readFile(f))]).toEqual([i]);
+  });
+
+  it('closeAll resolves with nothing when every handle flushed and closed', async () => {
+    const cache = new FileHandleCache(2);
+    await cache.use(join(dir, 'ok'), true, (fh) => fh.write(new Uint8Array([1]), 0, 1, 0));
+    expect(await cache.closeAll()).toBeUndefined();
   });
 });
