@@ -65,6 +65,8 @@ export interface PeerMachineInput {
 export type PeerCommand =
   | { readonly type: 'handshake'; readonly handshake: Handshake }
   | { readonly type: 'send'; readonly message: WireMessage }
+  /** A `have` per index, in order, as one write (a batch of verified pieces, BEP 3). */
+  | { readonly type: 'sendHaves'; readonly indices: readonly number[] }
   /**
    * Handshake done, gate open: the data plane may attach. `peerId`: the remote's, lowercase hex
    * (null only if no handshake was recorded, which the machine never does: then the connection

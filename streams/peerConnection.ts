@@ -95,6 +95,9 @@ export function peerConnection(options: PeerConnectionOptions): CallbackActorLog
         case 'send':
           wire.send(command.message);
           break;
+        case 'sendHaves':
+          wire.sendHaves(command.indices);
+          break;
         case 'close':
           finish(command.reason);
           return;

@@ -4,6 +4,7 @@ import {
   describeWireError,
   encodeHandshake,
   encodeBlockRefs,
+  encodeHaves,
   encodeMessageParts,
   type BlockRef,
   type BlockRefMessageType,
@@ -47,6 +48,8 @@ export interface WireSocket {
    * of 17-byte requests costs one socket write and no message objects.
    */
   sendBlockRefs(type: BlockRefMessageType, refs: readonly BlockRef[]): SendResult;
+  /** Writes a `have` per piece index, in order, as one buffer (a batch of verified pieces). */
+  sendHaves(indices: readonly number[]): SendResult;
   /** Destroys the socket; `incoming$` then ends with `{ code: 'local', message }`. */
   close(message: string): void;
   /**
@@ -293,12 +296,15 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     return 'written';
   };
 
+  const nothingSent = (): SendResult => (socket.destroyed || end !== undefined ? 'closed' : 'written');
+
   return {
     incoming$,
     sendHandshake: (h) => write([encodeHandshake(h)]),
     send: (m, written) => write(encodeMessageParts(m), written),
     // an empty batch writes nothing (a zero-length part would still go through the queue)
-    sendBlockRefs: (type, refs) => (refs.length === 0 ? (socket.destroyed || end !== undefined ? 'closed' : 'written') : write([encodeBlockRefs(type, refs)])),
+    sendBlockRefs: (type, refs) => (refs.length === 0 ? nothingSent() : write([encodeBlockRefs(type, refs)])),
+    sendHaves: (indices) => (indices.length === 0 ? nothingSent() : write([encodeHaves(indices)])),
     close: (message) => close(message),
     pauseReading: (paused) => {
       if (paused === readsPaused) return;

@@ -131,6 +131,7 @@ export class TorrentPeers {
         return {
           command: (c) => {
             if (c.type === 'send') onWire?.(id, 'out', c.message);
+            else if (c.type === 'sendHaves' && onWire !== undefined) for (const index of c.indices) onWire(id, 'out', { type: 'have', index });
             // BEP 5 `port`: one node per connection, on the peer's own IP (never an address it names)
             if (c.type === 'dhtNode' && !dhtNodeTaken && c.port > 0 && endpoint.ip !== '') {
               dhtNodeTaken = true;

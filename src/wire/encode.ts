@@ -87,6 +87,20 @@ export function encodeBlockRefs(type: BlockRefMessageType, refs: readonly BlockR
   return out;
 }
 
+/**
+ * Encodes a `have` (BEP 3) per piece index, back to back in one buffer: a batch of verified
+ * pieces reaches a peer in one socket write.
+ */
+export function encodeHaves(indices: readonly number[]): Uint8Array {
+  const out = slabBytes(9 * indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    writeUint32(out, 9 * i, 5);
+    out[9 * i + 4] = MessageId.have;
+    writeUint32(out, 9 * i + 5, indices[i]!);
+  }
+  return out;
+}
+
 /** Encodes a message with its 4-byte big-endian length prefix (BEP 3) into one buffer. */
 export function encodeMessage(m: WireMessage): Uint8Array {
   switch (m.type) {

@@ -27,7 +27,7 @@ export {
   type Handshake,
   type HandshakeExpectation,
 } from './handshake.js';
-export { encodeBlockRefs, encodeMessage, encodeMessageParts, type BlockRefMessageType } from './encode.js';
+export { encodeBlockRefs, encodeHaves, encodeMessage, encodeMessageParts, type BlockRefMessageType } from './encode.js';
 export { decodeMessage, decodeFrame } from './decode.js';
 export {
   validateMessage,

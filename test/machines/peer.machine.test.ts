@@ -75,18 +75,19 @@ describe('peer machine: flags', () => {
     p.actor.send({ type: 'PIECES_VERIFIED', indices: [3] });
     expect(p.fresh()).toEqual(['send:notInterested']); // it has the piece: no have (suppression)
     p.actor.send({ type: 'PIECES_VERIFIED', indices: [5] });
-    expect(p.fresh()).toEqual(['send:have']);
+    expect(p.fresh()).toEqual(['sendHaves']);
+    expect(p.commands.at(-1)).toEqual({ type: 'sendHaves', indices: [5] });
   });
 
-  it('takes a batch of verified pieces in one event: a have for each it lacks, interest for what is left', () => {
+  it('takes a batch of verified pieces in one event: one command with a have for each it lacks, interest for what is left', () => {
     const p = activePeer({ pieceCount: 10 });
     for (const index of [1, 2, 8]) p.actor.send({ type: 'PEER_HAVES', indices: [index] });
     expect(p.pieces.interesting).toBe(3);
     p.fresh();
     for (const i of [1, 2, 4, 6]) p.ours.set(i);
     p.actor.send({ type: 'PIECES_VERIFIED', indices: [1, 2, 4, 6] });
-    expect(p.fresh()).toEqual(['send:have', 'send:have']);
-    expect(p.commands.slice(-2).map((c) => (c.type === 'send' && c.message.type === 'have' ? c.message.index : -1))).toEqual([4, 6]);
+    expect(p.fresh()).toEqual(['sendHaves']);
+    expect(p.commands.at(-1)).toEqual({ type: 'sendHaves', indices: [4, 6] });
     expect(p.pieces.interesting).toBe(1); // piece 8
     p.ours.set(8);
     p.actor.send({ type: 'PIECES_VERIFIED', indices: [8] });

@@ -24,6 +24,8 @@ describe('have announcements while downloading', () => {
   let metainfo: Metainfo;
   let seeder: StatorrentPeer | undefined;
   let leecher: StatorrentPeer;
+  /** Every `have` the leecher's wire observer saw it send, with the connection it went to. */
+  const haveSent: { peer: string; index: number }[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'st-haves-'));
@@ -31,7 +33,18 @@ describe('have announcements while downloading', () => {
     const made = await createTorrentTask({ path: join(dir, 'src', 'f.bin'), pieceLength: 16_384 })();
     if (E.isLeft(made)) throw new Error(made.left.message);
     metainfo = made.right.metainfo;
-    leecher = await startStatorrentPeer({ metainfo, downloadDir: join(dir, 'leech'), useTrackers: false, peers: [] }, '127.0.0.1');
+    leecher = await startStatorrentPeer(
+      {
+        metainfo,
+        downloadDir: join(dir, 'leech'),
+        useTrackers: false,
+        peers: [],
+        onWire: (peer, direction, m) => {
+          if (direction === 'out' && m.type === 'have') haveSent.push({ peer, index: m.index });
+        },
+      },
+      '127.0.0.1',
+    );
   });
   afterAll(async () => {
     await seeder?.close();
@@ -57,13 +70,19 @@ describe('have announcements while downloading', () => {
       '127.0.0.3',
     );
     const announced = new Map<number, number>();
+    const heard: number[] = [];
     while (announced.size < metainfo.pieceCount) {
       const m = await raw.message();
-      if (m.type === 'have') announced.set(m.index, (announced.get(m.index) ?? 0) + 1);
+      if (m.type !== 'have') continue;
+      announced.set(m.index, (announced.get(m.index) ?? 0) + 1);
+      heard.push(m.index);
     }
     await leecher.handle.completed;
     expect([...announced.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: metainfo.pieceCount }, (_, i) => i));
     expect([...announced.values()].every((n) => n === 1)).toBe(true);
+    // haves leave a batch at a time (one write), yet the wire observer (--trace, the demo's
+    // ledger) still sees each one, in the order the peer heard them
+    expect(haveSent.filter((h) => h.peer.startsWith('127.0.0.2:')).map((h) => h.index)).toEqual(heard);
     socket.destroy();
   });
 });

@@ -50,6 +50,23 @@ describe('wrapWireSocket', () => {
     remote.destroy();
   });
 
+  it('sends a batch of haves as one write the peer parses into the same haves; an empty batch writes nothing', async () => {
+    const { client, remote } = await pair();
+    const wire = wrapWireSocket(client, { frames: { pieceCount: 5000 } });
+    const peerSide = wrapWireSocket(remote, { frames: { pieceCount: 5000 } });
+    const got = lastValueFrom(peerSide.incoming$.pipe(toArray()));
+    const writes = vi.spyOn(client, 'write');
+    wire.sendHandshake(hs);
+    const indices = Array.from({ length: 4096 }, (_, i) => (i * 7) % 4096);
+    expect(wire.sendHaves([])).toBe('written');
+    expect(wire.sendHaves(indices)).toBe('written');
+    expect(writes).toHaveBeenCalledTimes(2); // the handshake, then the 4096 haves (36 KiB) as one buffer
+    await new Promise<void>((resolve) => client.end(resolve));
+    expect((await got).flatMap((e) => (e.kind === 'message' ? [e.message] : []))).toEqual(indices.map((index) => ({ type: 'have', index })));
+    expect(wire.bytesOut).toBe(68 + 9 * 4096);
+    remote.destroy();
+  });
+
   it('keeps the socket corked through the later ticks of the event-loop turn, so sends from several callbacks leave in one writev', async () => {
     const { client, remote } = await pair();
     const wire = wrapWireSocket(client, { frames });

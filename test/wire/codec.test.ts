@@ -7,6 +7,7 @@ import {
   decodeMessage,
   describeWireError,
   encodeBlockRefs,
+  encodeHaves,
   encodeHandshake,
   encodeMessage,
   encodeMessageParts,
@@ -53,6 +54,16 @@ describe('wire message codec', () => {
           expect(Array.from(encodeBlockRefs(type, refs))).toEqual(Array.from(one));
         },
       ),
+    );
+  });
+
+  it('encodes a batch of haves as the have messages one by one, back to back', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 2000 }), (indices) => {
+        const one = concatParts(indices.map((index) => encodeMessage({ type: 'have', index })));
+        expect(Array.from(encodeHaves(indices))).toEqual(Array.from(one));
+      }),
+      { numRuns: 50 },
     );
   });
 
