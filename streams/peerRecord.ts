@@ -35,6 +35,8 @@ export interface PeerRecord {
   notify: (event: PeerEvent) => void;
   /** Whether the socket accepts more data now (backpressure). */
   writable: () => boolean;
+  /** Bytes handed to the socket (or queued for it) and not yet written out. */
+  unsentBytes: () => number;
   /** Stops (true) or restarts (false) reading the socket: the downloader's hard cap on memory. */
   pauseReads: (paused: boolean) => void;
   /** Our request pipeline to this peer is non-empty: the last edge told to the machine. */
@@ -89,6 +91,7 @@ export function newPeerRecord(
     },
     notify: () => undefined,
     writable: () => false,
+    unsentBytes: () => 0,
     pauseReads: () => undefined,
     pipelineBusy: false,
     down: new RateMeter(),

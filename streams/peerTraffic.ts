@@ -54,6 +54,7 @@ export function attachPeerTraffic(id: string, endpoint: PeerEndpoint, link: Conn
   peer.notify = link.notify;
   let writable = true;
   peer.writable = () => writable;
+  peer.unsentBytes = () => link.wire.unsentBytes;
   peer.pauseReads = (paused) => link.wire.pauseReading(paused);
   deps.opened(peer);
 

@@ -42,15 +42,24 @@ const runLength = (run: readonly BlockRef[]): number => {
 };
 
 /**
- * Runs read ahead per peer: the next runs' reads are in flight while earlier ones are sent, so
- * the socket never waits a thread-pool round trip between runs, and runs whose reads finish in
- * the same event-loop turn leave in one writev (see `wrapWireSocket`). Reads start only while
- * the socket is writable, so at most this many runs leave past its backpressure. With 2, a
+ * Runs read ahead per peer at most: the next runs' reads are in flight while earlier ones are
+ * sent, so the socket never waits a thread-pool round trip between runs, and runs whose reads
+ * finish in the same event-loop turn leave in one writev (see `wrapWireSocket`). With 2, a
  * libtorrent leecher woke for every run (twice the recvfrom calls and 1.5x the context switches
- * it makes with a libtorrent seeder) and took 1 GiB 5-10% slower; with 4 (and a 2 MiB send
- * buffer) it matches the libtorrent seeder, and our CPU per GiB fell 10-15% (bench:seed).
+ * it makes with a libtorrent seeder) and took 1 GiB 5-10% slower; with 4 (and up to 2 MiB ahead
+ * of the socket) it matches the libtorrent seeder, and our CPU per GiB fell 10-15% (bench:seed).
  */
 export const READ_AHEAD_RUNS = 4;
+
+/**
+ * Bytes a peer's uploads may hold ahead of its socket (unsent plus being read): this many
+ * seconds of its upload rate, within {@link MIN_AHEAD_BYTES} and {@link MAX_AHEAD_BYTES}, as
+ * libtorrent scales its send buffer watermark. A fast reader gets whole runs queued while
+ * earlier ones are written; a slow one pins at most ~0.75 MiB (the share and one run past it).
+ */
+export const AHEAD_SECONDS = 0.01;
+export const MIN_AHEAD_BYTES = 512 * 1024;
+export const MAX_AHEAD_BYTES = 2 * 1024 * 1024;
 
 /**
  * Read buffers shared by every torrent's uploads (the free list is bounded process-wide, not
@@ -152,10 +161,17 @@ export class UploadFlow {
     this.pump(peer);
   }
 
-  /** Starts reads of queued runs while fewer than {@link READ_AHEAD_RUNS} are pending and the socket takes more. */
+  /**
+   * Starts reads of queued runs while fewer than {@link READ_AHEAD_RUNS} are pending, the socket
+   * takes more, and the bytes ahead of it stay under the peer's share (see {@link AHEAD_SECONDS}).
+   */
   private pump(peer: PeerRecord): void {
     const reads = peer.uploadReads;
-    while (reads.length < READ_AHEAD_RUNS && !peer.closed && peer.gate.mayUpload && peer.writable()) {
+    if (reads.length >= READ_AHEAD_RUNS || peer.closed || !peer.gate.mayUpload) return;
+    const limit = Math.min(MAX_AHEAD_BYTES, Math.max(MIN_AHEAD_BYTES, peer.up.rate(this.now()) * AHEAD_SECONDS));
+    let ahead = peer.unsentBytes();
+    for (const r of reads) ahead += r.buffer.length;
+    while (reads.length < READ_AHEAD_RUNS && ahead < limit && !peer.closed && peer.gate.mayUpload && peer.writable()) {
       const run = takeRun(peer.uploadQueue);
       if (run === undefined) break;
       const first = run[0]!;
@@ -171,6 +187,7 @@ export class UploadFlow {
       }
       const read: UploadRead = { run, buffer: this.buffers.acquire(runLength(run)), result: undefined };
       reads.push(read);
+      ahead += read.buffer.length;
       void this.storage.readBlockInto(first.index, first.begin, read.buffer).then((r) => {
         read.result = r;
         this.deliver(peer);
@@ -223,12 +240,15 @@ export class UploadFlow {
 
   /**
    * The whole run leaves in this tick (one corked writev) as views of its read buffer, which
-   * goes back to the pool once the socket has written (or dropped) every block of it.
+   * goes back to the pool once the socket has written (or dropped) every block of it; then
+   * there is room ahead of the socket for the next read.
    */
   private sendRun(peer: PeerRecord, run: readonly BlockRef[], buffer: Uint8Array): void {
     let unwritten = run.length;
     const written = (): void => {
-      if (--unwritten === 0) this.buffers.release(buffer);
+      if (--unwritten !== 0) return;
+      this.buffers.release(buffer);
+      this.pump(peer);
     };
     let at = 0;
     for (const q of run) {

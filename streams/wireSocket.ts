@@ -63,6 +63,8 @@ export interface WireSocket {
   readonly bytesOut: number;
   /** Bytes waiting for 'drain'. */
   readonly queuedBytes: number;
+  /** Bytes not yet written out: in the socket's own buffer and waiting for 'drain'. */
+  readonly unsentBytes: number;
   /** How the connection is carried: `none` until an MSE handshake says otherwise. */
   readonly encryption: PeerEncryption;
 }
@@ -88,9 +90,10 @@ export interface WireSocketOptions {
  * Default {@link WireSocketOptions.sendBufferBytes}. A socket's own high-water mark is 16 KiB:
  * with it, each 16 KiB block of a run waited for a 'drain' of its own (one writev syscall
  * and one event-loop turn per block). Handing a whole run (256 KiB) to the socket at once
- * lets libuv write it with one writev and finish partial writes itself; 2 MiB keeps reads going
- * while earlier runs are still being written, so several leave in one writev (see
- * `READ_AHEAD_RUNS` in uploadFlow).
+ * lets libuv write it with one writev and finish partial writes itself. 2 MiB is the most an
+ * upload holds ahead of a fast peer's socket (`MAX_AHEAD_BYTES` in uploadFlow, which keeps a
+ * slow peer's share smaller): reads go on while earlier runs are written, and several runs
+ * leave in one writev.
  */
 export const SEND_BUFFER_BYTES = 2 * 1024 * 1024;
 
@@ -323,6 +326,9 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     },
     get queuedBytes() {
       return queuedBytes;
+    },
+    get unsentBytes() {
+      return (socket.destroyed ? 0 : socket.writableLength) + queuedBytes;
     },
     get encryption() {
       return transport?.encryption ?? 'none';

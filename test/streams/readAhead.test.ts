@@ -14,7 +14,7 @@ import type { StorageError } from '../../src/storage/storageError.js';
 import { TorrentStorage } from '../../src/storage/torrentStorage.js';
 import type { WireMessage } from '../../src/wire/index.js';
 import { newPeerRecord } from '../../streams/peerRecord.js';
-import { READ_AHEAD_RUNS, UploadFlow, type UploadStorage } from '../../streams/uploadFlow.js';
+import { MAX_AHEAD_BYTES, MIN_AHEAD_BYTES, READ_AHEAD_RUNS, UploadFlow, type UploadStorage } from '../../streams/uploadFlow.js';
 import { writeSample } from '../support/sampleContent.js';
 
 const B = 16_384;
@@ -81,14 +81,18 @@ const setUp = async () => {
   const picker = new PiecePicker(PIECE, m.totalLength);
   const peer = newPeerRecord('leech', { ip: '127.0.0.9', port: 1 }, false, { gate, pieces: new PeerPieces(have, picker.availability) }, 0);
   const sent: WireMessage[] = [];
-  /** Write callbacks of sent pieces the "socket" has not run yet, in send order. */
+  /** Write callbacks of sent pieces the "socket" has not run yet, in send order, with their sizes. */
   const unwritten: (() => void)[] = [];
+  const unwrittenBytes: number[] = [];
   let writable = true;
   peer.send = (msg, written) => {
     sent.push(msg);
-    if (written !== undefined) unwritten.push(written);
+    if (written === undefined) return;
+    unwritten.push(written);
+    unwrittenBytes.push(msg.type === 'piece' ? msg.block.length : 0);
   };
   peer.writable = () => writable;
+  peer.unsentBytes = () => unwrittenBytes.reduce((a, b) => a + b, 0);
   const requestPiece = (index: number): void => {
     for (let b = 0; b < PIECE; b += B) upload.onRequest(peer, { index, begin: b, length: B });
   };
@@ -97,6 +101,7 @@ const setUp = async () => {
   const blocks = (index: number, type: 'piece' | 'reject'): string[] => [0, 1, 2, 3].map((k) => `${type} ${index}/${k * B}`);
   /** The socket writes out `n` pieces (runs their callbacks, oldest first). */
   const write = (n = unwritten.length): void => {
+    unwrittenBytes.splice(0, n);
     for (const w of unwritten.splice(0, n)) w();
   };
   return {
@@ -269,5 +274,36 @@ describe('UploadFlow read-ahead into recycled buffers', () => {
     }
     expect(t.answers()).toEqual([...upTo(N).flatMap((i) => t.blocks(i, 'piece')), ...t.blocks(7, 'reject')]);
     expect(t.reads.held).toHaveLength(N); // piece 7 never read
+  });
+
+  /** Requests `runs` whole pieces (cycling over the torrent's 8) and lets every read finish as it starts. */
+  const requestAndRead = async (t: Awaited<ReturnType<typeof setUp>>, runs: number): Promise<void> => {
+    for (let k = 0; k < runs; k++) t.requestPiece(k % 8);
+    await settle();
+    for (let done = 0; done < t.reads.held.length; done++) {
+      await t.reads.held[done]!.finish();
+      await settle();
+    }
+  };
+
+  it('a peer that does not read pins at most MIN_AHEAD_BYTES ahead of its socket (plus a run), and each run written lets one more be read', async () => {
+    const t = await setUp();
+    const cap = MIN_AHEAD_BYTES / PIECE; // runs of one piece that fill the share
+    await requestAndRead(t, cap + 4);
+    // nothing was written out: reads stopped once the unsent bytes reached the share
+    expect(t.reads.held).toHaveLength(cap);
+    expect(t.peer.unsentBytes()).toBe(MIN_AHEAD_BYTES);
+    t.write(4); // one run written
+    await settle();
+    expect(t.reads.held).toHaveLength(cap + 1);
+  });
+
+  it('a fast peer gets more ahead of its socket: its upload rate times AHEAD_SECONDS, up to MAX_AHEAD_BYTES', async () => {
+    const t = await setUp();
+    t.peer.up.add(1024 * 1024 * 1024, 0); // 1 GiB in its first second: the share is the cap
+    const cap = MAX_AHEAD_BYTES / PIECE;
+    await requestAndRead(t, cap + 4);
+    expect(t.reads.held).toHaveLength(cap);
+    expect(t.peer.unsentBytes()).toBe(MAX_AHEAD_BYTES);
   });
 });

@@ -3,7 +3,7 @@ import { connect, createServer } from 'node:net';
 import { firstValueFrom, filter, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { encodeHandshake, encodeMessage, ourReserved } from '../../src/wire/index.js';
-import { wrapWireSocket, type IncomingEvent } from '../../streams/wireSocket.js';
+import { SEND_BUFFER_BYTES, wrapWireSocket, type IncomingEvent } from '../../streams/wireSocket.js';
 import { loopbackSocketPairs } from '../support/socketPairs.js';
 
 const frames = { pieceCount: 4 };
@@ -108,6 +108,9 @@ describe('wrapWireSocket', () => {
     }
     expect(states).toEqual([true, false]);
     expect(wire.queuedBytes).toBeGreaterThan(0);
+    // unsent: our queue plus what the socket holds past the send buffer mark
+    expect(wire.unsentBytes).toBe(wire.queuedBytes + client.writableLength);
+    expect(wire.unsentBytes).toBeGreaterThan(SEND_BUFFER_BYTES);
     const total = sent * (13 + 16384);
     let received = 0;
     const drained = firstValueFrom(wire.writable$.pipe(filter((w) => w)));
@@ -117,6 +120,7 @@ describe('wrapWireSocket', () => {
     while (received < total) await once(remote, 'data');
     expect(received).toBe(total);
     expect(wire.queuedBytes).toBe(0);
+    expect(wire.unsentBytes).toBe(0);
     expect(wire.bytesOut).toBe(total);
     client.destroy();
     remote.destroy();
