@@ -53,7 +53,9 @@ export function attachPeerTraffic(id: string, endpoint: PeerEndpoint, link: Conn
         };
   peer.notify = link.notify;
   let writable = true;
-  peer.writable = () => writable;
+  // false from the moment the socket is gone: its cancelled writes' callbacks (which start the
+  // next upload reads) run before the machine hears of the close
+  peer.writable = () => writable && !link.wire.finished;
   peer.unsentBytes = () => link.wire.unsentBytes;
   peer.pauseReads = (paused) => link.wire.pauseReading(paused);
   deps.opened(peer);

@@ -58,7 +58,9 @@ export const READ_AHEAD_RUNS = 4;
  * earlier ones are written; a slow one pins at most ~0.75 MiB (the share and one run past it).
  */
 export const AHEAD_SECONDS = 0.01;
+/** The least a peer's uploads may hold ahead of its socket: two runs, whatever its rate. */
 export const MIN_AHEAD_BYTES = 512 * 1024;
+/** The most a peer's uploads may hold ahead of its socket (a fast reader on loopback). */
 export const MAX_AHEAD_BYTES = 2 * 1024 * 1024;
 
 /**
@@ -239,9 +241,9 @@ export class UploadFlow {
   }
 
   /**
-   * The whole run leaves in this tick (one corked writev) as views of its read buffer, which
-   * goes back to the pool once the socket has written (or dropped) every block of it; then
-   * there is room ahead of the socket for the next read.
+   * The whole run leaves in this event-loop turn (one corked writev) as views of its read
+   * buffer, which goes back to the pool once the socket has written (or dropped) every block of
+   * it; then there is room ahead of the socket for the next read.
    */
   private sendRun(peer: PeerRecord, run: readonly BlockRef[], buffer: Uint8Array): void {
     let unwritten = run.length;
@@ -255,7 +257,7 @@ export class UploadFlow {
       peer.send({ type: 'piece', index: q.index, begin: q.begin, block: buffer.subarray(at, at + q.length) }, written);
       at += q.length;
     }
-    // the rate meters count the run at once: it left in this tick
+    // the rate meters count the run at once: it left in this turn
     const t = this.now();
     peer.up.add(at, t);
     this.upTotal.add(at, t);

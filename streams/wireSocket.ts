@@ -65,6 +65,8 @@ export interface WireSocket {
   readonly queuedBytes: number;
   /** Bytes not yet written out: in the socket's own buffer and waiting for 'drain'. */
   readonly unsentBytes: number;
+  /** The connection is over (destroyed, failed or ended by the peer): sends return `closed`. */
+  readonly finished: boolean;
   /** How the connection is carried: `none` until an MSE handshake says otherwise. */
   readonly encryption: PeerEncryption;
 }
@@ -150,7 +152,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
 
   const close = (message: string, reason?: ConnectionEnd): void => {
     settle(reason ?? { code: 'local', message });
-    // what this tick wrote (e.g. the rejects before dropping an abusive peer) leaves first
+    // what this turn wrote (e.g. the rejects before dropping an abusive peer) leaves first
     if (corked && !socket.destroyed) {
       corked = false;
       socket.uncork();
@@ -329,6 +331,9 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     },
     get unsentBytes() {
       return (socket.destroyed ? 0 : socket.writableLength) + queuedBytes;
+    },
+    get finished() {
+      return socket.destroyed || end !== undefined;
     },
     get encryption() {
       return transport?.encryption ?? 'none';

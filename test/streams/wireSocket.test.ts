@@ -18,12 +18,14 @@ describe('wrapWireSocket', () => {
     const all = lastValueFrom(wire.incoming$.pipe(toArray()));
     const out = encodeHandshake(hs);
     expect(wire.sendHandshake(hs)).toBe('written');
+    expect(wire.finished).toBe(false);
     remote.write(encodeHandshake(hs));
     remote.write(encodeMessage({ type: 'have', index: 2 }));
     remote.end();
     const events = await all;
     expect(events.map((e) => e.kind)).toEqual(['handshake', 'message', 'end']);
     expect(events.at(-1)).toEqual({ kind: 'end', end: { code: 'remoteClosed', message: 'peer closed the connection' } });
+    expect(wire.finished).toBe(true);
     expect(wire.bytesIn).toBe(68 + 9);
     expect(wire.bytesOut).toBe(out.length);
   });
@@ -135,6 +137,7 @@ describe('wrapWireSocket', () => {
     let result = '';
     for (let i = 0; i < 100_000 && result !== 'closed'; i++) result = wire.send({ type: 'piece', index: 0, begin: 0, block });
     expect(result).toBe('closed');
+    expect(wire.finished).toBe(true); // at once, before the socket's 'close'
     expect(await end).toMatchObject({ kind: 'end', end: { code: 'local', message: expect.stringMatching(/not reading/) } });
     remote.destroy();
   });
