@@ -50,12 +50,14 @@ const expectOneLine = (message: string): void => {
 
 const writer = new DiskWriter();
 afterAll(() => writer.close());
+/** The two ways a piece's blocks reach the disk (see PieceWriter). */
+const WRITE_PATHS: [string, DiskWriter | false][] = [
+  ["libuv's pool", false],
+  ['the disk writer worker', writer],
+];
 
 describe('TorrentStorage.verifyPieceResult', () => {
-  it.each([
-    ["libuv's pool", false as const],
-    ['the disk writer worker', writer],
-  ])('a failed write of the held blocks through %s is Left (a local problem) naming the file, not a mismatch', async (_, diskWriter) => {
+  it.each(WRITE_PATHS)('a failed write of the held blocks through %s is Left (a local problem) naming the file, not a mismatch', async (_, diskWriter) => {
     const content = contentFor(FILES, 21);
     const m = syntheticTorrent(FILES, PIECE, content);
     const s = await openOk(m, { diskWriter });
@@ -75,10 +77,7 @@ describe('TorrentStorage.verifyPieceResult', () => {
     await s.close();
   });
 
-  it.each([
-    ["libuv's pool", false as const],
-    ['the disk writer worker', writer],
-  ])('a write that fails after its file opened, in %s, is Left naming the file and its code, and forgets the digest', async (_, diskWriter) => {
+  it.each(WRITE_PATHS)('a write that fails after its file opened, in %s, is Left naming the file and its code, and forgets the digest', async (_, diskWriter) => {
     const content = contentFor(FILES, 27);
     const m = syntheticTorrent(FILES, PIECE, content);
     const s = await openOk(m, { diskWriter });
