@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { BlockPool } from './blockPool.js';
 import type { DiskQueue } from './diskQueue.js';
 import { DiskWriter, type WritePart } from './diskWriter.js';
-import type { FileHandleCache } from './fileHandleCache.js';
+import type { FileHandleCache, Lease } from './fileHandleCache.js';
 import type { FileLayout } from './fileLayout.js';
 import { sliceBuffers, writeFully, writevFully } from './fullIo.js';
 import type { HashWorkers } from './hashWorkers.js';
@@ -203,7 +203,10 @@ export class PieceWriter {
   private async writeOnWorker(writer: DiskWriter, slices: readonly FileSlice[]): Promise<WriteFailure | undefined> {
     // every file is leased (its open, with create, started) at once; the first failed open in
     // file order is the one reported
-    const leases = slices.map((f) => this.cache.lease(f.path, true));
+    // filled by push, not map: map's array had another elements kind now and then, and the
+    // load from it deoptimised this function once per download (a "wrong map" bailout)
+    const leases: Lease[] = [];
+    for (const f of slices) leases.push(this.cache.lease(f.path, true));
     try {
       const parts: WritePart[] = [];
       const partPaths: string[] = [];
