@@ -45,6 +45,25 @@ const totalLength = (buffers: readonly Uint8Array[]): number => {
 export const BLOCK_STAGED: Promise<E.Either<StorageError, void>> = Promise.resolve(OK);
 const toEither = (err: StorageError | undefined): E.Either<StorageError, void> => (err === undefined ? OK : E.left(err));
 
+/** What a {@link PieceWriter} shares with its storage, and how it writes. */
+export interface PieceWriterParts {
+  /** Whose files are written (its layout, paths and piece sizes). */
+  readonly storage: Pick<TorrentStorage, 'layout' | 'paths' | 'pieceSize'>;
+  readonly cache: FileHandleCache;
+  /** Bytes staged or being written (and hashed), with the downloader's marks. */
+  readonly queue: DiskQueue;
+  /** Writes in flight per piece, and their failures. */
+  readonly pending: PendingWrites;
+  /** SHA-1s of pieces completed in memory, for their check. */
+  readonly digests: PieceDigests;
+  /** Hash completed pieces in a worker (undefined: here, as blocks arrive in order). */
+  readonly hashWorkers: HashWorkers | undefined;
+  /** The writer given, or false for none; undefined: the shared one after {@link WORKER_AFTER_BYTES}. */
+  readonly writer: DiskWriter | false | undefined;
+  /** Most bytes of incomplete pieces held in memory (0: every block written at once). */
+  readonly maxStagedBytes: number;
+}
+
 /**
  * A {@link TorrentStorage}'s write path: whole 16 KiB blocks wait in memory until their piece is
  * complete, then go to disk with one vectored write per run (libuv's pool or the {@link DiskWriter});
@@ -59,27 +78,28 @@ export class PieceWriter {
   /** Grows to the most blocks held at once (the queue's marks bound that); freed with the storage. */
   private readonly blockPool = new BlockPool();
 
-  /**
-   * @param storage whose files are written (its layout, paths and piece sizes)
-   * @param queue bytes staged or being written (and hashed), with the downloader's marks
-   * @param pending writes in flight per piece, and their failures
-   * @param digests SHA-1s of pieces completed in memory, for their check
-   * @param hashWorkers hash completed pieces in a worker (undefined: here, as blocks arrive in order)
-   * @param writer the writer given, or false for none; undefined: the shared one after {@link WORKER_AFTER_BYTES}
-   * @param maxStagedBytes most bytes of incomplete pieces held in memory (0: every block written at once)
-   */
-  constructor(
-    private readonly storage: Pick<TorrentStorage, 'layout' | 'paths' | 'pieceSize'>,
-    private readonly cache: FileHandleCache,
-    private readonly queue: DiskQueue,
-    private readonly pending: PendingWrites,
-    private readonly digests: PieceDigests,
-    private readonly hashWorkers: HashWorkers | undefined,
-    private readonly writer: DiskWriter | false | undefined,
-    private readonly maxStagedBytes: number,
-  ) {
-    this.layout = storage.layout;
-    this.paths = storage.paths;
+  private readonly storage: PieceWriterParts['storage'];
+  private readonly cache: FileHandleCache;
+  private readonly queue: DiskQueue;
+  private readonly pending: PendingWrites;
+  private readonly digests: PieceDigests;
+  private readonly hashWorkers: HashWorkers | undefined;
+  private readonly writer: DiskWriter | false | undefined;
+  private readonly maxStagedBytes: number;
+
+  constructor(parts: PieceWriterParts) {
+    ({
+      storage: this.storage,
+      cache: this.cache,
+      queue: this.queue,
+      pending: this.pending,
+      digests: this.digests,
+      hashWorkers: this.hashWorkers,
+      writer: this.writer,
+      maxStagedBytes: this.maxStagedBytes,
+    } = parts);
+    this.layout = parts.storage.layout;
+    this.paths = parts.storage.paths;
   }
 
   /**

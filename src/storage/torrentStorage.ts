@@ -93,8 +93,16 @@ export class TorrentStorage {
     this.hashWorkers = options.hashWorkers === false ? undefined : options.hashWorkers;
     this.pending = new PendingWrites(metainfo.pieceCount);
     this.queue = new DiskQueue(Math.max(BLOCK_SIZE, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES));
-    const maxStagedBytes = Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024);
-    this.pieceWriter = new PieceWriter(this, this.cache, this.queue, this.pending, this.digests, this.hashWorkers, options.diskWriter, maxStagedBytes);
+    this.pieceWriter = new PieceWriter({
+      storage: this,
+      cache: this.cache,
+      queue: this.queue,
+      pending: this.pending,
+      digests: this.digests,
+      hashWorkers: this.hashWorkers,
+      writer: options.diskWriter,
+      maxStagedBytes: Math.max(0, options.maxStagedBytes ?? 32 * 1024 * 1024),
+    });
   }
 
   /**
