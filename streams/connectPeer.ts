@@ -149,8 +149,9 @@ function probePeer(o: ConnectPeerOptions, mse: boolean): Promise<E.Either<ProbeE
     void link.closed.then((reason) => {
       // our handshake goes out once TCP is up: a close after it and before theirs is a refusal;
       // so is the peer hanging up in the middle of our MSE handshake, which comes before it
-      const midMse = mse && peerHungUp && !link.commands.includes('handshake');
-      const connected = link.commands.includes('handshake') || midMse;
+      const handshakeSent = link.commands.includes('handshake');
+      const midMse = mse && peerHungUp && !handshakeSent;
+      const connected = handshakeSent || midMse;
       if (handshake === undefined && connected && reason.code !== 'local' && reason.code !== 'protocol') {
         // e.g. not serving this torrent, or (Transmission 3) still holding our previous
         // connection from this IP: it keeps one peer per address until its next peer pulse

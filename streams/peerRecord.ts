@@ -7,8 +7,7 @@ import type { PeerPieces } from '../src/peers/peerPieces.js';
 import type { Bitfield } from '../src/pieces/bitfield.js';
 import { RateMeter } from '../src/stats/rateMeter.js';
 import type { StorageError } from '../src/storage/storageError.js';
-import type { BlockRefMessageType } from '../src/wire/encode.js';
-import type { BlockRef, WireMessage } from '../src/wire/messages.js';
+import { blockRefMessage, type BlockRef, type BlockRefMessageType, type WireMessage } from '../src/wire/messages.js';
 
 /**
  * What the data plane keeps per connection: plain mutable data the block path updates at full
@@ -87,7 +86,7 @@ export function newPeerRecord(
     bitfield: cores.pieces.bitfield,
     send: () => undefined,
     sendBlockRefs(type, refs) {
-      for (const r of refs) this.send({ type, index: r.index, begin: r.begin, length: r.length });
+      for (const r of refs) this.send(blockRefMessage(type, r));
     },
     notify: () => undefined,
     writable: () => false,

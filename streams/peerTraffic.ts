@@ -1,6 +1,6 @@
 import type { CloseReason, PeerCommand } from '../machines/peer.machine.js';
 import type { PeerEndpoint } from '../src/peers/peerPool.js';
-import type { WireMessage } from '../src/wire/index.js';
+import { blockRefMessage, type WireMessage } from '../src/wire/index.js';
 import type { DownloadFlow } from './downloadFlow.js';
 import type { ConnectionLink, ConnectionPlane } from './peerConnection.js';
 import { newPeerRecord, type PeerRecord } from './peerRecord.js';
@@ -48,7 +48,7 @@ export function attachPeerTraffic(id: string, endpoint: PeerEndpoint, link: Conn
           link.wire.sendBlockRefs(type, refs);
         }
       : (type, refs) => {
-          for (const r of refs) onSend({ type, index: r.index, begin: r.begin, length: r.length });
+          for (const r of refs) onSend(blockRefMessage(type, r));
           link.wire.sendBlockRefs(type, refs);
         };
   peer.notify = link.notify;

@@ -120,7 +120,7 @@ export class UploadFlow {
         if (peer.refusedRequests === MAX_REFUSED_REQUESTS + 1) this.abusive(peer, `kept requesting after ${MAX_REFUSED_REQUESTS} refused requests`);
         return;
       }
-      if (peer.gate.fast) peer.send({ ...req, type: 'reject' });
+      if (peer.gate.fast) peer.sendBlockRefs('reject', [req]);
       return;
     }
     peer.uploadQueue.push({ index: req.index, begin: req.begin, length: req.length });
@@ -146,7 +146,7 @@ export class UploadFlow {
     const i = peer.uploadQueue.findIndex((q) => q.index === req.index && q.begin === req.begin && q.length === req.length);
     if (i < 0) return;
     peer.uploadQueue.splice(i, 1);
-    if (peer.gate.fast) peer.send({ index: req.index, begin: req.begin, length: req.length, type: 'reject' });
+    if (peer.gate.fast) peer.sendBlockRefs('reject', [req]);
   }
 
   /**
@@ -173,7 +173,8 @@ export class UploadFlow {
     const limit = Math.min(MAX_AHEAD_BYTES, Math.max(MIN_AHEAD_BYTES, peer.up.rate(this.now()) * AHEAD_SECONDS));
     let ahead = peer.unsentBytes();
     for (const r of reads) ahead += r.buffer.length;
-    while (reads.length < READ_AHEAD_RUNS && ahead < limit && !peer.closed && peer.gate.mayUpload && peer.writable()) {
+    // refusing a run sends rejects, which may find the socket gone: writable() then says so
+    while (reads.length < READ_AHEAD_RUNS && ahead < limit && peer.writable()) {
       const run = takeRun(peer.uploadQueue);
       if (run === undefined) break;
       const first = run[0]!;

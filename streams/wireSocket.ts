@@ -133,6 +133,8 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   const settle = (e: ConnectionEnd): void => {
     end ??= e;
   };
+  /** Nothing more is written: the socket is destroyed, failed or ended by the peer. */
+  const over = (): boolean => socket.destroyed || end !== undefined;
   // registered at once: an unhandled 'error' event would crash the process
   socket.on('error', (err: Error) => settle({ code: 'socketError', message: `socket error: ${err.message}` }));
   socket.on('end', () => settle({ code: 'remoteClosed', message: 'peer closed the connection' }));
@@ -275,7 +277,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   }
 
   const write = (parts: readonly Uint8Array[], done?: () => void): SendResult => {
-    if (socket.destroyed || end !== undefined) {
+    if (over()) {
       // earlier writes may still be in flight: the callback waits for 'close'
       if (done !== undefined) {
         if (handleClosed) done();
@@ -301,7 +303,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
     return 'written';
   };
 
-  const nothingSent = (): SendResult => (socket.destroyed || end !== undefined ? 'closed' : 'written');
+  const nothingSent = (): SendResult => (over() ? 'closed' : 'written');
 
   return {
     incoming$,
@@ -333,7 +335,7 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
       return (socket.destroyed ? 0 : socket.writableLength) + queuedBytes;
     },
     get finished() {
-      return socket.destroyed || end !== undefined;
+      return over();
     },
     get encryption() {
       return transport?.encryption ?? 'none';

@@ -222,9 +222,8 @@ export class PieceWriter {
    */
   private async writeOnWorker(writer: DiskWriter, slices: readonly FileSlice[]): Promise<WriteFailure | undefined> {
     // every file is leased (its open, with create, started) at once; the first failed open in
-    // file order is the one reported
-    // filled by push, not map: map's array had another elements kind now and then, and the
-    // load from it deoptimised this function once per download (a "wrong map" bailout)
+    // file order is the one reported. Filled by push, not map: map's array now and then had
+    // another elements kind, and loading from it deoptimised this function once per download.
     const leases: Lease[] = [];
     for (const f of slices) leases.push(this.cache.lease(f.path, true));
     try {

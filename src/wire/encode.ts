@@ -1,6 +1,6 @@
 import { writeUint16, writeUint32 } from './bytes.js';
 import { slabBytes } from './frameSlab.js';
-import { MessageId, type BlockRef, type WireMessage } from './messages.js';
+import { MessageId, type BlockRef, type BlockRefMessageType, type WireMessage } from './messages.js';
 
 /**
  * Length prefix (BEP 3: 4 bytes big-endian, counting the id and the payload) and id, in a
@@ -29,9 +29,16 @@ const blockRef = (id: number, index: number, begin: number, length: number): Uin
   return out;
 };
 
+/** Writes a 9-byte frame carrying one piece index (have, suggest, allowed fast) at `at` of `out`. */
+const writeWithIndex = (out: Uint8Array, at: number, id: number, index: number): void => {
+  writeUint32(out, at, 5);
+  out[at + 4] = id;
+  writeUint32(out, at + 5, index);
+};
+
 const withIndex = (id: number, index: number): Uint8Array => {
-  const out = frame(id, 4);
-  writeUint32(out, 5, index);
+  const out = slabBytes(9);
+  writeWithIndex(out, 0, id, index);
   return out;
 };
 
@@ -73,8 +80,6 @@ export function encodeMessageParts(m: WireMessage): readonly Uint8Array[] {
   }
 }
 
-/** The messages that carry only a block reference (BEP 3 request/cancel, BEP 6 reject). */
-export type BlockRefMessageType = 'request' | 'cancel' | 'reject';
 
 /**
  * Encodes one `type` message per block reference, back to back in one buffer: a refill's batch
@@ -93,11 +98,7 @@ export function encodeBlockRefs(type: BlockRefMessageType, refs: readonly BlockR
  */
 export function encodeHaves(indices: readonly number[]): Uint8Array {
   const out = slabBytes(9 * indices.length);
-  for (let i = 0; i < indices.length; i++) {
-    writeUint32(out, 9 * i, 5);
-    out[9 * i + 4] = MessageId.have;
-    writeUint32(out, 9 * i + 5, indices[i]!);
-  }
+  for (let i = 0; i < indices.length; i++) writeWithIndex(out, 9 * i, MessageId.have, indices[i]!);
   return out;
 }
 

@@ -3,7 +3,7 @@
  * message, reserved-bit helpers, per-torrent validation, peer ids.
  * @packageDocumentation
  */
-export { MessageId, FAST_MESSAGE_TYPES, type BlockRef, type WireMessage, type WireMessageType } from './messages.js';
+export { MessageId, FAST_MESSAGE_TYPES, blockRefMessage, type BlockRef, type BlockRefMessageType, type WireMessage, type WireMessageType } from './messages.js';
 export { describeWireError, type WireError, type WireErrorTag } from './errors.js';
 export {
   RESERVED_LENGTH,
@@ -27,7 +27,7 @@ export {
   type Handshake,
   type HandshakeExpectation,
 } from './handshake.js';
-export { encodeBlockRefs, encodeHaves, encodeMessage, encodeMessageParts, type BlockRefMessageType } from './encode.js';
+export { encodeBlockRefs, encodeHaves, encodeMessage, encodeMessageParts } from './encode.js';
 export { decodeMessage, decodeFrame } from './decode.js';
 export {
   validateMessage,

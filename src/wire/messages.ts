@@ -30,6 +30,12 @@ export interface BlockRef {
   readonly length: number;
 }
 
+/** The messages that carry only a block reference (BEP 3 request/cancel, BEP 6 reject). */
+export type BlockRefMessageType = 'request' | 'cancel' | 'reject';
+
+/** The `type` message for block reference `r`. */
+export const blockRefMessage = (type: BlockRefMessageType, r: BlockRef): WireMessage => ({ type, index: r.index, begin: r.begin, length: r.length });
+
 /** Every message a peer can send after the handshake. */
 export type WireMessage =
   | { readonly type: 'keepAlive' }
