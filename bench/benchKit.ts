@@ -149,6 +149,16 @@ export const stop = async (child: ChildProcess): Promise<void> => {
   await exited;
   clearTimeout(t);
 };
+/**
+ * Writes every dirty page back (`sync`) before a measured run: without it, the last run's
+ * gigabyte was still being written back, or dropped as its file was removed, while the next
+ * client ran, and that client paid for it in kernel time (on this VM single runs took up to
+ * 0.3 CPU-s more, for whichever client came next). A user's download rarely starts in that state.
+ */
+export const settleDisk = (): Promise<void> =>
+  new Promise((resolve, reject) => {
+    spawn('sync', [], { stdio: 'ignore' }).once('error', reject).once('exit', () => resolve());
+  });
 /** Stops every child still running (on exit and on Ctrl-C). */
 export const stopAll = (): Promise<void[]> => Promise.all([...children].map(stop));
 
@@ -195,6 +205,7 @@ export interface Sample {
  * spawn to that line (process start-up included). `seeders` are charged their CPU meanwhile.
  */
 export const measure = async (cmd: string, args: readonly string[], what: string, seeders: readonly ChildProcess[]): Promise<Sample> => {
+  await settleDisk();
   const cpuOfSeeders = async (): Promise<number> => (await Promise.all(seeders.map((s) => cpuOf(s.pid)))).reduce((a, b) => a + b, 0);
   const seederCpu0 = await cpuOfSeeders();
   const t0 = performance.now();
