@@ -1,12 +1,14 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=50
+#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=100
 // --max-semi-space-size caps V8's young generation at 4 MiB per semi-space: with several fast
 // peers Node grew it to 16 (heap 50 MiB, RSS 130 MiB for 1 GiB from 4 seeders). Measured side
 // by side: 8 gave RSS 117-121 MiB, 4 gives 110-112 at the same CPU, 2 cost ~7% more CPU (a GiB
-// allocates little per block now). --heap-growing-percent=50 lets the old generation grow to
-// 1.5x what survived the last full GC before the next (V8 picks up to 4x on a large machine):
+// allocates little per block now). --heap-growing-percent=100 lets the old generation grow to
+// 2x what survived the last full GC before the next (V8 picks up to 4x on a large machine):
 // a download's live heap stays ~7 MiB, but its old garbage piled up to 30 MiB over 4 GiB, so
-// peak RSS grew with the download (79 MiB at 64 MiB, 127-129 at 4 GiB); with 50 it was 102-108
-// at 4 GiB at the same CPU. bench:download runs its children with these flags.
+// peak RSS grew with the download (122-129 MiB at 4 GiB without the flag; 104-106 with 50 or
+// 100). 50 made a session with many peers collect too often: a 15-torrent, 450-connection
+// process (bench:swarm) spent ~9% more CPU than with 100. bench:download runs its children
+// with these flags.
 /** The `statorrent` executable: dispatches to the command table (see commandTable.ts). */
 import { EXIT_FAILURE } from './cliIo.js';
 import { describeOutputError, isClosedReader, watchOutput } from './outputDrain.js';
