@@ -125,10 +125,22 @@ export const waitLine = (child: ChildProcess, pattern: RegExp, what: string, tim
     check();
   });
 
+/**
+ * The environment the benches' clients run in. NODE_EXTRA_CA_CERTS is left out: Node 20 reads
+ * and parses that file at every start, before any of our code runs, and some machines (this
+ * project's development VM among them) point it at the whole system CA bundle: 60-65 ms more
+ * CPU per process here, start-up no user of a default install pays, and nothing a bench does
+ * uses TLS. {@link machineLoad} says so when it was set.
+ */
+const childEnv = (): NodeJS.ProcessEnv => {
+  const { NODE_EXTRA_CA_CERTS: _left, ...env } = process.env;
+  return { ...env, PYTHONFAULTHANDLER: '1' };
+};
+
 const children = new Set<ChildProcess>();
 export const startChild = (cmd: string, args: readonly string[]): ChildProcess => {
   // a python helper killed by a signal prints its stacks to our stderr
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PYTHONFAULTHANDLER: '1' } });
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv() });
   children.add(child);
   child.on('exit', () => children.delete(child));
   // always drained (a chatty child never blocks) and remembered for waitLine
@@ -270,7 +282,8 @@ export const table = (header: readonly string[], rows: readonly (readonly string
 /** How busy the machine is, for the report: benchmark numbers on a loaded machine are noisy. */
 export const machineLoad = (): string => {
   const [a, b, c] = loadavg();
-  return `load average ${a!.toFixed(2)} ${b!.toFixed(2)} ${c!.toFixed(2)}`;
+  const ca = process.env.NODE_EXTRA_CA_CERTS === undefined ? '' : '; clients run without NODE_EXTRA_CA_CERTS';
+  return `load average ${a!.toFixed(2)} ${b!.toFixed(2)} ${c!.toFixed(2)}${ca}`;
 };
 
 /** `x` with `digits` decimals. */
