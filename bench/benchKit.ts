@@ -20,9 +20,9 @@ const here = (file: string): string => fileURLToPath(new URL(file, import.meta.u
 export const LT_SEEDER = here('../../bench/lt_bench_seed.py');
 export const LT_LEECHER = here('../../bench/lt_bench_leech.py');
 // the statorrent side runs bundled, as the CLI ships (see scripts/bundle.ts)
-export const DOWNLOAD_CHILD = here('../bundle/downloadChild.js');
-export const SWARM_CHILD = here('../bundle/swarmChild.js');
-export const CLI = here('../bundle/statorrent.js');
+export const DOWNLOAD_CHILD = here('../bundle/downloadChild.cjs');
+export const SWARM_CHILD = here('../bundle/swarmChild.cjs');
+export const CLI = here('../bundle/statorrent.cjs');
 
 /**
  * The Node flags a built CLI runs with: those on its `#!/usr/bin/env -S node …` line. Benchmarks

@@ -8,7 +8,7 @@
  * disk, nothing buffers a whole file).
  *
  * Run: `npm run build && node dist/bench/download.bench.js [--sizes 64,1024] [--seeders 1,4]
- *       [--runs 1] [--no-libtorrent] [--no-warmup] [--cpu-prof DIR] [--baseline OTHER/dist/bundle/downloadChild.js]
+ *       [--runs 1] [--no-libtorrent] [--no-warmup] [--cpu-prof DIR] [--baseline OTHER/dist/bundle/downloadChild.cjs]
  *       [--guard [FACTOR]]`
  * Sizes are MiB (default 1024). `--guard` is the CI regression check: 64 MiB, one seeder, best
  * of 3 runs each, exit 1 when statorrent's wall time or CPU per GiB exceeds FACTOR (default 3)
@@ -19,7 +19,7 @@
  * CPU is the downloader's own (all threads); "seeder CPU" is what the seeders spent serving
  * that download. On a shared 2-core machine the seeders and the downloader compete for CPU, so
  * wall time tracks CPU demand and varies between runs: compare within one run, use --runs, and
- * --baseline (another build's dist/bundle/downloadChild.js, or dist/bench/downloadChild.js of a build
+ * --baseline (another build's dist/bundle/downloadChild.cjs, or dist/bench/downloadChild.js of a build
  * from before the bundle, run alternately with ours) for A/B. Our child runs bundled, as the CLI
  * ships (scripts/bundle.ts).
  */
@@ -46,7 +46,7 @@ interface Options {
   readonly warmup: boolean;
 }
 
-const USAGE = 'usage: [--sizes 64,1024] [--seeders 1,4] [--runs N] [--no-libtorrent] [--no-warmup] [--cpu-prof DIR] [--baseline OTHER_BUILD/dist/bundle/downloadChild.js] [--guard [FACTOR]]';
+const USAGE = 'usage: [--sizes 64,1024] [--seeders 1,4] [--runs N] [--no-libtorrent] [--no-warmup] [--cpu-prof DIR] [--baseline OTHER_BUILD/dist/bundle/downloadChild.cjs] [--guard [FACTOR]]';
 
 const parseArgs = (argv: readonly string[]): Options => {
   let sizesMiB: number[] | undefined;

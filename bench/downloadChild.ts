@@ -6,7 +6,7 @@
  * `DONE <cpu_seconds> <max_rss_kib> <wall_seconds_since_add> <user_seconds> <system_seconds> <cpu_seconds_at_add>`
  * then exits (the last field lets the benchmark leave out process start-up).
  *
- * Run: `node dist/bundle/downloadChild.js TORRENT OUT_DIR PEERS` (bundled by `npm run build`; the
+ * Run: `node dist/bundle/downloadChild.cjs TORRENT OUT_DIR PEERS` (bundled by `npm run build`; the
  * unbundled dist/bench/downloadChild.js works too)
  */
 import * as E from 'fp-ts/lib/Either.js';

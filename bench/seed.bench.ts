@@ -7,7 +7,7 @@
  * ratio statorrent/libtorrent.
  *
  * Run: `npm run build && node dist/bench/seed.bench.js [--size 1024] [--runs 1] [--no-warmup]
- *       [--baseline OTHER_BUILD/dist/bundle/statorrent.js] [--plain]`
+ *       [--baseline OTHER_BUILD/dist/bundle/statorrent.cjs] [--plain]`
  * The size is in MiB. With --baseline, another build's CLI seeds too (on 127.0.0.4), for A/B.
  * With --plain the leecher does not try protocol encryption first (a seeder without MSE then
  * costs it a reconnect, ~1 s, which would hide the serving speed at small sizes).
@@ -44,7 +44,7 @@ const parseArgs = (argv: readonly string[]): Options => {
     else if (a === '--baseline') baseline = argv[++i];
     else if (a === '--no-warmup') warmup = false;
     else if (a === '--plain') plain = true;
-    else throw new Error(`unknown argument ${a}; usage: [--size MiB] [--runs N] [--no-warmup] [--baseline OTHER_BUILD/dist/bundle/statorrent.js] [--plain]`);
+    else throw new Error(`unknown argument ${a}; usage: [--size MiB] [--runs N] [--no-warmup] [--baseline OTHER_BUILD/dist/bundle/statorrent.cjs] [--plain]`);
   }
   if (!(Number.isInteger(sizeMiB) && sizeMiB > 0 && Number.isInteger(runs) && runs > 0)) throw new Error('--size and --runs take positive whole numbers');
   return { sizeMiB, runs, baseline, warmup, plain };

@@ -10,7 +10,7 @@
  * `DONE <cpu_s> <max_rss_kib> <slowest_wall_s> <user_s> <system_s> <cpu_s_at_start>` and waits
  * for stdin to close (it keeps serving the others meanwhile).
  *
- * Run: `node dist/bundle/swarmChild.js TORRENT OUT_ROOT FIRST COUNT` (bundled by `npm run build`)
+ * Run: `node dist/bundle/swarmChild.cjs TORRENT OUT_ROOT FIRST COUNT` (bundled by `npm run build`)
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';

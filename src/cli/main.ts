@@ -20,12 +20,17 @@ const out = watchOutput(process.stdout, (e) => {
 });
 const err = watchOutput(process.stderr);
 
-const code = await runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr });
-// Flush before exiting: a slow pipe reader gets every byte, a full disk gives exit status 1.
-const outError = await out.finish();
-const failed = outError !== undefined && !isClosedReader(outError);
-if (failed) process.stderr.write(`statorrent: cannot write output: ${describeOutputError(outError)}\n`);
-await err.finish();
-// Exit now rather than waiting for the event loop to empty: a finished download must not
-// linger on idle keep-alive sockets or timers. Everything written has reached the OS by now.
-process.exit(failed ? EXIT_FAILURE : code);
+// A function, not top-level await: the bundle is CommonJS (see scripts/bundle.ts).
+const main = async (): Promise<never> => {
+  const code = await runCli(process.argv.slice(2), { out: process.stdout, err: process.stderr });
+  // Flush before exiting: a slow pipe reader gets every byte, a full disk gives exit status 1.
+  const outError = await out.finish();
+  const failed = outError !== undefined && !isClosedReader(outError);
+  if (failed) process.stderr.write(`statorrent: cannot write output: ${describeOutputError(outError)}\n`);
+  await err.finish();
+  // Exit now rather than waiting for the event loop to empty: a finished download must not
+  // linger on idle keep-alive sockets or timers. Everything written has reached the OS by now.
+  process.exit(failed ? EXIT_FAILURE : code);
+};
+
+void main();

@@ -12,7 +12,7 @@ export interface CliProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node dist/bundle/statorrent.js ...args` and collects its output. */
+/** Starts `node dist/bundle/statorrent.cjs ...args` and collects its output. */
 export function spawnStatorrent(args: readonly string[]): CliProcess {
   if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run npm run build first`);
   assertLoopbackOnly(args);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (this file is test/support/cliRunner.ts). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The built CLI, as the package bin runs it (the bundle; see scripts/bundle.ts). */
-export const CLI_PATH = join(REPO_ROOT, 'dist', 'bundle', 'statorrent.js');
+export const CLI_PATH = join(REPO_ROOT, 'dist', 'bundle', 'statorrent.cjs');
 
 /**
  * Nothing a test runs may leave loopback. `download`, `seed` and `peers` run a DHT node by default (and
@@ -35,7 +35,7 @@ export interface CliResult {
 }
 
 /**
- * Runs `node dist/bundle/statorrent.js ...args` to completion (the real executable, as users run it)
+ * Runs `node dist/bundle/statorrent.cjs ...args` to completion (the real executable, as users run it)
  * and returns its exit code and output. Kills it after `timeoutMs` so a hang fails the test
  * instead of stalling the run. Needs `npm run build` first (`npm test` does it).
  */
