@@ -14,6 +14,7 @@ import {
   toHex,
   type Handshake,
   type HandshakeExpectation,
+  type MessageRules,
   type WireError,
   type WireMessage,
 } from '../src/wire/index.js';
@@ -66,6 +67,7 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
       let handshake: Handshake | undefined;
       let fast = false;
       let pieceCount: number | null = 0; // known once the handshake names the torrent
+      let rules: MessageRules = { pieceCount, fastExtension: fast };
       let cap = 0;
       let failed = false;
       let upstream: Subscription | undefined;
@@ -99,6 +101,7 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         cap = maxFrameLength(count ?? 0);
         handshake = h;
         fast = fastNegotiated(mine, handshake.reserved);
+        rules = { pieceCount, fastExtension: fast };
         subscriber.next({ kind: 'handshake', handshake });
         return true;
       };
@@ -120,9 +123,8 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
           return true;
         }
         if (transient) body = new Uint8Array(body); // payloads (bitfield, extended) may be kept
-        const result = E.flatMap((m: WireMessage) => validateMessage(m, { pieceCount, fastExtension: fast }))(
-          decodeMessage(body),
-        );
+        const decoded = decodeMessage(body);
+        const result = E.isLeft(decoded) ? decoded : validateMessage(decoded.right, rules);
         if (E.isLeft(result)) return fail(result.left);
         subscriber.next({ kind: 'message', message: result.right });
         return true;
