@@ -7,10 +7,11 @@
  * CommonJS export detection over rxjs's ~400 files; that cost 0.45-0.6 CPU-s before a command
  * did anything (measured on this project's 2-core VM), the bundle 0.2. Commands stay separate
  * chunks (the CLI imports each one lazily), so `statorrent info` loads no session code.
- * The bundle is CommonJS: Node 20's ES module loader spent ~40 ms CPU more than `require` on
- * the same chunks (compiling them as source text modules, then resolving and linking each),
- * a download's start-up went from 0.124 to 0.083 CPU-s (6 runs each, NODE_EXTRA_CA_CERTS
- * unset). Hence no top-level await in the entries.
+ * The bundle is CommonJS: Node 20's ES module loader spends more CPU than `require` on the
+ * same chunks (compiling them as source text modules, then resolving and linking each). A
+ * download's CPU up to adding the torrent fell from 0.124 to 0.083-0.108 s (two A/Bs of 6 runs
+ * each, NODE_EXTRA_CA_CERTS unset); the download itself costs the same. Hence no top-level
+ * await in the entries.
  * The library (`import 'statorrent'`) stays unbundled: an app's own bundler does that job.
  */
 import { dirname, join, resolve } from 'node:path';
