@@ -33,4 +33,7 @@ const main = async (): Promise<never> => {
   process.exit(failed ? EXIT_FAILURE : code);
 };
 
+// If main never settles (the event loop empties first), the exit status says failure, as
+// Node's own status 13 for an unsettled top-level await did; process.exit sets the real one.
+process.exitCode = EXIT_FAILURE;
 void main();
