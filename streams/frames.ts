@@ -65,9 +65,9 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
     new Observable<FrameEvent>((subscriber) => {
       const buffer = new ReceiveBuffer();
       let handshake: Handshake | undefined;
-      let fast = false;
-      let pieceCount: number | null = 0; // known once the handshake names the torrent
-      let rules: MessageRules = { pieceCount, fastExtension: fast };
+      // what messages are checked against: the piece count is known once the handshake names
+      // the torrent; one object per connection, not one per message
+      let rules: MessageRules = { pieceCount: 0, fastExtension: false };
       let cap = 0;
       let failed = false;
       let upstream: Subscription | undefined;
@@ -97,11 +97,9 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
           const checked = checkHandshake(h, options.expect);
           if (E.isLeft(checked)) return fail(checked.left);
         }
-        pieceCount = count;
         cap = maxFrameLength(count ?? 0);
         handshake = h;
-        fast = fastNegotiated(mine, handshake.reserved);
-        rules = { pieceCount, fastExtension: fast };
+        rules = { pieceCount: count, fastExtension: fastNegotiated(mine, handshake.reserved) };
         subscriber.next({ kind: 'handshake', handshake });
         return true;
       };
@@ -115,9 +113,10 @@ export function wireFrames(options: FrameOptions): OperatorFunction<Uint8Array, 
         // transient: everything taken is copied or consumed before the next take (see below)
         let body = buffer.take(length, transient);
         if (length >= 9 && body[0] === PIECE_ID) {
-          // BEP 3 `piece`: one per 16 KiB block, so decoded here without the generic Either
-          // chain; the checks are decodeMessage's and validateMessage's (length, index range).
+          // BEP 3 `piece`: one per 16 KiB block, so decoded here without an Either; the checks
+          // are decodeMessage's and validateMessage's (length, index range).
           const index = readUint32(body, 1);
+          const { pieceCount } = rules;
           if (pieceCount !== null && index >= pieceCount) return fail({ tag: 'pieceIndexOutOfRange', messageType: 'piece', index, pieceCount });
           subscriber.next({ kind: 'message', message: { type: 'piece', index, begin: readUint32(body, 5), block: body.subarray(9) } });
           return true;

@@ -101,6 +101,27 @@ describe('wire message codec', () => {
     expect(E.isLeft(decodeMessage(Uint8Array.of(MessageId.piece, 0, 0, 0, 1, 0, 0, 0)))).toBe(true);
   });
 
+  // every id's length rule, one byte short and one byte long: the error names what was expected
+  it.each([
+    ['choke', 1], ['unchoke', 1], ['interested', 1], ['notInterested', 1], ['haveAll', 1], ['haveNone', 1],
+    ['have', 5], ['suggest', 5], ['allowedFast', 5], ['request', 13], ['cancel', 13], ['reject', 13], ['port', 3],
+  ] as const)('%s: a body of exactly %i bytes (id included), no other length', (type, size) => {
+    const body = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i === 0 ? MessageId[type] : 0));
+    expect(E.isRight(decodeMessage(body(size)))).toBe(true);
+    for (const n of [size - 1, size + 1].filter((n) => n >= 1)) {
+      expect(decodeMessage(body(n))).toEqual(E.left({ tag: 'badLength', messageType: type, length: n, expected: String(size) }));
+    }
+  });
+
+  it.each([
+    ['piece', 9],
+    ['extended', 2],
+  ] as const)('%s: a body of at least %i bytes', (type, min) => {
+    const body = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i === 0 ? MessageId[type] : 0));
+    expect(E.isRight(decodeMessage(body(min)))).toBe(true);
+    expect(decodeMessage(body(min - 1))).toEqual(E.left({ tag: 'badLength', messageType: type, length: min - 1, expected: `at least ${min}` }));
+  });
+
   it('keeps unknown message ids as values (ignored, not fatal)', () => {
     expect(decodeMessage(Uint8Array.of(0x42, 1, 2))).toEqual(E.right({ type: 'unknown', id: 0x42, payload: Uint8Array.of(1, 2) }));
   });
