@@ -279,7 +279,10 @@ export const table = (header: readonly string[], rows: readonly (readonly string
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 };
 
-/** How busy the machine is, for the report: benchmark numbers on a loaded machine are noisy. */
+/**
+ * How busy the machine is, for the report (benchmark numbers on a loaded machine are noisy),
+ * and whether the clients run without the caller's NODE_EXTRA_CA_CERTS (see `childEnv`).
+ */
 export const machineLoad = (): string => {
   const [a, b, c] = loadavg();
   const ca = process.env.NODE_EXTRA_CA_CERTS === undefined ? '' : '; clients run without NODE_EXTRA_CA_CERTS';

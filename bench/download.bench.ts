@@ -19,8 +19,8 @@
  * CPU is the downloader's own (all threads); "seeder CPU" is what the seeders spent serving
  * that download. On a shared 2-core machine the seeders and the downloader compete for CPU, so
  * wall time tracks CPU demand and varies between runs: compare within one run, use --runs, and
- * --baseline (another build's dist/bundle/downloadChild.cjs, or dist/bench/downloadChild.js of a build
- * from before the bundle, run alternately with ours) for A/B. Our child runs bundled, as the CLI
+ * --baseline (another build's dist/bundle/downloadChild.cjs; .js in builds before the CommonJS
+ * bundle, dist/bench/downloadChild.js before any bundle; run alternately with ours) for A/B. Our child runs bundled, as the CLI
  * ships (scripts/bundle.ts).
  */
 import type { ChildProcess } from 'node:child_process';

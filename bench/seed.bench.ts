@@ -8,7 +8,8 @@
  *
  * Run: `npm run build && node dist/bench/seed.bench.js [--size 1024] [--runs 1] [--no-warmup]
  *       [--baseline OTHER_BUILD/dist/bundle/statorrent.cjs] [--plain]`
- * The size is in MiB. With --baseline, another build's CLI seeds too (on 127.0.0.4), for A/B.
+ * The size is in MiB. With --baseline, another build's CLI seeds too (on 127.0.0.4), for A/B
+ * (statorrent.js in builds before the CommonJS bundle).
  * With --plain the leecher does not try protocol encryption first (a seeder without MSE then
  * costs it a reconnect, ~1 s, which would hide the serving speed at small sizes).
  * Seeder CPU is read from /proc before and after each download, so it counts only serving.
