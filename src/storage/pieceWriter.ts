@@ -149,6 +149,11 @@ export class PieceWriter {
     return Promise.all([...this.staged.values()].map((sp) => this.writeStaged(sp)));
   }
 
+  /** Gives the block pool's memory back (nothing is left to stage: every piece is verified). */
+  trimPool(): void {
+    this.blockPool.trim();
+  }
+
   /** Drops piece `index`'s held blocks unwritten (the piece is known good). */
   drop(index: number): void {
     const sp = this.staged.get(index);

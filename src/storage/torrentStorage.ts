@@ -134,6 +134,7 @@ export class TorrentStorage {
     if (index >= 0 && index < this.verified.length) this.verified.set(index);
     this.digests.forget(index);
     this.pieceWriter.drop(index);
+    this.releaseIfComplete();
   }
 
   /** Piece `index` is no longer good on disk (its file was truncated or replaced): writes to it are accepted again. */
@@ -283,7 +284,13 @@ export class TorrentStorage {
     const d = digest.right;
     if (!Buffer.from(d.buffer, d.byteOffset, d.byteLength).equals(expected)) return E.right(false);
     this.verified.set(index);
+    this.releaseIfComplete();
     return E.right(true);
+  }
+
+  /** A torrent with every piece stages nothing more (unless a piece is lost): its staging memory goes. */
+  private releaseIfComplete(): void {
+    if (this.verified.isComplete) this.pieceWriter.trimPool();
   }
 
   /**

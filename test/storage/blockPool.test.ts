@@ -51,4 +51,20 @@ describe('BlockPool', () => {
     pool.copyOf(new Uint8Array(10));
     expect(pool.allocated).toBe(64);
   });
+
+  it('trim lets go of idle blocks, and of blocks given back later, until the pool is used again', () => {
+    const pool = new BlockPool();
+    const data = new Uint8Array(BLOCK_SIZE).fill(1);
+    const held = Array.from({ length: 10 }, () => pool.copyOf(data));
+    pool.release(held.slice(0, 5));
+    expect(pool.idle).toBe(59); // 64 created, 5 still in use
+    pool.trim();
+    expect(pool.idle).toBe(0);
+    pool.release(held.slice(5)); // in use at the trim: let go as they come back
+    expect(pool.idle).toBe(0);
+    const again = pool.copyOf(data); // used again: a new slab, and blocks are kept again
+    expect(pool.allocated).toBe(128);
+    pool.release([again]);
+    expect(pool.idle).toBe(64);
+  });
 });

@@ -138,6 +138,19 @@ describe('TorrentStorage with an explicit disk writer', () => {
     }
   });
 
+  it('once every piece is verified the staging pool keeps no blocks: a seeding torrent holds no download memory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
+    try {
+      const { storage } = await storeAll(dir, [{ path: ['a.bin'], length: 6 * BLOCK_SIZE }], 2 * BLOCK_SIZE);
+      const pool = (storage as unknown as { pieceWriter: { blockPool: { idle: number; allocated: number } } }).pieceWriter.blockPool;
+      expect(pool.allocated).toBe(64); // it did stage: one slab
+      expect(pool.idle).toBe(0);
+      expect(E.isRight(await storage.close())).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a piece spread over many files goes through the pool, which opens one file at a time (maxOpenFiles holds)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
     const spy = vi.spyOn(DiskWriter.prototype, 'write');
