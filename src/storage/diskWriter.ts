@@ -44,6 +44,13 @@ type Job = (outcome: WriteError | undefined) => void;
 let shared: DiskWriter | undefined;
 
 /**
+ * An idle worker ends after this long. Its heap still views every slab it was sent until it
+ * collects garbage, and idle it never does: a finished download kept its ~14 MiB of block
+ * slabs alive for as long as the process ran. A new write starts a worker again (~10 ms).
+ */
+const IDLE_MS = 5000;
+
+/**
  * Writes downloaded blocks on a worker thread, one synchronous 16 KiB `pwrite` at a time, the
  * blocks read in place from shared memory (the block pool's slabs; no copies). Measured on
  * this project's 2-core VM, 1 GiB: one 256 KiB `pwritev` per piece through libuv's pool, several in flight,
@@ -53,14 +60,12 @@ let shared: DiskWriter | undefined;
  * 0.4-0.7 s either way, and a libuv request per block costs 3-5x that in hand-offs.
  */
 export class DiskWriter {
-  private worker: Worker;
+  /** Started by the first write after none was running (see {@link IDLE_MS}). */
+  private worker: Worker | undefined;
   private readonly jobs = new Map<number, Job>();
   private nextId = 0;
   private closed = false;
-
-  constructor() {
-    this.worker = this.spawn();
-  }
+  private idleTimer: NodeJS.Timeout | undefined;
 
   /** One writer shared by the whole process, started on first use; idle, it does not keep the process alive. */
   static shared(): DiskWriter {
@@ -90,18 +95,23 @@ export class DiskWriter {
       numbers[at + 4] = view.length;
     }
     const id = this.nextId++;
+    clearTimeout(this.idleTimer);
+    const worker = (this.worker ??= this.spawn());
     return new Promise((resolve) => {
-      if (this.jobs.size === 0) this.worker.ref();
+      if (this.jobs.size === 0) worker.ref();
       this.jobs.set(id, resolve);
-      this.worker.postMessage({ id, buffers, parts: numbers });
+      worker.postMessage({ id, buffers, parts: numbers });
     });
   }
 
   /** Stops the worker; writes in flight resolve with an error. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idleTimer);
+    const worker = this.worker;
+    this.worker = undefined;
     // stopped first: a write still running must not land after its caller closed the file
-    await this.worker.terminate();
+    await worker?.terminate();
     this.failAll('disk writer closed');
   }
 
@@ -113,7 +123,10 @@ export class DiskWriter {
       const job = this.jobs.get(msg.id);
       if (job === undefined) return;
       this.jobs.delete(msg.id);
-      if (this.jobs.size === 0) worker.unref();
+      if (this.jobs.size === 0) {
+        worker.unref();
+        this.retireWhenIdle(worker);
+      }
       job(msg.error === undefined ? undefined : { error: msg.error, failed: msg.failed });
     });
     // a crashed worker fails what it held (those buffers are gone) and is replaced
@@ -122,10 +135,21 @@ export class DiskWriter {
     return worker;
   }
 
+  /** Ends `worker` once it has had nothing to do for {@link IDLE_MS}. */
+  private retireWhenIdle(worker: Worker): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.worker !== worker || this.jobs.size > 0) return;
+      this.worker = undefined; // its 'exit' is then not a crash to replace
+      void worker.terminate();
+    }, IDLE_MS);
+    this.idleTimer.unref();
+  }
+
   private replace(worker: Worker, error: string): void {
     if (worker !== this.worker || this.closed) return; // already replaced ('error' then 'exit'), or closing
     this.failAll(error);
-    this.worker = this.spawn();
+    this.worker = undefined; // the next write starts another
   }
 
   private failAll(error: string): void {

@@ -65,6 +65,34 @@ describe('DiskWriter', () => {
     }
   });
 
+  it('an idle worker ends after 5 s (its heap would keep every slab it was sent alive); the next write starts another', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const idle = new DiskWriter();
+    const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
+    try {
+      const f = await open(join(dir, 'f'), 'w+');
+      const workerOf = (): unknown => (idle as unknown as { worker: unknown }).worker;
+      expect(workerOf()).toBeUndefined(); // none until the first write
+      expect(await idle.write([{ fd: f.fd, position: 0, view: filled(100, 7) }])).toBeUndefined();
+      const first = workerOf() as { threadId: number; once: (e: string, f: () => void) => void };
+      expect(first).toBeDefined();
+      const exited = new Promise<void>((r) => first.once('exit', r));
+      vi.advanceTimersByTime(4999);
+      expect(workerOf()).toBe(first);
+      vi.advanceTimersByTime(1);
+      expect(workerOf()).toBeUndefined();
+      await exited;
+      expect(await idle.write([{ fd: f.fd, position: 100, view: filled(100, 8) }])).toBeUndefined();
+      expect((workerOf() as { threadId: number }).threadId).not.toBe(first.threadId);
+      await f.close();
+      expect(await readFile(join(dir, 'f'))).toEqual(Buffer.concat([Buffer.from(filled(100, 7)), Buffer.from(filled(100, 8))]));
+    } finally {
+      vi.useRealTimers();
+      await idle.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('after close, a write is refused with its blocks untouched', async () => {
     const closed = new DiskWriter();
     await closed.close();
@@ -191,15 +219,17 @@ describe('DiskWriter refusals', () => {
   it('a worker that dies fails its writes and is replaced', async () => {
     const writer = new DiskWriter();
     try {
-      const w = writer as unknown as { worker: import('node:worker_threads').Worker };
-      const first = w.worker;
-      await first.terminate();
-      expect(w.worker).not.toBe(first);
+      const w = writer as unknown as { worker: import('node:worker_threads').Worker | undefined };
       const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
       const fh = await open(join(dir, 'x'), 'w+');
+      expect(await writer.write([{ fd: fh.fd, position: 100, view: filled(100, 2) }])).toBeUndefined();
+      const first = w.worker!;
+      await first.terminate();
+      expect(w.worker).not.toBe(first);
       expect(await writer.write([{ fd: fh.fd, position: 0, view: filled(100, 1) }])).toBeUndefined();
+      expect(w.worker).not.toBe(first);
       await fh.close();
-      expect(await readFile(join(dir, 'x'))).toEqual(Buffer.from(filled(100, 1)));
+      expect(await readFile(join(dir, 'x'))).toEqual(Buffer.concat([Buffer.from(filled(100, 1)), Buffer.from(filled(100, 2))]));
       await rm(dir, { recursive: true, force: true });
     } finally {
       await writer.close();
