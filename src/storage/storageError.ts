@@ -37,6 +37,8 @@ const CAUSES: Readonly<Record<string, string>> = {
   EMFILE: 'too many open files',
   EFBIG: 'file too large for this file system',
   ESPIPE: 'not a regular file: a pipe or socket?',
+  // e.g. flushing a pipe, or a file system that takes no writes at that offset or size
+  EINVAL: 'invalid argument: not a regular file, or a file system that refuses this operation',
 };
 
 /** "cannot write /x/y: ENOSPC (no space left on device)" from a Node.js system error (as the CLI words its own output errors). */

@@ -7,6 +7,8 @@ describe('ioError', () => {
       ['ENOSPC', 'no space left on device'],
       ['EROFS', 'read-only file system'],
       ['EACCES', 'permission denied'],
+      ['ESPIPE', 'not a regular file: a pipe or socket?'],
+      ['EINVAL', 'invalid argument: not a regular file, or a file system that refuses this operation'],
     ];
     for (const [code, words] of cases) {
       expect(ioError('write', '/d/f', Object.assign(new Error('x'), { code }))).toEqual({ _tag: 'StorageError', code: 'io', message: `cannot write /d/f: ${code} (${words})` });
