@@ -188,7 +188,8 @@ export class PieceWriter {
       this.bytesWritten += bytes;
       failure = writer !== false ? await this.writeOnWorker(writer, slices) : await this.writeInPool(slices);
     } catch (e) {
-      failure = { path: '', cause: e };
+      // only a bug throws here (both write paths report I/O failures as values): name the piece
+      failure = { path: `piece ${index}`, cause: e };
     } finally {
       if (failure !== undefined) {
         this.digests.forget(index); // the disk does not hold what was hashed
