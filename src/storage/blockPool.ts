@@ -11,7 +11,8 @@ const SLAB_BLOCKS = 64;
  * ~0.15 CPU-s per GiB on the main thread alone, sharing costs a few numbers per piece. The
  * pool grows to the most blocks held at once (the storage bounds that: its disk queue stops
  * the downloader) and keeps them until {@link trim}: a torrent that has every piece gives its
- * slabs back rather than holding them for as long as it seeds.
+ * slabs back rather than holding them for as long as it seeds. (A slab's memory goes once no
+ * thread views it: the disk writer's worker ends when idle; opt-in hash workers do not.)
  */
 export class BlockPool {
   /** Free blocks, each a Buffer view of one slab (see {@link copyOf} for why Buffers). */

@@ -46,9 +46,10 @@ let shared: DiskWriter | undefined;
 /**
  * An idle worker ends after this long. Its heap still views every slab it was sent until it
  * collects garbage, and idle it never does: a finished download kept its ~14 MiB of block
- * slabs alive for as long as the process ran. A new write starts a worker again (~10 ms).
+ * slabs alive for as long as the process ran. A new write starts a worker again, at 20-40 ms
+ * of CPU: a minute keeps that negligible for a download slow enough to idle between pieces.
  */
-const IDLE_MS = 5000;
+const IDLE_MS = 60_000;
 
 /**
  * Writes downloaded blocks on a worker thread, one synchronous 16 KiB `pwrite` at a time, the
@@ -94,9 +95,16 @@ export class DiskWriter {
       numbers[at + 3] = view.byteOffset;
       numbers[at + 4] = view.length;
     }
-    const id = this.nextId++;
     clearTimeout(this.idleTimer);
-    const worker = (this.worker ??= this.spawn());
+    let worker: Worker;
+    try {
+      worker = this.worker ??= this.spawn();
+    } catch (e) {
+      // a thread can fail to start (ERR_WORKER_INIT_FAILED, no memory): a write failure, as a value
+      const c = e as { code?: unknown; message?: unknown } | null;
+      return Promise.resolve({ error: typeof c?.code === 'string' ? c.code : String(c?.message ?? e), failed: 0 });
+    }
+    const id = this.nextId++;
     return new Promise((resolve) => {
       if (this.jobs.size === 0) worker.ref();
       this.jobs.set(id, resolve);
@@ -129,7 +137,7 @@ export class DiskWriter {
       }
       job(msg.error === undefined ? undefined : { error: msg.error, failed: msg.failed });
     });
-    // a crashed worker fails what it held (those buffers are gone) and is replaced
+    // a crashed worker fails what it held (those buffers are gone); the next write starts another
     worker.on('error', (err) => this.replace(worker, String(err)));
     worker.on('exit', (code) => this.replace(worker, `disk writer exited (${code})`));
     return worker;
@@ -138,6 +146,7 @@ export class DiskWriter {
   /** Ends `worker` once it has had nothing to do for {@link IDLE_MS}. */
   private retireWhenIdle(worker: Worker): void {
     clearTimeout(this.idleTimer);
+    if (this.closed) return;
     this.idleTimer = setTimeout(() => {
       if (this.worker !== worker || this.jobs.size > 0) return;
       this.worker = undefined; // its 'exit' is then not a crash to replace

@@ -75,7 +75,7 @@ export class PieceWriter {
   private bytesWritten = 0;
   /** Incomplete pieces' blocks held in memory, oldest first (Map order). */
   private readonly staged = new Map<number, StagedPiece>();
-  /** Grows to the most blocks held at once (the queue's marks bound that); freed with the storage. */
+  /** Grows to the most blocks held at once (the queue's marks bound that); trimmed once every piece is verified. */
   private readonly blockPool = new BlockPool();
 
   private readonly storage: PieceWriterParts['storage'];

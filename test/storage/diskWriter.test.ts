@@ -65,7 +65,7 @@ describe('DiskWriter', () => {
     }
   });
 
-  it('an idle worker ends after 5 s (its heap would keep every slab it was sent alive); the next write starts another', async () => {
+  it('an idle worker ends after a minute (its heap would keep every slab it was sent alive); the next write starts another', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const idle = new DiskWriter();
     const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
@@ -76,8 +76,12 @@ describe('DiskWriter', () => {
       expect(await idle.write([{ fd: f.fd, position: 0, view: filled(100, 7) }])).toBeUndefined();
       const first = workerOf() as { threadId: number; once: (e: string, f: () => void) => void };
       expect(first).toBeDefined();
+      expect((idle as unknown as { idleTimer: NodeJS.Timeout }).idleTimer.hasRef()).toBe(false); // never keeps the process alive
       const exited = new Promise<void>((r) => first.once('exit', r));
-      vi.advanceTimersByTime(4999);
+      vi.advanceTimersByTime(59_999);
+      // a write just before the minute is up keeps the worker, and the minute starts again
+      expect(await idle.write([{ fd: f.fd, position: 200, view: filled(100, 9) }])).toBeUndefined();
+      vi.advanceTimersByTime(59_999);
       expect(workerOf()).toBe(first);
       vi.advanceTimersByTime(1);
       expect(workerOf()).toBeUndefined();
@@ -85,7 +89,7 @@ describe('DiskWriter', () => {
       expect(await idle.write([{ fd: f.fd, position: 100, view: filled(100, 8) }])).toBeUndefined();
       expect((workerOf() as { threadId: number }).threadId).not.toBe(first.threadId);
       await f.close();
-      expect(await readFile(join(dir, 'f'))).toEqual(Buffer.concat([Buffer.from(filled(100, 7)), Buffer.from(filled(100, 8))]));
+      expect(await readFile(join(dir, 'f'))).toEqual(Buffer.concat([filled(100, 7), filled(100, 8), filled(100, 9)].map((v) => Buffer.from(v))));
     } finally {
       vi.useRealTimers();
       await idle.close();
@@ -174,6 +178,25 @@ describe('TorrentStorage with an explicit disk writer', () => {
       expect(pool.allocated).toBe(64); // it did stage: one slab
       expect(pool.idle).toBe(0);
       expect(E.isRight(await storage.close())).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a piece lost after completion downloads again through the trimmed pool, which is trimmed again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'st-writer-'));
+    try {
+      const { storage, content } = await storeAll(dir, [{ path: ['a.bin'], length: 6 * BLOCK_SIZE }], 2 * BLOCK_SIZE);
+      const pool = (storage as unknown as { pieceWriter: { blockPool: { idle: number; allocated: number } } }).pieceWriter.blockPool;
+      storage.markMissing(1);
+      for (const b of [0, 1]) {
+        const at = 2 * BLOCK_SIZE + b * BLOCK_SIZE;
+        expect(E.isRight(await storage.writeBlock(1, b * BLOCK_SIZE, content.subarray(at, at + BLOCK_SIZE)))).toBe(true);
+      }
+      expect(await storage.verifyPiece(1)).toBe(true);
+      expect([pool.allocated, pool.idle]).toEqual([128, 0]); // a fresh slab for the lost piece, let go again
+      expect(E.isRight(await storage.close())).toBe(true);
+      expect((await readFile(join(dir, 'a.bin'))).equals(content)).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
