@@ -136,7 +136,15 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   /** Nothing more is written: the socket is destroyed, failed or ended by the peer. */
   const over = (): boolean => socket.destroyed || end !== undefined;
   // registered at once: an unhandled 'error' event would crash the process
-  socket.on('error', (err: Error) => settle({ code: 'socketError', message: `socket error: ${err.message}` }));
+  socket.on('error', (err: NodeJS.ErrnoException) =>
+    // a reset is the peer hanging up too, abortively: Linux sends RST instead of FIN when the
+    // closing side left our bytes unread (libtorrent refusing a plain handshake, see QUIRKS.md)
+    settle(
+      err.code === 'ECONNRESET' || err.code === 'EPIPE'
+        ? { code: 'remoteClosed', message: `peer reset the connection (${err.code})` }
+        : { code: 'socketError', message: `socket error: ${err.message}` },
+    ),
+  );
   socket.on('end', () => settle({ code: 'remoteClosed', message: 'peer closed the connection' }));
   socket.on('close', () => {
     handleClosed = true;

@@ -156,6 +156,14 @@ describe('wrapWireSocket', () => {
     expect(wire.send({ type: 'choke' })).toBe('closed');
   });
 
+  it('a peer that resets the connection has hung up, as one that closes it (an MSE redial depends on it)', async () => {
+    const { client, remote } = await pair();
+    const wire = wrapWireSocket(client, { frames });
+    const events = lastValueFrom(wire.incoming$.pipe(toArray()));
+    remote.resetAndDestroy(); // RST, as a peer closing with our bytes unread sends
+    expect(await events).toEqual([{ kind: 'end', end: { code: 'remoteClosed', message: 'peer reset the connection (ECONNRESET)' } }]);
+  });
+
   it('ends with the protocol error and destroys the socket on bad input', async () => {
     const { client, remote } = await pair();
     const wire = wrapWireSocket(client, { frames });
