@@ -20,8 +20,8 @@
  * that download. On a shared 2-core machine the seeders and the downloader compete for CPU, so
  * wall time tracks CPU demand and varies between runs: compare within one run, use --runs, and
  * --baseline (another build's dist/bundle/downloadChild.cjs; .js in builds before the CommonJS
- * bundle, dist/bench/downloadChild.js before any bundle; run alternately with ours) for A/B. Our child runs bundled, as the CLI
- * ships (scripts/bundle.ts).
+ * bundle, dist/bench/downloadChild.js before any bundle; run alternately with ours) for A/B.
+ * Our child runs bundled, as the CLI ships (scripts/bundle.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

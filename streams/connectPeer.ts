@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { clientNameFromPeerId, ourReserved, supportsDht, supportsExtensionProtocol, supportsFastExtension, type WireMessage } from '../src/wire/index.js';
 import { startPeerLink } from './peerLink.js';
 import { mseDialled } from './mseHandshake.js';
+import { isPeerReset } from './wireSocket.js';
 import { DEFAULT_ENCRYPTION_POLICY, type EncryptionPolicy, type PeerEncryption } from '../src/mse/mseTypes.js';
 
 /** Where to dial and for which torrent. */
@@ -96,7 +97,7 @@ function probePeer(o: ConnectPeerOptions, mse: boolean): Promise<E.Either<ProbeE
     socket.once('connect', () => {
       socket.once('end', () => (peerHungUp = true));
       socket.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ECONNRESET' || e.code === 'EPIPE') peerHungUp = true;
+        if (isPeerReset(e)) peerHungUp = true;
       });
     });
 

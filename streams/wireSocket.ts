@@ -100,6 +100,13 @@ export interface WireSocketOptions {
 export const SEND_BUFFER_BYTES = 2 * 1024 * 1024;
 
 /**
+ * A socket error that is the peer hanging up, abortively: Linux sends RST instead of FIN when
+ * the closing side left our bytes unread (libtorrent refusing a plain handshake, see
+ * QUIRKS.md), and a write after its close fails with EPIPE.
+ */
+export const isPeerReset = (err: NodeJS.ErrnoException): boolean => err.code === 'ECONNRESET' || err.code === 'EPIPE';
+
+/**
  * Wraps a TCP socket: parses what arrives into frames (see `wireFrames`), writes messages with
  * backpressure (when `socket.write` returns false, later sends are queued and flushed on
  * 'drain'), counts bytes, and turns socket errors and closes into one final `end` value.
@@ -137,10 +144,8 @@ export function wrapWireSocket(socket: Socket, options: WireSocketOptions): Wire
   const over = (): boolean => socket.destroyed || end !== undefined;
   // registered at once: an unhandled 'error' event would crash the process
   socket.on('error', (err: NodeJS.ErrnoException) =>
-    // a reset is the peer hanging up too, abortively: Linux sends RST instead of FIN when the
-    // closing side left our bytes unread (libtorrent refusing a plain handshake, see QUIRKS.md)
     settle(
-      err.code === 'ECONNRESET' || err.code === 'EPIPE'
+      isPeerReset(err)
         ? { code: 'remoteClosed', message: `peer reset the connection (${err.code})` }
         : { code: 'socketError', message: `socket error: ${err.message}` },
     ),

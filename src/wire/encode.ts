@@ -80,7 +80,6 @@ export function encodeMessageParts(m: WireMessage): readonly Uint8Array[] {
   }
 }
 
-
 /**
  * Encodes one `type` message per block reference, back to back in one buffer: a refill's batch
  * of requests then leaves in one socket write, with no message object or buffer per request.
